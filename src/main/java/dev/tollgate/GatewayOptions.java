@@ -1,0 +1,52 @@
+package dev.tollgate;
+
+import dev.tollgate.config.Environment;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How to start a gateway: what the command line gives, plus the environment.
+ *
+ * @param instances event-loop instances to deploy; one per core by default
+ */
+public record GatewayOptions(
+    Optional<Path> config, String host, int port, Path dataDir, Environment env, int instances) {
+
+  public static final int DEFAULT_PORT = 4000;
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final Path DEFAULT_DATA_DIR = Path.of("tollgate-data");
+
+  public static GatewayOptions defaults() {
+    return new GatewayOptions(
+        Optional.empty(),
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        DEFAULT_DATA_DIR,
+        Environment.system(),
+        Runtime.getRuntime().availableProcessors());
+  }
+
+  public GatewayOptions withConfig(Path file) {
+    return new GatewayOptions(Optional.of(file), host, port, dataDir, env, instances);
+  }
+
+  public GatewayOptions withHost(String h) {
+    return new GatewayOptions(config, h, port, dataDir, env, instances);
+  }
+
+  public GatewayOptions withPort(int p) {
+    return new GatewayOptions(config, host, p, dataDir, env, instances);
+  }
+
+  public GatewayOptions withDataDir(Path d) {
+    return new GatewayOptions(config, host, port, d, env, instances);
+  }
+
+  public GatewayOptions withEnv(Environment e) {
+    return new GatewayOptions(config, host, port, dataDir, e, instances);
+  }
+
+  public GatewayOptions withInstances(int n) {
+    return new GatewayOptions(config, host, port, dataDir, env, n);
+  }
+}

@@ -1,0 +1,148 @@
+package dev.tollgate;
+
+import dev.tollgate.common.Json;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.governance.Authenticator;
+import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.Providers;
+import dev.tollgate.proxy.HttpErrors;
+import dev.tollgate.proxy.ProxyHandler;
+import dev.tollgate.routing.ModelGroup;
+import dev.tollgate.routing.RegistryHolder;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One event loop's share of the gateway: an HTTP server on the shared port, an upstream HTTP
+ * client, and the provider adapters. Deployed once per core; everything it shares with the other
+ * instances is immutable or atomic.
+ */
+final class GatewayVerticle extends VerticleBase {
+  private final GatewayConfig config;
+  private final RegistryHolder registry;
+  private final Authenticator auth;
+  private final String host;
+  private final int port;
+  private @Nullable HttpServer server;
+
+  GatewayVerticle(
+      GatewayConfig config, RegistryHolder registry, Authenticator auth, String host, int port) {
+    this.config = config;
+    this.registry = registry;
+    this.auth = auth;
+    this.host = host;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpClient client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setDecompressionSupported(false),
+            new PoolOptions().setHttp1MaxSize(256));
+    Providers providers = new Providers(vertx, client);
+    ProxyHandler proxy = new ProxyHandler(registry, auth, providers, config.router());
+    long bodyLimit = config.general().maxRequestBytes();
+
+    Router router = Router.router(vertx);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(bodyLimit);
+    for (String prefix : new String[] {"", "/v1"}) {
+      for (Endpoint e : Endpoint.values()) {
+        router.post(prefix + e.path()).handler(body).handler(ctx -> proxy.handle(ctx, e));
+      }
+      router.get(prefix + "/models").handler(this::models);
+    }
+    router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
+    router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
+    router.get("/health/readiness").handler(this::readiness);
+    router.route().failureHandler(ctx -> HttpErrors.handleFailure(ctx, bodyLimit));
+    router.errorHandler(404, ctx -> HttpErrors.handleFailure(ctx, bodyLimit));
+    router.errorHandler(405, ctx -> HttpErrors.handleFailure(ctx, bodyLimit));
+
+    HttpServer server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setIdleTimeout(0)
+                .setMaxInitialLineLength(8192));
+    this.server = server;
+    return server.requestHandler(router).listen();
+  }
+
+  /** The port actually bound (useful when asked for port 0). */
+  int actualPort() {
+    return java.util.Objects.requireNonNull(server, "started").actualPort();
+  }
+
+  private void models(RoutingContext ctx) {
+    try {
+      ProxyHandler.authenticate(ctx.request(), auth);
+    } catch (RuntimeException e) {
+      HttpErrors.send(ctx.response(), e);
+      return;
+    }
+    TreeSet<String> names = new TreeSet<>();
+    var snapshot = registry.current();
+    for (ModelGroup g : snapshot.groups()) {
+      names.add(g.name());
+    }
+    for (Map.Entry<String, String> a : snapshot.aliases().entrySet()) {
+      if (snapshot.resolve(a.getKey()).isPresent()) {
+        names.add(a.getKey());
+      }
+    }
+    byte[] body =
+        Json.write(
+            g -> {
+              try {
+                g.writeStartObject();
+                g.writeStringField("object", "list");
+                g.writeArrayFieldStart("data");
+                for (String name : names) {
+                  g.writeStartObject();
+                  g.writeStringField("id", name);
+                  g.writeStringField("object", "model");
+                  g.writeNumberField("created", 1_677_610_602L);
+                  g.writeStringField("owned_by", "tollgate");
+                  g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(body));
+  }
+
+  private void readiness(RoutingContext ctx) {
+    json(ctx, 200, "{\"status\":\"healthy\",\"db\":\"not configured\",\"store\":\"none\"}");
+  }
+
+  private static void json(RoutingContext ctx, int status, String body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(body);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.tollgate.common;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one error type: everything that ends a request badly is thrown or failed as this, and one
+ * handler renders it in OpenAI's error shape, {@code {"error": {"message", "type", "param",
+ * "code"}}}.
+ */
+public final class GatewayException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+  private final String type;
+  private final @Nullable String param;
+  private final @Nullable String code;
+
+  /**
+   * A raw upstream error body in OpenAI's shape to send unchanged, or null to render the message.
+   */
+  private final transient byte @Nullable [] rawBody;
+
+  private GatewayException(
+      int status,
+      String type,
+      @Nullable String param,
+      @Nullable String code,
+      String message,
+      byte @Nullable [] rawBody,
+      @Nullable Throwable cause) {
+    super(message, cause, false, false);
+    this.status = status;
+    this.type = type;
+    this.param = param;
+    this.code = code;
+    this.rawBody = rawBody;
+  }
+
+  public static GatewayException of(
+      int status, String type, @Nullable String param, @Nullable String code, String message) {
+    return new GatewayException(status, type, param, code, message, null, null);
+  }
+
+  /** 400 for a request the caller must fix; {@code param} names the offending field. */
+  public static GatewayException badRequest(@Nullable String param, String message) {
+    return of(400, "invalid_request_error", param, null, message);
+  }
+
+  public static GatewayException unauthorized(String message) {
+    return of(401, "authentication_error", null, "invalid_api_key", message);
+  }
+
+  public static GatewayException notFound(@Nullable String param, String message) {
+    return of(404, "not_found_error", param, null, message);
+  }
+
+  /** The upstream answered with an error; the body is passed through as the provider sent it. */
+  public static GatewayException upstream(int status, String message, byte @Nullable [] rawBody) {
+    String type =
+        status == 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "upstream_error";
+    return new GatewayException(status, type, null, null, message, rawBody, null);
+  }
+
+  /** The upstream could not be reached or failed: 502, or 504 for a timeout. */
+  public static GatewayException badGateway(String message, @Nullable Throwable cause) {
+    return new GatewayException(
+        502, "api_error", null, "upstream_unavailable", message, null, cause);
+  }
+
+  public static GatewayException timeout(String message) {
+    return of(504, "timeout", null, "upstream_timeout", message);
+  }
+
+  /** Something inside Tollgate failed; the message never carries a stack trace. */
+  public static GatewayException internal(String message, @Nullable Throwable cause) {
+    return new GatewayException(500, "internal_error", null, null, message, null, cause);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public @Nullable String param() {
+    return param;
+  }
+
+  public @Nullable String code() {
+    return code;
+  }
+
+  public byte @Nullable [] rawBody() {
+    return rawBody;
+  }
+}

@@ -1,0 +1,686 @@
+package dev.tollgate.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.pricing.RateKey;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a LiteLLM-format {@code config.yaml} into a {@link GatewayConfig}. Pure: the same text and
+ * environment always give an equal snapshot. Unknown keys become warnings that name the key;
+ * invalid values throw {@link ConfigException} naming the file, the path and the problem.
+ */
+public final class ConfigLoader {
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+
+  private static final String ENV_PREFIX = "os.environ/";
+
+  private static final Set<String> TOP_LEVEL =
+      Set.of(
+          "model_list",
+          "general_settings",
+          "router_settings",
+          "litellm_settings",
+          "environment_variables");
+
+  /** litellm_params keys handed to provider adapters as they are. */
+  private static final Set<String> PROVIDER_KEYS =
+      Set.of(
+          "organization",
+          "custom_llm_provider",
+          "base_model",
+          "mock_response",
+          "mock_latency_ms",
+          "mock_output_tokens",
+          "aws_access_key_id",
+          "aws_secret_access_key",
+          "aws_session_token",
+          "aws_region_name",
+          "aws_profile_name",
+          "aws_role_name",
+          "aws_bedrock_runtime_endpoint",
+          "vertex_project",
+          "vertex_location",
+          "vertex_credentials",
+          "region_name",
+          "headers",
+          "extra_headers",
+          "tags",
+          "order",
+          "use_in_pass_through",
+          "drop_params",
+          "max_tokens",
+          "stream");
+
+  private static final Set<String> MODEL_INFO_KEYS =
+      Set.of(
+          "id",
+          "base_model",
+          "mode",
+          "max_tokens",
+          "max_input_tokens",
+          "max_output_tokens",
+          "db_model",
+          "team_id",
+          "team_public_model_name",
+          "access_groups",
+          "description",
+          "tier",
+          "litellm_provider",
+          "created_at",
+          "updated_at",
+          "created_by",
+          "updated_by");
+
+  private final String source;
+  private final List<String> warnings = new ArrayList<>();
+  private Environment env;
+
+  private ConfigLoader(String source, Environment env) {
+    this.source = source;
+    this.env = env;
+  }
+
+  /** Loads a config file. */
+  public static GatewayConfig load(Path file, Environment env) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), "(file)", "no such file");
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "(file)", "cannot be read: " + e.getMessage());
+    }
+    return parse(file.toString(), text, env);
+  }
+
+  /** Parses config text; {@code source} names it in messages. */
+  public static GatewayConfig parse(String source, String yaml, Environment env) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JacksonException e) {
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      throw new ConfigException(
+          source, "(root)", "not valid YAML" + where + ": " + e.getOriginalMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      root = JsonNodeFactory.instance.objectNode();
+    }
+    return new ConfigLoader(source, env).read(root);
+  }
+
+  private GatewayConfig read(JsonNode root) {
+    ObjectNode top = object(root, "(root)");
+    for (Iterator<String> it = top.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!TOP_LEVEL.contains(key)) {
+        warn(key, "unknown top-level key; it has no effect in Tollgate");
+      }
+    }
+    JsonNode envVars = top.get("environment_variables");
+    if (envVars != null && !envVars.isNull()) {
+      Map<String, String> overlay = new HashMap<>();
+      ObjectNode vars = object(envVars, "environment_variables");
+      for (Map.Entry<String, JsonNode> e : vars.properties()) {
+        JsonNode v = e.getValue();
+        if (!v.isValueNode() || v.isNull()) {
+          throw fail("environment_variables." + e.getKey(), "must be a string, number or boolean");
+        }
+        overlay.put(e.getKey(), v.asText());
+      }
+      env = env.with(overlay);
+    }
+    JsonNode resolved = resolveEnv(top, "");
+    GeneralSettings general = general(resolved.get("general_settings"));
+    RouterSettings router = router(resolved.get("router_settings"));
+    LitellmSettings litellm = litellm(resolved.get("litellm_settings"));
+    List<DeploymentConfig> models = modelList(resolved.get("model_list"));
+    return new GatewayConfig(source, models, general, router, litellm, warnings);
+  }
+
+  // --- os.environ/ references -------------------------------------------------------------------
+
+  private JsonNode resolveEnv(JsonNode node, String path) {
+    if (node.isTextual() && node.asText().startsWith(ENV_PREFIX)) {
+      String name = node.asText().substring(ENV_PREFIX.length());
+      Optional<String> value = env.get(name);
+      if (value.isEmpty()) {
+        warn(path, "environment variable " + name + " is not set; the key is treated as absent");
+        return JsonNodeFactory.instance.nullNode();
+      }
+      return JsonNodeFactory.instance.textNode(value.get());
+    }
+    if (node.isObject()) {
+      ObjectNode copy = JsonNodeFactory.instance.objectNode();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        copy.set(e.getKey(), resolveEnv(e.getValue(), join(path, e.getKey())));
+      }
+      return copy;
+    }
+    if (node.isArray()) {
+      var copy = JsonNodeFactory.instance.arrayNode();
+      for (int i = 0; i < node.size(); i++) {
+        copy.add(resolveEnv(node.get(i), path + "[" + i + "]"));
+      }
+      return copy;
+    }
+    return node;
+  }
+
+  // --- sections ---------------------------------------------------------------------------------
+
+  private GeneralSettings general(@Nullable JsonNode node) {
+    if (node == null || absent(node)) {
+      return GeneralSettings.defaults();
+    }
+    Section s = new Section(object(node, "general_settings"), "general_settings");
+    Optional<String> masterKey = s.string("master_key");
+    Optional<String> databaseUrl = s.string("database_url");
+    boolean storeModelInDb = s.bool("store_model_in_db").orElse(false);
+    long maxRequestBytes =
+        s.positiveDecimal("max_request_size_mb")
+            .map(mb -> mb.multiply(BigDecimal.valueOf(1024L * 1024)).longValue())
+            .orElse(GeneralSettings.DEFAULT_MAX_REQUEST_BYTES);
+    Optional<String> redisUrl = s.string("redis_url");
+    s.warnUnknown();
+    return new GeneralSettings(masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl);
+  }
+
+  private RouterSettings router(@Nullable JsonNode node) {
+    if (node == null || absent(node)) {
+      return RouterSettings.defaults();
+    }
+    Section s = new Section(object(node, "router_settings"), "router_settings");
+    String strategy = s.string("routing_strategy").orElse("simple-shuffle");
+    if (!strategy.equals("simple-shuffle")) {
+      warn(
+          "router_settings.routing_strategy",
+          "'" + strategy + "' is not implemented yet; simple-shuffle (by weight) is used");
+    }
+    int numRetries = (int) s.nonNegativeLong("num_retries").orElse(0);
+    OptionalLong timeout = s.seconds("timeout");
+    Map<String, String> aliases = new LinkedHashMap<>();
+    JsonNode aliasNode = s.take("model_group_alias");
+    if (aliasNode != null && !absent(aliasNode)) {
+      String base = "router_settings.model_group_alias";
+      for (Map.Entry<String, JsonNode> e : object(aliasNode, base).properties()) {
+        JsonNode v = e.getValue();
+        String target;
+        if (v.isTextual()) {
+          target = v.asText();
+        } else if (v.isObject() && v.path("model").isTextual()) {
+          target = v.path("model").asText();
+        } else {
+          throw fail(join(base, e.getKey()), "must be a model group name or {model: NAME}");
+        }
+        aliases.put(e.getKey(), target);
+      }
+    }
+    Optional<String> redisHost = s.string("redis_host");
+    OptionalLong redisPort = s.nonNegativeLong("redis_port");
+    if (redisPort.isPresent() && (redisPort.getAsLong() < 1 || redisPort.getAsLong() > 65535)) {
+      throw fail("router_settings.redis_port", "must be a port number from 1 to 65535");
+    }
+    Optional<String> redisPassword = s.string("redis_password");
+    s.warnUnknown();
+    return new RouterSettings(
+        strategy,
+        numRetries,
+        timeout,
+        aliases,
+        redisHost,
+        redisPort.isPresent() ? OptionalInt.of((int) redisPort.getAsLong()) : OptionalInt.empty(),
+        redisPassword);
+  }
+
+  private LitellmSettings litellm(@Nullable JsonNode node) {
+    if (node == null || absent(node)) {
+      return LitellmSettings.defaults();
+    }
+    ObjectNode obj = object(node, "litellm_settings");
+    Section s = new Section(obj, "litellm_settings");
+    Optional<BigDecimal> maxBudget = s.nonNegativeDecimal("max_budget");
+    Optional<String> budgetDuration = s.duration("budget_duration");
+    Optional<BigDecimal> maxEndUserBudget = s.nonNegativeDecimal("max_end_user_budget");
+    Optional<String> maxEndUserBudgetId = s.string("max_end_user_budget_id");
+    Optional<String> costMapUrl = s.string("model_cost_map_url");
+    Optional<String> timezone = s.string("timezone");
+    if (timezone.isPresent()) {
+      try {
+        java.time.ZoneId.of(timezone.get());
+      } catch (java.time.DateTimeException e) {
+        throw fail("litellm_settings.timezone", "unknown time zone '" + timezone.get() + "'");
+      }
+    }
+    for (String key : s.remaining()) {
+      warn("litellm_settings." + key, "not used by Tollgate yet; kept in the snapshot, no effect");
+    }
+    return new LitellmSettings(
+        maxBudget,
+        budgetDuration,
+        maxEndUserBudget,
+        maxEndUserBudgetId,
+        costMapUrl,
+        timezone,
+        plainMap(obj));
+  }
+
+  private List<DeploymentConfig> modelList(@Nullable JsonNode node) {
+    if (node == null || absent(node)) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw fail("model_list", "must be a list of deployments");
+    }
+    List<DeploymentConfig> out = new ArrayList<>();
+    Map<String, String> seenIds = new HashMap<>();
+    for (int i = 0; i < node.size(); i++) {
+      String path = "model_list[" + i + "]";
+      DeploymentConfig d = deployment(node.get(i), path);
+      String previous = seenIds.putIfAbsent(d.id(), path);
+      if (previous != null) {
+        throw fail(
+            path + ".model_info.id", "duplicate id '" + d.id() + "' (also at " + previous + ")");
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  /** Parses one deployment entry; also used by the model admin API. */
+  public static DeploymentConfig parseDeployment(
+      String source, JsonNode entry, List<String> warnings) {
+    ConfigLoader loader = new ConfigLoader(source, Environment.of(Map.of()));
+    DeploymentConfig d = loader.deployment(entry, "(body)");
+    warnings.addAll(loader.warnings);
+    return d;
+  }
+
+  private DeploymentConfig deployment(JsonNode node, String path) {
+    Section entry = new Section(object(node, path), path);
+    String modelName =
+        entry.string("model_name").orElseThrow(() -> fail(path + ".model_name", "is required"));
+    JsonNode paramsNode = entry.take("litellm_params");
+    if (paramsNode == null || absent(paramsNode)) {
+      throw fail(path + ".litellm_params", "is required");
+    }
+    LitellmParams params =
+        params(object(paramsNode, path + ".litellm_params"), path + ".litellm_params");
+    Map<String, Object> info = new LinkedHashMap<>();
+    String id = null;
+    JsonNode infoNode = entry.take("model_info");
+    if (infoNode != null && !absent(infoNode)) {
+      String infoPath = path + ".model_info";
+      for (Map.Entry<String, JsonNode> e : object(infoNode, infoPath).properties()) {
+        String key = e.getKey();
+        JsonNode v = e.getValue();
+        if (v.isNull()) {
+          continue;
+        }
+        if (key.equals("id")) {
+          if (!v.isTextual() && !v.isNumber()) {
+            throw fail(infoPath + ".id", "must be a string");
+          }
+          id = v.asText();
+          if (id.isBlank()) {
+            throw fail(infoPath + ".id", "must not be empty");
+          }
+          continue;
+        }
+        if (!MODEL_INFO_KEYS.contains(key)
+            && !key.startsWith("supports_")
+            && RateKey.fromLiteLlmName(key).isEmpty()) {
+          warn(join(infoPath, key), "unknown model_info key; kept as information only");
+        }
+        info.put(key, plain(v));
+      }
+    }
+    entry.warnUnknown();
+    if (id == null) {
+      id = derivedId(modelName, paramsNode);
+    }
+    return new DeploymentConfig(modelName, id, params, info);
+  }
+
+  private LitellmParams params(ObjectNode obj, String path) {
+    Section s = new Section(obj, path);
+    String model = s.string("model").orElseThrow(() -> fail(path + ".model", "is required"));
+    String provider;
+    String providerModel;
+    int slash = model.indexOf('/');
+    if (slash < 0) {
+      provider = "openai";
+      providerModel = model;
+    } else {
+      provider = model.substring(0, slash);
+      providerModel = model.substring(slash + 1);
+    }
+    if (provider.isEmpty() || providerModel.isEmpty()) {
+      throw fail(
+          path + ".model",
+          "must be PROVIDER/MODEL, such as openai/gpt-4o-mini; got '" + model + "'");
+    }
+    Optional<String> apiBase = s.string("api_base");
+    if (apiBase.isPresent()) {
+      String base = apiBase.get();
+      try {
+        java.net.URI uri = new java.net.URI(base);
+        if (uri.getHost() == null || !(base.startsWith("http://") || base.startsWith("https://"))) {
+          throw new java.net.URISyntaxException(base, "needs http:// or https:// and a host");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw fail(path + ".api_base", "is not a valid http(s) URL: '" + base + "'");
+      }
+    }
+    Optional<String> apiKey = s.string("api_key");
+    Optional<String> apiVersion = s.string("api_version");
+    OptionalLong timeout = s.seconds("timeout");
+    OptionalLong streamTimeout = s.seconds("stream_timeout");
+    OptionalLong maxRetries = s.nonNegativeLong("max_retries");
+    OptionalLong rpm = s.nonNegativeLong("rpm");
+    OptionalLong tpm = s.nonNegativeLong("tpm");
+    OptionalLong weight = s.nonNegativeLong("weight");
+    if (weight.isPresent() && weight.getAsLong() == 0) {
+      throw fail(path + ".weight", "must be at least 1");
+    }
+    Map<RateKey, BigDecimal> rates = new EnumMap<>(RateKey.class);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    for (String key : s.remaining()) {
+      JsonNode v = obj.get(key);
+      Optional<RateKey> rate = RateKey.fromLiteLlmName(key);
+      if (rate.isPresent()) {
+        s.nonNegativeDecimal(key).ifPresent(r -> rates.put(rate.get(), r));
+      } else if (PROVIDER_KEYS.contains(key)) {
+        s.take(key);
+        if (v != null && !v.isNull()) {
+          extra.put(key, plain(v));
+        }
+      } else if (key.contains("cost")) {
+        s.take(key);
+        warn(join(path, key), "is not a price Tollgate understands; it is not used for billing");
+      }
+    }
+    s.warnUnknown();
+    return new LitellmParams(
+        model,
+        provider,
+        providerModel,
+        apiBase,
+        apiKey,
+        apiVersion,
+        timeout,
+        streamTimeout,
+        maxRetries.isPresent() ? OptionalInt.of((int) maxRetries.getAsLong()) : OptionalInt.empty(),
+        rpm,
+        tpm,
+        weight.isPresent() ? (int) Math.min(weight.getAsLong(), Integer.MAX_VALUE) : 1,
+        rates,
+        extra);
+  }
+
+  /** A stable id for an entry without {@code model_info.id}: a hash of what defines it. */
+  private static String derivedId(String modelName, JsonNode params) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(modelName.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(canonical(params).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always present", e);
+    }
+  }
+
+  private static String canonical(JsonNode node) {
+    if (node.isObject()) {
+      List<String> keys = new ArrayList<>();
+      node.fieldNames().forEachRemaining(keys::add);
+      keys.sort(null);
+      StringBuilder sb = new StringBuilder("{");
+      for (String k : keys) {
+        sb.append(k).append(':').append(canonical(node.get(k))).append(',');
+      }
+      return sb.append('}').toString();
+    }
+    if (node.isArray()) {
+      StringBuilder sb = new StringBuilder("[");
+      for (JsonNode n : node) {
+        sb.append(canonical(n)).append(',');
+      }
+      return sb.append(']').toString();
+    }
+    return node.toString();
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  private void warn(String path, String message) {
+    warnings.add(source + ": " + path + ": " + message);
+  }
+
+  private ConfigException fail(String path, String problem) {
+    return new ConfigException(source, path, problem);
+  }
+
+  private ObjectNode object(JsonNode node, String path) {
+    if (!(node instanceof ObjectNode obj)) {
+      throw fail(path, "must be a mapping of keys to values");
+    }
+    return obj;
+  }
+
+  private static boolean absent(@Nullable JsonNode node) {
+    return node == null || node.isNull() || node.isMissingNode();
+  }
+
+  private static String join(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** A JSON tree as plain immutable Java values (String, BigDecimal, Long, Boolean, List, Map). */
+  static Object plain(JsonNode v) {
+    if (v.isTextual()) {
+      return v.asText();
+    }
+    if (v.isBoolean()) {
+      return v.booleanValue();
+    }
+    if (v.isIntegralNumber()) {
+      BigInteger i = v.bigIntegerValue();
+      return i.bitLength() < 63 ? (Object) i.longValue() : new BigDecimal(i);
+    }
+    if (v.isNumber()) {
+      return v.decimalValue();
+    }
+    if (v.isArray()) {
+      List<Object> list = new ArrayList<>();
+      for (JsonNode n : v) {
+        if (!n.isNull()) {
+          list.add(plain(n));
+        }
+      }
+      return List.copyOf(list);
+    }
+    if (v.isObject()) {
+      return plainMap((ObjectNode) v);
+    }
+    return v.asText();
+  }
+
+  private static Map<String, Object> plainMap(ObjectNode obj) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : obj.properties()) {
+      if (!e.getValue().isNull()) {
+        map.put(e.getKey(), plain(e.getValue()));
+      }
+    }
+    return java.util.Collections.unmodifiableMap(map);
+  }
+
+  /** Typed reads from one mapping; every key read is marked, and the rest can be warned about. */
+  private final class Section {
+    private final ObjectNode obj;
+    private final String path;
+    private final Set<String> seen = new java.util.HashSet<>();
+
+    Section(ObjectNode obj, String path) {
+      this.obj = obj;
+      this.path = path;
+    }
+
+    @Nullable JsonNode take(String key) {
+      seen.add(key);
+      JsonNode v = obj.get(key);
+      return v == null || v.isNull() ? null : v;
+    }
+
+    List<String> remaining() {
+      List<String> keys = new ArrayList<>();
+      obj.fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (!seen.contains(k)) {
+                  keys.add(k);
+                }
+              });
+      return keys;
+    }
+
+    void warnUnknown() {
+      for (String key : remaining()) {
+        warn(join(path, key), "unknown key; it has no effect in Tollgate");
+      }
+    }
+
+    Optional<String> string(String key) {
+      JsonNode v = take(key);
+      if (v == null) {
+        return Optional.empty();
+      }
+      if (!v.isTextual() && !v.isNumber()) {
+        throw fail(join(path, key), "must be a string");
+      }
+      return Optional.of(v.asText());
+    }
+
+    Optional<Boolean> bool(String key) {
+      JsonNode v = take(key);
+      if (v == null) {
+        return Optional.empty();
+      }
+      if (v.isBoolean()) {
+        return Optional.of(v.booleanValue());
+      }
+      if (v.isTextual()
+          && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
+        return Optional.of(Boolean.parseBoolean(v.asText()));
+      }
+      throw fail(join(path, key), "must be true or false");
+    }
+
+    Optional<BigDecimal> decimal(String key) {
+      JsonNode v = take(key);
+      if (v == null) {
+        return Optional.empty();
+      }
+      if (v.isNumber()) {
+        return Optional.of(v.decimalValue());
+      }
+      if (v.isTextual()) {
+        try {
+          return Optional.of(new BigDecimal(v.asText().trim()));
+        } catch (NumberFormatException e) {
+          // fall through to the error below
+        }
+      }
+      throw fail(join(path, key), "must be a number, got '" + v.asText() + "'");
+    }
+
+    Optional<BigDecimal> nonNegativeDecimal(String key) {
+      Optional<BigDecimal> d = decimal(key);
+      if (d.isPresent() && d.get().signum() < 0) {
+        throw fail(join(path, key), "must not be negative, got " + d.get().toPlainString());
+      }
+      return d;
+    }
+
+    Optional<BigDecimal> positiveDecimal(String key) {
+      Optional<BigDecimal> d = decimal(key);
+      if (d.isPresent() && d.get().signum() <= 0) {
+        throw fail(join(path, key), "must be greater than 0, got " + d.get().toPlainString());
+      }
+      return d;
+    }
+
+    OptionalLong nonNegativeLong(String key) {
+      Optional<BigDecimal> d = nonNegativeDecimal(key);
+      if (d.isEmpty()) {
+        return OptionalLong.empty();
+      }
+      try {
+        return OptionalLong.of(d.get().longValueExact());
+      } catch (ArithmeticException e) {
+        throw fail(join(path, key), "must be a whole number, got " + d.get().toPlainString());
+      }
+    }
+
+    /** A duration in seconds (fractions allowed), as milliseconds. */
+    OptionalLong seconds(String key) {
+      Optional<BigDecimal> d = positiveDecimal(key);
+      return d.isEmpty()
+          ? OptionalLong.empty()
+          : OptionalLong.of(
+              d.get()
+                  .multiply(BigDecimal.valueOf(1000))
+                  .setScale(0, java.math.RoundingMode.CEILING)
+                  .longValue());
+    }
+
+    /**
+     * A LiteLLM budget duration such as {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}, {@code
+     * 1mo}.
+     */
+    Optional<String> duration(String key) {
+      Optional<String> d = string(key);
+      if (d.isPresent() && !d.get().matches("[1-9][0-9]*(s|m|h|d|w|mo)")) {
+        throw fail(
+            join(path, key),
+            "must be a duration such as 30s, 10m, 1h, 7d or 1mo, got '" + d.get() + "'");
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.tollgate.config;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * {@code router_settings}.
+ *
+ * @param modelGroupAlias alias name to the model group it stands for
+ */
+public record RouterSettings(
+    String routingStrategy,
+    int numRetries,
+    OptionalLong timeoutMillis,
+    Map<String, String> modelGroupAlias,
+    Optional<String> redisHost,
+    OptionalInt redisPort,
+    Optional<String> redisPassword) {
+
+  public RouterSettings {
+    modelGroupAlias = Map.copyOf(modelGroupAlias);
+  }
+
+  public static RouterSettings defaults() {
+    return new RouterSettings(
+        "simple-shuffle",
+        0,
+        OptionalLong.empty(),
+        Map.of(),
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty());
+  }
+}

@@ -1,0 +1,118 @@
+package dev.tollgate.provider;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the request path needs to know about an LLM request body, read once with the streaming
+ * parser, plus the byte positions needed to rewrite it without re-serialising. Immutable.
+ *
+ * @param body the request body exactly as received
+ * @param modelStart offset of the opening quote of the {@code model} value
+ * @param modelEnd offset just past its closing quote
+ * @param streamOptionsStart offset of the {@code stream_options} object's opening brace, or -1
+ * @param streamOptionsEmpty whether that object has no fields
+ * @param includeUsageStart offset of the {@code include_usage} value, or -1
+ * @param includeUsageEnd offset just past it
+ * @param includeUsage whether the client asked for the final usage chunk
+ * @param user the {@code user} field: the end-user id, when given
+ */
+public record ParsedRequest(
+    Endpoint endpoint,
+    byte[] body,
+    String model,
+    int modelStart,
+    int modelEnd,
+    boolean stream,
+    int streamOptionsStart,
+    boolean streamOptionsEmpty,
+    int includeUsageStart,
+    int includeUsageEnd,
+    boolean includeUsage,
+    Optional<String> user,
+    OptionalLong maxTokens) {
+
+  /**
+   * The body with {@code model} replaced by the deployment's provider model and, for a stream whose
+   * client did not ask for usage, {@code stream_options.include_usage} set to true so that the
+   * gateway can bill it. Every other byte is left as the client sent it.
+   */
+  public byte[] forUpstream(String providerModel, boolean forceIncludeUsage) {
+    Edit model = new Edit(modelStart, modelEnd, quote(providerModel));
+    Edit usage = null;
+    if (forceIncludeUsage && stream && !includeUsage) {
+      if (includeUsageStart >= 0) {
+        usage = new Edit(includeUsageStart, includeUsageEnd, ascii("true"));
+      } else if (streamOptionsStart >= 0) {
+        String field = "\"include_usage\":true" + (streamOptionsEmpty ? "" : ",");
+        usage = new Edit(streamOptionsStart + 1, streamOptionsStart + 1, ascii(field));
+      } else {
+        int at = firstBrace() + 1;
+        usage = new Edit(at, at, ascii("\"stream_options\":{\"include_usage\":true},"));
+      }
+    }
+    if (usage == null) {
+      return model.applyTo(body, null);
+    }
+    return usage.start < model.start ? usage.applyTo(body, model) : model.applyTo(body, usage);
+  }
+
+  /** Replaces {@code body[start, end)} with {@code bytes}. */
+  private record Edit(int start, int end, byte[] bytes) {
+    /** Applies this edit and then {@code next}, which lies after it. */
+    byte[] applyTo(byte[] body, @Nullable Edit next) {
+      int len = body.length - (end - start) + bytes.length;
+      if (next != null) {
+        len += next.bytes.length - (next.end - next.start);
+      }
+      byte[] out = new byte[len];
+      System.arraycopy(body, 0, out, 0, start);
+      System.arraycopy(bytes, 0, out, start, bytes.length);
+      int o = start + bytes.length;
+      int tail = next == null ? body.length : next.start;
+      System.arraycopy(body, end, out, o, tail - end);
+      o += tail - end;
+      if (next != null) {
+        System.arraycopy(next.bytes, 0, out, o, next.bytes.length);
+        o += next.bytes.length;
+        System.arraycopy(body, next.end, out, o, body.length - next.end);
+      }
+      return out;
+    }
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private int firstBrace() {
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == '{') {
+        return i;
+      }
+    }
+    throw new IllegalStateException("a parsed request body is a JSON object");
+  }
+
+  /** A JSON string literal for {@code s}. */
+  static byte[] quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString().getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.common.Errors;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.SseSink;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Writes a provider's SSE stream to the client response. Event-loop confined. When the stream ends,
+ * however it ends, {@code onDone} gets the usage seen (empty when none was reported).
+ */
+final class ClientSseSink implements SseSink {
+  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+  private final HttpServerResponse response;
+  private final Consumer<Optional<Usage>> onDone;
+  private final Handler<HttpServerResponse> beforeHead;
+  private Optional<Usage> usage = Optional.empty();
+  private boolean begun;
+  private boolean finished;
+
+  ClientSseSink(
+      HttpServerResponse response,
+      Handler<HttpServerResponse> beforeHead,
+      Consumer<Optional<Usage>> onDone) {
+    this.response = response;
+    this.beforeHead = beforeHead;
+    this.onDone = onDone;
+  }
+
+  @Override
+  public void begin() {
+    if (begun || response.closed()) {
+      return;
+    }
+    begun = true;
+    beforeHead.handle(response);
+    response
+        .setStatusCode(200)
+        .setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+  }
+
+  @Override
+  public void write(Buffer events) {
+    if (!finished && !response.closed()) {
+      response.write(events);
+    }
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return !response.closed() && response.writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Handler<Void> handler) {
+    response.drainHandler(handler);
+  }
+
+  @Override
+  public void usage(Usage u) {
+    usage = Optional.of(u);
+  }
+
+  @Override
+  public void end() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (!response.closed() && !response.ended()) {
+      response.end();
+    }
+    onDone.accept(usage);
+  }
+
+  @Override
+  public void fail(GatewayException error) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (!begun) {
+      HttpErrors.send(response, error);
+    } else if (!response.closed() && !response.ended()) {
+      Buffer event = Buffer.buffer("data: ").appendBytes(Errors.body(error)).appendString("\n\n");
+      response.write(event);
+      response.end(DONE);
+    }
+    onDone.accept(usage);
+  }
+}

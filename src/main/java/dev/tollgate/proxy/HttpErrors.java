@@ -1,0 +1,74 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.common.Errors;
+import dev.tollgate.common.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes errors to the client in OpenAI's shape; the one place that turns failures into HTTP. */
+public final class HttpErrors {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
+
+  private HttpErrors() {}
+
+  /** Ends the response with {@code error}, unless it has already been sent. */
+  public static void send(HttpServerResponse response, Throwable error) {
+    GatewayException e = Errors.from(error);
+    if (e.status() >= 500) {
+      if (e.status() == 500) {
+        LOG.error("internal error", error);
+      } else {
+        LOG.warn("{} {}", e.status(), e.getMessage());
+      }
+    }
+    if (response.ended() || response.closed() || response.headWritten()) {
+      return;
+    }
+    response
+        .setStatusCode(e.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(Buffer.buffer(Errors.body(e)));
+  }
+
+  /** Failure handler for the router: body too large, no route, and anything thrown. */
+  public static void handleFailure(RoutingContext ctx, long bodyLimit) {
+    Throwable failure = ctx.failure();
+    int status = ctx.statusCode();
+    if (failure == null || (status > 0 && !(failure instanceof GatewayException))) {
+      failure =
+          switch (status) {
+            case 413 ->
+                GatewayException.of(
+                    413,
+                    "invalid_request_error",
+                    null,
+                    "request_too_large",
+                    "request body is larger than the limit of "
+                        + bodyLimit
+                        + " bytes (general_settings.max_request_size_mb)");
+            case 404 ->
+                GatewayException.notFound(
+                    null, "no route for " + ctx.request().method() + " " + ctx.request().path());
+            case 405 ->
+                GatewayException.of(
+                    405,
+                    "invalid_request_error",
+                    null,
+                    "method_not_allowed",
+                    "method "
+                        + ctx.request().method()
+                        + " is not allowed on "
+                        + ctx.request().path());
+            case 400 -> GatewayException.badRequest(null, "bad request");
+            default ->
+                Errors.from(
+                    failure == null ? new IllegalStateException("status " + status) : failure);
+          };
+    }
+    send(ctx.response(), failure);
+  }
+}

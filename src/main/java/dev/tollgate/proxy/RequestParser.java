@@ -1,0 +1,222 @@
+package dev.tollgate.proxy;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
+import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.ParsedRequest;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads an LLM request body once with Jackson's streaming parser: validates the fields the gateway
+ * relies on and records where {@code model} sits, without building a tree. Stateless.
+ */
+final class RequestParser {
+  private RequestParser() {}
+
+  static ParsedRequest parse(Endpoint endpoint, byte[] body) {
+    if (body.length == 0) {
+      throw GatewayException.badRequest(null, "request body is empty; expected a JSON object");
+    }
+    try (JsonParser p = Json.FACTORY.createParser(body)) {
+      return read(endpoint, body, p);
+    } catch (JsonProcessingException e) {
+      throw GatewayException.badRequest(
+          null,
+          "request body is not valid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ")");
+    } catch (IOException e) {
+      throw GatewayException.badRequest(null, "request body could not be read: " + e.getMessage());
+    }
+  }
+
+  private static ParsedRequest read(Endpoint endpoint, byte[] body, JsonParser p)
+      throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw GatewayException.badRequest(null, "request body must be a JSON object");
+    }
+    String model = null;
+    int modelStart = -1;
+    int modelEnd = -1;
+    boolean stream = false;
+    int streamOptionsStart = -1;
+    boolean streamOptionsEmpty = true;
+    int includeUsageStart = -1;
+    int includeUsageEnd = -1;
+    boolean includeUsage = false;
+    boolean hasRequired = false;
+    String user = null;
+    OptionalLong maxTokens = OptionalLong.empty();
+    String required = endpoint.requiredField();
+
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "model" -> {
+          if (t != JsonToken.VALUE_STRING) {
+            throw wrongType("model", "a string", t);
+          }
+          modelStart = (int) p.currentTokenLocation().getByteOffset();
+          model = p.getText();
+          modelEnd = endOfString(body, modelStart);
+        }
+        case "stream" -> {
+          if (t == JsonToken.VALUE_NULL) {
+            break;
+          }
+          if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+            throw wrongType("stream", "a boolean", t);
+          }
+          stream = t == JsonToken.VALUE_TRUE;
+        }
+        case "stream_options" -> {
+          if (t == JsonToken.VALUE_NULL) {
+            break;
+          }
+          if (t != JsonToken.START_OBJECT) {
+            throw wrongType("stream_options", "an object", t);
+          }
+          streamOptionsStart = (int) p.currentTokenLocation().getByteOffset();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            streamOptionsEmpty = false;
+            String option = p.currentName();
+            JsonToken v = p.nextToken();
+            if (option.equals("include_usage")) {
+              if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+                throw wrongType("stream_options.include_usage", "a boolean", v);
+              }
+              includeUsage = v == JsonToken.VALUE_TRUE;
+              includeUsageStart = (int) p.currentTokenLocation().getByteOffset();
+              includeUsageEnd = includeUsageStart + (includeUsage ? 4 : 5);
+            } else {
+              p.skipChildren();
+            }
+          }
+        }
+        case "user" -> {
+          if (t == JsonToken.VALUE_STRING) {
+            user = p.getText();
+          } else if (t != JsonToken.VALUE_NULL) {
+            throw wrongType("user", "a string", t);
+          }
+        }
+        case "max_tokens", "max_completion_tokens" -> {
+          if (t == JsonToken.VALUE_NUMBER_INT) {
+            long v = p.getLongValue();
+            if (v < 0) {
+              throw GatewayException.badRequest(field, field + " must not be negative");
+            }
+            maxTokens = OptionalLong.of(v);
+          } else if (t != JsonToken.VALUE_NULL) {
+            throw wrongType(field, "an integer", t);
+          }
+        }
+        case "messages" -> {
+          if (endpoint == Endpoint.CHAT) {
+            if (t != JsonToken.START_ARRAY) {
+              throw wrongType("messages", "an array of messages", t);
+            }
+            if (p.nextToken() == JsonToken.END_ARRAY) {
+              throw GatewayException.badRequest("messages", "messages must not be empty");
+            }
+            p.skipChildren();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              p.skipChildren();
+            }
+            hasRequired = true;
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "prompt", "input" -> {
+          if (field.equals(required)) {
+            if (t != JsonToken.VALUE_STRING && t != JsonToken.START_ARRAY) {
+              throw wrongType(field, "a string or an array", t);
+            }
+            hasRequired = true;
+          }
+          p.skipChildren();
+        }
+        case "temperature", "top_p", "presence_penalty", "frequency_penalty" -> {
+          if (t != JsonToken.VALUE_NUMBER_INT
+              && t != JsonToken.VALUE_NUMBER_FLOAT
+              && t != JsonToken.VALUE_NULL) {
+            throw wrongType(field, "a number", t);
+          }
+        }
+        case "n" -> {
+          if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NULL) {
+            throw wrongType(field, "an integer", t);
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    if (p.nextToken() != null) {
+      throw GatewayException.badRequest(null, "request body has data after the JSON object");
+    }
+    if (model == null) {
+      throw GatewayException.badRequest("model", "missing required field: model");
+    }
+    if (!hasRequired) {
+      throw GatewayException.badRequest(required, "missing required field: " + required);
+    }
+    return new ParsedRequest(
+        endpoint,
+        body,
+        model,
+        modelStart,
+        modelEnd,
+        stream,
+        streamOptionsStart,
+        streamOptionsEmpty,
+        includeUsageStart,
+        includeUsageEnd,
+        includeUsage,
+        Optional.ofNullable(user),
+        maxTokens);
+  }
+
+  /** Offset just past the closing quote of the JSON string starting at {@code start}. */
+  private static int endOfString(byte[] body, int start) {
+    for (int i = start + 1; i < body.length; i++) {
+      if (body[i] == '\\') {
+        i++;
+      } else if (body[i] == '"') {
+        return i + 1;
+      }
+    }
+    throw new IllegalStateException("the parser accepted an unterminated string");
+  }
+
+  private static GatewayException wrongType(String field, String expected, @Nullable JsonToken t) {
+    return GatewayException.badRequest(
+        field, field + " must be " + expected + ", got " + describe(t));
+  }
+
+  private static String describe(@Nullable JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.asString() == null ? t.name() : t.asString();
+    };
+  }
+}

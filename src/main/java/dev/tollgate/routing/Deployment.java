@@ -1,0 +1,29 @@
+package dev.tollgate.routing;
+
+import dev.tollgate.config.LitellmParams;
+import java.util.Map;
+
+/**
+ * One registered deployment: a provider model behind a model group. Immutable.
+ *
+ * @param id the deployment id ({@code model_info.id})
+ * @param modelName the model group it belongs to
+ * @param origin where it was registered from
+ */
+public record Deployment(
+    String id,
+    String modelName,
+    LitellmParams params,
+    Map<String, Object> modelInfo,
+    Origin origin) {
+
+  public Deployment {
+    modelInfo = Map.copyOf(modelInfo);
+  }
+
+  /** Where a deployment came from. */
+  public enum Origin {
+    CONFIG,
+    API
+  }
+}

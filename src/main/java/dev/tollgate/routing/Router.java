@@ -1,0 +1,32 @@
+package dev.tollgate.routing;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Chooses a deployment within a group: LiteLLM's simple shuffle, weighted by {@code weight}.
+ * Stateless and thread-safe.
+ */
+public final class Router {
+  private Router() {}
+
+  /** Picks one deployment, each with probability weight / total weight. */
+  public static Deployment pick(ModelGroup group, RandomGenerator random) {
+    List<Deployment> ds = group.deployments();
+    if (ds.size() == 1) {
+      return ds.get(0);
+    }
+    long total = 0;
+    for (Deployment d : ds) {
+      total += d.params().weight();
+    }
+    long r = random.nextLong(total);
+    for (Deployment d : ds) {
+      r -= d.params().weight();
+      if (r < 0) {
+        return d;
+      }
+    }
+    return ds.get(ds.size() - 1);
+  }
+}
