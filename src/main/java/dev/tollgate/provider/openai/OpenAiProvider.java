@@ -343,15 +343,15 @@ public final class OpenAiProvider implements Provider {
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
+      // Marked finished before the reset, which fails the pending response synchronously.
+      finished = true;
       if (error != null) {
         HttpClientRequest r = request;
         if (r != null) {
           r.reset();
         }
-        finished = true;
         sink.fail(error);
       } else {
-        finished = true;
         sink.end();
       }
     }

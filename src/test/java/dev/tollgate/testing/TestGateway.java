@@ -1,0 +1,98 @@
+package dev.tollgate.testing;
+
+import dev.tollgate.Gateway;
+import dev.tollgate.GatewayOptions;
+import dev.tollgate.config.Environment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A real gateway on a loopback port, started from config text, with a plain HTTP client. */
+public final class TestGateway implements AutoCloseable {
+  public static final String MASTER_KEY = "sk-test-master-key";
+
+  private final Gateway gateway;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private TestGateway(Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  /** Starts a gateway with this config (null: the built-in default) and the test master key. */
+  public static TestGateway start(@org.jspecify.annotations.Nullable String yaml) {
+    return start(yaml, Map.of("TOLLGATE_MASTER_KEY", MASTER_KEY));
+  }
+
+  public static TestGateway start(
+      @org.jspecify.annotations.Nullable String yaml, Map<String, String> env) {
+    try {
+      Path dir = Files.createTempDirectory("tollgate-test");
+      GatewayOptions o =
+          GatewayOptions.defaults()
+              .withPort(0)
+              .withDataDir(dir.resolve("data"))
+              .withEnv(Environment.of(env))
+              .withInstances(1);
+      if (yaml != null) {
+        Path file = dir.resolve("config.yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        o = o.withConfig(file);
+      }
+      return new TestGateway(Gateway.start(o));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  public HttpResponse<String> post(String path, String body) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Authorization", "Bearer " + MASTER_KEY)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  public HttpResponse<String> get(String path) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Authorization", "Bearer " + MASTER_KEY)
+            .GET()
+            .build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+  }
+}
