@@ -92,14 +92,21 @@ public final class Gateway implements AutoCloseable {
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, options.instances())));
     try {
-      GatewayVerticle first =
-          new GatewayVerticle(config, registry, auth, options.host(), options.port());
-      await(vertx.deployVerticle(first));
-      int port = first.actualPort();
-      for (int i = 1; i < options.instances(); i++) {
-        await(
-            vertx.deployVerticle(
-                new GatewayVerticle(config, registry, auth, options.host(), port)));
+      // Verticles on one Vert.x instance share a listening socket only when they ask for the
+      // same port; each asking for port 0 would get its own, so a free port is chosen first.
+      int requested = options.port() == 0 ? freePort(options.host()) : options.port();
+      List<GatewayVerticle> verticles = new ArrayList<>();
+      for (int i = 0; i < options.instances(); i++) {
+        GatewayVerticle v = new GatewayVerticle(config, registry, auth, options.host(), requested);
+        await(vertx.deployVerticle(v));
+        verticles.add(v);
+      }
+      int port = verticles.get(0).actualPort();
+      for (GatewayVerticle v : verticles) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException(
+              "event loops bound different ports: " + port + " and " + v.actualPort());
+        }
       }
       return new Gateway(vertx, config, registry, port, key.value(), key.generated());
     } catch (RuntimeException e) {
@@ -154,6 +161,15 @@ public final class Gateway implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable c = Objects.requireNonNullElse(e.getCause(), e);
       throw c instanceof RuntimeException r ? r : new IllegalStateException(c.getMessage(), c);
+    }
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + host, e);
     }
   }
 

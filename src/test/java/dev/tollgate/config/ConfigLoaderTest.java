@@ -1,0 +1,261 @@
+package dev.tollgate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.pricing.RateKey;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  static final Environment ENV =
+      Environment.of(
+          Map.of("OPENAI_API_KEY", "sk-from-env", "AZURE_API_BASE", "https://x.openai.azure.com"));
+
+  static GatewayConfig parse(String yaml) {
+    return ConfigLoader.parse("config.yaml", yaml, ENV);
+  }
+
+  /** The example from LiteLLM's proxy quick start, with the keys most deployments use. */
+  @Test
+  void parse_liteLlmQuickStartConfig_readsEverySection() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: gpt-4o
+                litellm_params:
+                  model: azure/my-gpt4o-deployment
+                  api_base: os.environ/AZURE_API_BASE
+                  api_key: "os.environ/AZURE_API_KEY"
+                  api_version: "2024-08-01-preview"
+                  rpm: 6
+                  tpm: 100000
+                model_info:
+                  id: azure-1
+                  base_model: azure/gpt-4o
+              - model_name: gpt-4o
+                litellm_params:
+                  model: openai/gpt-4o
+                  api_key: os.environ/OPENAI_API_KEY
+                  timeout: 30
+                  stream_timeout: 2.5
+                  max_retries: 2
+                  weight: 3
+                  input_cost_per_token: 0.0000025
+                  output_cost_per_token: "1e-5"
+            litellm_settings:
+              drop_params: true
+              max_budget: 100.50
+              budget_duration: 30d
+              max_end_user_budget: 0.05
+              timezone: Europe/Berlin
+            general_settings:
+              master_key: sk-1234
+              database_url: postgresql://u:p@localhost:5432/litellm
+            router_settings:
+              routing_strategy: simple-shuffle
+              num_retries: 3
+              timeout: 60
+              redis_host: localhost
+              redis_port: 6379
+              redis_password: secret
+              model_group_alias: {"gpt-4": "gpt-4o"}
+            """);
+
+    assertThat(c.modelList()).hasSize(2);
+    DeploymentConfig azure = c.modelList().get(0);
+    assertThat(azure.id()).isEqualTo("azure-1");
+    assertThat(azure.params().provider()).isEqualTo("azure");
+    assertThat(azure.params().providerModel()).isEqualTo("my-gpt4o-deployment");
+    assertThat(azure.params().apiBase()).contains("https://x.openai.azure.com");
+    assertThat(azure.params().apiKey()).isEmpty();
+    assertThat(azure.params().rpm()).hasValue(6);
+    assertThat(azure.modelInfo()).containsEntry("base_model", "azure/gpt-4o");
+
+    LitellmParams openai = c.modelList().get(1).params();
+    assertThat(openai.apiKey()).contains("sk-from-env");
+    assertThat(openai.timeoutMillis()).hasValue(30_000);
+    assertThat(openai.streamTimeoutMillis()).hasValue(2_500);
+    assertThat(openai.maxRetries()).hasValue(2);
+    assertThat(openai.weight()).isEqualTo(3);
+    assertThat(openai.customRates())
+        .containsEntry(RateKey.INPUT, new BigDecimal("0.0000025"))
+        .containsEntry(RateKey.OUTPUT, new BigDecimal("1e-5"));
+
+    assertThat(c.general().masterKey()).contains("sk-1234");
+    assertThat(c.general().databaseUrl()).contains("postgresql://u:p@localhost:5432/litellm");
+    assertThat(c.router().numRetries()).isEqualTo(3);
+    assertThat(c.router().timeoutMillis()).hasValue(60_000);
+    assertThat(c.router().redisPort()).hasValue(6379);
+    assertThat(c.router().modelGroupAlias()).containsEntry("gpt-4", "gpt-4o");
+    assertThat(c.litellm().maxBudget())
+        .hasValueSatisfying(v -> assertThat(v).isEqualByComparingTo("100.50"));
+    assertThat(c.litellm().budgetDuration()).contains("30d");
+    assertThat(c.litellm().maxEndUserBudget()).contains(new BigDecimal("0.05"));
+    assertThat(c.litellm().timezone()).contains("Europe/Berlin");
+    assertThat(c.litellm().raw()).containsEntry("drop_params", true);
+    assertThat(c.warnings())
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("model_list[0].litellm_params.api_key")
+                    .contains("AZURE_API_KEY"))
+        .anySatisfy(w -> assertThat(w).contains("litellm_settings.drop_params"));
+  }
+
+  @Test
+  void parse_environmentVariablesSection_isAppliedBeforeReferencesAreResolved() {
+    GatewayConfig c =
+        parse(
+            """
+            environment_variables:
+              OPENAI_API_KEY: sk-overridden
+              MY_BASE: http://localhost:8000/v1
+            model_list:
+              - model_name: local
+                litellm_params:
+                  model: hosted_vllm/meta-llama/Llama-3.1-8B
+                  api_base: os.environ/MY_BASE
+                  api_key: os.environ/OPENAI_API_KEY
+            """);
+    LitellmParams p = c.modelList().get(0).params();
+    assertThat(p.apiKey()).contains("sk-overridden");
+    assertThat(p.apiBase()).contains("http://localhost:8000/v1");
+    assertThat(p.provider()).isEqualTo("hosted_vllm");
+    assertThat(p.providerModel()).isEqualTo("meta-llama/Llama-3.1-8B");
+  }
+
+  @Test
+  void parse_unknownKeys_warnNamingEachKey() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: m
+                litellm_params:
+                  model: openai/gpt-4o
+                  api_kee: typo
+                  input_cost_per_character: 0.1
+                surprise: 1
+                model_info:
+                  colour: blue
+            general_settings:
+              mystery_setting: true
+            router_settings:
+              routing_strategy: latency-based-routing
+            whatever: 1
+            """);
+    assertThat(c.warnings())
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .startsWith("config.yaml: model_list[0].litellm_params.api_kee: unknown key"))
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("model_list[0].litellm_params.input_cost_per_character")
+                    .contains("not used for billing"))
+        .anySatisfy(w -> assertThat(w).contains("model_list[0].surprise"))
+        .anySatisfy(w -> assertThat(w).contains("model_list[0].model_info.colour"))
+        .anySatisfy(w -> assertThat(w).contains("general_settings.mystery_setting"))
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("router_settings.routing_strategy")
+                    .contains("latency-based-routing"))
+        .anySatisfy(w -> assertThat(w).contains("whatever: unknown top-level key"));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "model_list: {a: 1}|model_list|must be a list",
+        "model_list: [{litellm_params: {model: openai/x}}]|model_list[0].model_name|is required",
+        "model_list: [{model_name: m}]|model_list[0].litellm_params|is required",
+        "model_list: [{model_name: m, litellm_params: {api_base: 'http://x'}}]|model_list[0].litellm_params.model|is required",
+        "model_list: [{model_name: m, litellm_params: {model: 'openai/'}}]|model_list[0].litellm_params.model|PROVIDER/MODEL",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, rpm: fast}}]|model_list[0].litellm_params.rpm|must be a number",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, rpm: -1}}]|model_list[0].litellm_params.rpm|must not be negative",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, tpm: 1.5}}]|model_list[0].litellm_params.tpm|whole number",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, timeout: 0}}]|model_list[0].litellm_params.timeout|greater than 0",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, weight: 0}}]|model_list[0].litellm_params.weight|at least 1",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, api_base: 'not a url'}}]|model_list[0].litellm_params.api_base|valid http(s) URL",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, input_cost_per_token: -0.1}}]|model_list[0].litellm_params.input_cost_per_token|must not be negative",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x, output_cost_per_token: cheap}}]|model_list[0].litellm_params.output_cost_per_token|must be a number",
+        "model_list: [{model_name: a, litellm_params: {model: openai/x}, model_info: {id: same}}, {model_name: b, litellm_params: {model: openai/y}, model_info: {id: same}}]|model_list[1].model_info.id|duplicate id 'same'",
+        "router_settings: {num_retries: many}|router_settings.num_retries|must be a number",
+        "router_settings: {redis_port: 70000}|router_settings.redis_port|port number",
+        "router_settings: {model_group_alias: {a: [1]}}|router_settings.model_group_alias.a|model group name",
+        "litellm_settings: {max_budget: -5}|litellm_settings.max_budget|must not be negative",
+        "litellm_settings: {budget_duration: forever}|litellm_settings.budget_duration|duration",
+        "litellm_settings: {timezone: Mars/Olympus}|litellm_settings.timezone|unknown time zone",
+        "general_settings: {max_request_size_mb: 0}|general_settings.max_request_size_mb|greater than 0",
+        "general_settings: {store_model_in_db: maybe}|general_settings.store_model_in_db|true or false",
+        "general_settings: [1, 2]|general_settings|must be a mapping",
+        "'a: [unclosed'|(root)|not valid YAML"
+      })
+  void parse_invalidValue_failsNamingFilePathAndProblem(String yaml, String path, String problem) {
+    assertThatThrownBy(() -> parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config.yaml: " + path + ": ")
+        .hasMessageContaining(problem)
+        .satisfies(e -> assertThat(((ConfigException) e).path()).isEqualTo(path));
+  }
+
+  @Test
+  void load_missingFile_failsNamingTheFile(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> ConfigLoader.load(missing, ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("no such file");
+  }
+
+  @Test
+  void load_file_usesItsPathInMessages(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(file, "router_settings: {num_retries: -1}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, ENV))
+        .hasMessageStartingWith(file + ": router_settings.num_retries: ");
+  }
+
+  @Test
+  void parse_sameTextTwice_givesEqualSnapshotsAndStableDerivedIds() {
+    String yaml =
+        """
+        model_list:
+          - model_name: a
+            litellm_params: {model: openai/gpt-4o, api_key: k}
+          - model_name: a
+            litellm_params: {model: openai/gpt-4o, api_key: k2}
+        """;
+    GatewayConfig first = parse(yaml);
+    GatewayConfig second = parse(yaml);
+    assertThat(first).isEqualTo(second);
+    assertThat(first.modelList().get(0).id())
+        .hasSize(32)
+        .isNotEqualTo(first.modelList().get(1).id());
+  }
+
+  @Test
+  void parse_emptyFile_givesEmptyConfigWithDefaults() {
+    GatewayConfig c = parse("");
+    assertThat(c.modelList()).isEmpty();
+    assertThat(c.router().routingStrategy()).isEqualTo("simple-shuffle");
+    assertThat(c.general().maxRequestBytes()).isEqualTo(GeneralSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  @Test
+  void parse_costKeysAbsent_areAbsentNotZero() {
+    GatewayConfig c = parse("model_list: [{model_name: m, litellm_params: {model: openai/x}}]");
+    assertThat(c.modelList().get(0).params().customRates()).isEmpty();
+  }
+}

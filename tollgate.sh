@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds Tollgate if needed and runs it. Arguments go to the gateway (try --help).
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+jar=target/tollgate.jar
+if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
+  ./mvnw -q -B -DskipTests package
+fi
+exec "$JAVA" -jar "$jar" "$@"
