@@ -340,6 +340,7 @@ public final class ConfigLoader {
     LitellmParams params =
         params(object(paramsNode, path + ".litellm_params"), path + ".litellm_params");
     Map<String, Object> info = new LinkedHashMap<>();
+    Map<RateKey, BigDecimal> infoRates = new EnumMap<>(RateKey.class);
     String id = null;
     JsonNode infoNode = entry.take("model_info");
     if (infoNode != null && !absent(infoNode)) {
@@ -360,15 +361,40 @@ public final class ConfigLoader {
           }
           continue;
         }
-        if (!MODEL_INFO_KEYS.contains(key)
-            && !key.startsWith("supports_")
-            && RateKey.fromLiteLlmName(key).isEmpty()) {
+        Optional<RateKey> rate = RateKey.fromLiteLlmName(key);
+        if (rate.isPresent()) {
+          infoRates.put(rate.get(), rate(v, join(infoPath, key)));
+          continue;
+        }
+        if (!MODEL_INFO_KEYS.contains(key) && !key.startsWith("supports_")) {
           warn(join(infoPath, key), "unknown model_info key; kept as information only");
         }
         info.put(key, plain(v));
       }
     }
     entry.warnUnknown();
+    if (!infoRates.isEmpty()) {
+      // LiteLLM also reads cost keys from model_info; litellm_params wins where both give one.
+      Map<RateKey, BigDecimal> merged = new EnumMap<>(RateKey.class);
+      merged.putAll(infoRates);
+      merged.putAll(params.customRates());
+      params =
+          new LitellmParams(
+              params.model(),
+              params.provider(),
+              params.providerModel(),
+              params.apiBase(),
+              params.apiKey(),
+              params.apiVersion(),
+              params.timeoutMillis(),
+              params.streamTimeoutMillis(),
+              params.maxRetries(),
+              params.rpm(),
+              params.tpm(),
+              params.weight(),
+              merged,
+              params.extra());
+    }
     if (id == null) {
       id = derivedId(modelName, paramsNode);
     }
@@ -500,6 +526,24 @@ public final class ConfigLoader {
       throw fail(path, "must be a mapping of keys to values");
     }
     return obj;
+  }
+
+  /** A rate: a number or numeric string, exact, not negative. */
+  private BigDecimal rate(JsonNode v, String path) {
+    BigDecimal d;
+    if (v.isNumber()) {
+      d = v.decimalValue();
+    } else {
+      try {
+        d = new BigDecimal(v.asText().trim());
+      } catch (NumberFormatException e) {
+        throw fail(path, "must be a number, got '" + v.asText() + "'");
+      }
+    }
+    if (d.signum() < 0) {
+      throw fail(path, "must not be negative, got " + d.toPlainString());
+    }
+    return d;
   }
 
   private static boolean absent(@Nullable JsonNode node) {

@@ -1,6 +1,7 @@
 package dev.tollgate.routing;
 
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.pricing.Price;
 import java.util.Map;
 
 /**
@@ -9,13 +10,16 @@ import java.util.Map;
  * @param id the deployment id ({@code model_info.id})
  * @param modelName the model group it belongs to
  * @param origin where it was registered from
+ * @param price its price, decided once by the one {@link dev.tollgate.pricing.PriceResolver} when
+ *     the snapshot was built; billing, budgets and the admin API all read this field
  */
 public record Deployment(
     String id,
     String modelName,
     LitellmParams params,
     Map<String, Object> modelInfo,
-    Origin origin) {
+    Origin origin,
+    Price price) {
 
   public Deployment {
     modelInfo = Map.copyOf(modelInfo);
