@@ -108,6 +108,9 @@ TIER_KEYS = {
     ("cache_creation_input_token_cost", 200000): "cache_creation_input_token_cost_above_200k_tokens",
 }
 
+# Dated price changes after the as-of date, printed so that someone regenerates after them.
+SCHEDULED = []
+
 EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation])
 
 
@@ -247,6 +250,7 @@ def pick_conditional(model, as_of, notes, stats):
             if constraint["start_date"] <= as_of:
                 chosen = conditional["prices"]
             else:
+                SCHEDULED.append(model["id"] + " on " + constraint["start_date"])
                 notes.append(
                     "scheduled price change on "
                     + constraint["start_date"]
@@ -443,6 +447,8 @@ def main(argv):
     print("\nsummary:")
     for what, count in sorted(stats.items()):
         print("  %-70s %5d" % (what, count))
+    for change in sorted(set(SCHEDULED)):
+        print("WARNING: scheduled genai-prices change not in this catalog: " + change)
     return 0
 
 

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * names, provider aliases, Bedrock region prefixes, and version suffixes. When none of them finds
  * an entry the answer is empty (an unknown price), never a near miss.
  *
- * <p>{@link #bundled()} parses a resource of about 1 MB the first time it is called: call it at
+ * <p>{@link #bundled()} parses a resource of about 0.8 MB the first time it is called: call it at
  * startup, off the event loop.
  */
 public final class Catalog {
