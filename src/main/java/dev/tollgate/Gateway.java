@@ -1,13 +1,20 @@
 package dev.tollgate;
 
+import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.admin.ModelAdmin;
+import dev.tollgate.budget.SpendSink;
+import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
+import dev.tollgate.config.Environment;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.MasterKeyAuthenticator;
+import dev.tollgate.pricing.Catalog;
+import dev.tollgate.pricing.CostMapSource;
+import dev.tollgate.pricing.PricingException;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.provider.openai.OpenAiProvider;
-import dev.tollgate.routing.Deployment;
-import dev.tollgate.routing.ModelRegistry;
+import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.RegistryHolder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +45,8 @@ public final class Gateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final GatewayConfig config;
-  private final RegistryHolder registry;
+  private final ModelRegistrar registrar;
+  private final SpendListeners spend;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -46,13 +54,15 @@ public final class Gateway implements AutoCloseable {
   private Gateway(
       Vertx vertx,
       GatewayConfig config,
-      RegistryHolder registry,
+      ModelRegistrar registrar,
+      SpendListeners spend,
       int port,
       String masterKey,
       boolean generated) {
     this.vertx = vertx;
     this.config = config;
-    this.registry = registry;
+    this.registrar = registrar;
+    this.spend = spend;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -79,15 +89,29 @@ public final class Gateway implements AutoCloseable {
             d.id(),
             provider);
       } else if (OpenAiProvider.requiresApiBase(provider) && d.params().apiBase().isEmpty()) {
-        throw new dev.tollgate.config.ConfigException(
+        throw new ConfigException(
             config.source(),
             "model_list (model_name " + d.modelName() + ").litellm_params.api_base",
             "is required for provider " + provider);
       }
     }
     MasterKey key = masterKey(options, config);
-    RegistryHolder registry = new RegistryHolder(registryFrom(config));
-    MasterKeyAuthenticator auth = new MasterKeyAuthenticator(key.value());
+    Catalog catalog = startupCatalog(config, options.env());
+    ModelRegistrar registrar;
+    try {
+      registrar =
+          new ModelRegistrar(config.modelList(), config.router().modelGroupAlias(), catalog);
+    } catch (ModelRegistrar.RegistrationException e) {
+      int index = config.modelList().indexOf(e.deployment());
+      throw new ConfigException(
+          config.source(), "model_list[" + index + "].litellm_params", e.getMessage());
+    }
+    RegistryHolder registry = registrar.holder();
+    Environment env = options.env();
+    ModelAdmin models = new ModelAdmin(registrar, env);
+    AdminRoutes admin =
+        new AdminRoutes(auth(key), models, registrar, () -> costMapLocation(config, env));
+    SpendListeners spend = new SpendListeners();
 
     Vertx vertx =
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, options.instances())));
@@ -97,7 +121,9 @@ public final class Gateway implements AutoCloseable {
       int requested = options.port() == 0 ? freePort(options.host()) : options.port();
       List<GatewayVerticle> verticles = new ArrayList<>();
       for (int i = 0; i < options.instances(); i++) {
-        GatewayVerticle v = new GatewayVerticle(config, registry, auth, options.host(), requested);
+        GatewayVerticle v =
+            new GatewayVerticle(
+                config, registry, auth(key), admin, spend, options.host(), requested);
         await(vertx.deployVerticle(v));
         verticles.add(v);
       }
@@ -108,22 +134,39 @@ public final class Gateway implements AutoCloseable {
               "event loops bound different ports: " + port + " and " + v.actualPort());
         }
       }
-      return new Gateway(vertx, config, registry, port, key.value(), key.generated());
+      return new Gateway(vertx, config, registrar, spend, port, key.value(), key.generated());
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
   }
 
-  /** Builds the registry snapshot from the config's model list. */
-  static ModelRegistry registryFrom(GatewayConfig config) {
-    List<Deployment> ds = new ArrayList<>();
-    for (DeploymentConfig d : config.modelList()) {
-      ds.add(
-          new Deployment(
-              d.id(), d.modelName(), d.params(), d.modelInfo(), Deployment.Origin.CONFIG));
+  /**
+   * The bundled catalog, with the cost map from {@code litellm_settings.model_cost_map_url} (or
+   * {@code LITELLM_MODEL_COST_MAP_URL}) laid over it. A map that cannot be loaded is reported and
+   * the bundled catalog is used: prices stay known, and the reload endpoint can try again.
+   */
+  static Catalog startupCatalog(GatewayConfig config, Environment env) {
+    Catalog bundled = Catalog.bundled();
+    Optional<String> location = costMapLocation(config, env);
+    if (location.isEmpty()) {
+      return bundled;
     }
-    return ModelRegistry.of(ds, config.router().modelGroupAlias());
+    try {
+      Catalog loaded = CostMapSource.load(location.get());
+      LOG.info(
+          "cost map {} loaded: {} entries laid over the bundled catalog",
+          location.get(),
+          loaded.size());
+      return bundled.mergedWith(loaded);
+    } catch (PricingException e) {
+      LOG.warn("cost map not loaded, using the bundled catalog: {}", e.getMessage());
+      return bundled;
+    }
+  }
+
+  static Optional<String> costMapLocation(GatewayConfig config, Environment env) {
+    return config.litellm().modelCostMapUrl().or(() -> env.get(CostMapSource.ENV));
   }
 
   public int port() {
@@ -135,7 +178,20 @@ public final class Gateway implements AutoCloseable {
   }
 
   public RegistryHolder registry() {
-    return registry;
+    return registrar.holder();
+  }
+
+  public ModelRegistrar registrar() {
+    return registrar;
+  }
+
+  /** Adds a listener that sees every request's spend record as the request ends. */
+  public void onSpend(SpendSink listener) {
+    spend.add(listener);
+  }
+
+  private static MasterKeyAuthenticator auth(MasterKey key) {
+    return new MasterKeyAuthenticator(key.value());
   }
 
   /** The master key; shown to the operator once when it was generated. */

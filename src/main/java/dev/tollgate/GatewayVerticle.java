@@ -1,5 +1,7 @@
 package dev.tollgate;
 
+import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
@@ -36,15 +38,25 @@ final class GatewayVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final RegistryHolder registry;
   private final Authenticator auth;
+  private final AdminRoutes admin;
+  private final SpendSink spend;
   private final String host;
   private final int port;
   private @Nullable HttpServer server;
 
   GatewayVerticle(
-      GatewayConfig config, RegistryHolder registry, Authenticator auth, String host, int port) {
+      GatewayConfig config,
+      RegistryHolder registry,
+      Authenticator auth,
+      AdminRoutes admin,
+      SpendSink spend,
+      String host,
+      int port) {
     this.config = config;
     this.registry = registry;
     this.auth = auth;
+    this.admin = admin;
+    this.spend = spend;
     this.host = host;
     this.port = port;
   }
@@ -59,7 +71,7 @@ final class GatewayVerticle extends VerticleBase {
                 .setDecompressionSupported(false),
             new PoolOptions().setHttp1MaxSize(256));
     Providers providers = new Providers(vertx, client);
-    ProxyHandler proxy = new ProxyHandler(registry, auth, providers, config.router());
+    ProxyHandler proxy = new ProxyHandler(registry, auth, providers, config.router(), spend);
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -70,6 +82,7 @@ final class GatewayVerticle extends VerticleBase {
       }
       router.get(prefix + "/models").handler(this::models);
     }
+    admin.mount(router, body);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);

@@ -71,6 +71,11 @@ public final class GatewayException extends RuntimeException {
     return of(504, "timeout", null, "upstream_timeout", message);
   }
 
+  /** The client went away before the answer was complete (nginx's 499). */
+  public static GatewayException clientClosed() {
+    return of(499, "client_closed", null, null, "the client closed the connection");
+  }
+
   /** Something inside Tollgate failed; the message never carries a stack trace. */
   public static GatewayException internal(String message, @Nullable Throwable cause) {
     return new GatewayException(500, "internal_error", null, null, message, null, cause);

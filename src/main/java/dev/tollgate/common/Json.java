@@ -17,6 +17,7 @@ public final class Json {
       JsonMapper.builder()
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+          .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
           .build();
 
   /** Streaming factory for the hot path. */
@@ -33,6 +34,15 @@ public final class Json {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  /** Writes a tree with {@link #MAPPER}'s settings (decimals in plain notation). */
+  public static void tree(JsonGenerator g, com.fasterxml.jackson.databind.JsonNode node) {
+    try {
+      MAPPER.writeTree(g, node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Writes a string field, or null, without the checked exception. */

@@ -320,11 +320,14 @@ public final class ConfigLoader {
     return out;
   }
 
-  /** Parses one deployment entry; also used by the model admin API. */
+  /**
+   * Parses one deployment entry, as the model admin API receives it; paths in messages start at
+   * {@code body}. Warnings (unknown keys among them) are added to {@code warnings}.
+   */
   public static DeploymentConfig parseDeployment(
-      String source, JsonNode entry, List<String> warnings) {
-    ConfigLoader loader = new ConfigLoader(source, Environment.of(Map.of()));
-    DeploymentConfig d = loader.deployment(entry, "(body)");
+      String source, JsonNode entry, Environment env, List<String> warnings) {
+    ConfigLoader loader = new ConfigLoader(source, env);
+    DeploymentConfig d = loader.deployment(loader.resolveEnv(entry, "body"), "body");
     warnings.addAll(loader.warnings);
     return d;
   }

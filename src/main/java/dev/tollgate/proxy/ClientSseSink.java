@@ -9,7 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a provider's SSE stream to the client response. Event-loop confined. When the stream ends,
@@ -19,7 +20,7 @@ final class ClientSseSink implements SseSink {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
   private final HttpServerResponse response;
-  private final Consumer<Optional<Usage>> onDone;
+  private final BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone;
   private final Handler<HttpServerResponse> beforeHead;
   private Optional<Usage> usage = Optional.empty();
   private boolean begun;
@@ -28,7 +29,7 @@ final class ClientSseSink implements SseSink {
   ClientSseSink(
       HttpServerResponse response,
       Handler<HttpServerResponse> beforeHead,
-      Consumer<Optional<Usage>> onDone) {
+      BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone) {
     this.response = response;
     this.beforeHead = beforeHead;
     this.onDone = onDone;
@@ -79,7 +80,7 @@ final class ClientSseSink implements SseSink {
     if (!response.closed() && !response.ended()) {
       response.end();
     }
-    onDone.accept(usage);
+    onDone.accept(usage, null);
   }
 
   @Override
@@ -95,6 +96,6 @@ final class ClientSseSink implements SseSink {
       response.write(event);
       response.end(DONE);
     }
-    onDone.accept(usage);
+    onDone.accept(usage, error);
   }
 }

@@ -1,10 +1,16 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.SpendSink;
+import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.config.RouterSettings;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Principal;
+import dev.tollgate.pricing.CostCalculator;
+import dev.tollgate.pricing.Price;
+import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.Cancellation;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
@@ -21,7 +27,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The LLM request path: authenticate, parse, resolve the model group, pick a deployment, forward,
@@ -35,16 +45,19 @@ public final class ProxyHandler {
   private final Authenticator auth;
   private final Providers providers;
   private final RouterSettings routerSettings;
+  private final SpendSink spend;
 
   public ProxyHandler(
       RegistryHolder registry,
       Authenticator auth,
       Providers providers,
-      RouterSettings routerSettings) {
+      RouterSettings routerSettings,
+      SpendSink spend) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
     this.routerSettings = routerSettings;
+    this.spend = spend;
   }
 
   /** Authenticates a request from {@code Authorization: Bearer} or Azure's {@code api-key}. */
@@ -69,11 +82,16 @@ public final class ProxyHandler {
   /** Handles one LLM request for {@code endpoint}. */
   public void handle(RoutingContext ctx, Endpoint endpoint) {
     HttpServerResponse response = ctx.response();
+    Ledger ledger = new Ledger(spend, System.currentTimeMillis(), System.nanoTime());
     try {
-      authenticate(ctx.request(), auth);
+      Principal principal = authenticate(ctx.request(), auth);
+      ledger.keyHash = principal.keyHash();
       Buffer body = ctx.body().buffer();
       ParsedRequest req =
           RequestParser.parse(endpoint, body == null ? new byte[0] : body.getBytes());
+      ledger.modelGroup = req.model();
+      ledger.stream = req.stream();
+      ledger.customer = req.user().orElse(ctx.request().getHeader("x-litellm-end-user-id"));
       ModelRegistry snapshot = registry.current();
       ModelGroup group =
           snapshot
@@ -88,7 +106,9 @@ public final class ProxyHandler {
                           "The model '"
                               + req.model()
                               + "' does not exist or you do not have access to it."));
+      ledger.modelGroup = group.name();
       Deployment deployment = Router.pick(group, ThreadLocalRandom.current());
+      ledger.deployment = deployment;
       LitellmParams params = deployment.params();
       Provider provider =
           providers
@@ -117,25 +137,118 @@ public final class ProxyHandler {
         provider.stream(
             up,
             new ClientSseSink(
-                response, r -> r.putHeader("x-litellm-model-id", deployment.id()), usage -> {}));
+                response,
+                r -> headers(r, deployment, ledger.requestId, null),
+                (usage, error) -> ledger.finish(usage, error)));
       } else {
         provider
             .call(up)
             .onSuccess(
                 r -> {
+                  OptionalLong cost = ledger.finish(r.usage(), null);
                   if (response.closed() || response.ended()) {
                     return;
                   }
+                  headers(response, deployment, ledger.requestId, cost);
                   response
                       .setStatusCode(r.status())
                       .putHeader(HttpHeaders.CONTENT_TYPE, r.contentType())
-                      .putHeader("x-litellm-model-id", deployment.id())
                       .end(Buffer.buffer(r.body()));
                 })
-            .onFailure(e -> HttpErrors.send(response, e));
+            .onFailure(
+                e -> {
+                  ledger.finish(Optional.empty(), Errors.from(e));
+                  HttpErrors.send(response, e);
+                });
       }
     } catch (RuntimeException e) {
+      ledger.finish(Optional.empty(), Errors.from(e));
       HttpErrors.send(response, e);
+    }
+  }
+
+  /** Tollgate's response headers; cost headers only when the cost is known. */
+  private static void headers(
+      HttpServerResponse r, Deployment d, String requestId, @Nullable OptionalLong cost) {
+    r.putHeader("x-litellm-model-id", d.id());
+    r.putHeader("x-tollgate-request-id", requestId);
+    r.putHeader("x-tollgate-price-state", d.price().state());
+    if (cost != null && cost.isPresent()) {
+      String usd = CostCalculator.formatUsd(cost.getAsLong());
+      r.putHeader("x-tollgate-response-cost", usd);
+      r.putHeader("x-litellm-response-cost", usd);
+    }
+  }
+
+  /**
+   * Collects what one request did and hands exactly one {@link SpendRecord} to the sink when it
+   * ends, however it ends. Event-loop confined.
+   */
+  private static final class Ledger {
+    final SpendSink sink;
+    final long startedAt;
+    final long startedNanos;
+    final String requestId = RequestIds.next();
+    String keyHash = "";
+    String modelGroup = "";
+    @Nullable String customer;
+    @Nullable Deployment deployment;
+    boolean stream;
+    boolean done;
+
+    Ledger(SpendSink sink, long startedAt, long startedNanos) {
+      this.sink = sink;
+      this.startedAt = startedAt;
+      this.startedNanos = startedNanos;
+    }
+
+    /** Records the outcome once; returns the cost it recorded. */
+    OptionalLong finish(Optional<Usage> usage, @Nullable GatewayException error) {
+      Deployment d = deployment;
+      Price price = d == null ? Price.UNKNOWN : d.price();
+      OptionalLong cost;
+      if (usage.isPresent()) {
+        cost = CostCalculator.costNanos(price, usage.get());
+      } else if (error != null && !stream) {
+        // Nothing was generated for a request that failed before an answer: nothing to pay.
+        cost = price instanceof Price.Unknown ? OptionalLong.empty() : OptionalLong.of(0);
+      } else {
+        // A stream that ended without usage: tokens may have been billed upstream, amount unknown.
+        cost = OptionalLong.empty();
+      }
+      if (done) {
+        return cost;
+      }
+      done = true;
+      Usage u = usage.orElse(Usage.NONE);
+      int status = error != null ? error.status() : 200;
+      sink.record(
+          new SpendRecord(
+              requestId,
+              startedAt,
+              keyHash,
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.ofNullable(customer),
+              List.of(),
+              modelGroup,
+              d == null ? Optional.empty() : Optional.of(d.id()),
+              d == null ? Optional.empty() : Optional.of(d.params().model()),
+              price.state(),
+              price.sourceName(),
+              u.inputTokens(),
+              u.outputTokens(),
+              u.cacheReadTokens(),
+              u.cacheCreationTokens() + u.cacheCreation1hTokens(),
+              u.reasoningTokens(),
+              cost,
+              usage.isPresent(),
+              status,
+              error == null ? Optional.empty() : Optional.of(error.type()),
+              (System.nanoTime() - startedNanos) / 1_000_000,
+              stream));
+      return cost;
     }
   }
 

@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Registers deployments. Every change rebuilds the whole {@link ModelRegistry} from its inputs
- * (the config file's deployments, those added through the API, the aliases and the catalog) and
- * swaps it in: registration is a pure function of those inputs, so registering a deployment twice,
- * or rebuilding a hundred times, gives an equal snapshot, and nothing is ever written back into
- * the catalog or the inputs. Mutations are serialised; reads go through {@link #registry()}.
+ * Registers deployments. Every change rebuilds the whole {@link ModelRegistry} from its inputs (the
+ * config file's deployments, those added through the API, the aliases and the catalog) and swaps it
+ * in: registration is a pure function of those inputs, so registering a deployment twice, or
+ * rebuilding a hundred times, gives an equal snapshot, and nothing is ever written back into the
+ * catalog or the inputs. Mutations are serialised; reads go through {@link #registry()}.
  */
 public final class ModelRegistrar {
   private final RegistryHolder holder;
@@ -29,7 +29,8 @@ public final class ModelRegistrar {
    *
    * @throws RegistrationException if one of them cannot be priced (see {@link PriceResolver})
    */
-  public ModelRegistrar(List<DeploymentConfig> fromConfig, Map<String, String> aliases, Catalog catalog) {
+  public ModelRegistrar(
+      List<DeploymentConfig> fromConfig, Map<String, String> aliases, Catalog catalog) {
     this.fromConfig = List.copyOf(fromConfig);
     this.aliases = Map.copyOf(aliases);
     this.catalog = catalog;
@@ -53,14 +54,17 @@ public final class ModelRegistrar {
     return ModelRegistry.of(out, aliases);
   }
 
-  private static Deployment register(DeploymentConfig d, Deployment.Origin origin, PriceResolver resolver) {
+  private static Deployment register(
+      DeploymentConfig d, Deployment.Origin origin, PriceResolver resolver) {
     Object base = d.modelInfo().get("base_model");
     if (base == null) {
       base = d.params().extra().get("base_model");
     }
     Price price;
     try {
-      price = resolver.resolve(d.params().model(), base instanceof String s ? s : null, d.params().customRates());
+      price =
+          resolver.resolve(
+              d.params().model(), base instanceof String s ? s : null, d.params().customRates());
     } catch (RuntimeException e) {
       throw new RegistrationException(d, e.getMessage() == null ? e.toString() : e.getMessage());
     }
@@ -125,10 +129,17 @@ public final class ModelRegistrar {
   public static final class RegistrationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient DeploymentConfig deployment;
+    private final String message;
 
     RegistrationException(DeploymentConfig d, String message) {
-      super("model '" + d.modelName() + "' (id " + d.id() + "): " + message);
+      super(message);
       this.deployment = d;
+      this.message = "model '" + d.modelName() + "' (id " + d.id() + "): " + message;
+    }
+
+    @Override
+    public String getMessage() {
+      return message;
     }
 
     public DeploymentConfig deployment() {

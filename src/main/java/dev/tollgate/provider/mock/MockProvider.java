@@ -1,6 +1,7 @@
 package dev.tollgate.provider.mock;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.pricing.Usage;
@@ -43,6 +44,7 @@ public final class MockProvider implements Provider {
   public Future<UpstreamResponse> call(UpstreamRequest up) {
     Promise<UpstreamResponse> promise = Promise.promise();
     Answer a = answer(up);
+    up.cancellation().onCancel(() -> promise.tryFail(GatewayException.clientClosed()));
     after(
         latency(up.params()),
         up,
@@ -57,6 +59,7 @@ public final class MockProvider implements Provider {
   @Override
   public void stream(UpstreamRequest up, SseSink sink) {
     Answer a = answer(up);
+    up.cancellation().onCancel(() -> sink.fail(GatewayException.clientClosed()));
     after(
         latency(up.params()),
         up,

@@ -93,7 +93,12 @@ public final class OpenAiProvider implements Provider {
         .request(options(up))
         .compose(
             req -> {
-              up.cancellation().onCancel(req::reset);
+              up.cancellation()
+                  .onCancel(
+                      () -> {
+                        promise.tryFail(GatewayException.clientClosed());
+                        req.reset();
+                      });
               promise.future().onFailure(e -> req.reset());
               return req.send(Buffer.buffer(body));
             })
@@ -134,7 +139,7 @@ public final class OpenAiProvider implements Provider {
         .compose(
             req -> {
               state.request = req;
-              up.cancellation().onCancel(state::abort);
+              up.cancellation().onCancel(() -> state.finish(sink, GatewayException.clientClosed()));
               return req.send(Buffer.buffer(body));
             })
         .onComplete(
@@ -322,18 +327,6 @@ public final class OpenAiProvider implements Provider {
                       sink,
                       GatewayException.timeout(
                           "upstream sent nothing for " + up.timeoutMillis() + " ms")));
-    }
-
-    /** Resets the upstream request so that nothing more is read, or paid for. */
-    void abort() {
-      HttpClientRequest r = request;
-      if (r != null) {
-        r.reset();
-      }
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-      }
-      finished = true;
     }
 
     void finish(SseSink sink, @org.jspecify.annotations.Nullable GatewayException error) {

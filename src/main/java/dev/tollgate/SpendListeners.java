@@ -1,0 +1,31 @@
+package dev.tollgate;
+
+import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.SpendSink;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans each spend record out to the registered listeners. Until the durable spend log exists,
+ * records are also logged (at debug) so that nothing passes unseen. Thread-safe.
+ */
+final class SpendListeners implements SpendSink {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.tollgate.spend");
+
+  private final CopyOnWriteArrayList<SpendSink> listeners = new CopyOnWriteArrayList<>();
+
+  void add(SpendSink listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void record(SpendRecord r) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{}", r);
+    }
+    for (SpendSink l : listeners) {
+      l.record(r);
+    }
+  }
+}
