@@ -35,6 +35,9 @@ public final class FakeOpenAi implements AutoCloseable {
   /** Stream {@code events} content chunks, {@code intervalMs} apart, then end normally. */
   public record SlowStream(int events, long intervalMs) implements Script {}
 
+  /** Answer normally once {@code release} is counted down. */
+  public record Held(java.util.concurrent.CountDownLatch release) implements Script {}
+
   /** Stream two content chunks, then close the connection without finishing. */
   public record DieMidStream() implements Script {}
 
@@ -141,6 +144,15 @@ public final class FakeOpenAi implements AutoCloseable {
       case Error e ->
           resp.setStatusCode(e.status()).putHeader("content-type", e.contentType()).end(e.body());
       case Hang h -> watchAbandon(resp, new AtomicInteger());
+      case Held h ->
+          vertx.setPeriodic(
+              5,
+              id -> {
+                if (h.release().getCount() == 0) {
+                  vertx.cancelTimer(id);
+                  respond(req, body, fallback.get());
+                }
+              });
       case Normal n -> {
         if (req.path().endsWith("/embeddings")) {
           resp.putHeader("content-type", "application/json")
