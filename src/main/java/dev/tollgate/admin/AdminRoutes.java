@@ -52,7 +52,7 @@ public final class AdminRoutes {
     router
         .patch("/model/:id/update")
         .handler(body)
-        .handler(ctx -> json(ctx, () -> models.update(ctx.pathParam("id"), bytes(ctx))));
+        .handler(ctx -> mutate(ctx, () -> models.update(ctx.pathParam("id"), bytes(ctx))));
     post(router, body, "/model/delete", ctx -> models.delete(bytes(ctx)));
     for (String path : new String[] {"/model/info", "/v1/model/info"}) {
       router
@@ -68,7 +68,24 @@ public final class AdminRoutes {
 
   private void post(
       Router router, BodyHandler body, String path, Function<RoutingContext, ObjectNode> handler) {
-    router.post(path).handler(body).handler(ctx -> json(ctx, () -> handler.apply(ctx)));
+    router.post(path).handler(body).handler(ctx -> mutate(ctx, () -> handler.apply(ctx)));
+  }
+
+  /**
+   * Like {@link #json}, for changes: they may write to the store, so they run on a worker thread,
+   * never on the event loop.
+   */
+  private void mutate(RoutingContext ctx, Supplier<ObjectNode> action) {
+    try {
+      requireAdmin(ctx);
+    } catch (RuntimeException e) {
+      HttpErrors.send(ctx.response(), e);
+      return;
+    }
+    ctx.vertx()
+        .executeBlocking(action::get, false)
+        .onSuccess(out -> send(ctx, 200, out))
+        .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 
   /** Authenticates as admin, runs {@code action}, and answers with its JSON or the error. */
