@@ -17,8 +17,9 @@ Usage: bench/run.sh [options]
   --no-build            do not run ./mvnw -q -DskipTests package first
   --gateway-jar PATH    gateway jar to run (default target/tollgate.jar; implies --no-build)
   --duration D          measured wrk run per target, wrk syntax (default 10s)
-  --warmup D            wrk warm-up run before each measured run (default 10s: a fresh JVM
-                        needs about that long under this load before the JIT settles)
+  --warmup D            wrk warm-up before each measured run (default 10s), followed by 5 s
+                        steps until the JIT compiler threads use at most 10% of the process's
+                        CPU (at most MAX_WARMUP_STEPS=6 steps; at least one)
   --connections N       wrk connections (default 32)
   --threads N           wrk threads (default 2)
   --targets LIST        comma list of direct,bare,gateway (default all three)
@@ -154,8 +155,25 @@ child_ticks() {
 }
 # write_calls PID: write-type syscalls the process has made (/proc/PID/io syscw).
 write_calls() { awk '/^syscw:/{print $2}' "/proc/$1/io"; }
-# busy_ticks: non-idle ticks of the whole machine.
-busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# machine_ticks: "busy idle" ticks of the whole machine.
+machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+# thread_ticks PID: "tid kind ticks" per thread, kind being loop (a Vert.x event loop), jit (a
+# HotSpot compiler thread) or other.
+thread_ticks() {
+  cat /proc/"$1"/task/*/stat 2>/dev/null |
+    sed -E 's/^([0-9]+) \((.*)\) [A-Za-z] (.*)$/\1|\2|\3/' |
+    awk -F'|' '{ split($3, f, " "); kind = "other"
+      if ($2 ~ /^vert\.x-eventloo/) kind = "loop"; else if ($2 ~ /CompilerThre/) kind = "jit"
+      print $1, kind, f[11] + f[12] }'
+}
+# thread_shares BEFORE AFTER TOTAL: "jit% loop%" over a run: the compiler threads' share of the
+# process's TOTAL ticks, and the busiest event loop's share of all event-loop ticks.
+thread_shares() {
+  awk -v total="$3" 'NR == FNR {b[$1] = $3; next}
+    { d = $3 - b[$1]; if ($2 == "jit") jit += d; if ($2 == "loop") { loops += d; if (d > top) top = d } }
+    END { j = (total > 0) ? 100 * jit / total : 0; l = (loops > 0) ? 100 * top / loops : 0
+      printf "%.0f %.0f\n", j, l }' "$1" "$2"
+}
 
 # ---------------------------------------------------------------- prerequisites
 if ((BUILD)); then
@@ -247,18 +265,34 @@ measure() {
   local target="$1" mode="$2" url="$3" proxy_pid="$4" warmup="$5" script=bench/post.lua
   [[ "$mode" == stream ]] && script=bench/post-stream.lua
   if ! smoke "$url" "$mode"; then
-    RAW+=("$target|$mode|smoke failed||||||||")
+    RAW+=("$target|$mode|smoke failed|||||||||||")
     return
   fi
+  # Warm up for $warmup, then in 5 s steps while the JIT still takes over 10% of the process's
+  # CPU, for at most MAX_WARMUP_STEPS more steps.
+  local step=0 jit_share=100 t0 t1
   log "$target $mode: warm-up $warmup"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$warmup" -s "$script" "$url" >/dev/null
+  while ((step < ${MAX_WARMUP_STEPS:-6})); do
+    thread_ticks "$proxy_pid" >"$WORK/threads0"; t0=$(cpu_ticks "$proxy_pid")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$script" "$url" >/dev/null
+    thread_ticks "$proxy_pid" >"$WORK/threads1"; t1=$(cpu_ticks "$proxy_pid")
+    read -r jit_share _ < <(thread_shares "$WORK/threads0" "$WORK/threads1" "$((t1 - t0))")
+    step=$((step + 1))
+    log "$target $mode: warm-up +5s, JIT $jit_share% of CPU"
+    ((jit_share > 10)) || break
+  done
   log "$target $mode: measuring $DURATION"
   local raw="$WORK/wrk-$target-$mode.txt"
-  local p0 m0 b0 w0 s0 p1 m1 b1 w1 s1
-  p0=$(cpu_ticks "$proxy_pid"); m0=$(cpu_ticks "$MOCK_PID"); b0=$(busy_ticks); s0=$(write_calls "$proxy_pid")
+  local p0 m0 b0 i0 w0 s0 p1 m1 b1 i1 w1 s1
+  thread_ticks "$proxy_pid" >"$WORK/threads0"
+  p0=$(cpu_ticks "$proxy_pid"); m0=$(cpu_ticks "$MOCK_PID"); s0=$(write_calls "$proxy_pid")
+  read -r b0 i0 < <(machine_ticks)
   times >"$WORK/times"; w0=$(child_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$url" >"$raw"
-  p1=$(cpu_ticks "$proxy_pid"); m1=$(cpu_ticks "$MOCK_PID"); b1=$(busy_ticks); s1=$(write_calls "$proxy_pid")
+  read -r b1 i1 < <(machine_ticks)
+  p1=$(cpu_ticks "$proxy_pid"); m1=$(cpu_ticks "$MOCK_PID"); s1=$(write_calls "$proxy_pid")
+  thread_ticks "$proxy_pid" >"$WORK/threads1"
   times >"$WORK/times"; w1=$(child_ticks)
 
   local line req dur
@@ -268,7 +302,9 @@ measure() {
   local errors
   errors=$(($(field err_connect "$line") + $(field err_read "$line") + $(field err_write "$line") \
     + $(field err_status "$line") + $(field err_timeout "$line")))
-  local rps proxy_us mock_us other writes
+  local rps proxy_us mock_us other writes idle jit top_loop
+  read -r jit top_loop < <(thread_shares "$WORK/threads0" "$WORK/threads1" "$((p1 - p0))")
+  idle=$(awk -v i="$((i1 - i0))" -v t="$CLK_TCK" -v d="$dur" 'BEGIN{printf "%.2f", i / t / (d / 1e6)}')
   writes=$(awk -v a="$s0" -v b="$s1" -v r="$req" 'BEGIN{printf "%.1f", (b - a) / r}')
   rps=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r * 1e6 / d}')
   proxy_us=$(awk -v a="$p0" -v b="$p1" -v t="$CLK_TCK" -v r="$req" 'BEGIN{printf "%.1f", (b - a) * 1e6 / t / r}')
@@ -278,7 +314,7 @@ measure() {
   [[ "$proxy_pid" != "$MOCK_PID" ]] && ours=$((ours + m1 - m0))
   other=$(awk -v busy="$((b1 - b0))" -v ours="$ours" -v t="$CLK_TCK" -v d="$dur" \
     'BEGIN{o = (busy - ours) / t / (d / 1e6); if (o < 0) o = 0; printf "%.2f", o}')
-  RAW+=("$target|$mode|$rps|$(field p50_us "$line")|$(field p99_us "$line")|$proxy_us|$mock_us|$errors|$other|$writes")
+  RAW+=("$target|$mode|$rps|$(field p50_us "$line")|$(field p99_us "$line")|$proxy_us|$mock_us|$errors|$other|$writes|$jit|$top_loop|$idle")
   log "$target $mode: $rps req/s, proxy ${proxy_us} us/req, errors $errors"
 }
 
@@ -313,16 +349,18 @@ for mode in "${MODE_LIST[@]}"; do
       IFS='|' read -r -a f <<<"$row"
       [[ "${f[0]}" == "$target" && "${f[1]}" == "$mode" ]] || continue
       if [[ "${f[2]}" == "smoke failed" ]]; then failed=1; continue; fi
-      for c in 2 3 4 5 6 7 8 9; do cols[c]+="${f[c]} "; done
+      for c in {2..12}; do cols[c]+="${f[c]} "; done
     done
     if ((failed)) || [[ -z "${cols[2]:-}" ]]; then
-      ROWS+=("$target|$mode|smoke failed||||||||")
+      ROWS+=("$target|$mode|smoke failed|||||||||||")
       continue
     fi
     out="$target|$mode"
-    # columns: 2 req/s, 3 p50 us, 4 p99 us, 5 proxy us/req, 6 mock us/req, 7 errors, 8 other, 9 wr/req
-    formats=([2]=%.0f [3]=%.0f [4]=%.0f [5]=%.1f [6]=%.1f [7]=%d [8]=%.2f [9]=%.1f)
-    for c in 2 3 4 5 6 7 8 9; do
+    # columns: 2 req/s, 3 p50 us, 4 p99 us, 5 proxy us/req, 6 mock us/req, 7 errors, 8 other,
+    # 9 wr/req, 10 jit%, 11 top loop%, 12 idle
+    formats=([2]=%.0f [3]=%.0f [4]=%.0f [5]=%.1f [6]=%.1f [7]=%d [8]=%.2f [9]=%.1f [10]=%.0f
+      [11]=%.0f [12]=%.2f)
+    for c in {2..12}; do
       # shellcheck disable=SC2086 # word splitting of the collected values is intended
       if ((c == 7)); then v=$(printf '%s\n' ${cols[c]} | awk '{s += $1} END {print s}')
       else v=$(median ${cols[c]}); fi
@@ -383,12 +421,15 @@ RESULT="bench/out/results-$STAMP.txt"
   [[ ${#BARE_ARGS[@]} -gt 0 ]] && echo "bare pass-through: ${BARE_ARGS[*]}"
   echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP), $ROUNDS round(s) (medians), $(nproc) cores, $(java -version 2>&1 | head -n 1)"
   echo
-  printf '%-8s %-9s %9s %7s %7s %7s %6s %9s %10s %6s %6s %6s\n' \
-    target mode req/s p50_ms p99_ms xdirect xbare cpu_us/rq mock_us/rq wr/rq errors other
+  fmt='%-8s %-9s %7s %6s %6s %7s %6s %9s %10s %5s %4s %5s %5s %6s %5s\n'
+  # shellcheck disable=SC2059 # the format is ours
+  printf "$fmt" target mode req/s p50_ms p99_ms xdirect xbare cpu_us/rq mock_us/rq wr/rq jit% \
+    loop% idle errors other
   for row in "${ROWS[@]}"; do
-    IFS='|' read -r target mode rps p50 p99 proxy_us mock_us errors other writes <<<"$row"
+    IFS='|' read -r target mode rps p50 p99 proxy_us mock_us errors other writes jit top_loop idle \
+      <<<"$row"
     if [[ "$rps" == "smoke failed" ]]; then
-      printf '%-8s %-9s %10s\n' "$target" "$mode" "SMOKE-FAILED"
+      printf '%-8s %-9s %s\n' "$target" "$mode" "SMOKE-FAILED"
       continue
     fi
     xdirect=$(ratio "$rps" "${RPS[direct/$mode]:-}")
@@ -396,11 +437,18 @@ RESULT="bench/out/results-$STAMP.txt"
     [[ "$target" != direct ]] && xbare=$(ratio "$rps" "${RPS[bare/$mode]:-}")
     [[ "$target" == bare ]] && xbare=1.00x
     [[ "$target" == direct ]] && proxy_us=-
-    printf '%-8s %-9s %9s %7s %7s %7s %6s %9s %10s %6s %6s %6s\n' "$target" "$mode" "$rps" \
-      "$(us_to_ms "$p50")" "$(us_to_ms "$p99")" "$xdirect" "$xbare" "$proxy_us" "$mock_us" \
-      "$writes" "$errors" "$other"
+    # shellcheck disable=SC2059
+    printf "$fmt" "$target" "$mode" "$rps" "$(us_to_ms "$p50")" "$(us_to_ms "$p99")" "$xdirect" \
+      "$xbare" "$proxy_us" "$mock_us" "$writes" "$jit" "$top_loop" "$idle" "$errors" "$other"
   done
   echo
+  noisy=0
+  for row in "${RAW[@]}"; do
+    IFS='|' read -r -a f <<<"$row"
+    [[ -n "${f[8]:-}" ]] && awk -v o="${f[8]}" 'BEGIN{exit !(o > 0.2)}' && noisy=$((noisy + 1))
+  done
+  ((noisy > 0)) &&
+    echo "warning: other processes used over 0.2 cores in $noisy of ${#RAW[@]} runs; expect noise"
   [[ -n "$STARTUP_LINE" ]] && echo "$STARTUP_LINE"
   for mode in "${MODE_LIST[@]}"; do
     g="${RPS[gateway/$mode]:-}" b="${RPS[bare/$mode]:-}"
