@@ -16,6 +16,7 @@ import dev.tollgate.provider.Providers;
 import dev.tollgate.provider.openai.OpenAiProvider;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.RegistryHolder;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -27,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -73,6 +73,30 @@ public final class Gateway implements AutoCloseable {
    * or has failed; a bad config throws {@link dev.tollgate.config.ConfigException}.
    */
   public static Gateway start(GatewayOptions options) {
+    // Parsing the bundled catalog and starting Vert.x are the longest steps of start-up; they
+    // run on their own threads while the config is read.
+    java.util.concurrent.Executor startThread =
+        r -> Thread.ofPlatform().name("tollgate-start").start(r);
+    java.util.concurrent.CompletableFuture<Catalog> bundled =
+        java.util.concurrent.CompletableFuture.supplyAsync(Catalog::bundled, startThread);
+    java.util.concurrent.CompletableFuture<Vertx> vertxStarting =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                Vertx.vertx(
+                    new VertxOptions().setEventLoopPoolSize(Math.max(1, options.instances()))),
+            startThread);
+    try {
+      return start(options, bundled, vertxStarting);
+    } catch (RuntimeException e) {
+      vertxStarting.thenAccept(Vertx::close);
+      throw e;
+    }
+  }
+
+  private static Gateway start(
+      GatewayOptions options,
+      java.util.concurrent.CompletableFuture<Catalog> bundled,
+      java.util.concurrent.CompletableFuture<Vertx> vertxStarting) {
     GatewayConfig config =
         options.config().isPresent()
             ? ConfigLoader.load(options.config().get(), options.env())
@@ -96,7 +120,7 @@ public final class Gateway implements AutoCloseable {
       }
     }
     MasterKey key = masterKey(options, config);
-    Catalog catalog = startupCatalog(config, options.env());
+    Catalog catalog = startupCatalog(config, options.env(), bundled);
     ModelRegistrar registrar;
     try {
       registrar =
@@ -113,32 +137,30 @@ public final class Gateway implements AutoCloseable {
         new AdminRoutes(auth(key), models, registrar, () -> costMapLocation(config, env));
     SpendListeners spend = new SpendListeners();
 
-    Vertx vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, options.instances())));
-    try {
-      // Verticles on one Vert.x instance share a listening socket only when they ask for the
-      // same port; each asking for port 0 would get its own, so a free port is chosen first.
-      int requested = options.port() == 0 ? freePort(options.host()) : options.port();
-      List<GatewayVerticle> verticles = new ArrayList<>();
-      for (int i = 0; i < options.instances(); i++) {
-        GatewayVerticle v =
-            new GatewayVerticle(
-                config, registry, auth(key), admin, spend, options.host(), requested);
-        await(vertx.deployVerticle(v));
-        verticles.add(v);
+    Vertx vertx = vertxStarting.join();
+    // Verticles on one Vert.x instance share a listening socket only when they ask for the
+    // same port; each asking for port 0 would get its own, so a free port is chosen first.
+    int requested = options.port() == 0 ? freePort(options.host()) : options.port();
+    List<GatewayVerticle> verticles = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MasterKeyAuthenticator authenticator = auth(key);
+    await(
+        vertx.deployVerticle(
+            () -> {
+              GatewayVerticle v =
+                  new GatewayVerticle(
+                      config, registry, authenticator, admin, spend, options.host(), requested);
+              verticles.add(v);
+              return v;
+            },
+            new DeploymentOptions().setInstances(Math.max(1, options.instances()))));
+    int port = verticles.get(0).actualPort();
+    for (GatewayVerticle v : verticles) {
+      if (v.actualPort() != port) {
+        throw new IllegalStateException(
+            "event loops bound different ports: " + port + " and " + v.actualPort());
       }
-      int port = verticles.get(0).actualPort();
-      for (GatewayVerticle v : verticles) {
-        if (v.actualPort() != port) {
-          throw new IllegalStateException(
-              "event loops bound different ports: " + port + " and " + v.actualPort());
-        }
-      }
-      return new Gateway(vertx, config, registrar, spend, port, key.value(), key.generated());
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
     }
+    return new Gateway(vertx, config, registrar, spend, port, key.value(), key.generated());
   }
 
   /**
@@ -146,8 +168,11 @@ public final class Gateway implements AutoCloseable {
    * {@code LITELLM_MODEL_COST_MAP_URL}) laid over it. A map that cannot be loaded is reported and
    * the bundled catalog is used: prices stay known, and the reload endpoint can try again.
    */
-  static Catalog startupCatalog(GatewayConfig config, Environment env) {
-    Catalog bundled = Catalog.bundled();
+  static Catalog startupCatalog(
+      GatewayConfig config,
+      Environment env,
+      java.util.concurrent.CompletableFuture<Catalog> pending) {
+    Catalog bundled = pending.join();
     Optional<String> location = costMapLocation(config, env);
     if (location.isEmpty()) {
       return bundled;

@@ -68,9 +68,11 @@ public final class MockProvider implements Provider {
             return;
           }
           sink.begin();
+          Buffer all = Buffer.buffer();
           for (Buffer event : a.chunks(up.request())) {
-            sink.write(event);
+            all.appendBuffer(event);
           }
+          sink.write(all);
           sink.usage(a.usage());
           sink.end();
         });

@@ -164,8 +164,13 @@ public final class OpenAiProvider implements Provider {
               SseFramer framer = new SseFramer();
               resp.handler(
                   chunk -> {
-                    state.armIdleTimer(up, sink);
-                    framer.feed(chunk, event -> relay(event, clientWantsUsage, sink, state));
+                    state.lastActivity = System.nanoTime();
+                    // Everything that arrived in one read goes to the client in one write.
+                    Buffer out = Buffer.buffer(chunk.length());
+                    framer.feed(chunk, event -> relay(event, clientWantsUsage, out, sink, state));
+                    if (out.length() > 0) {
+                      sink.write(out);
+                    }
                     if (sink.writeQueueFull()) {
                       resp.pause();
                       sink.drainHandler(v -> resp.resume());
@@ -191,7 +196,8 @@ public final class OpenAiProvider implements Provider {
             });
   }
 
-  private static void relay(Buffer event, boolean clientWantsUsage, SseSink sink, StreamState s) {
+  private static void relay(
+      Buffer event, boolean clientWantsUsage, Buffer out, SseSink sink, StreamState s) {
     if (SseFramer.contains(event, USAGE_OBJECT) || SseFramer.contains(event, USAGE_OBJECT_SPACED)) {
       String data = SseFramer.data(event);
       byte[] json = data.getBytes(StandardCharsets.UTF_8);
@@ -203,7 +209,7 @@ public final class OpenAiProvider implements Provider {
     } else if (SseFramer.isDone(event)) {
       s.done = true;
     }
-    sink.write(event);
+    out.appendBuffer(event);
   }
 
   private static boolean hasNoChoices(byte[] json) {
@@ -315,18 +321,32 @@ public final class OpenAiProvider implements Provider {
     boolean done;
     boolean finished;
 
+    /** When the upstream last sent something, from {@link System#nanoTime()}. */
+    long lastActivity = System.nanoTime();
+
+    /**
+     * Fails the stream once the upstream has been silent for the timeout. One timer at a time,
+     * re-armed for the remaining time when it fires early, so events do not each touch a timer.
+     */
     void armIdleTimer(UpstreamRequest up, SseSink sink) {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-      }
+      long timeoutNanos = up.timeoutMillis() * 1_000_000L;
+      long wait = Math.max(1, (lastActivity + timeoutNanos - System.nanoTime()) / 1_000_000L);
       timer =
           vertx.setTimer(
-              up.timeoutMillis(),
-              id ->
+              wait,
+              id -> {
+                if (finished) {
+                  return;
+                }
+                if (System.nanoTime() - lastActivity >= timeoutNanos) {
                   finish(
                       sink,
                       GatewayException.timeout(
-                          "upstream sent nothing for " + up.timeoutMillis() + " ms")));
+                          "upstream sent nothing for " + up.timeoutMillis() + " ms"));
+                } else {
+                  armIdleTimer(up, sink);
+                }
+              });
     }
 
     void finish(SseSink sink, @org.jspecify.annotations.Nullable GatewayException error) {
