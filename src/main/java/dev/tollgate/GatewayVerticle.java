@@ -5,8 +5,8 @@ import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
-import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.Providers;
+import dev.tollgate.proxy.FastPath;
 import dev.tollgate.proxy.HttpErrors;
 import dev.tollgate.proxy.ProxyHandler;
 import dev.tollgate.routing.ModelGroup;
@@ -77,9 +77,6 @@ final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(bodyLimit);
     for (String prefix : new String[] {"", "/v1"}) {
-      for (Endpoint e : Endpoint.values()) {
-        router.post(prefix + e.path()).handler(body).handler(ctx -> proxy.handle(ctx, e));
-      }
       router.get(prefix + "/models").handler(this::models);
     }
     admin.mount(router, body);
@@ -99,7 +96,7 @@ final class GatewayVerticle extends VerticleBase {
                 .setIdleTimeout(0)
                 .setMaxInitialLineLength(8192));
     this.server = server;
-    return server.requestHandler(router).listen();
+    return server.requestHandler(new FastPath(proxy, router, bodyLimit)).listen();
   }
 
   /** The port actually bound (useful when asked for port 0). */

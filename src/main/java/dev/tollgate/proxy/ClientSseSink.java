@@ -4,6 +4,7 @@ import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.SseSink;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -19,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 final class ClientSseSink implements SseSink {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
+  private final Context context;
   private final HttpServerResponse response;
   private final BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone;
   private final Handler<HttpServerResponse> beforeHead;
@@ -27,9 +29,11 @@ final class ClientSseSink implements SseSink {
   private boolean finished;
 
   ClientSseSink(
+      Context context,
       HttpServerResponse response,
       Handler<HttpServerResponse> beforeHead,
       BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone) {
+    this.context = context;
     this.response = response;
     this.beforeHead = beforeHead;
     this.onDone = onDone;
@@ -49,11 +53,38 @@ final class ClientSseSink implements SseSink {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
   }
 
+  /**
+   * Events written during one event-loop turn, sent as one write at its end: a provider that
+   * receives a burst of events makes one syscall for them, not one each.
+   */
+  private @Nullable Buffer pending;
+
   @Override
   public void write(Buffer events) {
-    if (!finished && !response.closed()) {
-      response.write(events);
+    if (finished || response.closed()) {
+      return;
     }
+    if (pending == null) {
+      pending = Buffer.buffer(Math.max(256, events.length() * 2)).appendBuffer(events);
+      context.runOnContext(v -> flush());
+    } else {
+      pending.appendBuffer(events);
+    }
+  }
+
+  private void flush() {
+    Buffer out = pending;
+    pending = null;
+    if (out != null && !response.closed() && !response.ended()) {
+      response.write(out);
+    }
+  }
+
+  /** What is pending, with {@code last} appended; empties the pending buffer. */
+  private Buffer drain(Buffer last) {
+    Buffer out = pending;
+    pending = null;
+    return out == null ? last : out.appendBuffer(last);
   }
 
   @Override
@@ -78,7 +109,7 @@ final class ClientSseSink implements SseSink {
     }
     finished = true;
     if (!response.closed() && !response.ended()) {
-      response.end();
+      response.end(drain(Buffer.buffer()));
     }
     onDone.accept(usage, null);
   }
@@ -93,8 +124,7 @@ final class ClientSseSink implements SseSink {
       HttpErrors.send(response, error);
     } else if (!response.closed() && !response.ended()) {
       Buffer event = Buffer.buffer("data: ").appendBytes(Errors.body(error)).appendString("\n\n");
-      response.write(event);
-      response.end(DONE);
+      response.end(drain(event.appendBuffer(DONE)));
     }
     onDone.accept(usage, error);
   }

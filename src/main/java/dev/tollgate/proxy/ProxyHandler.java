@@ -22,11 +22,11 @@ import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.RegistryHolder;
 import dev.tollgate.routing.Router;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -80,18 +80,17 @@ public final class ProxyHandler {
   }
 
   /** Handles one LLM request for {@code endpoint}. */
-  public void handle(RoutingContext ctx, Endpoint endpoint) {
-    HttpServerResponse response = ctx.response();
+  /** Handles one LLM request whose body has been read. */
+  public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint) {
+    HttpServerResponse response = request.response();
     Ledger ledger = new Ledger(spend, System.currentTimeMillis(), System.nanoTime());
     try {
-      Principal principal = authenticate(ctx.request(), auth);
+      Principal principal = authenticate(request, auth);
       ledger.keyHash = principal.keyHash();
-      Buffer body = ctx.body().buffer();
-      ParsedRequest req =
-          RequestParser.parse(endpoint, body == null ? new byte[0] : body.getBytes());
+      ParsedRequest req = RequestParser.parse(endpoint, body.getBytes());
       ledger.modelGroup = req.model();
       ledger.stream = req.stream();
-      ledger.customer = req.user().orElse(ctx.request().getHeader("x-litellm-end-user-id"));
+      ledger.customer = req.user().orElse(request.getHeader("x-litellm-end-user-id"));
       ModelRegistry snapshot = registry.current();
       ModelGroup group =
           snapshot
@@ -137,6 +136,7 @@ public final class ProxyHandler {
         provider.stream(
             up,
             new ClientSseSink(
+                java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
                 response,
                 r -> headers(r, deployment, ledger.requestId, null),
                 (usage, error) -> ledger.finish(usage, error)));

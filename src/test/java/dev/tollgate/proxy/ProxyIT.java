@@ -297,6 +297,31 @@ class ProxyIT {
   }
 
   @Test
+  void bodyOverLimitWithoutContentLength_is413() throws Exception {
+    byte[] big =
+        ("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(20_000)
+                + "\"}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> r =
+        gw.send(
+            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big)))
+                .build());
+    assertError(r, 413, "invalid_request_error", "larger than the limit");
+  }
+
+  @Test
+  void wrongMethodOnAnLlmRoute_is405() throws Exception {
+    HttpResponse<String> r = gw.get("/v1/chat/completions");
+    assertError(r, 405, "invalid_request_error", "use POST");
+    assertError(gw.get("/nope"), 404, "not_found_error", "no route");
+  }
+
+  @Test
   void unknownModel_is404NamingOnlyTheModel() throws Exception {
     HttpResponse<String> r =
         gw.post("/v1/chat/completions", CHAT.replace("\"gpt-4o-mini\"", "\"gpt-9\""));
