@@ -10,7 +10,10 @@ import java.util.function.Consumer;
 public final class SseFramer {
   private Buffer pending = Buffer.buffer();
 
-  /** Feeds bytes; calls {@code onEvent} with each complete event, its terminator included. */
+  /**
+   * Feeds bytes; calls {@code onEvent} with each complete event, its terminator included. The event
+   * is a view of the input, valid during the call: copy it to keep it.
+   */
   public void feed(Buffer chunk, Consumer<Buffer> onEvent) {
     Buffer data;
     if (pending.length() == 0) {
@@ -33,7 +36,7 @@ public final class SseFramer {
         end = i + 3;
       }
       if (end > 0) {
-        onEvent.accept(data.getBuffer(start, end));
+        onEvent.accept(data.slice(start, end));
         start = end;
         i = end - 1;
       }
