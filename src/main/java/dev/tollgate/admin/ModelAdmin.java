@@ -19,6 +19,7 @@ import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.ModelRegistry;
+import dev.tollgate.routing.ModelStore;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -30,6 +31,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The model admin API (LiteLLM's {@code /model/*} paths and fields). One instance shared by every
@@ -52,13 +55,57 @@ public final class ModelAdmin {
   private static final Set<String> BODY_FIELDS =
       Set.of("model_name", "litellm_params", "model_info");
 
+  private static final Logger LOG = LoggerFactory.getLogger(ModelAdmin.class);
+
   private final ModelRegistrar registrar;
   private final Environment env;
-  private final Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
+  private final ModelStore store;
+  private final Runnable changed;
+  private Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
 
-  public ModelAdmin(ModelRegistrar registrar, Environment env) {
+  /**
+   * @param store where API-created deployments are kept; every change is written there before
+   *     it takes effect
+   * @param changed called after each change, to tell other instances (LISTEN/NOTIFY)
+   */
+  public ModelAdmin(ModelRegistrar registrar, Environment env, ModelStore store, Runnable changed) {
     this.registrar = registrar;
     this.env = env;
+    this.store = store;
+    this.changed = changed;
+  }
+
+  /**
+   * Re-reads every stored deployment and rebuilds the registry from the store and the config
+   * file, as each instance does periodically and on change notifications. Rows the config file
+   * shadows (same id) are left out: the config file wins. A row that can no longer be registered
+   * is left out with an error in the log; the rest still sync. Blocking: call it off the event
+   * loop.
+   *
+   * @return how many stored deployments are registered
+   */
+  public synchronized int syncFromStore() {
+    List<ModelStore.StoredModel> rows = store.loadAll();
+    Map<String, DeploymentConfig> api = new LinkedHashMap<>();
+    Map<String, ObjectNode> raws = new LinkedHashMap<>();
+    for (ModelStore.StoredModel row : rows) {
+      if (registrar.inConfig(row.id())) {
+        LOG.warn("stored model {} is shadowed by the config file's deployment with that id", row.id());
+        continue;
+      }
+      try {
+        ObjectNode node = object(row.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DeploymentConfig d = parse(node);
+        registrar.check(d);
+        api.put(d.id(), d);
+        raws.put(d.id(), node);
+      } catch (RuntimeException e) {
+        LOG.error("stored model {} cannot be registered and is left out: {}", row.id(), e.getMessage());
+      }
+    }
+    registrar.replaceApi(api);
+    rawInputs = raws;
+    return api.size();
   }
 
   /** {@code POST /model/new}: registers a deployment; 409 if its id is taken. */
@@ -150,8 +197,14 @@ public final class ModelAdmin {
     }
     String id = idNode.asText();
     existingApiInput(id);
+    try {
+      store.delete(id);
+    } catch (RuntimeException e) {
+      throw storeDown(e);
+    }
     registrar.remove(id);
     rawInputs.remove(id);
+    changed.run();
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("message", "Model: " + id + " deleted successfully");
     out.put("id", id);
@@ -192,13 +245,30 @@ public final class ModelAdmin {
     return d;
   }
 
+  /** Validates, writes to the store, then swaps the registry: all or nothing. */
   private void register(DeploymentConfig d, ObjectNode raw) {
     try {
-      registrar.put(d);
+      registrar.check(d);
     } catch (ModelRegistrar.RegistrationException e) {
       throw GatewayException.badRequest("litellm_params", e.getMessage());
     }
+    try {
+      store.upsert(new ModelStore.StoredModel(d.id(), raw.toString(), System.currentTimeMillis()));
+    } catch (RuntimeException e) {
+      throw storeDown(e);
+    }
+    registrar.put(d);
     rawInputs.put(d.id(), raw.deepCopy());
+    changed.run();
+  }
+
+  private static GatewayException storeDown(RuntimeException e) {
+    return GatewayException.of(
+        503,
+        "api_error",
+        null,
+        "store_unavailable",
+        "the store could not save the change, so nothing was changed: " + e.getMessage());
   }
 
   private static String paramOf(String path) {

@@ -100,6 +100,30 @@ public final class ModelRegistrar {
     return swap(next, catalog);
   }
 
+  /** Registers {@code d} in a throw-away snapshot: fails as {@link #put} would, changes nothing. */
+  public synchronized void check(DeploymentConfig d) {
+    Map<String, DeploymentConfig> next = new LinkedHashMap<>(fromApi);
+    next.put(d.id(), d);
+    build(fromConfig, next, aliases, catalog);
+  }
+
+  /**
+   * Replaces every API deployment at once, as a sync from the store does. Deployments whose id
+   * the config file also defines are left out: the config file wins.
+   */
+  public synchronized ModelRegistry replaceApi(Map<String, DeploymentConfig> api) {
+    Map<String, DeploymentConfig> next = new LinkedHashMap<>(api);
+    for (DeploymentConfig d : fromConfig) {
+      next.remove(d.id());
+    }
+    return swap(next, catalog);
+  }
+
+  /** Whether the config file defines {@code id}. */
+  public boolean inConfig(String id) {
+    return fromConfig.stream().anyMatch(d -> d.id().equals(id));
+  }
+
   /** Removes an API deployment; requests already using it finish on their snapshot. */
   public synchronized ModelRegistry remove(String id) {
     Map<String, DeploymentConfig> next = new LinkedHashMap<>(fromApi);
