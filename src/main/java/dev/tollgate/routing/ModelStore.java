@@ -3,9 +3,9 @@ package dev.tollgate.routing;
 import java.util.List;
 
 /**
- * Durable storage of the deployments created through the admin API, as the JSON bodies that
- * created them (unresolved: {@code os.environ/} references stay references). Implemented by the
- * store; every method blocks, so call it from a worker thread, never from an event loop.
+ * Durable storage of the deployments created through the admin API, as the JSON bodies that created
+ * them (unresolved: {@code os.environ/} references stay references). Implemented by the store;
+ * every method blocks, so call it from a worker thread, never from an event loop.
  */
 public interface ModelStore {
   /** Every stored deployment. */
