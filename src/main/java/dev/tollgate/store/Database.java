@@ -161,7 +161,8 @@ public final class Database implements AutoCloseable {
     hc.setPoolName("tollgate-postgresql");
     hc.setDataSource(direct);
     hc.setMaximumPoolSize(url.poolSize().orElse(10));
-    hc.setConnectionTimeout(url.poolTimeoutMillis().orElse(5_000));
+    // short, so that an away database is noticed quickly (the spend log then journals)
+    hc.setConnectionTimeout(url.poolTimeoutMillis().orElse(2_000));
     return finish(Kind.POSTGRESQL, description, hc, direct, dataDir, spendOptions, url::redact);
   }
 

@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -25,12 +27,14 @@ final class PgChangeNotifier implements ChangeNotifier {
   private static final Logger LOG = LoggerFactory.getLogger(PgChangeNotifier.class);
   private static final int POLL_MILLIS = 250;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final Duration STARTUP_WAIT = Duration.ofSeconds(5);
 
   private final DataSource pool;
   private final DataSource direct;
   private final Runnable listener;
   private final String id = UUID.randomUUID().toString();
   private final Thread thread;
+  private final CountDownLatch listening = new CountDownLatch(1);
   private volatile boolean closed;
 
   /**
@@ -44,6 +48,13 @@ final class PgChangeNotifier implements ChangeNotifier {
     this.thread =
         Thread.ofPlatform().name("tollgate-change-listener").daemon().unstarted(this::listen);
     thread.start();
+    try {
+      // so that a change made right after this returns is heard; if the database is away, the
+      // thread keeps trying and periodic sync covers the gap
+      listening.await(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -81,6 +92,7 @@ final class PgChangeNotifier implements ChangeNotifier {
           s.execute("LISTEN " + CHANNEL);
         }
         PGConnection pg = c.unwrap(PGConnection.class);
+        listening.countDown();
         if (failing) {
           LOG.info("listening for configuration changes again");
           failing = false;

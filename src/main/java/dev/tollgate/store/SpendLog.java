@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,6 +65,8 @@ public final class SpendLog implements SpendSink, AutoCloseable {
    * @param retryBackoff the first wait after a failed write; it doubles per failure
    * @param maxBackoff the longest wait between probes of an away database
    * @param attemptsBeforeJournal failed writes of one batch before the log turns degraded
+   * @param degradeAfter how long one batch may keep failing before the log turns degraded, however
+   *     few the attempts (an attempt can wait for the pool's connection timeout)
    * @param closeTimeout how long {@link #close} waits for the writer before journaling what is left
    */
   record Options(
@@ -73,6 +76,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
       Duration retryBackoff,
       Duration maxBackoff,
       int attemptsBeforeJournal,
+      Duration degradeAfter,
       Duration closeTimeout) {
 
     static Options defaults() {
@@ -83,22 +87,32 @@ public final class SpendLog implements SpendSink, AutoCloseable {
           Duration.ofMillis(100),
           Duration.ofSeconds(5),
           3,
+          Duration.ofSeconds(1),
           Duration.ofSeconds(20));
     }
 
     Options withCapacity(int capacity) {
       return new Options(
-          capacity, batchSize, poll, retryBackoff, maxBackoff, attemptsBeforeJournal, closeTimeout);
-    }
-
-    Options withBatchSize(int batchSize) {
-      return new Options(
-          capacity, batchSize, poll, retryBackoff, maxBackoff, attemptsBeforeJournal, closeTimeout);
+          capacity,
+          batchSize,
+          poll,
+          retryBackoff,
+          maxBackoff,
+          attemptsBeforeJournal,
+          degradeAfter,
+          closeTimeout);
     }
 
     Options withMaxBackoff(Duration maxBackoff) {
       return new Options(
-          capacity, batchSize, poll, retryBackoff, maxBackoff, attemptsBeforeJournal, closeTimeout);
+          capacity,
+          batchSize,
+          poll,
+          retryBackoff,
+          maxBackoff,
+          attemptsBeforeJournal,
+          degradeAfter,
+          closeTimeout);
     }
   }
 
@@ -262,8 +276,10 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   private void write() {
     List<SpendRecord> batch = new ArrayList<>(options.batchSize());
     int failures = 0;
+    long firstFailure = 0;
     long backoff = options.retryBackoff().toNanos();
     long nextProbe = 0;
+    CompletableFuture<Boolean> probe = null;
     while (true) {
       if (batch.isEmpty()) {
         take(batch);
@@ -279,10 +295,18 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         if (closing && spillerDone && batch.isEmpty() && queue.isEmpty()) {
           return;
         }
-        if (System.nanoTime() - nextProbe >= 0) {
-          if (recover()) {
+        // the probe runs apart, so that records keep reaching the journal while it waits
+        if (probe == null) {
+          if (System.nanoTime() - nextProbe >= 0) {
+            probe = startProbe();
+          }
+        } else if (probe.isDone()) {
+          boolean up = probe.join();
+          probe = null;
+          if (up && recover()) {
             backoff = options.retryBackoff().toNanos();
           } else {
+            retries.incrementAndGet();
             nextProbe = System.nanoTime() + backoff;
             backoff = Math.min(backoff * 2, options.maxBackoff().toNanos());
           }
@@ -298,13 +322,17 @@ public final class SpendLog implements SpendSink, AutoCloseable {
           failures = 0;
         } catch (SQLException | IOException e) {
           retries.incrementAndGet();
-          failures++;
-          if (failures >= options.attemptsBeforeJournal() || closing) {
+          if (failures++ == 0) {
+            firstFailure = System.nanoTime();
+          }
+          if (failures >= options.attemptsBeforeJournal()
+              || System.nanoTime() - firstFailure >= options.degradeAfter().toNanos()
+              || closing) {
             enterDegraded(e);
             nextProbe = System.nanoTime() + backoff;
             failures = 0;
           } else {
-            LOG.debug("spend log: write failed, retrying: {}", e.getMessage());
+            LOG.debug("spend log: write failed, retrying: {}", why(e));
             sleep(options.retryBackoff().toNanos() << (failures - 1));
           }
         } finally {
@@ -326,6 +354,21 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         return;
       }
     }
+  }
+
+  private CompletableFuture<Boolean> startProbe() {
+    CompletableFuture<Boolean> f = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("tollgate-spend-probe")
+        .start(
+            () -> {
+              try {
+                f.complete(reachable.getAsBoolean());
+              } catch (RuntimeException e) {
+                f.complete(false);
+              }
+            });
+    return f;
   }
 
   /** Takes the next batch: waits up to {@link Options#poll} for a first record, then drains. */
@@ -365,12 +408,13 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         if (!SpendSql.isBadData(e)) {
           throw e;
         }
-        journal.deadLetter(r, e.getMessage() == null ? e.toString() : e.getMessage());
+        String why = SpendSql.describe(e);
+        journal.deadLetter(r, why);
         deadLettered.incrementAndGet();
         LOG.error(
             "spend log: request {} cannot be stored ({}); it is kept in {}",
             r.requestId(),
-            e.getMessage(),
+            why,
             journal.deadLetterFile());
       }
     }
@@ -389,12 +433,8 @@ public final class SpendLog implements SpendSink, AutoCloseable {
     }
   }
 
-  /** Probes the database and, when it answers, replays the journal. */
+  /** Replays the journal into a database that answers again, and leaves degraded mode. */
   private boolean recover() {
-    if (!reachable.getAsBoolean()) {
-      retries.incrementAndGet();
-      return false;
-    }
     try {
       long before = replayed.get();
       replayJournal();
@@ -405,8 +445,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
           replayed.get() - before);
       return true;
     } catch (SQLException | IOException e) {
-      retries.incrementAndGet();
-      LOG.debug("spend log: database answers but the journal replay failed: {}", e.getMessage());
+      LOG.debug("spend log: database answers but the journal replay failed: {}", why(e));
       return false;
     }
   }
@@ -418,7 +457,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
       LOG.warn(
           "spend log: cannot write to the database ({}); spend records now go to {} and will be"
               + " written when it is back",
-          e.getMessage(),
+          why(e),
           journal.journalFile());
     }
   }
@@ -493,6 +532,10 @@ public final class SpendLog implements SpendSink, AutoCloseable {
           new String(SpendRecordJson.lines(List.of(r)), java.nio.charset.StandardCharsets.UTF_8)
               .strip());
     }
+  }
+
+  private static String why(Exception e) {
+    return e instanceof SQLException s ? SpendSql.describe(s) : String.valueOf(e.getMessage());
   }
 
   private static void join(Thread t, Duration timeout) {

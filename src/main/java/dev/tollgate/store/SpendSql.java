@@ -168,6 +168,19 @@ final class SpendSql {
           SQLiteErrorCode.SQLITE_RANGE.code);
 
   /**
+   * The most specific message of the error: for a failed batch, the database's own error rather
+   * than the driver's summary of the statement.
+   */
+  static String describe(SQLException e) {
+    SQLException last = e;
+    for (int i = 0; i < 8 && last.getNextException() != null; i++) {
+      last = last.getNextException();
+    }
+    String m = last.getMessage() != null ? last.getMessage() : e.getMessage();
+    return m != null ? m : e.toString();
+  }
+
+  /**
    * Whether the error is about the data written (a constraint or data exception), so writing the
    * same record again can never succeed; anything else (connection lost, database shutting down,
    * disk full, locked) may pass and is retried.
