@@ -123,7 +123,7 @@ record DatabaseUrl(
     OptionalLong poolTimeout = OptionalLong.empty();
     String query = uri.getRawQuery();
     if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
+      for (String pair : query.split("&", -1)) {
         if (pair.isEmpty()) {
           continue;
         }

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -112,7 +113,7 @@ class DatabaseIT {
     try (Connection c = db.pool().getConnection();
         ResultSet rs = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
       while (rs.next()) {
-        names.add(rs.getString("TABLE_NAME").toLowerCase());
+        names.add(rs.getString("TABLE_NAME").toLowerCase(Locale.ROOT));
       }
     }
     return names;

@@ -33,12 +33,13 @@ class SpendLogIT {
     StoreKind.Target t = kind.fresh();
     int threads = 8;
     int perThread = RECORDS / threads;
+    long total = (long) threads * perThread;
     long expectedCost = 0;
     List<List<SpendRecord>> work = new ArrayList<>();
     for (int th = 0; th < threads; th++) {
       List<SpendRecord> mine = new ArrayList<>();
       for (int i = 0; i < perThread; i++) {
-        long cost = 1_000_003L * (th * perThread + i) + 7;
+        long cost = 1_000_003L * ((long) th * perThread + i) + 7;
         expectedCost += cost;
         mine.add(SpendRecords.priced("req-" + th + "-" + i, cost));
       }
@@ -73,19 +74,18 @@ class SpendLogIT {
     }
     System.out.printf(
         "spend log %s: %d records from %d threads written in %d ms, %.0f records/s%n",
-        kind, threads * perThread, threads, nanos / 1_000_000, threads * perThread * 1e9 / nanos);
+        kind, total, threads, nanos / 1_000_000, total * 1e9 / nanos);
 
-    assertThat(stats.recorded()).isEqualTo(threads * perThread);
-    assertThat(stats.persisted()).isEqualTo(threads * perThread);
+    assertThat(stats.recorded()).isEqualTo(total);
+    assertThat(stats.persisted()).isEqualTo(total);
     assertThat(stats.queued()).isZero();
     assertThat(stats.deadLettered()).isZero();
     try (Database db = t.open()) {
-      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs")).isEqualTo(threads * perThread);
-      assertThat(count(db, "SELECT COUNT(DISTINCT request_id) FROM spend_logs"))
-          .isEqualTo(threads * perThread);
+      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs")).isEqualTo(total);
+      assertThat(count(db, "SELECT COUNT(DISTINCT request_id) FROM spend_logs")).isEqualTo(total);
       assertThat(count(db, "SELECT SUM(cost_nanos) FROM spend_logs")).isEqualTo(expectedCost);
       assertThat(count(db, "SELECT COUNT(*) FROM spend_log_tags WHERE tag = 'prod'"))
-          .isEqualTo(threads * perThread);
+          .isEqualTo(total);
     }
   }
 

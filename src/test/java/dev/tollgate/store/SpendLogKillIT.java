@@ -42,7 +42,7 @@ class SpendLogKillIT {
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
-        String[] f = line.split(" ");
+        String[] f = line.split(" ", -1);
         persisted = Long.parseLong(f[1]);
         recorded = Long.parseLong(f[3]);
         if (persisted >= 20_000) {

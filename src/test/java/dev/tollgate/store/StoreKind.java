@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /** The two databases every store test runs against. */
@@ -15,7 +16,7 @@ enum StoreKind {
   /** A new, empty store: a fresh data dir, and for PostgreSQL a fresh database. */
   Target fresh() {
     try {
-      Path dir = Files.createTempDirectory("tollgate-store-" + name().toLowerCase());
+      Path dir = Files.createTempDirectory("tollgate-store-" + name().toLowerCase(Locale.ROOT));
       return new Target(
           dir, this == POSTGRESQL ? Optional.of(TestPostgres.freshDatabase()) : Optional.empty());
     } catch (IOException e) {
