@@ -1,0 +1,213 @@
+package dev.tollgate.store;
+
+import dev.tollgate.budget.SpendRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The SQL of {@code spend_logs}: idempotent batch inserts, row mapping, and telling a bad record
+ * from a database that is away. Stateless; callers bring the connection.
+ */
+final class SpendSql {
+  static final String COLUMNS =
+      "request_id, started_at, key_hash, user_id, team_id, organization_id, customer_id, tags,"
+          + " model_group, deployment_id, provider_model, price_state, price_source, input_tokens,"
+          + " output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,"
+          + " cost_nanos, usage_reported, status, error_type, latency_ms, stream";
+
+  private static final String INSERT_LOG =
+      "INSERT INTO spend_logs ("
+          + COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT (request_id) DO NOTHING";
+
+  private static final String INSERT_TAG =
+      "INSERT INTO spend_log_tags (request_id, tag) VALUES (?, ?)"
+          + " ON CONFLICT (request_id, tag) DO NOTHING";
+
+  private SpendSql() {}
+
+  /**
+   * Inserts the records in one transaction. A record whose request id is already stored is skipped,
+   * so writing a batch again never counts it twice.
+   */
+  static void insert(Connection c, List<SpendRecord> records) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      boolean anyTags = false;
+      try (PreparedStatement ps = c.prepareStatement(INSERT_LOG)) {
+        for (SpendRecord r : records) {
+          bind(ps, r);
+          ps.addBatch();
+          anyTags |= !r.tags().isEmpty();
+        }
+        ps.executeBatch();
+      }
+      if (anyTags) {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_TAG)) {
+          for (SpendRecord r : records) {
+            for (String tag : new HashSet<>(r.tags())) {
+              ps.setString(1, r.requestId());
+              ps.setString(2, tag);
+              ps.addBatch();
+            }
+          }
+          ps.executeBatch();
+        }
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      try {
+        c.setAutoCommit(autoCommit);
+      } catch (SQLException ignored) {
+        // the connection is broken; the pool will discard it
+      }
+    }
+  }
+
+  private static void bind(PreparedStatement ps, SpendRecord r) throws SQLException {
+    int i = 1;
+    ps.setString(i++, r.requestId());
+    ps.setLong(i++, r.startedAtMillis());
+    ps.setString(i++, r.keyHash());
+    setOptional(ps, i++, r.userId());
+    setOptional(ps, i++, r.teamId());
+    setOptional(ps, i++, r.organizationId());
+    setOptional(ps, i++, r.customerId());
+    ps.setString(i++, SpendRecordJson.tags(r.tags()));
+    ps.setString(i++, r.modelGroup());
+    setOptional(ps, i++, r.deploymentId());
+    setOptional(ps, i++, r.providerModel());
+    ps.setString(i++, r.priceState());
+    ps.setString(i++, r.priceSource());
+    ps.setLong(i++, r.inputTokens());
+    ps.setLong(i++, r.outputTokens());
+    ps.setLong(i++, r.cacheReadTokens());
+    ps.setLong(i++, r.cacheCreationTokens());
+    ps.setLong(i++, r.reasoningTokens());
+    if (r.costNanos().isPresent()) {
+      ps.setLong(i++, r.costNanos().getAsLong());
+    } else {
+      ps.setNull(i++, Types.BIGINT);
+    }
+    ps.setBoolean(i++, r.usageReported());
+    ps.setInt(i++, r.status());
+    setOptional(ps, i++, r.errorType());
+    ps.setLong(i++, r.latencyMillis());
+    ps.setBoolean(i, r.stream());
+  }
+
+  private static void setOptional(PreparedStatement ps, int i, Optional<String> v)
+      throws SQLException {
+    if (v.isPresent()) {
+      ps.setString(i, v.get());
+    } else {
+      ps.setNull(i, Types.VARCHAR);
+    }
+  }
+
+  /** The record in the current row of a result set selecting {@link #COLUMNS}. */
+  static SpendRecord read(ResultSet rs) throws SQLException {
+    long cost = rs.getLong("cost_nanos");
+    OptionalLong costNanos = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(cost);
+    return new SpendRecord(
+        rs.getString("request_id"),
+        rs.getLong("started_at"),
+        rs.getString("key_hash"),
+        optional(rs, "user_id"),
+        optional(rs, "team_id"),
+        optional(rs, "organization_id"),
+        optional(rs, "customer_id"),
+        SpendRecordJson.parseTags(rs.getString("tags")),
+        rs.getString("model_group"),
+        optional(rs, "deployment_id"),
+        optional(rs, "provider_model"),
+        rs.getString("price_state"),
+        rs.getString("price_source"),
+        rs.getLong("input_tokens"),
+        rs.getLong("output_tokens"),
+        rs.getLong("cache_read_tokens"),
+        rs.getLong("cache_creation_tokens"),
+        rs.getLong("reasoning_tokens"),
+        costNanos,
+        rs.getBoolean("usage_reported"),
+        rs.getInt("status"),
+        optional(rs, "error_type"),
+        rs.getLong("latency_ms"),
+        rs.getBoolean("stream"));
+  }
+
+  private static Optional<String> optional(ResultSet rs, String column) throws SQLException {
+    return Optional.ofNullable(rs.getString(column));
+  }
+
+  private static final Set<Integer> SQLITE_BAD_DATA =
+      Set.of(
+          SQLiteErrorCode.SQLITE_CONSTRAINT.code,
+          SQLiteErrorCode.SQLITE_MISMATCH.code,
+          SQLiteErrorCode.SQLITE_TOOBIG.code,
+          SQLiteErrorCode.SQLITE_RANGE.code);
+
+  /**
+   * The most specific message of the error: for a failed batch, the database's own error rather
+   * than the driver's summary of the statement.
+   */
+  static String describe(SQLException e) {
+    SQLException last = e;
+    for (int i = 0; i < 8 && last.getNextException() != null; i++) {
+      last = last.getNextException();
+    }
+    String m = last.getMessage() != null ? last.getMessage() : e.getMessage();
+    return m != null ? m : e.toString();
+  }
+
+  /**
+   * Whether the error is about the data written (a constraint or data exception), so writing the
+   * same record again can never succeed; anything else (connection lost, database shutting down,
+   * disk full, locked) may pass and is retried.
+   */
+  static boolean isBadData(SQLException e) {
+    return isBadData(e, 0);
+  }
+
+  private static boolean isBadData(@Nullable Throwable t, int depth) {
+    if (t == null || depth > 8) {
+      return false;
+    }
+    if (t instanceof SQLiteException s) {
+      if (SQLITE_BAD_DATA.contains(s.getResultCode().code & 0xff)) {
+        return true;
+      }
+    } else if (t instanceof SQLException s && s.getSQLState() != null) {
+      String state = s.getSQLState();
+      if (state.startsWith("22") || state.startsWith("23")) {
+        return true;
+      }
+    }
+    if (t instanceof SQLException s
+        && s.getNextException() != null
+        && isBadData(s.getNextException(), depth + 1)) {
+      return true;
+    }
+    return t.getCause() != t && isBadData(t.getCause(), depth + 1);
+  }
+}
