@@ -2,6 +2,7 @@ package dev.tollgate;
 
 import dev.tollgate.admin.AdminRoutes;
 import dev.tollgate.admin.ModelAdmin;
+import dev.tollgate.admin.SpendRoutes;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
@@ -16,6 +17,8 @@ import dev.tollgate.provider.Providers;
 import dev.tollgate.provider.openai.OpenAiProvider;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.RegistryHolder;
+import dev.tollgate.store.ChangeNotifier;
+import dev.tollgate.store.Database;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,6 +35,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +47,17 @@ public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   static final String MASTER_KEY_FILE = "master_key";
 
+  /** Runs each start-up task on a thread of its own, so the slow ones overlap. */
+  private static final java.util.concurrent.Executor START_THREAD =
+      r -> Thread.ofPlatform().name("tollgate-start").daemon().start(r);
+
   private final Vertx vertx;
   private final GatewayConfig config;
   private final ModelRegistrar registrar;
   private final SpendListeners spend;
+  private final Database db;
+  private final ConfigSync sync;
+  private final ChangeNotifier notifier;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -56,6 +67,9 @@ public final class Gateway implements AutoCloseable {
       GatewayConfig config,
       ModelRegistrar registrar,
       SpendListeners spend,
+      Database db,
+      ConfigSync sync,
+      ChangeNotifier notifier,
       int port,
       String masterKey,
       boolean generated) {
@@ -63,6 +77,9 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     this.registrar = registrar;
     this.spend = spend;
+    this.db = db;
+    this.sync = sync;
+    this.notifier = notifier;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -75,16 +92,14 @@ public final class Gateway implements AutoCloseable {
   public static Gateway start(GatewayOptions options) {
     // Parsing the bundled catalog and starting Vert.x are the longest steps of start-up; they
     // run on their own threads while the config is read.
-    java.util.concurrent.Executor startThread =
-        r -> Thread.ofPlatform().name("tollgate-start").start(r);
     java.util.concurrent.CompletableFuture<Catalog> bundled =
-        java.util.concurrent.CompletableFuture.supplyAsync(Catalog::bundled, startThread);
+        java.util.concurrent.CompletableFuture.supplyAsync(Catalog::bundled, START_THREAD);
     java.util.concurrent.CompletableFuture<Vertx> vertxStarting =
         java.util.concurrent.CompletableFuture.supplyAsync(
             () ->
                 Vertx.vertx(
                     new VertxOptions().setEventLoopPoolSize(Math.max(1, options.instances()))),
-            startThread);
+            START_THREAD);
     try {
       return start(options, bundled, vertxStarting);
     } catch (RuntimeException e) {
@@ -120,6 +135,26 @@ public final class Gateway implements AutoCloseable {
       }
     }
     MasterKey key = masterKey(options, config);
+    Optional<String> databaseUrl =
+        config.general().databaseUrl().or(() -> options.env().get("DATABASE_URL"));
+    java.util.concurrent.CompletableFuture<Database> dbOpening =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> Database.open(databaseUrl, options.dataDir()), START_THREAD);
+    try {
+      return start(options, config, key, bundled, vertxStarting, dbOpening);
+    } catch (RuntimeException e) {
+      dbOpening.thenAccept(Database::close);
+      throw e;
+    }
+  }
+
+  private static Gateway start(
+      GatewayOptions options,
+      GatewayConfig config,
+      MasterKey key,
+      java.util.concurrent.CompletableFuture<Catalog> bundled,
+      java.util.concurrent.CompletableFuture<Vertx> vertxStarting,
+      java.util.concurrent.CompletableFuture<Database> dbOpening) {
     Catalog catalog = startupCatalog(config, options.env(), bundled);
     ModelRegistrar registrar;
     try {
@@ -132,12 +167,45 @@ public final class Gateway implements AutoCloseable {
     }
     RegistryHolder registry = registrar.holder();
     Environment env = options.env();
-    ModelAdmin models = new ModelAdmin(registrar, env);
+    Database db;
+    try {
+      db = dbOpening.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+      throw new ConfigException(
+          config.source(),
+          config.general().databaseUrl().isPresent()
+              ? "general_settings.database_url"
+              : "(DATABASE_URL or the data dir)",
+          String.valueOf(cause.getMessage()));
+    }
+    LOG.info("store: {}", db.description());
+    SpendListeners spend = new SpendListeners();
+    spend.add(db.spendLog());
+    java.util.concurrent.atomic.AtomicReference<@Nullable ChangeNotifier> notifier =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ModelAdmin models =
+        new ModelAdmin(
+            registrar,
+            env,
+            db.models(),
+            () -> {
+              ChangeNotifier n = notifier.get();
+              if (n != null) {
+                n.notifyChange();
+              }
+            });
+    int stored = models.syncFromStore();
+    if (stored > 0) {
+      LOG.info("{} model(s) from the store registered", stored);
+    }
     AdminRoutes admin =
         new AdminRoutes(auth(key), models, registrar, () -> costMapLocation(config, env));
-    SpendListeners spend = new SpendListeners();
+    SpendRoutes spendRoutes = new SpendRoutes(auth(key), db.spendQueries());
 
     Vertx vertx = vertxStarting.join();
+    ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
+    notifier.set(db.changeNotifier(sync::trigger));
     // Verticles on one Vert.x instance share a listening socket only when they ask for the
     // same port; each asking for port 0 would get its own, so a free port is chosen first.
     int requested = options.port() == 0 ? freePort(options.host()) : options.port();
@@ -148,7 +216,15 @@ public final class Gateway implements AutoCloseable {
             () -> {
               GatewayVerticle v =
                   new GatewayVerticle(
-                      config, registry, authenticator, admin, spend, options.host(), requested);
+                      config,
+                      registry,
+                      authenticator,
+                      admin,
+                      spendRoutes,
+                      db,
+                      spend,
+                      options.host(),
+                      requested);
               verticles.add(v);
               return v;
             },
@@ -160,7 +236,17 @@ public final class Gateway implements AutoCloseable {
             "event loops bound different ports: " + port + " and " + v.actualPort());
       }
     }
-    return new Gateway(vertx, config, registrar, spend, port, key.value(), key.generated());
+    return new Gateway(
+        vertx,
+        config,
+        registrar,
+        spend,
+        db,
+        sync,
+        Objects.requireNonNull(notifier.get()),
+        port,
+        key.value(),
+        key.generated());
   }
 
   /**
@@ -230,7 +316,23 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   public void close() {
-    await(vertx.close());
+    // Stop serving first, then flush every spend record, then release the database.
+    sync.stop();
+    try {
+      await(vertx.close());
+    } finally {
+      try {
+        notifier.close();
+      } catch (Exception e) {
+        LOG.warn("closing the change notifier: {}", e.toString());
+      }
+      db.close();
+    }
+  }
+
+  /** The store; for tests and diagnostics. */
+  public Database database() {
+    return db;
   }
 
   private static <T> T await(Future<T> f) {

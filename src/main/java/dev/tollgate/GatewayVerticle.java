@@ -1,6 +1,7 @@
 package dev.tollgate;
 
 import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.admin.SpendRoutes;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
@@ -11,6 +12,7 @@ import dev.tollgate.proxy.HttpErrors;
 import dev.tollgate.proxy.ProxyHandler;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.RegistryHolder;
+import dev.tollgate.store.Database;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -39,6 +41,8 @@ final class GatewayVerticle extends VerticleBase {
   private final RegistryHolder registry;
   private final Authenticator auth;
   private final AdminRoutes admin;
+  private final SpendRoutes spendRoutes;
+  private final Database db;
   private final SpendSink spend;
   private final String host;
   private final int port;
@@ -49,6 +53,8 @@ final class GatewayVerticle extends VerticleBase {
       RegistryHolder registry,
       Authenticator auth,
       AdminRoutes admin,
+      SpendRoutes spendRoutes,
+      Database db,
       SpendSink spend,
       String host,
       int port) {
@@ -56,6 +62,8 @@ final class GatewayVerticle extends VerticleBase {
     this.registry = registry;
     this.auth = auth;
     this.admin = admin;
+    this.spendRoutes = spendRoutes;
+    this.db = db;
     this.spend = spend;
     this.host = host;
     this.port = port;
@@ -80,6 +88,7 @@ final class GatewayVerticle extends VerticleBase {
       router.get(prefix + "/models").handler(this::models);
     }
     admin.mount(router, body);
+    spendRoutes.mount(router);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);
@@ -145,8 +154,45 @@ final class GatewayVerticle extends VerticleBase {
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(body));
   }
 
+  /** Whether the gateway serves, and the store's state (probed on a worker thread). */
   private void readiness(RoutingContext ctx) {
-    json(ctx, 200, "{\"status\":\"healthy\",\"db\":\"not configured\",\"store\":\"none\"}");
+    vertx
+        .executeBlocking(db::health, false)
+        .onComplete(
+            ar -> {
+              String state = ar.succeeded() ? ar.result().state().name() : "DOWN";
+              String message =
+                  ar.succeeded() ? ar.result().message() : String.valueOf(ar.cause().getMessage());
+              var stats = db.spendLog().stats();
+              byte[] body =
+                  Json.write(
+                      g -> {
+                        try {
+                          g.writeStartObject();
+                          // The gateway serves while the store is down: spend is journaled.
+                          g.writeStringField("status", state.equals("UP") ? "healthy" : "degraded");
+                          g.writeStringField(
+                              "db", state.equals("DOWN") ? "Not connected" : "connected");
+                          g.writeStringField("store", db.description());
+                          g.writeStringField(
+                              "store_state", state.toLowerCase(java.util.Locale.ROOT));
+                          g.writeStringField("store_message", message);
+                          g.writeObjectFieldStart("spend_log");
+                          g.writeNumberField("queued", stats.queued());
+                          g.writeNumberField("journal_pending", stats.journalPending());
+                          g.writeNumberField("dead_lettered", stats.deadLettered());
+                          g.writeBooleanField("degraded", stats.degraded());
+                          g.writeEndObject();
+                          g.writeEndObject();
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                      });
+              ctx.response()
+                  .setStatusCode(200)
+                  .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                  .end(Buffer.buffer(body));
+            });
   }
 
   private static void json(RoutingContext ctx, int status, String body) {

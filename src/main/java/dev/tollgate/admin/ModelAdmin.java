@@ -64,8 +64,8 @@ public final class ModelAdmin {
   private Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
 
   /**
-   * @param store where API-created deployments are kept; every change is written there before
-   *     it takes effect
+   * @param store where API-created deployments are kept; every change is written there before it
+   *     takes effect
    * @param changed called after each change, to tell other instances (LISTEN/NOTIFY)
    */
   public ModelAdmin(ModelRegistrar registrar, Environment env, ModelStore store, Runnable changed) {
@@ -76,11 +76,10 @@ public final class ModelAdmin {
   }
 
   /**
-   * Re-reads every stored deployment and rebuilds the registry from the store and the config
-   * file, as each instance does periodically and on change notifications. Rows the config file
-   * shadows (same id) are left out: the config file wins. A row that can no longer be registered
-   * is left out with an error in the log; the rest still sync. Blocking: call it off the event
-   * loop.
+   * Re-reads every stored deployment and rebuilds the registry from the store and the config file,
+   * as each instance does periodically and on change notifications. Rows the config file shadows
+   * (same id) are left out: the config file wins. A row that can no longer be registered is left
+   * out with an error in the log; the rest still sync. Blocking: call it off the event loop.
    *
    * @return how many stored deployments are registered
    */
@@ -90,7 +89,8 @@ public final class ModelAdmin {
     Map<String, ObjectNode> raws = new LinkedHashMap<>();
     for (ModelStore.StoredModel row : rows) {
       if (registrar.inConfig(row.id())) {
-        LOG.warn("stored model {} is shadowed by the config file's deployment with that id", row.id());
+        LOG.warn(
+            "stored model {} is shadowed by the config file's deployment with that id", row.id());
         continue;
       }
       try {
@@ -100,7 +100,8 @@ public final class ModelAdmin {
         api.put(d.id(), d);
         raws.put(d.id(), node);
       } catch (RuntimeException e) {
-        LOG.error("stored model {} cannot be registered and is left out: {}", row.id(), e.getMessage());
+        LOG.error(
+            "stored model {} cannot be registered and is left out: {}", row.id(), e.getMessage());
       }
     }
     registrar.replaceApi(api);

@@ -215,8 +215,12 @@ public final class ConfigLoader {
             .map(mb -> mb.multiply(BigDecimal.valueOf(1024L * 1024)).longValue())
             .orElse(GeneralSettings.DEFAULT_MAX_REQUEST_BYTES);
     Optional<String> redisUrl = s.string("redis_url");
+    long syncMillis =
+        s.seconds("config_sync_interval_seconds")
+            .orElse(GeneralSettings.DEFAULT_CONFIG_SYNC_MILLIS);
     s.warnUnknown();
-    return new GeneralSettings(masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl);
+    return new GeneralSettings(
+        masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl, syncMillis);
   }
 
   private RouterSettings router(@Nullable JsonNode node) {

@@ -6,19 +6,30 @@ import java.util.Optional;
  * {@code general_settings}.
  *
  * @param maxRequestBytes the largest request body accepted ({@code max_request_size_mb})
+ * @param configSyncMillis how often stored models are re-read ({@code
+ *     config_sync_interval_seconds})
  */
 public record GeneralSettings(
     Optional<String> masterKey,
     Optional<String> databaseUrl,
     boolean storeModelInDb,
     long maxRequestBytes,
-    Optional<String> redisUrl) {
+    Optional<String> redisUrl,
+    long configSyncMillis) {
 
   /** 32 MiB: room for base64 images in chat requests. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
 
+  /** How often each instance re-reads the models stored in the database: 30 s. */
+  public static final long DEFAULT_CONFIG_SYNC_MILLIS = 30_000;
+
   public static GeneralSettings defaults() {
     return new GeneralSettings(
-        Optional.empty(), Optional.empty(), false, DEFAULT_MAX_REQUEST_BYTES, Optional.empty());
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        DEFAULT_MAX_REQUEST_BYTES,
+        Optional.empty(),
+        DEFAULT_CONFIG_SYNC_MILLIS);
   }
 }

@@ -108,8 +108,8 @@ public final class ModelRegistrar {
   }
 
   /**
-   * Replaces every API deployment at once, as a sync from the store does. Deployments whose id
-   * the config file also defines are left out: the config file wins.
+   * Replaces every API deployment at once, as a sync from the store does. Deployments whose id the
+   * config file also defines are left out: the config file wins.
    */
   public synchronized ModelRegistry replaceApi(Map<String, DeploymentConfig> api) {
     Map<String, DeploymentConfig> next = new LinkedHashMap<>(api);
