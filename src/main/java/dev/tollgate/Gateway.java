@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
   private final Database db;
   private final ConfigSync sync;
   private final ChangeNotifier notifier;
+  private final ModelAdmin models;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -70,6 +71,7 @@ public final class Gateway implements AutoCloseable {
       Database db,
       ConfigSync sync,
       ChangeNotifier notifier,
+      ModelAdmin models,
       int port,
       String masterKey,
       boolean generated) {
@@ -80,6 +82,7 @@ public final class Gateway implements AutoCloseable {
     this.db = db;
     this.sync = sync;
     this.notifier = notifier;
+    this.models = models;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -244,6 +247,7 @@ public final class Gateway implements AutoCloseable {
         db,
         sync,
         Objects.requireNonNull(notifier.get()),
+        models,
         port,
         key.value(),
         key.generated());
@@ -328,6 +332,11 @@ public final class Gateway implements AutoCloseable {
       }
       db.close();
     }
+  }
+
+  /** The model admin; for tests and diagnostics. */
+  public ModelAdmin modelAdmin() {
+    return models;
   }
 
   /** The store; for tests and diagnostics. */

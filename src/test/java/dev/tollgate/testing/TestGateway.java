@@ -33,7 +33,16 @@ public final class TestGateway implements AutoCloseable {
   public static TestGateway start(
       @org.jspecify.annotations.Nullable String yaml, Map<String, String> env) {
     try {
-      Path dir = Files.createTempDirectory("tollgate-test");
+      return start(yaml, env, Files.createTempDirectory("tollgate-test"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts a gateway on {@code dir}/data; another start on the same dir is a restart. */
+  public static TestGateway start(
+      @org.jspecify.annotations.Nullable String yaml, Map<String, String> env, Path dir) {
+    try {
       GatewayOptions o =
           GatewayOptions.defaults()
               .withPort(0)
