@@ -429,6 +429,16 @@ public final class Enforcer {
         k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId) && k.sub().equals(userId));
   }
 
+  /** Whether any counter exists for this entity (it has been charged or reset). */
+  public boolean hasSpend(Level level, String id) {
+    return !counters.keys(k -> k.level() == level && k.id().equals(id)).isEmpty();
+  }
+
+  /** Resets every member's spend within a team (the team was deleted). */
+  public void resetTeamMembers(String teamId) {
+    resetWhere(k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId));
+  }
+
   private void resetWhere(java.util.function.Predicate<CounterKey> which) {
     long now = clock.millis();
     for (CounterKey k : counters.keys(which)) {
