@@ -18,7 +18,16 @@ public final class MasterKeyAuthenticator implements Authenticator {
 
   @Override
   public Optional<Principal> authenticate(String key) {
-    return MessageDigest.isEqual(sha256(key), masterHash) ? Optional.of(master) : Optional.empty();
+    return matches(sha256(key)) ? Optional.of(master) : Optional.empty();
+  }
+
+  /** Whether {@code keyHash} (raw SHA-256 bytes) is the master key's, in constant time. */
+  boolean matches(byte[] keyHash) {
+    return MessageDigest.isEqual(keyHash, masterHash);
+  }
+
+  Principal principal() {
+    return master;
   }
 
   /** SHA-256 of a key; what Tollgate stores instead of keys. */

@@ -1,4 +1,10 @@
-/** Who is calling: authentication of master and (later) virtual keys. */
+/**
+ * Who is calling and what they belong to: virtual keys, users, teams, organizations, customers,
+ * tags and shared budgets, held as one immutable snapshot ({@link
+ * dev.tollgate.governance.Governance}), persisted behind {@link
+ * dev.tollgate.governance.GovernanceStore}, and authentication of the master key and virtual keys
+ * ({@link dev.tollgate.governance.KeyAuthenticator}).
+ */
 @NullMarked
 package dev.tollgate.governance;
 

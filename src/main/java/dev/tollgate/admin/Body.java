@@ -1,0 +1,324 @@
+package dev.tollgate.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.budget.Usd;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
+import dev.tollgate.governance.BudgetDuration;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.ModelBudget;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A management request's JSON body, validated field by field at the boundary. Every failure is a
+ * 400 naming the field and what was expected. For updates a field has three states: absent
+ * (unchanged), {@code null} (cleared) and a value; getters return empty for both of the first two,
+ * so callers ask {@link #has} first.
+ */
+final class Body {
+  /** LiteLLM fields for limits Tollgate does not enforce yet; refused rather than ignored. */
+  private static final Set<String> RATE_LIMITS =
+      Set.of(
+          "rpm_limit",
+          "tpm_limit",
+          "max_parallel_requests",
+          "model_rpm_limit",
+          "model_tpm_limit",
+          "team_member_rpm_limit",
+          "team_member_tpm_limit");
+
+  /** The limit fields every budgeted entity accepts. */
+  static final Set<String> LIMIT_FIELDS =
+      Set.of("max_budget", "soft_budget", "budget_duration", "model_max_budget");
+
+  private final ObjectNode node;
+
+  private Body(ObjectNode node) {
+    this.node = node;
+  }
+
+  /** Parses {@code bytes} (empty is {@code {}}) and refuses fields outside {@code allowed}. */
+  static Body parse(byte[] bytes, Set<String> allowed) {
+    ObjectNode node;
+    if (bytes.length == 0) {
+      node = Json.MAPPER.createObjectNode();
+    } else {
+      try {
+        JsonNode n = Json.MAPPER.readTree(bytes);
+        if (!(n instanceof ObjectNode o)) {
+          throw GatewayException.badRequest(null, "request body must be a JSON object");
+        }
+        node = o;
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw GatewayException.badRequest(
+            null, "request body is not valid JSON: " + e.getOriginalMessage());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    List<String> unknown = new ArrayList<>();
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) {
+        unknown.add(f);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      String first = unknown.get(0);
+      if (RATE_LIMITS.contains(first)) {
+        throw GatewayException.badRequest(
+            first,
+            first
+                + " is not supported by this version of Tollgate (rate limits are not enforced"
+                + " yet); remove it rather than rely on it");
+      }
+      throw GatewayException.badRequest(
+          first, "unknown field(s) " + unknown + "; expected any of " + new TreeSet<>(allowed));
+    }
+    return new Body(node);
+  }
+
+  boolean has(String f) {
+    return node.has(f);
+  }
+
+  /** Whether {@code f} is present with a value other than null. */
+  boolean hasValue(String f) {
+    return node.hasNonNull(f);
+  }
+
+  Optional<String> string(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw GatewayException.badRequest(f, f + " must be a non-empty string");
+    }
+    return Optional.of(v.asText());
+  }
+
+  String requiredString(String f) {
+    return string(f).orElseThrow(() -> GatewayException.badRequest(f, f + " is required"));
+  }
+
+  Optional<Boolean> bool(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isBoolean()) {
+      throw GatewayException.badRequest(f, f + " must be true or false");
+    }
+    return Optional.of(v.asBoolean());
+  }
+
+  /** A dollar amount as exact nano-USD; never negative, at most 9 decimal places. */
+  OptionalLong usd(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(usd(f, v));
+  }
+
+  static long usd(String f, JsonNode v) {
+    BigDecimal d;
+    if (v.isNumber()) {
+      d = v.decimalValue();
+    } else if (v.isTextual()) {
+      try {
+        d = new BigDecimal(v.asText().trim());
+      } catch (NumberFormatException e) {
+        throw GatewayException.badRequest(
+            f, f + " must be a number of dollars, got '" + v.asText() + "'");
+      }
+    } else {
+      throw GatewayException.badRequest(f, f + " must be a number of dollars");
+    }
+    try {
+      return Usd.toNanos(d);
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(f, f + " " + e.getMessage());
+    }
+  }
+
+  Optional<BudgetDuration> duration(String f) {
+    Optional<String> s = string(f);
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(BudgetDuration.parse(s.get()));
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(f, f + " " + e.getMessage());
+    }
+  }
+
+  /** A list of non-empty strings, without duplicates. */
+  Optional<List<String>> strings(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isArray()) {
+      throw GatewayException.badRequest(f, f + " must be a list of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : v) {
+      if (!e.isTextual() || e.asText().isBlank()) {
+        throw GatewayException.badRequest(f, f + " must be a list of non-empty strings");
+      }
+      if (!out.contains(e.asText())) {
+        out.add(e.asText());
+      }
+    }
+    return Optional.of(List.copyOf(out));
+  }
+
+  /** A JSON object, as its text. */
+  Optional<String> object(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isObject()) {
+      throw GatewayException.badRequest(f, f + " must be a JSON object");
+    }
+    return Optional.of(v.toString());
+  }
+
+  Optional<JsonNode> raw(String f) {
+    JsonNode v = node.get(f);
+    return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
+  }
+
+  /**
+   * LiteLLM's {@code model_max_budget}: {@code {"gpt-4o": {"budget_limit": 1.5, "time_period":
+   * "1d"}}}; a bare number is a lifetime budget.
+   */
+  Optional<Map<String, ModelBudget>> modelMaxBudget(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isObject()) {
+      throw GatewayException.badRequest(
+          f,
+          f
+              + " must be an object such as {\"gpt-4o\": {\"budget_limit\": 10, \"time_period\":"
+              + " \"1d\"}}");
+    }
+    Map<String, ModelBudget> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String path = f + "." + e.getKey();
+      JsonNode b = e.getValue();
+      if (b.isNumber() || b.isTextual()) {
+        out.put(e.getKey(), new ModelBudget(usd(path, b), Optional.empty()));
+        continue;
+      }
+      if (!b.isObject()) {
+        throw GatewayException.badRequest(path, path + " must be an object with budget_limit");
+      }
+      for (Iterator<String> names = b.fieldNames(); names.hasNext(); ) {
+        String n = names.next();
+        if (!n.equals("budget_limit") && !n.equals("time_period")) {
+          throw GatewayException.badRequest(
+              path + "." + n,
+              "unknown field '" + n + "' in " + path + "; expected budget_limit, time_period");
+        }
+      }
+      JsonNode limit = b.get("budget_limit");
+      if (limit == null || limit.isNull()) {
+        throw GatewayException.badRequest(
+            path + ".budget_limit", path + ".budget_limit is required");
+      }
+      Optional<BudgetDuration> period = Optional.empty();
+      JsonNode p = b.get("time_period");
+      if (p != null && !p.isNull()) {
+        try {
+          period = Optional.of(BudgetDuration.parse(p.asText()));
+        } catch (IllegalArgumentException x) {
+          throw GatewayException.badRequest(
+              path + ".time_period", path + ".time_period " + x.getMessage());
+        }
+      }
+      out.put(e.getKey(), new ModelBudget(usd(path + ".budget_limit", limit), period));
+    }
+    return Optional.of(out);
+  }
+
+  /** {@code current} with the limit fields this body sets (absent: kept; null: cleared). */
+  Limits limits(Limits current) {
+    Limits l = current;
+    if (has("max_budget")) {
+      l = l.withMaxBudget(usd("max_budget"));
+    }
+    if (has("soft_budget")) {
+      l = l.withSoftBudget(usd("soft_budget"));
+    }
+    if (has("budget_duration")) {
+      l = l.withDuration(duration("budget_duration"));
+    }
+    if (has("model_max_budget")) {
+      l = l.withModelMaxBudget(modelMaxBudget("model_max_budget").orElse(Map.of()));
+    }
+    return l;
+  }
+
+  /** An entity's limits and shared budget, which replace each other. */
+  record Budgeting(Limits limits, Optional<String> budgetId) {}
+
+  /**
+   * The limits and {@code budget_id} after this body: setting a {@code budget_id} drops the
+   * entity's own limits, and setting a limit drops the {@code budget_id}, unless the body sets both
+   * (then the store check refuses it).
+   */
+  Budgeting budgeting(Limits currentLimits, Optional<String> currentBudgetId) {
+    Limits own = limits(currentLimits);
+    Optional<String> budgetId = has("budget_id") ? string("budget_id") : currentBudgetId;
+    if (hasValue("budget_id") && !setsLimits()) {
+      own = Limits.NONE;
+    }
+    if (setsLimits() && !has("budget_id") && !own.isEmpty()) {
+      budgetId = Optional.empty();
+    }
+    return new Budgeting(own, budgetId);
+  }
+
+  /** Whether this body sets any limit field. */
+  boolean setsLimits() {
+    return LIMIT_FIELDS.stream().anyMatch(this::has);
+  }
+
+  /**
+   * {@code spend} in an update: only 0 is accepted, and means "reset the spend now".
+   *
+   * @return whether a reset was asked for
+   */
+  boolean resetSpend() {
+    if (!has("spend")) {
+      return false;
+    }
+    OptionalLong v = usd("spend");
+    if (v.isEmpty() || v.getAsLong() != 0) {
+      throw GatewayException.badRequest(
+          "spend",
+          "spend can only be set to 0 (a reset); spend comes from the spend log and is never"
+              + " edited");
+    }
+    return true;
+  }
+}

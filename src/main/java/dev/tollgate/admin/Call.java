@@ -1,0 +1,56 @@
+package dev.tollgate.admin;
+
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Principal;
+import io.vertx.core.MultiMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One authenticated management request, detached from Vert.x's routing context so that it can be
+ * handled on a worker thread. Immutable.
+ */
+record Call(Principal principal, byte[] body, MultiMap query, Map<String, String> path) {
+
+  Optional<String> query(String name) {
+    String v = query.get(name);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+  }
+
+  String requiredQuery(String name) {
+    return query(name)
+        .orElseThrow(
+            () -> GatewayException.badRequest(name, "query parameter '" + name + "' is required"));
+  }
+
+  /** A positive integer query parameter, or {@code fallback}. */
+  int intQuery(String name, int fallback, int max) {
+    Optional<String> v = query(name);
+    if (v.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v.get().trim());
+      if (n < 1 || n > max) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw GatewayException.badRequest(
+          name, name + " must be a whole number from 1 to " + max + ", got '" + v.get() + "'");
+    }
+  }
+
+  boolean boolQuery(String name) {
+    return query(name).map(Boolean::parseBoolean).orElse(false);
+  }
+
+  String pathParam(String name) {
+    @Nullable String v = path.get(name);
+    if (v == null || v.isBlank()) {
+      throw GatewayException.badRequest(name, "path parameter '" + name + "' is required");
+    }
+    return v;
+  }
+}

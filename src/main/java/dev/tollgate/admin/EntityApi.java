@@ -1,0 +1,442 @@
+package dev.tollgate.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Level;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Customer;
+import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.EntityKind;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.SharedBudget;
+import dev.tollgate.governance.Tag;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code /organization/*}, {@code /customer/*}, {@code /tag/*} and {@code /budget/*}: the entities
+ * that are a name, some limits and little else.
+ */
+final class EntityApi {
+  private static final Set<String> ORG_FIELDS =
+      Set.of(
+          "organization_id",
+          "organization_alias",
+          "models",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "metadata",
+          "budget_id");
+  private static final Set<String> CUSTOMER_FIELDS =
+      Set.of(
+          "user_id",
+          "alias",
+          "blocked",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "model_max_budget",
+          "budget_id");
+  private static final Set<String> TAG_FIELDS =
+      Set.of(
+          "name",
+          "description",
+          "models",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "budget_id");
+  private static final Set<String> BUDGET_FIELDS =
+      Set.of("budget_id", "max_budget", "soft_budget", "budget_duration", "model_max_budget");
+
+  private final Governance governance;
+  private final Enforcer enforcer;
+  private final Clock clock;
+
+  EntityApi(Governance governance, Enforcer enforcer, Clock clock) {
+    this.governance = governance;
+    this.enforcer = enforcer;
+    this.clock = clock;
+  }
+
+  // --- organizations ----------------------------------------------------------------------------
+
+  JsonNode organizationNew(Call c) {
+    Body b = Body.parse(c.body(), ORG_FIELDS);
+    Instant now = clock.instant();
+    String id = b.string("organization_id").orElseGet(Mutations::newId);
+    Organization blank =
+        new Organization(
+            id, Optional.empty(), List.of(), Limits.NONE, Optional.empty(), "{}", now, now);
+    Organization o = apply(b, blank, now);
+    create(EntityKind.ORGANIZATION, "organization_id", o);
+    return Views.organization(o, enforcer);
+  }
+
+  JsonNode organizationUpdate(Call c) {
+    Body b = Body.parse(c.body(), KeyApi.plus(ORG_FIELDS, "spend"));
+    String id = b.requiredString("organization_id");
+    boolean reset = b.resetSpend();
+    Instant now = clock.instant();
+    Organization o =
+        update(s -> apply(b, get(s.organizations().get(id), "organization_id", id), now));
+    if (reset) {
+      enforcer.reset(Level.ORGANIZATION, id);
+    }
+    return Views.organization(o, enforcer);
+  }
+
+  JsonNode organizationInfo(Call c) {
+    String id = c.requiredQuery("organization_id");
+    GovernanceSnapshot s = governance.snapshot();
+    Organization o = get(s.organizations().get(id), "organization_id", id);
+    ObjectNode out = Views.organization(o, enforcer);
+    out.set("budgets", Views.lines(enforcer.entityBudgets(Level.ORGANIZATION, id)));
+    ArrayNode teams = out.putArray("teams");
+    s.teams().values().stream()
+        .filter(t -> t.organizationId().equals(Optional.of(id)))
+        .forEach(t -> teams.add(t.id()));
+    return out;
+  }
+
+  /** Refused while teams or keys belong to the organization. */
+  JsonNode organizationDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("organization_ids"));
+    List<String> ids = required(b, "organization_ids");
+    delete(EntityKind.ORGANIZATION, "organization_ids", ids, s -> s.organizations()::containsKey);
+    ids.forEach(id -> enforcer.reset(Level.ORGANIZATION, id));
+    return deleted("deleted_organizations", ids);
+  }
+
+  JsonNode organizationList(Call c) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    governance
+        .snapshot()
+        .organizations()
+        .values()
+        .forEach(o -> out.add(Views.organization(o, enforcer)));
+    return out;
+  }
+
+  private Organization apply(Body b, Organization cur, Instant now) {
+    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    return new Organization(
+        cur.id(),
+        b.has("organization_alias") ? b.string("organization_alias") : cur.alias(),
+        b.has("models") ? b.strings("models").orElse(List.of()) : cur.models(),
+        budgeting.limits(),
+        budgeting.budgetId(),
+        b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
+        cur.createdAt(),
+        now);
+  }
+
+  // --- customers --------------------------------------------------------------------------------
+
+  JsonNode customerNew(Call c) {
+    Body b = Body.parse(c.body(), CUSTOMER_FIELDS);
+    Instant now = clock.instant();
+    String id = b.requiredString("user_id");
+    Customer blank =
+        new Customer(id, Optional.empty(), false, Limits.NONE, Optional.empty(), now, now);
+    Customer x = apply(b, blank, now);
+    create(EntityKind.CUSTOMER, "user_id", x);
+    return Views.customer(id, Optional.of(x), enforcer);
+  }
+
+  JsonNode customerUpdate(Call c) {
+    Body b = Body.parse(c.body(), KeyApi.plus(CUSTOMER_FIELDS, "spend"));
+    String id = b.requiredString("user_id");
+    boolean reset = b.resetSpend();
+    Instant now = clock.instant();
+    Customer x = update(s -> apply(b, get(s.customers().get(id), "user_id", id), now));
+    if (reset) {
+      enforcer.reset(Level.CUSTOMER, id);
+    }
+    return Views.customer(id, Optional.of(x), enforcer);
+  }
+
+  /**
+   * {@code GET /customer/info?end_user_id=}: a created customer, or one only seen in requests (held
+   * to the default end-user budget); 404 for neither.
+   */
+  JsonNode customerInfo(Call c) {
+    String id = c.requiredQuery("end_user_id");
+    Optional<Customer> x = Optional.ofNullable(governance.snapshot().customers().get(id));
+    if (x.isEmpty() && !enforcer.hasSpend(Level.CUSTOMER, id)) {
+      throw GatewayException.notFound(
+          "end_user_id", "customer '" + id + "' does not exist and has made no requests");
+    }
+    ObjectNode out = Views.customer(id, x, enforcer);
+    out.set("budgets", Views.lines(enforcer.entityBudgets(Level.CUSTOMER, id)));
+    return out;
+  }
+
+  JsonNode customerDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("user_ids"));
+    List<String> ids = required(b, "user_ids");
+    delete(EntityKind.CUSTOMER, "user_ids", ids, s -> s.customers()::containsKey);
+    ids.forEach(id -> enforcer.reset(Level.CUSTOMER, id));
+    return deleted("deleted_customers", ids);
+  }
+
+  /**
+   * {@code POST /customer/block} and {@code /customer/unblock} with {@code user_ids}. Blocking a
+   * customer that was never created creates it, blocked, as LiteLLM does.
+   */
+  JsonNode customerBlock(Call c, boolean blocked) {
+    Body b = Body.parse(c.body(), Set.of("user_ids"));
+    List<String> ids = required(b, "user_ids");
+    Instant now = clock.instant();
+    List<Customer> out =
+        governance.mutate(
+            s -> {
+              List<EntityChange> changes = new ArrayList<>();
+              List<Customer> result = new ArrayList<>();
+              for (String id : ids) {
+                Customer cur = s.customers().get(id);
+                if (cur == null && !blocked) {
+                  throw Mutations.missing("user_ids", id);
+                }
+                Customer next =
+                    cur == null
+                        ? new Customer(
+                            id, Optional.empty(), true, Limits.NONE, Optional.empty(), now, now)
+                        : new Customer(
+                            id,
+                            cur.alias(),
+                            blocked,
+                            cur.limits(),
+                            cur.budgetId(),
+                            cur.createdAt(),
+                            now);
+                changes.add(new EntityChange.Upsert(next));
+                result.add(next);
+              }
+              return new Governance.Mutation<>(changes, result);
+            });
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = r.putArray(blocked ? "blocked_users" : "unblocked_users");
+    out.forEach(x -> a.add(x.id()));
+    return r;
+  }
+
+  JsonNode customerList(Call c) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    governance
+        .snapshot()
+        .customers()
+        .values()
+        .forEach(x -> out.add(Views.customer(x.id(), Optional.of(x), enforcer)));
+    return out;
+  }
+
+  private Customer apply(Body b, Customer cur, Instant now) {
+    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    return new Customer(
+        cur.id(),
+        b.has("alias") ? b.string("alias") : cur.alias(),
+        b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
+        budgeting.limits(),
+        budgeting.budgetId(),
+        cur.createdAt(),
+        now);
+  }
+
+  // --- tags -------------------------------------------------------------------------------------
+
+  JsonNode tagNew(Call c) {
+    Body b = Body.parse(c.body(), TAG_FIELDS);
+    Instant now = clock.instant();
+    String name = b.requiredString("name");
+    Tag blank = new Tag(name, Optional.empty(), List.of(), Limits.NONE, Optional.empty(), now, now);
+    Tag t = apply(b, blank, now);
+    create(EntityKind.TAG, "name", t);
+    return Views.tag(t, enforcer);
+  }
+
+  JsonNode tagUpdate(Call c) {
+    Body b = Body.parse(c.body(), KeyApi.plus(TAG_FIELDS, "spend"));
+    String name = b.requiredString("name");
+    boolean reset = b.resetSpend();
+    Instant now = clock.instant();
+    Tag t = update(s -> apply(b, get(s.tags().get(name), "name", name), now));
+    if (reset) {
+      enforcer.reset(Level.TAG, name);
+    }
+    return Views.tag(t, enforcer);
+  }
+
+  /** {@code POST /tag/info} with {@code names}: {@code {name: tag}} for each. */
+  JsonNode tagInfo(Call c) {
+    Body b = Body.parse(c.body(), Set.of("names"));
+    List<String> names = required(b, "names");
+    GovernanceSnapshot s = governance.snapshot();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    for (String n : names) {
+      Tag t = get(s.tags().get(n), "names", n);
+      ObjectNode o = Views.tag(t, enforcer);
+      o.set("budgets", Views.lines(enforcer.entityBudgets(Level.TAG, n)));
+      out.set(n, o);
+    }
+    return out;
+  }
+
+  JsonNode tagDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("name"));
+    String name = b.requiredString("name");
+    delete(EntityKind.TAG, "name", List.of(name), s -> s.tags()::containsKey);
+    enforcer.reset(Level.TAG, name);
+    return deleted("deleted_tags", List.of(name));
+  }
+
+  JsonNode tagList(Call c) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    governance.snapshot().tags().values().forEach(t -> out.add(Views.tag(t, enforcer)));
+    return out;
+  }
+
+  private Tag apply(Body b, Tag cur, Instant now) {
+    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    return new Tag(
+        cur.name(),
+        b.has("description") ? b.string("description") : cur.description(),
+        b.has("models") ? b.strings("models").orElse(List.of()) : cur.models(),
+        budgeting.limits(),
+        budgeting.budgetId(),
+        cur.createdAt(),
+        now);
+  }
+
+  // --- shared budgets ---------------------------------------------------------------------------
+
+  JsonNode budgetNew(Call c) {
+    Body b = Body.parse(c.body(), BUDGET_FIELDS);
+    Instant now = clock.instant();
+    String id = b.string("budget_id").orElseGet(Mutations::newId);
+    SharedBudget x = new SharedBudget(id, b.limits(Limits.NONE), now, now);
+    create(EntityKind.BUDGET, "budget_id", x);
+    return Views.budget(x);
+  }
+
+  JsonNode budgetUpdate(Call c) {
+    Body b = Body.parse(c.body(), BUDGET_FIELDS);
+    String id = b.requiredString("budget_id");
+    Instant now = clock.instant();
+    SharedBudget x =
+        update(
+            s -> {
+              SharedBudget cur = get(s.budgets().get(id), "budget_id", id);
+              return new SharedBudget(id, b.limits(cur.limits()), cur.createdAt(), now);
+            });
+    return Views.budget(x);
+  }
+
+  /** {@code POST /budget/info} with {@code budgets}: a list, one per id. */
+  JsonNode budgetInfo(Call c) {
+    Body b = Body.parse(c.body(), Set.of("budgets"));
+    List<String> ids = required(b, "budgets");
+    GovernanceSnapshot s = governance.snapshot();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    ids.forEach(id -> out.add(Views.budget(get(s.budgets().get(id), "budgets", id))));
+    return out;
+  }
+
+  /** {@code GET /budget/info?budget_id=}. */
+  JsonNode budgetInfoGet(Call c) {
+    String id = c.requiredQuery("budget_id");
+    return Views.budget(get(governance.snapshot().budgets().get(id), "budget_id", id));
+  }
+
+  /** {@code POST /budget/delete} with {@code id}; refused while anything references it. */
+  JsonNode budgetDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("id", "budget_id"));
+    String id =
+        b.string("id")
+            .or(() -> b.string("budget_id"))
+            .orElseThrow(() -> GatewayException.badRequest("id", "id is required"));
+    delete(EntityKind.BUDGET, "id", List.of(id), s -> s.budgets()::containsKey);
+    return deleted("deleted_budgets", List.of(id));
+  }
+
+  JsonNode budgetList(Call c) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    governance.snapshot().budgets().values().forEach(x -> out.add(Views.budget(x)));
+    return out;
+  }
+
+  // --- shared -----------------------------------------------------------------------------------
+
+  private <T extends dev.tollgate.governance.Entity> void create(
+      EntityKind kind, String field, T entity) {
+    governance.mutate(
+        s -> {
+          if (s.get(kind, entity.id()).isPresent()) {
+            throw Mutations.exists(field, entity.id());
+          }
+          return new Governance.Mutation<>(List.of(new EntityChange.Upsert(entity)), entity);
+        });
+  }
+
+  private <T extends dev.tollgate.governance.Entity> T update(
+      java.util.function.Function<GovernanceSnapshot, T> next) {
+    return governance.mutate(
+        s -> {
+          T e = next.apply(s);
+          return new Governance.Mutation<>(List.of(new EntityChange.Upsert(e)), e);
+        });
+  }
+
+  private void delete(
+      EntityKind kind,
+      String field,
+      List<String> ids,
+      java.util.function.Function<GovernanceSnapshot, java.util.function.Predicate<String>>
+          exists) {
+    governance.mutate(
+        s -> {
+          java.util.function.Predicate<String> present = exists.apply(s);
+          List<EntityChange> changes = new ArrayList<>();
+          for (String id : ids) {
+            if (!present.test(id)) {
+              throw Mutations.missing(field, id);
+            }
+            changes.add(new EntityChange.Delete(kind, id));
+          }
+          return new Governance.Mutation<>(changes, ids);
+        });
+  }
+
+  private static <T> T get(@org.jspecify.annotations.Nullable T value, String field, String id) {
+    if (value == null) {
+      throw Mutations.missing(field, id);
+    }
+    return value;
+  }
+
+  private static List<String> required(Body b, String field) {
+    List<String> ids = b.strings(field).orElse(List.of());
+    if (ids.isEmpty()) {
+      throw GatewayException.badRequest(field, field + " must list at least one id");
+    }
+    return ids;
+  }
+
+  private static ObjectNode deleted(String field, List<String> ids) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = out.putArray(field);
+    ids.forEach(a::add);
+    return out;
+  }
+}

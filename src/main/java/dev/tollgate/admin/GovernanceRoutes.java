@@ -1,0 +1,206 @@
+package dev.tollgate.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
+import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.proxy.HttpErrors;
+import dev.tollgate.proxy.ProxyHandler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Mounts the governance management API (LiteLLM's {@code /key}, {@code /user}, {@code /team},
+ * {@code /organization}, {@code /customer}, {@code /tag} and {@code /budget} paths) on a router.
+ *
+ * <p>Every route needs an admin: the master key or a key whose user has the {@code proxy_admin}
+ * role. The one exception is {@code GET /key/info}, which any key may call for itself. Reads render
+ * the current snapshot on the event loop; writes go to the store, so they run on a worker thread
+ * ({@code executeBlocking}) and {@link Governance#mutate} serialises them. Shared by every event
+ * loop.
+ */
+public final class GovernanceRoutes {
+  private final Authenticator auth;
+  private final KeyApi keys;
+  private final UserApi users;
+  private final TeamApi teams;
+  private final EntityApi entities;
+
+  public GovernanceRoutes(
+      Authenticator auth, Governance governance, Enforcer enforcer, Clock clock) {
+    this.auth = requireNonNull(auth, "auth");
+    requireNonNull(governance, "governance");
+    requireNonNull(enforcer, "enforcer");
+    requireNonNull(clock, "clock");
+    this.keys = new KeyApi(governance, enforcer, clock);
+    this.users = new UserApi(governance, enforcer, clock);
+    this.teams = new TeamApi(governance, enforcer, clock);
+    this.entities = new EntityApi(governance, enforcer, clock);
+  }
+
+  /** Adds the routes; {@code body} is the router's body handler (it bounds the request size). */
+  public void mount(Router router, BodyHandler body) {
+    write(router, body, "/key/generate", keys::generate);
+    write(router, body, "/key/update", keys::update);
+    route(router, body, HttpMethod.GET, "/key/info", false, false, keys::info);
+    write(router, body, "/key/delete", keys::delete);
+    read(router, "/key/list", keys::list);
+    write(router, body, "/key/block", c -> keys.block(c, true));
+    write(router, body, "/key/unblock", c -> keys.block(c, false));
+    write(router, body, "/key/:key/regenerate", keys::regenerate);
+    write(router, body, "/key/:key/reset_spend", keys::resetSpend);
+
+    write(router, body, "/user/new", users::create);
+    write(router, body, "/user/update", users::update);
+    read(router, "/user/info", users::info);
+    write(router, body, "/user/delete", users::delete);
+    read(router, "/user/list", users::list);
+
+    write(router, body, "/team/new", teams::create);
+    write(router, body, "/team/update", teams::update);
+    read(router, "/team/info", teams::info);
+    write(router, body, "/team/delete", teams::delete);
+    read(router, "/team/list", teams::list);
+    write(router, body, "/team/member_add", teams::memberAdd);
+    write(router, body, "/team/member_update", teams::memberUpdate);
+    write(router, body, "/team/member_delete", teams::memberDelete);
+
+    write(router, body, "/organization/new", entities::organizationNew);
+    write(router, body, "/organization/update", entities::organizationUpdate);
+    route(
+        router,
+        body,
+        HttpMethod.PATCH,
+        "/organization/update",
+        true,
+        true,
+        entities::organizationUpdate);
+    read(router, "/organization/info", entities::organizationInfo);
+    write(router, body, "/organization/delete", entities::organizationDelete);
+    route(
+        router,
+        body,
+        HttpMethod.DELETE,
+        "/organization/delete",
+        true,
+        true,
+        entities::organizationDelete);
+    read(router, "/organization/list", entities::organizationList);
+
+    write(router, body, "/customer/new", entities::customerNew);
+    write(router, body, "/customer/update", entities::customerUpdate);
+    read(router, "/customer/info", entities::customerInfo);
+    write(router, body, "/customer/delete", entities::customerDelete);
+    write(router, body, "/customer/block", c -> entities.customerBlock(c, true));
+    write(router, body, "/customer/unblock", c -> entities.customerBlock(c, false));
+    read(router, "/customer/list", entities::customerList);
+
+    write(router, body, "/tag/new", entities::tagNew);
+    write(router, body, "/tag/update", entities::tagUpdate);
+    route(router, body, HttpMethod.POST, "/tag/info", true, false, entities::tagInfo);
+    write(router, body, "/tag/delete", entities::tagDelete);
+    read(router, "/tag/list", entities::tagList);
+
+    write(router, body, "/budget/new", entities::budgetNew);
+    write(router, body, "/budget/update", entities::budgetUpdate);
+    route(router, body, HttpMethod.POST, "/budget/info", true, false, entities::budgetInfo);
+    read(router, "/budget/info", entities::budgetInfoGet);
+    write(router, body, "/budget/delete", entities::budgetDelete);
+    read(router, "/budget/list", entities::budgetList);
+  }
+
+  private void write(
+      Router router, BodyHandler body, String path, Function<Call, JsonNode> action) {
+    route(router, body, HttpMethod.POST, path, true, true, action);
+  }
+
+  private void read(Router router, String path, Function<Call, JsonNode> action) {
+    router.get(path).handler(ctx -> handle(ctx, true, false, action));
+  }
+
+  private void route(
+      Router router,
+      BodyHandler body,
+      HttpMethod method,
+      String path,
+      boolean adminOnly,
+      boolean blocking,
+      Function<Call, JsonNode> action) {
+    router
+        .route(method, path)
+        .handler(body)
+        .handler(ctx -> handle(ctx, adminOnly, blocking, action));
+  }
+
+  private void handle(
+      RoutingContext ctx, boolean adminOnly, boolean blocking, Function<Call, JsonNode> action) {
+    Call call;
+    try {
+      Principal p = ProxyHandler.authenticate(ctx.request(), auth);
+      if (adminOnly && !p.admin()) {
+        throw GatewayException.of(
+            403,
+            "permission_error",
+            null,
+            "forbidden",
+            "this key may not use "
+                + ctx.request().path()
+                + "; it needs the master key or a"
+                + " proxy_admin user's key");
+      }
+      Buffer b = ctx.body() == null ? null : ctx.body().buffer();
+      call =
+          new Call(
+              p,
+              b == null ? new byte[0] : b.getBytes(),
+              MultiMap.caseInsensitiveMultiMap().addAll(ctx.queryParams()),
+              Map.copyOf(ctx.pathParams()));
+    } catch (RuntimeException e) {
+      HttpErrors.send(ctx.response(), e);
+      return;
+    }
+    if (!blocking) {
+      try {
+        send(ctx, action.apply(call));
+      } catch (RuntimeException e) {
+        HttpErrors.send(ctx.response(), e);
+      }
+      return;
+    }
+    ctx.vertx()
+        .executeBlocking(() -> action.apply(call), false)
+        .onSuccess(out -> send(ctx, out))
+        .onFailure(e -> HttpErrors.send(ctx.response(), e));
+  }
+
+  private static void send(RoutingContext ctx, JsonNode out) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    byte[] bytes;
+    try {
+      bytes = Json.MAPPER.writeValueAsBytes(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ctx.response()
+        .setStatusCode(200)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(Buffer.buffer(bytes));
+  }
+}

@@ -1,0 +1,321 @@
+package dev.tollgate.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Level;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.KeySecrets;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.VirtualKey;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code /key/*}: virtual keys. A key is shown once, by {@code /key/generate} and {@code
+ * /key/{key}/regenerate}; afterwards it is named by the key itself or its {@code token} (the
+ * SHA-256 hex), never echoed back.
+ */
+final class KeyApi {
+  static final Set<String> FIELDS =
+      Set.of(
+          "key_alias",
+          "models",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "model_max_budget",
+          "team_id",
+          "user_id",
+          "organization_id",
+          "metadata",
+          "tags",
+          "duration",
+          "blocked",
+          "budget_id");
+
+  private static final Set<String> UPDATE_FIELDS = plus(FIELDS, "key", "spend");
+
+  private final Governance governance;
+  private final Enforcer enforcer;
+  private final Clock clock;
+
+  KeyApi(Governance governance, Enforcer enforcer, Clock clock) {
+    this.governance = governance;
+    this.enforcer = enforcer;
+    this.clock = clock;
+  }
+
+  /** {@code POST /key/generate}. */
+  JsonNode generate(Call c) {
+    Body b = Body.parse(c.body(), FIELDS);
+    Instant now = clock.instant();
+    String secret = KeySecrets.generate();
+    VirtualKey blank =
+        new VirtualKey(
+            Mutations.newId(),
+            KeySecrets.hash(secret),
+            KeySecrets.mask(secret),
+            Optional.empty(),
+            List.of(),
+            Limits.NONE,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            "{}",
+            List.of(),
+            Optional.empty(),
+            false,
+            now,
+            now);
+    VirtualKey k = apply(b, blank, now);
+    governance.mutate(
+        s -> {
+          List<EntityChange> changes = new ArrayList<>();
+          Mutations.ensureUser(s, k.userId(), Optional.empty(), now, changes);
+          changes.add(new EntityChange.Upsert(k));
+          return new Governance.Mutation<>(changes, k);
+        });
+    return withSecret(secret, k);
+  }
+
+  /** {@code POST /key/update}: fields merged; {@code spend: 0} resets the spend. */
+  JsonNode update(Call c) {
+    Body b = Body.parse(c.body(), UPDATE_FIELDS);
+    String ident = b.requiredString("key");
+    boolean reset = b.resetSpend();
+    Instant now = clock.instant();
+    VirtualKey k =
+        governance.mutate(
+            s -> {
+              VirtualKey next = apply(b, find(s, ident, "key"), now);
+              List<EntityChange> changes = new ArrayList<>();
+              Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
+              changes.add(new EntityChange.Upsert(next));
+              return new Governance.Mutation<>(changes, next);
+            });
+    if (reset) {
+      enforcer.reset(Level.KEY, k.id());
+    }
+    return Views.key(k, enforcer);
+  }
+
+  /**
+   * {@code GET /key/info?key=}: the key and its whole budget chain. Without {@code key}, the
+   * caller's own key; a non-admin may read only its own key. Never budget-gated.
+   */
+  JsonNode info(Call c) {
+    GovernanceSnapshot s = governance.snapshot();
+    Principal p = c.principal();
+    Optional<String> ident = c.query("key");
+    VirtualKey k;
+    if (ident.isEmpty()) {
+      if (p.keyId().isEmpty()) {
+        throw GatewayException.badRequest(
+            "key", "key is required: the master key is not a virtual key and has no key info");
+      }
+      k = s.keys().get(p.keyId().get());
+      if (k == null) {
+        throw GatewayException.notFound("key", "this key no longer exists");
+      }
+    } else {
+      k = find(s, ident.get(), "key");
+      if (!p.admin() && !p.keyId().equals(Optional.of(k.id()))) {
+        throw GatewayException.of(
+            403,
+            "permission_error",
+            "key",
+            "forbidden",
+            "a key may read only its own info; ask an admin for other keys");
+      }
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("key", k.tokenHash());
+    ObjectNode info = Views.key(k, enforcer);
+    info.set("budget_chain", Views.lines(enforcer.keyChain(k.id())));
+    out.set("info", info);
+    return out;
+  }
+
+  /** {@code POST /key/delete} with {@code keys} and/or {@code key_aliases}; all or nothing. */
+  JsonNode delete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("keys", "key_aliases"));
+    List<String> idents = b.strings("keys").orElse(List.of());
+    List<String> aliases = b.strings("key_aliases").orElse(List.of());
+    if (idents.isEmpty() && aliases.isEmpty()) {
+      throw GatewayException.badRequest("keys", "keys or key_aliases must list at least one key");
+    }
+    List<VirtualKey> deleted =
+        governance.mutate(
+            s -> {
+              Set<VirtualKey> found = new LinkedHashSet<>();
+              for (String i : idents) {
+                found.add(find(s, i, "keys"));
+              }
+              for (String a : aliases) {
+                found.add(
+                    s.keys().values().stream()
+                        .filter(k -> k.keyAlias().equals(Optional.of(a)))
+                        .findFirst()
+                        .orElseThrow(() -> Mutations.missing("key_aliases", a)));
+              }
+              List<EntityChange> changes = new ArrayList<>();
+              found.forEach(k -> changes.add(new EntityChange.Delete(k.kind(), k.id())));
+              return new Governance.Mutation<>(changes, List.copyOf(found));
+            });
+    deleted.forEach(k -> enforcer.reset(Level.KEY, k.id()));
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = out.putArray("deleted_keys");
+    deleted.forEach(k -> a.add(k.tokenHash()));
+    return out;
+  }
+
+  /**
+   * {@code GET /key/list}: tokens (or whole keys with {@code return_full_object=true}), filtered by
+   * {@code user_id}, {@code team_id}, {@code organization_id}, {@code key_alias}, paged by {@code
+   * page} and {@code size}.
+   */
+  JsonNode list(Call c) {
+    int page = c.intQuery("page", 1, Integer.MAX_VALUE);
+    int size = c.intQuery("size", 10, 1000);
+    Optional<String> user = c.query("user_id");
+    Optional<String> team = c.query("team_id");
+    Optional<String> org = c.query("organization_id");
+    Optional<String> alias = c.query("key_alias");
+    boolean full = c.boolQuery("return_full_object");
+    List<VirtualKey> all =
+        governance.snapshot().keys().values().stream()
+            .filter(k -> user.isEmpty() || k.userId().equals(user))
+            .filter(k -> team.isEmpty() || k.teamId().equals(team))
+            .filter(k -> org.isEmpty() || k.organizationId().equals(org))
+            .filter(k -> alias.isEmpty() || k.keyAlias().equals(alias))
+            .toList();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode keys = out.putArray("keys");
+    long from = (long) (page - 1) * size;
+    all.stream()
+        .skip(from)
+        .limit(size)
+        .forEach(k -> keys.add(full ? Views.key(k, enforcer) : keys.textNode(k.tokenHash())));
+    out.put("total_count", all.size());
+    out.put("current_page", page);
+    out.put("total_pages", (all.size() + size - 1) / size);
+    return out;
+  }
+
+  /** {@code POST /key/block} and {@code /key/unblock}. */
+  JsonNode block(Call c, boolean blocked) {
+    Body b = Body.parse(c.body(), Set.of("key"));
+    String ident = b.requiredString("key");
+    Instant now = clock.instant();
+    VirtualKey k =
+        governance.mutate(
+            s -> {
+              VirtualKey next = find(s, ident, "key").withBlocked(blocked, now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
+            });
+    return Views.key(k, enforcer);
+  }
+
+  /**
+   * {@code POST /key/{key}/regenerate}: a new secret for the same key, which keeps its id, spend
+   * and windows; the old secret stops working at once. The body may update fields as {@code
+   * /key/update} does.
+   */
+  JsonNode regenerate(Call c) {
+    String ident = c.pathParam("key");
+    Body b = Body.parse(c.body(), FIELDS);
+    Instant now = clock.instant();
+    String secret = KeySecrets.generate();
+    VirtualKey k =
+        governance.mutate(
+            s -> {
+              VirtualKey next =
+                  apply(b, find(s, ident, "key"), now)
+                      .withSecret(KeySecrets.hash(secret), KeySecrets.mask(secret), now);
+              List<EntityChange> changes = new ArrayList<>();
+              Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
+              changes.add(new EntityChange.Upsert(next));
+              return new Governance.Mutation<>(changes, next);
+            });
+    return withSecret(secret, k);
+  }
+
+  /** {@code POST /key/{key}/reset_spend} with an optional {@code reset_to}, which must be 0. */
+  JsonNode resetSpend(Call c) {
+    String ident = c.pathParam("key");
+    Body b = Body.parse(c.body(), Set.of("reset_to"));
+    if (b.has("reset_to") && b.usd("reset_to").orElse(-1) != 0) {
+      throw GatewayException.badRequest(
+          "reset_to",
+          "reset_to can only be 0: spend comes from the spend log and is never set to another"
+              + " value");
+    }
+    VirtualKey k = find(governance.snapshot(), ident, "key");
+    enforcer.reset(Level.KEY, k.id());
+    return Views.key(k, enforcer);
+  }
+
+  /** {@code cur} with the fields {@code b} sets. */
+  private VirtualKey apply(Body b, VirtualKey cur, Instant now) {
+    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    return new VirtualKey(
+        cur.id(),
+        cur.tokenHash(),
+        cur.keyName(),
+        b.has("key_alias") ? b.string("key_alias") : cur.keyAlias(),
+        b.has("models") ? b.strings("models").orElse(List.of()) : cur.models(),
+        budgeting.limits(),
+        budgeting.budgetId(),
+        b.has("user_id") ? b.string("user_id") : cur.userId(),
+        b.has("team_id") ? b.string("team_id") : cur.teamId(),
+        b.has("organization_id") ? b.string("organization_id") : cur.organizationId(),
+        b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
+        b.has("tags") ? b.strings("tags").orElse(List.of()) : cur.tags(),
+        b.has("duration")
+            ? b.duration("duration").map(d -> Mutations.expiry(now, d))
+            : cur.expires(),
+        b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
+        cur.createdAt(),
+        now);
+  }
+
+  /** The key named by a key or its token hash; 404 (never echoing a full key) when none. */
+  static VirtualKey find(GovernanceSnapshot s, String ident, String field) {
+    String hash = KeySecrets.looksLikeHash(ident) ? ident : KeySecrets.hash(ident);
+    return s.keyByHash(hash)
+        .orElseThrow(
+            () ->
+                GatewayException.notFound(
+                    field,
+                    "no key "
+                        + (ident.startsWith("sk-") ? KeySecrets.mask(ident) : "'" + ident + "'")
+                        + " exists"));
+  }
+
+  private ObjectNode withSecret(String secret, VirtualKey k) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("key", secret);
+    out.setAll(Views.key(k, enforcer));
+    return out;
+  }
+
+  static Set<String> plus(Set<String> base, String... more) {
+    Set<String> s = new HashSet<>(base);
+    s.addAll(List.of(more));
+    return Set.copyOf(s);
+  }
+}

@@ -1,0 +1,377 @@
+package dev.tollgate.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Level;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.Team;
+import dev.tollgate.governance.TeamMember;
+import dev.tollgate.governance.VirtualKey;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/** {@code /team/*}: teams and their members' budgets. */
+final class TeamApi {
+  private static final Set<String> UPDATE_FIELDS =
+      Set.of(
+          "team_id",
+          "team_alias",
+          "organization_id",
+          "models",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "metadata",
+          "blocked",
+          "team_member_budget",
+          "team_member_budget_duration",
+          "spend");
+
+  private static final Set<String> NEW_FIELDS =
+      KeyApi.plus(
+          Set.of(
+              "team_id",
+              "team_alias",
+              "organization_id",
+              "models",
+              "max_budget",
+              "soft_budget",
+              "budget_duration",
+              "metadata",
+              "blocked",
+              "team_member_budget",
+              "team_member_budget_duration"),
+          "members_with_roles");
+
+  private final Governance governance;
+  private final Enforcer enforcer;
+  private final Clock clock;
+
+  TeamApi(Governance governance, Enforcer enforcer, Clock clock) {
+    this.governance = governance;
+    this.enforcer = enforcer;
+    this.clock = clock;
+  }
+
+  /** {@code POST /team/new}; members named in {@code members_with_roles} become users if new. */
+  JsonNode create(Call c) {
+    Body b = Body.parse(c.body(), NEW_FIELDS);
+    Instant now = clock.instant();
+    String id = b.string("team_id").orElseGet(Mutations::newId);
+    List<NewMember> members = new ArrayList<>();
+    b.raw("members_with_roles").ifPresent(n -> members.addAll(members(n, "members_with_roles")));
+    List<TeamMember> list = new ArrayList<>();
+    for (NewMember m : members) {
+      if (list.stream().anyMatch(x -> x.userId().equals(m.member().userId()))) {
+        throw GatewayException.badRequest(
+            "members_with_roles", "user_id '" + m.member().userId() + "' is listed twice");
+      }
+      list.add(m.member());
+    }
+    Team blank =
+        new Team(
+            id,
+            Optional.empty(),
+            Optional.empty(),
+            List.of(),
+            Limits.NONE,
+            OptionalLong.empty(),
+            Optional.empty(),
+            list,
+            "{}",
+            false,
+            now,
+            now);
+    Team t = apply(b, blank, now);
+    governance.mutate(
+        s -> {
+          if (s.teams().containsKey(id)) {
+            throw Mutations.exists("team_id", id);
+          }
+          List<EntityChange> changes = new ArrayList<>();
+          for (NewMember m : members) {
+            Mutations.ensureUser(s, Optional.of(m.member().userId()), m.email(), now, changes);
+          }
+          changes.add(new EntityChange.Upsert(t));
+          return new Governance.Mutation<>(changes, t);
+        });
+    return Views.team(t, enforcer);
+  }
+
+  /** {@code POST /team/update}; members change through the member endpoints. */
+  JsonNode update(Call c) {
+    Body b = Body.parse(c.body(), UPDATE_FIELDS);
+    String id = b.requiredString("team_id");
+    boolean reset = b.resetSpend();
+    Instant now = clock.instant();
+    Team t =
+        governance.mutate(
+            s -> {
+              Team next = apply(b, find(s, id), now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
+            });
+    if (reset) {
+      enforcer.reset(Level.TEAM, id);
+    }
+    return Views.team(t, enforcer);
+  }
+
+  /** {@code GET /team/info?team_id=}: the team, its budget, keys and memberships. */
+  JsonNode info(Call c) {
+    String id = c.requiredQuery("team_id");
+    GovernanceSnapshot s = governance.snapshot();
+    Team t = find(s, id);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("team_id", id);
+    ObjectNode info = Views.team(t, enforcer);
+    info.set("budgets", Views.lines(enforcer.entityBudgets(Level.TEAM, id)));
+    out.set("team_info", info);
+    ArrayNode keys = out.putArray("keys");
+    s.keys().values().stream()
+        .filter(k -> k.teamId().equals(Optional.of(id)))
+        .forEach(k -> keys.add(Views.key(k, enforcer)));
+    ArrayNode ms = out.putArray("team_memberships");
+    t.members().forEach(m -> ms.add(Views.membership(t, m, enforcer)));
+    return out;
+  }
+
+  /** {@code POST /team/delete} with {@code team_ids}: the teams and their keys, all or nothing. */
+  JsonNode delete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_ids"));
+    List<String> ids = b.strings("team_ids").orElse(List.of());
+    if (ids.isEmpty()) {
+      throw GatewayException.badRequest("team_ids", "team_ids must list at least one team");
+    }
+    List<VirtualKey> keys =
+        governance.mutate(
+            s -> {
+              List<EntityChange> changes = new ArrayList<>();
+              List<VirtualKey> dropped = new ArrayList<>();
+              for (String id : ids) {
+                find(s, id);
+                for (VirtualKey k : s.keys().values()) {
+                  if (k.teamId().equals(Optional.of(id))) {
+                    changes.add(new EntityChange.Delete(k.kind(), k.id()));
+                    dropped.add(k);
+                  }
+                }
+              }
+              for (String id : ids) {
+                changes.add(new EntityChange.Delete(dev.tollgate.governance.EntityKind.TEAM, id));
+              }
+              return new Governance.Mutation<>(changes, dropped);
+            });
+    keys.forEach(k -> enforcer.reset(Level.KEY, k.id()));
+    for (String id : ids) {
+      enforcer.reset(Level.TEAM, id);
+      enforcer.resetTeamMembers(id);
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = out.putArray("deleted_teams");
+    ids.forEach(a::add);
+    out.put("deleted_keys", keys.size());
+    return out;
+  }
+
+  /** {@code GET /team/list}, optionally by {@code organization_id} or member {@code user_id}. */
+  JsonNode list(Call c) {
+    Optional<String> org = c.query("organization_id");
+    Optional<String> user = c.query("user_id");
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    governance.snapshot().teams().values().stream()
+        .filter(t -> org.isEmpty() || t.organizationId().equals(org))
+        .filter(t -> user.isEmpty() || t.member(user.get()).isPresent())
+        .forEach(t -> out.add(Views.team(t, enforcer)));
+    return out;
+  }
+
+  /**
+   * {@code POST /team/member_add} with {@code team_id}, {@code member} (one or a list of {@code
+   * {role, user_id, user_email}}) and an optional {@code max_budget_in_team} for all of them.
+   */
+  JsonNode memberAdd(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_id", "member", "max_budget_in_team"));
+    String id = b.requiredString("team_id");
+    JsonNode raw =
+        b.raw("member")
+            .orElseThrow(() -> GatewayException.badRequest("member", "member is required"));
+    List<NewMember> added = members(raw, "member");
+    OptionalLong budget = b.usd("max_budget_in_team");
+    Instant now = clock.instant();
+    Team t =
+        governance.mutate(
+            s -> {
+              Team cur = find(s, id);
+              List<TeamMember> list = new ArrayList<>(cur.members());
+              List<EntityChange> changes = new ArrayList<>();
+              for (NewMember m : added) {
+                String user = m.member().userId();
+                if (list.stream().anyMatch(x -> x.userId().equals(user))) {
+                  throw GatewayException.badRequest(
+                      "member", "user_id '" + user + "' is already a member of team '" + id + "'");
+                }
+                list.add(new TeamMember(user, m.member().role(), budget, m.member().budgetId()));
+                Mutations.ensureUser(s, Optional.of(user), m.email(), now, changes);
+              }
+              Team next = cur.withMembers(list, now);
+              changes.add(new EntityChange.Upsert(next));
+              return new Governance.Mutation<>(changes, next);
+            });
+    return Views.team(t, enforcer);
+  }
+
+  /**
+   * {@code POST /team/member_update} with {@code team_id}, {@code user_id} and any of {@code role},
+   * {@code max_budget_in_team}, {@code budget_id}.
+   */
+  JsonNode memberUpdate(Call c) {
+    Body b =
+        Body.parse(
+            c.body(), Set.of("team_id", "user_id", "role", "max_budget_in_team", "budget_id"));
+    String id = b.requiredString("team_id");
+    String user = b.requiredString("user_id");
+    Optional<TeamMember.Role> role = b.string("role").map(TeamApi::role);
+    Instant now = clock.instant();
+    Team t =
+        governance.mutate(
+            s -> {
+              Team cur = find(s, id);
+              TeamMember m = cur.member(user).orElseThrow(() -> notMember(user, id));
+              OptionalLong max =
+                  b.has("max_budget_in_team") ? b.usd("max_budget_in_team") : m.maxBudgetInTeam();
+              Optional<String> budgetId = b.has("budget_id") ? b.string("budget_id") : m.budgetId();
+              if (b.hasValue("budget_id") && !b.has("max_budget_in_team")) {
+                max = OptionalLong.empty();
+              }
+              if (b.hasValue("max_budget_in_team") && !b.has("budget_id")) {
+                budgetId = Optional.empty();
+              }
+              if (max.isPresent() && budgetId.isPresent()) {
+                throw GatewayException.badRequest(
+                    "budget_id", "set either budget_id or max_budget_in_team, not both");
+              }
+              TeamMember next = new TeamMember(user, role.orElse(m.role()), max, budgetId);
+              List<TeamMember> list = new ArrayList<>();
+              for (TeamMember x : cur.members()) {
+                list.add(x.userId().equals(user) ? next : x);
+              }
+              Team updated = cur.withMembers(list, now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(updated)), updated);
+            });
+    return Views.membership(t, t.member(user).orElseThrow(), enforcer);
+  }
+
+  /** {@code POST /team/member_delete} with {@code team_id} and {@code user_id}. */
+  JsonNode memberDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_id", "user_id"));
+    String id = b.requiredString("team_id");
+    String user = b.requiredString("user_id");
+    Instant now = clock.instant();
+    Team t =
+        governance.mutate(
+            s -> {
+              Team cur = find(s, id);
+              if (cur.member(user).isEmpty()) {
+                throw notMember(user, id);
+              }
+              List<TeamMember> list =
+                  cur.members().stream().filter(m -> !m.userId().equals(user)).toList();
+              Team next = cur.withMembers(list, now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
+            });
+    enforcer.resetMember(id, user);
+    return Views.team(t, enforcer);
+  }
+
+  private Team apply(Body b, Team cur, Instant now) {
+    return new Team(
+        cur.id(),
+        b.has("team_alias") ? b.string("team_alias") : cur.alias(),
+        b.has("organization_id") ? b.string("organization_id") : cur.organizationId(),
+        b.has("models") ? b.strings("models").orElse(List.of()) : cur.models(),
+        b.limits(cur.limits()),
+        b.has("team_member_budget") ? b.usd("team_member_budget") : cur.teamMemberBudgetNanos(),
+        b.has("team_member_budget_duration")
+            ? b.duration("team_member_budget_duration")
+            : cur.teamMemberBudgetDuration(),
+        cur.members(),
+        b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
+        b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
+        cur.createdAt(),
+        now);
+  }
+
+  private static Team find(GovernanceSnapshot s, String id) {
+    Team t = s.teams().get(id);
+    if (t == null) {
+      throw Mutations.missing("team_id", id);
+    }
+    return t;
+  }
+
+  private static GatewayException notMember(String user, String team) {
+    return GatewayException.notFound(
+        "user_id", "user_id '" + user + "' is not a member of team '" + team + "'");
+  }
+
+  /** A member to add, with the email to give the user if it has to be created. */
+  private record NewMember(TeamMember member, Optional<String> email) {}
+
+  private static List<NewMember> members(JsonNode n, String field) {
+    List<NewMember> out = new ArrayList<>();
+    if (n.isArray()) {
+      for (JsonNode m : n) {
+        out.add(member(m, field));
+      }
+    } else {
+      out.add(member(n, field));
+    }
+    return out;
+  }
+
+  private static NewMember member(JsonNode m, String field) {
+    if (!m.isObject()) {
+      throw GatewayException.badRequest(
+          field, field + " must be {\"role\": \"user\", \"user_id\": \"...\"} or a list of them");
+    }
+    for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!Set.of("role", "user_id", "user_email").contains(f)) {
+        throw GatewayException.badRequest(
+            field + "." + f,
+            "unknown field '" + f + "' in " + field + "; expected role, user_id, user_email");
+      }
+    }
+    JsonNode user = m.get("user_id");
+    if (user == null || !user.isTextual() || user.asText().isBlank()) {
+      throw GatewayException.badRequest(field + ".user_id", field + ".user_id is required");
+    }
+    JsonNode r = m.get("role");
+    TeamMember.Role role = r == null || r.isNull() ? TeamMember.Role.USER : role(r.asText());
+    JsonNode email = m.get("user_email");
+    return new NewMember(
+        new TeamMember(user.asText(), role, OptionalLong.empty(), Optional.empty()),
+        email == null || email.isNull() ? Optional.empty() : Optional.of(email.asText()));
+  }
+
+  private static TeamMember.Role role(String s) {
+    return TeamMember.Role.fromWire(s)
+        .orElseThrow(
+            () ->
+                GatewayException.badRequest(
+                    "role", "role must be 'admin' or 'user', got '" + s + "'"));
+  }
+}

@@ -1,0 +1,260 @@
+package dev.tollgate.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.budget.BudgetLine;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Level;
+import dev.tollgate.budget.Usd;
+import dev.tollgate.common.Json;
+import dev.tollgate.governance.Customer;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.ModelBudget;
+import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.SharedBudget;
+import dev.tollgate.governance.Tag;
+import dev.tollgate.governance.Team;
+import dev.tollgate.governance.TeamMember;
+import dev.tollgate.governance.User;
+import dev.tollgate.governance.VirtualKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Renders governance entities in LiteLLM's field names, with spend read from the enforcer's
+ * counters (the numbers admission compares). Money is exact dollars; times are ISO-8601 UTC.
+ */
+final class Views {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private Views() {}
+
+  static ObjectNode key(VirtualKey k, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("token", k.tokenHash());
+    o.put("key_id", k.id());
+    o.put("key_name", k.keyName());
+    o.put("key_alias", k.keyAlias().orElse(null));
+    spend(o, e.entityBudgets(Level.KEY, k.id()));
+    limits(o, k.limits());
+    o.put("budget_id", k.budgetId().orElse(null));
+    strings(o, "models", k.models());
+    o.put("user_id", k.userId().orElse(null));
+    o.put("team_id", k.teamId().orElse(null));
+    o.put("organization_id", k.organizationId().orElse(null));
+    o.set("metadata", json(k.metadata()));
+    strings(o, "tags", k.tags());
+    time(o, "expires", k.expires());
+    o.put("blocked", k.blocked());
+    time(o, "created_at", Optional.of(k.createdAt()));
+    time(o, "updated_at", Optional.of(k.updatedAt()));
+    return o;
+  }
+
+  static ObjectNode user(User u, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("user_id", u.id());
+    o.put("user_email", u.email().orElse(null));
+    o.put("user_alias", u.alias().orElse(null));
+    o.put("user_role", u.role().wire());
+    spend(o, e.entityBudgets(Level.USER, u.id()));
+    limits(o, u.limits());
+    strings(o, "models", u.models());
+    o.set("metadata", json(u.metadata()));
+    time(o, "created_at", Optional.of(u.createdAt()));
+    time(o, "updated_at", Optional.of(u.updatedAt()));
+    return o;
+  }
+
+  static ObjectNode team(Team t, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("team_id", t.id());
+    o.put("team_alias", t.alias().orElse(null));
+    o.put("organization_id", t.organizationId().orElse(null));
+    spend(o, e.entityBudgets(Level.TEAM, t.id()));
+    limits(o, t.limits());
+    o.remove("model_max_budget");
+    money(o, "team_member_budget", t.teamMemberBudgetNanos());
+    o.put(
+        "team_member_budget_duration",
+        t.teamMemberBudgetDuration().map(d -> d.text()).orElse(null));
+    strings(o, "models", t.models());
+    ArrayNode members = o.putArray("members_with_roles");
+    for (TeamMember m : t.members()) {
+      ObjectNode x = members.addObject();
+      x.put("user_id", m.userId());
+      x.put("role", m.role().wire());
+    }
+    o.set("metadata", json(t.metadata()));
+    o.put("blocked", t.blocked());
+    time(o, "created_at", Optional.of(t.createdAt()));
+    time(o, "updated_at", Optional.of(t.updatedAt()));
+    return o;
+  }
+
+  static ObjectNode membership(Team t, TeamMember m, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("team_id", t.id());
+    o.put("user_id", m.userId());
+    o.put("role", m.role().wire());
+    money(o, "max_budget_in_team", m.maxBudgetInTeam());
+    o.put("budget_id", m.budgetId().orElse(null));
+    BudgetLine l = e.memberBudget(t.id(), m.userId());
+    money(o, "spend", OptionalLong.of(l.spendNanos()));
+    o.set("budget", line(l));
+    return o;
+  }
+
+  static ObjectNode organization(Organization org, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("organization_id", org.id());
+    o.put("organization_alias", org.alias().orElse(null));
+    spend(o, e.entityBudgets(Level.ORGANIZATION, org.id()));
+    limits(o, org.limits());
+    o.remove("model_max_budget");
+    o.put("budget_id", org.budgetId().orElse(null));
+    strings(o, "models", org.models());
+    o.set("metadata", json(org.metadata()));
+    time(o, "created_at", Optional.of(org.createdAt()));
+    time(o, "updated_at", Optional.of(org.updatedAt()));
+    return o;
+  }
+
+  /**
+   * A customer, or (when {@code c} is empty) one only seen in requests, with the default budget.
+   */
+  static ObjectNode customer(String id, Optional<Customer> c, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("user_id", id);
+    o.put("alias", c.flatMap(Customer::alias).orElse(null));
+    o.put("blocked", c.map(Customer::blocked).orElse(false));
+    List<BudgetLine> lines = e.entityBudgets(Level.CUSTOMER, id);
+    spend(o, lines);
+    limits(o, c.map(Customer::limits).orElse(Limits.NONE));
+    o.put("budget_id", c.flatMap(Customer::budgetId).orElse(null));
+    o.put("default_budget", c.isEmpty() || isDefault(c.get()));
+    o.set("budget", line(lines.get(0)));
+    c.ifPresent(x -> time(o, "created_at", Optional.of(x.createdAt())));
+    return o;
+  }
+
+  private static boolean isDefault(Customer c) {
+    return c.budgetId().isEmpty() && c.limits().isEmpty();
+  }
+
+  static ObjectNode tag(Tag t, Enforcer e) {
+    ObjectNode o = F.objectNode();
+    o.put("name", t.name());
+    o.put("description", t.description().orElse(null));
+    spend(o, e.entityBudgets(Level.TAG, t.name()));
+    limits(o, t.limits());
+    o.remove("model_max_budget");
+    o.put("budget_id", t.budgetId().orElse(null));
+    strings(o, "models", t.models());
+    time(o, "created_at", Optional.of(t.createdAt()));
+    time(o, "updated_at", Optional.of(t.updatedAt()));
+    return o;
+  }
+
+  static ObjectNode budget(SharedBudget b) {
+    ObjectNode o = F.objectNode();
+    o.put("budget_id", b.id());
+    limits(o, b.limits());
+    time(o, "created_at", Optional.of(b.createdAt()));
+    time(o, "updated_at", Optional.of(b.updatedAt()));
+    return o;
+  }
+
+  /** One budget of a chain: level, entity, spend, max, window and next reset. */
+  static ObjectNode line(BudgetLine l) {
+    ObjectNode o = F.objectNode();
+    o.put("level", l.level().wire());
+    o.put("entity_id", l.entityId());
+    if (!l.sub().isEmpty()) {
+      o.put(l.level() == Level.TEAM_MEMBER ? "user_id" : "model", l.sub());
+    }
+    o.put("entity", l.label());
+    money(o, "spend", OptionalLong.of(l.spendNanos()));
+    money(o, "max_budget", l.maxBudgetNanos());
+    money(o, "soft_budget", l.softBudgetNanos());
+    money(
+        o,
+        "remaining",
+        l.maxBudgetNanos().isPresent()
+            ? OptionalLong.of(Math.max(0, l.maxBudgetNanos().getAsLong() - l.spendNanos()))
+            : OptionalLong.empty());
+    o.put("exhausted", l.exhausted());
+    o.put("budget_duration", l.duration().map(d -> d.text()).orElse(null));
+    time(o, "window_start", Optional.of(l.windowStart()));
+    time(o, "budget_reset_at", l.resetAt());
+    o.put("unpriced_requests", l.unpricedRequests());
+    o.put("unpriced_tokens", l.unpricedTokens());
+    o.put("budget_id", l.budgetId().orElse(null));
+    return o;
+  }
+
+  static ArrayNode lines(List<BudgetLine> lines) {
+    ArrayNode a = F.arrayNode();
+    lines.forEach(l -> a.add(line(l)));
+    return a;
+  }
+
+  /** The entity's spend, reset time and unpriced counts, and per-model spend, from its lines. */
+  private static void spend(ObjectNode o, List<BudgetLine> lines) {
+    BudgetLine main = lines.get(0);
+    money(o, "spend", OptionalLong.of(main.spendNanos()));
+    time(o, "budget_reset_at", main.resetAt());
+    o.put("unpriced_requests", main.unpricedRequests());
+    o.put("unpriced_tokens", main.unpricedTokens());
+    if (lines.size() > 1) {
+      ObjectNode models = o.putObject("model_spend");
+      for (BudgetLine l : lines.subList(1, lines.size())) {
+        money(models, l.sub(), OptionalLong.of(l.spendNanos()));
+      }
+    }
+  }
+
+  static void limits(ObjectNode o, Limits l) {
+    money(o, "max_budget", l.maxBudgetNanos());
+    money(o, "soft_budget", l.softBudgetNanos());
+    o.put("budget_duration", l.duration().map(d -> d.text()).orElse(null));
+    ObjectNode m = o.putObject("model_max_budget");
+    for (Map.Entry<String, ModelBudget> e : l.modelMaxBudget().entrySet()) {
+      ObjectNode x = m.putObject(e.getKey());
+      x.put("budget_limit", Usd.of(e.getValue().budgetLimitNanos()));
+      x.put("time_period", e.getValue().timePeriod().map(d -> d.text()).orElse(null));
+    }
+  }
+
+  static void money(ObjectNode o, String f, OptionalLong nanos) {
+    if (nanos.isPresent()) {
+      o.put(f, Usd.of(nanos.getAsLong()));
+    } else {
+      o.putNull(f);
+    }
+  }
+
+  static void time(ObjectNode o, String f, Optional<Instant> t) {
+    o.put(f, t.map(Instant::toString).orElse(null));
+  }
+
+  private static void strings(ObjectNode o, String f, List<String> values) {
+    ArrayNode a = o.putArray(f);
+    values.forEach(a::add);
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

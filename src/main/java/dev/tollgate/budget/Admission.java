@@ -1,0 +1,37 @@
+package dev.tollgate.budget;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.governance.Principal;
+import dev.tollgate.pricing.Price;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What admission needs to know about a request, once its model group and deployment are chosen.
+ * Immutable.
+ *
+ * @param requestedModel the model name the client sent (group or alias)
+ * @param modelGroup the group it resolved to
+ * @param providerModel what will be sent upstream, such as {@code openai/gpt-4o-mini}
+ * @param price the deployment's price, as the registry resolved it
+ * @param customerId the end user ({@code user} field or {@code x-litellm-end-user-id})
+ * @param tags the request's tags ({@code metadata.tags} or {@code x-litellm-tags}); the key's own
+ *     tags are added by admission
+ */
+public record Admission(
+    Principal principal,
+    String requestedModel,
+    String modelGroup,
+    String deploymentId,
+    String providerModel,
+    Price price,
+    Optional<String> customerId,
+    List<String> tags) {
+
+  public Admission {
+    requireNonNull(principal, "principal");
+    requireNonNull(price, "price");
+    tags = List.copyOf(tags);
+  }
+}

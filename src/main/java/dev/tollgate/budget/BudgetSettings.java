@@ -1,0 +1,86 @@
+package dev.tollgate.budget;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.config.LitellmSettings;
+import dev.tollgate.governance.BudgetDuration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The budget settings that come from the config file. Immutable.
+ *
+ * @param maxBudgetNanos the global proxy budget ({@code litellm_settings.max_budget})
+ * @param budgetDuration its window ({@code litellm_settings.budget_duration})
+ * @param maxEndUserBudgetNanos the max budget of customers that have none ({@code
+ *     max_end_user_budget})
+ * @param maxEndUserBudgetId a shared budget for customers that have none ({@code
+ *     max_end_user_budget_id}); wins over {@code maxEndUserBudgetNanos}
+ * @param unknownPricePolicy {@code unknown_price_policy}
+ * @param timezone the zone windows align to ({@code litellm_settings.timezone}, default UTC)
+ */
+public record BudgetSettings(
+    OptionalLong maxBudgetNanos,
+    Optional<BudgetDuration> budgetDuration,
+    OptionalLong maxEndUserBudgetNanos,
+    Optional<String> maxEndUserBudgetId,
+    UnknownPricePolicy unknownPricePolicy,
+    ZoneId timezone) {
+
+  public BudgetSettings {
+    requireNonNull(unknownPricePolicy, "unknownPricePolicy");
+    requireNonNull(timezone, "timezone");
+  }
+
+  /** No global or default budgets, policy {@code enforce}, UTC. */
+  public static BudgetSettings defaults() {
+    return new BudgetSettings(
+        OptionalLong.empty(),
+        Optional.empty(),
+        OptionalLong.empty(),
+        Optional.empty(),
+        UnknownPricePolicy.ENFORCE,
+        ZoneOffset.UTC);
+  }
+
+  /**
+   * From {@code litellm_settings}; {@code unknown_price_policy} is read from its raw keys.
+   *
+   * @throws IllegalArgumentException for a value the config loader let through but that is not
+   *     usable here (more than 9 decimal places, a bad policy); the message names the key
+   */
+  public static BudgetSettings from(LitellmSettings s) {
+    Object policy = s.raw().get("unknown_price_policy");
+    try {
+      return new BudgetSettings(
+          nanos("litellm_settings.max_budget", s.maxBudget()),
+          s.budgetDuration().map(BudgetDuration::parse),
+          nanos("litellm_settings.max_end_user_budget", s.maxEndUserBudget()),
+          s.maxEndUserBudgetId(),
+          policy == null
+              ? UnknownPricePolicy.ENFORCE
+              : UnknownPricePolicy.parse(String.valueOf(policy)),
+          s.timezone().map(ZoneId::of).orElse(ZoneOffset.UTC));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("litellm_settings: " + e.getMessage(), e);
+    }
+  }
+
+  public BudgetSettings withUnknownPricePolicy(UnknownPricePolicy p) {
+    return new BudgetSettings(
+        maxBudgetNanos, budgetDuration, maxEndUserBudgetNanos, maxEndUserBudgetId, p, timezone);
+  }
+
+  private static OptionalLong nanos(String key, Optional<java.math.BigDecimal> usd) {
+    if (usd.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Usd.toNanos(usd.get()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + " " + e.getMessage(), e);
+    }
+  }
+}

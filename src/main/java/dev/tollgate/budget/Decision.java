@@ -1,0 +1,68 @@
+package dev.tollgate.budget;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.common.GatewayException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/** The outcome of {@link Enforcer#admit}: admitted, or denied with the error to answer. */
+public sealed interface Decision permits Decision.Admitted, Decision.Denied {
+
+  /** The admitted decision, or throws the denial. */
+  Admitted orThrow();
+
+  /**
+   * The request may go ahead.
+   *
+   * @param keySpendNanos the key's spend in its current window before this request; empty for the
+   *     master key
+   * @param keyMaxBudgetNanos the key's max budget, if it has one
+   * @param tags the request's tags and the key's, without duplicates: put these in the spend record
+   *     so that settlement charges the same tags
+   */
+  record Admitted(OptionalLong keySpendNanos, OptionalLong keyMaxBudgetNanos, List<String> tags)
+      implements Decision {
+    public Admitted {
+      tags = List.copyOf(tags);
+    }
+
+    @Override
+    public Admitted orThrow() {
+      return this;
+    }
+
+    /**
+     * {@code x-tollgate-key-spend} and {@code x-tollgate-key-max-budget} with their {@code
+     * x-litellm-} twins, in USD; each only when known.
+     */
+    public Map<String, String> headers() {
+      Map<String, String> h = new LinkedHashMap<>();
+      if (keySpendNanos.isPresent()) {
+        String v = Usd.of(keySpendNanos.getAsLong()).toPlainString();
+        h.put("x-tollgate-key-spend", v);
+        h.put("x-litellm-key-spend", v);
+      }
+      if (keyMaxBudgetNanos.isPresent()) {
+        String v = Usd.of(keyMaxBudgetNanos.getAsLong()).toPlainString();
+        h.put("x-tollgate-key-max-budget", v);
+        h.put("x-litellm-key-max-budget", v);
+      }
+      return h;
+    }
+  }
+
+  /** The request is refused; answer with {@code error}. */
+  record Denied(GatewayException error) implements Decision {
+    public Denied {
+      requireNonNull(error, "error");
+    }
+
+    @Override
+    public Admitted orThrow() {
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.tollgate.budget;
+
+import dev.tollgate.pricing.CostCalculator;
+import java.math.BigDecimal;
+
+/** Dollars at the API edge, nano-USD inside. Exact both ways; stateless. */
+public final class Usd {
+  private Usd() {}
+
+  /**
+   * {@code usd} in nano-USD, exactly.
+   *
+   * @throws IllegalArgumentException if it is negative, has more than 9 decimal places, or does not
+   *     fit
+   */
+  public static long toNanos(BigDecimal usd) {
+    if (usd.signum() < 0) {
+      throw new IllegalArgumentException("must not be negative, got " + usd.toPlainString());
+    }
+    BigDecimal nanos = usd.movePointRight(9);
+    try {
+      return nanos.stripTrailingZeros().toBigIntegerExact().longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          "must be a dollar amount with at most 9 decimal places (1 nano-USD) and below 9.2e9,"
+              + " got "
+              + usd.toPlainString(),
+          e);
+    }
+  }
+
+  /** {@code nanos} as dollars without trailing zeros, for JSON. */
+  public static BigDecimal of(long nanos) {
+    BigDecimal usd = CostCalculator.nanosToUsd(nanos).stripTrailingZeros();
+    return usd.scale() < 0 ? usd.setScale(0) : usd;
+  }
+}

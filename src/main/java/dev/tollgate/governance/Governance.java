@@ -1,0 +1,130 @@
+package dev.tollgate.governance;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.common.GatewayException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * Keys, users, teams, organizations, customers, tags and shared budgets: the current {@link
+ * GovernanceSnapshot}, and the one way to change it.
+ *
+ * <p>Threading: {@link #snapshot()} and {@link #checkModelAccess} read memory only and are safe on
+ * an event loop. {@link #mutate} is serialised (one mutation at a time), checks referential
+ * integrity, writes to the {@link GovernanceStore} (which blocks) and only then swaps the new
+ * snapshot in: call it from a worker thread. If the check or the store fails, nothing changes.
+ */
+public final class Governance {
+  private final GovernanceStore store;
+  private final Set<String> pinnedBudgetIds;
+  private final AtomicReference<GovernanceSnapshot> current;
+
+  private Governance(
+      GovernanceStore store, Set<String> pinnedBudgetIds, GovernanceSnapshot initial) {
+    this.store = store;
+    this.pinnedBudgetIds = Set.copyOf(pinnedBudgetIds);
+    this.current = new AtomicReference<>(initial);
+  }
+
+  /**
+   * Loads every entity from {@code store}. Blocks.
+   *
+   * @param pinnedBudgetIds shared budgets the config refers to (such as {@code
+   *     litellm_settings.max_end_user_budget_id}); they cannot be deleted
+   */
+  public static Governance load(GovernanceStore store, Set<String> pinnedBudgetIds) {
+    requireNonNull(store, "store");
+    return new Governance(store, pinnedBudgetIds, GovernanceSnapshot.of(store.loadAll()));
+  }
+
+  /** The current snapshot. */
+  public GovernanceSnapshot snapshot() {
+    return current.get();
+  }
+
+  /**
+   * What a mutation writes, and what it returns to its caller.
+   *
+   * @param changes applied in order, as one store transaction
+   */
+  public record Mutation<R>(List<EntityChange> changes, R result) {
+    public Mutation {
+      changes = List.copyOf(changes);
+    }
+  }
+
+  /**
+   * Runs {@code change} against the current snapshot and applies the writes it returns: checked,
+   * stored, then swapped in, all or nothing. {@code change} may throw a {@link GatewayException} to
+   * refuse. Blocks on the store; serialised.
+   */
+  public synchronized <R> R mutate(Function<GovernanceSnapshot, Mutation<R>> change) {
+    GovernanceSnapshot before = current.get();
+    Mutation<R> m = change.apply(before);
+    if (m.changes().isEmpty()) {
+      return m.result();
+    }
+    GovernanceSnapshot after = before.apply(m.changes());
+    Integrity.check(after, m.changes(), pinnedBudgetIds);
+    store.apply(m.changes());
+    current.set(after);
+    return m.result();
+  }
+
+  /**
+   * Refuses a request for a model the caller's key, team or (for personal keys) user may not use. A
+   * list is satisfied by the requested name or the model group it resolved to; an empty list,
+   * {@code all-proxy-models} or {@code *} allows everything, and a key's {@code all-team-models}
+   * means the team's list. Memory only.
+   *
+   * @throws GatewayException 401 {@code key_model_access_denied} (or {@code
+   *     team_model_access_denied}, {@code user_model_access_denied}) naming the model and what is
+   *     allowed, as LiteLLM answers
+   */
+  public void checkModelAccess(Principal principal, String requestedModel, String modelGroup) {
+    if (principal.keyId().isEmpty()) {
+      return;
+    }
+    GovernanceSnapshot s = current.get();
+    VirtualKey key = s.keys().get(principal.keyId().get());
+    if (key == null) {
+      throw GatewayException.unauthorized("this API key has been deleted");
+    }
+    Optional<Team> team = key.teamId().map(s.teams()::get);
+    List<String> keyModels = key.models();
+    if (keyModels.contains("all-team-models")) {
+      keyModels = team.map(Team::models).orElse(List.of());
+    }
+    deny(keyModels, requestedModel, modelGroup, "key", "key '" + key.displayName() + "'");
+    if (team.isPresent()) {
+      Team t = team.get();
+      deny(t.models(), requestedModel, modelGroup, "team", "team '" + t.displayName() + "'");
+    } else if (key.userId().isPresent()) {
+      User u = s.users().get(key.userId().get());
+      if (u != null) {
+        deny(u.models(), requestedModel, modelGroup, "user", "user '" + u.id() + "'");
+      }
+    }
+  }
+
+  private static void deny(
+      List<String> allowed, String requested, String group, String level, String who) {
+    if (allowed.isEmpty()
+        || allowed.contains("all-proxy-models")
+        || allowed.contains("*")
+        || allowed.contains(requested)
+        || allowed.contains(group)) {
+      return;
+    }
+    throw GatewayException.of(
+        401,
+        level + "_model_access_denied",
+        "model",
+        "model_access_denied",
+        who + " is not allowed to use model '" + requested + "'; it may use " + allowed);
+  }
+}

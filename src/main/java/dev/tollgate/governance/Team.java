@@ -1,0 +1,80 @@
+package dev.tollgate.governance;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A team. Keys with its {@code team_id} are team keys: the team's budget and the member's budget
+ * apply to them, the owner's personal budget does not. Immutable.
+ *
+ * @param teamMemberBudgetNanos the default max budget of every member without their own ({@code
+ *     team_member_budget}); it applies to existing members as well as new ones
+ * @param teamMemberBudgetDuration the window of members' budgets ({@code
+ *     team_member_budget_duration})
+ * @param models models the team's keys may use; empty allows every model
+ * @param metadata a JSON object, as text
+ * @param blocked when set, every key of the team is refused
+ */
+public record Team(
+    String id,
+    Optional<String> alias,
+    Optional<String> organizationId,
+    List<String> models,
+    Limits limits,
+    OptionalLong teamMemberBudgetNanos,
+    Optional<BudgetDuration> teamMemberBudgetDuration,
+    List<TeamMember> members,
+    String metadata,
+    boolean blocked,
+    Instant createdAt,
+    Instant updatedAt)
+    implements Entity {
+
+  public Team {
+    requireNonNull(id, "id");
+    models = List.copyOf(models);
+    members = List.copyOf(members);
+    if (teamMemberBudgetNanos.isPresent() && teamMemberBudgetNanos.getAsLong() < 0) {
+      throw new IllegalArgumentException("team_member_budget must not be negative");
+    }
+  }
+
+  @Override
+  public EntityKind kind() {
+    return EntityKind.TEAM;
+  }
+
+  public Optional<TeamMember> member(String userId) {
+    for (TeamMember m : members) {
+      if (m.userId().equals(userId)) {
+        return Optional.of(m);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The alias, or the id; for messages. */
+  public String displayName() {
+    return alias.orElse(id);
+  }
+
+  public Team withMembers(List<TeamMember> newMembers, Instant now) {
+    return new Team(
+        id,
+        alias,
+        organizationId,
+        models,
+        limits,
+        teamMemberBudgetNanos,
+        teamMemberBudgetDuration,
+        newMembers,
+        metadata,
+        blocked,
+        createdAt,
+        now);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.tollgate.governance;
+
+import static dev.tollgate.governance.Entities.put;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.common.GatewayException;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class GovernanceTest {
+  private final InMemoryGovernanceStore store = new InMemoryGovernanceStore();
+  private final Governance gov = Governance.load(store, Set.of("pinned"));
+
+  private static GatewayException thrown(Runnable r) {
+    try {
+      r.run();
+    } catch (GatewayException e) {
+      return e;
+    }
+    throw new AssertionError("expected a GatewayException");
+  }
+
+  @Test
+  void mutate_storeFails_snapshotUnchanged() {
+    GovernanceStore failing =
+        new GovernanceStore() {
+          @Override
+          public List<Entity> loadAll() {
+            return List.of();
+          }
+
+          @Override
+          public void apply(List<EntityChange> changes) {
+            throw new IllegalStateException("database down");
+          }
+        };
+    Governance g = Governance.load(failing, Set.of());
+    assertThatThrownBy(() -> put(g, Entities.org("o1"))).hasMessage("database down");
+    assertThat(g.snapshot().organizations()).isEmpty();
+  }
+
+  @Test
+  void mutate_keyNamesMissingTeam_404NothingWritten() {
+    VirtualKey k =
+        Entities.with(
+            Entities.key("k1", "sk-a"),
+            Optional.empty(),
+            Optional.of("nope"),
+            List.of(),
+            Optional.empty(),
+            false);
+    GatewayException e = thrown(() -> put(gov, Entities.org("o1"), k));
+    assertThat(e.status()).isEqualTo(404);
+    assertThat(e.param()).isEqualTo("team_id");
+    assertThat(e.getMessage()).contains("team_id 'nope' does not exist");
+    assertThat(gov.snapshot().organizations()).isEmpty();
+    assertThat(store.stored()).isEmpty();
+  }
+
+  @Test
+  void mutate_deleteBudgetInUseOrPinned_400NamingTheUsers() {
+    put(gov, Entities.budget("b1"), Entities.budget("pinned"));
+    put(
+        gov,
+        new Customer(
+            "c1",
+            Optional.empty(),
+            false,
+            Limits.NONE,
+            Optional.of("b1"),
+            Entities.T0,
+            Entities.T0));
+    GatewayException e =
+        thrown(
+            () ->
+                gov.mutate(
+                    s ->
+                        new Governance.Mutation<>(
+                            List.of(new EntityChange.Delete(EntityKind.BUDGET, "b1")), true)));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.getMessage()).contains("customer c1");
+    GatewayException p =
+        thrown(
+            () ->
+                gov.mutate(
+                    s ->
+                        new Governance.Mutation<>(
+                            List.of(new EntityChange.Delete(EntityKind.BUDGET, "pinned")), true)));
+    assertThat(p.getMessage()).contains("max_end_user_budget_id");
+  }
+
+  @Test
+  void mutate_ownLimitsAndBudgetId_400() {
+    put(gov, Entities.budget("b1"));
+    Tag t =
+        new Tag(
+            "eng",
+            Optional.empty(),
+            List.of(),
+            Limits.NONE.withMaxBudget(OptionalLong.of(1)),
+            Optional.of("b1"),
+            Entities.T0,
+            Entities.T0);
+    assertThat(thrown(() -> put(gov, t)).param()).isEqualTo("budget_id");
+  }
+
+  @Test
+  void mutate_duplicateKeyAlias_409() {
+    put(gov, Entities.key("k1", "sk-a"));
+    VirtualKey other = Entities.key("k2", "sk-b");
+    VirtualKey sameAlias =
+        new VirtualKey(
+            other.id(),
+            other.tokenHash(),
+            other.keyName(),
+            Optional.of("alias-k1"),
+            other.models(),
+            other.limits(),
+            other.budgetId(),
+            other.userId(),
+            other.teamId(),
+            other.organizationId(),
+            "{}",
+            List.of(),
+            Optional.empty(),
+            false,
+            Entities.T0,
+            Entities.T0);
+    assertThat(thrown(() -> put(gov, sameAlias)).status()).isEqualTo(409);
+  }
+
+  @Test
+  void load_storedEntities_restoredIntoSnapshot() {
+    put(gov, Entities.org("o1"), Entities.key("k1", "sk-a"));
+    Governance restarted = Governance.load(store, Set.of());
+    assertThat(restarted.snapshot().organizations()).containsKey("o1");
+    assertThat(restarted.snapshot().keyByHash(KeySecrets.hash("sk-a"))).isPresent();
+  }
+
+  @Test
+  void checkModelAccess_keyTeamAndUserLists_enforcedByNameOrGroup() {
+    put(gov, Entities.team("t1", List.of("gpt-4o"), false, Optional.empty()));
+    VirtualKey k =
+        Entities.with(
+            Entities.key("k1", "sk-a"),
+            Optional.empty(),
+            Optional.of("t1"),
+            List.of("all-team-models"),
+            Optional.empty(),
+            false);
+    put(gov, k);
+    Principal p =
+        new Principal(
+            k.tokenHash(),
+            false,
+            Optional.of("k1"),
+            k.keyAlias(),
+            Optional.empty(),
+            Optional.of("t1"),
+            Optional.empty(),
+            k.models(),
+            List.of());
+    gov.checkModelAccess(p, "gpt-4o", "gpt-4o");
+    gov.checkModelAccess(p, "fast", "gpt-4o"); // an alias of an allowed group
+    GatewayException e = thrown(() -> gov.checkModelAccess(p, "o3", "o3"));
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.type()).isEqualTo("key_model_access_denied");
+    assertThat(e.getMessage()).contains("'o3'").contains("gpt-4o");
+    gov.checkModelAccess(new Principal("master", true), "anything", "anything");
+  }
+}
