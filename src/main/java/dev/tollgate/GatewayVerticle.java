@@ -1,8 +1,5 @@
 package dev.tollgate;
 
-import dev.tollgate.admin.AdminRoutes;
-import dev.tollgate.admin.SpendRoutes;
-import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
@@ -37,34 +34,21 @@ import org.jspecify.annotations.Nullable;
  * instances is immutable or atomic.
  */
 final class GatewayVerticle extends VerticleBase {
+  private final Services services;
   private final GatewayConfig config;
   private final RegistryHolder registry;
   private final Authenticator auth;
-  private final AdminRoutes admin;
-  private final SpendRoutes spendRoutes;
   private final Database db;
-  private final SpendSink spend;
   private final String host;
   private final int port;
   private @Nullable HttpServer server;
 
-  GatewayVerticle(
-      GatewayConfig config,
-      RegistryHolder registry,
-      Authenticator auth,
-      AdminRoutes admin,
-      SpendRoutes spendRoutes,
-      Database db,
-      SpendSink spend,
-      String host,
-      int port) {
-    this.config = config;
-    this.registry = registry;
-    this.auth = auth;
-    this.admin = admin;
-    this.spendRoutes = spendRoutes;
-    this.db = db;
-    this.spend = spend;
+  GatewayVerticle(Services services, String host, int port) {
+    this.services = services;
+    this.config = services.config();
+    this.registry = services.registry();
+    this.auth = services.auth();
+    this.db = services.db();
     this.host = host;
     this.port = port;
   }
@@ -79,7 +63,16 @@ final class GatewayVerticle extends VerticleBase {
                 .setDecompressionSupported(false),
             new PoolOptions().setHttp1MaxSize(256));
     Providers providers = new Providers(vertx, client);
-    ProxyHandler proxy = new ProxyHandler(registry, auth, providers, config.router(), spend);
+    ProxyHandler proxy =
+        new ProxyHandler(
+            registry,
+            auth,
+            providers,
+            config.router(),
+            services.spend(),
+            services.governance(),
+            services.enforcer(),
+            services.clock());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -87,8 +80,9 @@ final class GatewayVerticle extends VerticleBase {
     for (String prefix : new String[] {"", "/v1"}) {
       router.get(prefix + "/models").handler(this::models);
     }
-    admin.mount(router, body);
-    spendRoutes.mount(router);
+    services.admin().mount(router, body);
+    services.spendRoutes().mount(router);
+    services.governanceRoutes().mount(router, body);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);

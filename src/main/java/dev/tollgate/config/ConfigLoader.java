@@ -218,9 +218,27 @@ public final class ConfigLoader {
     long syncMillis =
         s.seconds("config_sync_interval_seconds")
             .orElse(GeneralSettings.DEFAULT_CONFIG_SYNC_MILLIS);
+    List<String> alerting = new ArrayList<>();
+    JsonNode alertNode = s.take("alerting");
+    if (alertNode != null) {
+      if (!alertNode.isArray()) {
+        throw fail("general_settings.alerting", "must be a list, such as [\"webhook\"]");
+      }
+      for (JsonNode a : alertNode) {
+        if (!a.isTextual()) {
+          throw fail("general_settings.alerting", "must be a list of strings");
+        }
+        if (!a.asText().equals("webhook")) {
+          warn(
+              "general_settings.alerting",
+              "'" + a.asText() + "' is not supported; only webhook is");
+        }
+        alerting.add(a.asText());
+      }
+    }
     s.warnUnknown();
     return new GeneralSettings(
-        masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl, syncMillis);
+        masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl, syncMillis, alerting);
   }
 
   private RouterSettings router(@Nullable JsonNode node) {
@@ -281,6 +299,12 @@ public final class ConfigLoader {
     Optional<BigDecimal> maxEndUserBudget = s.nonNegativeDecimal("max_end_user_budget");
     Optional<String> maxEndUserBudgetId = s.string("max_end_user_budget_id");
     Optional<String> costMapUrl = s.string("model_cost_map_url");
+    Optional<String> policy = s.string("unknown_price_policy");
+    if (policy.isPresent() && !policy.get().equals("enforce") && !policy.get().equals("deny")) {
+      throw fail(
+          "litellm_settings.unknown_price_policy",
+          "must be enforce or deny, got '" + policy.get() + "'");
+    }
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {

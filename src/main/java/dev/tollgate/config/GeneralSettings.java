@@ -8,6 +8,8 @@ import java.util.Optional;
  * @param maxRequestBytes the largest request body accepted ({@code max_request_size_mb})
  * @param configSyncMillis how often stored models are re-read ({@code
  *     config_sync_interval_seconds})
+ * @param alerting where budget alerts go, as in LiteLLM ({@code ["webhook"]} with {@code
+ *     WEBHOOK_URL})
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -15,7 +17,12 @@ public record GeneralSettings(
     boolean storeModelInDb,
     long maxRequestBytes,
     Optional<String> redisUrl,
-    long configSyncMillis) {
+    long configSyncMillis,
+    java.util.List<String> alerting) {
+
+  public GeneralSettings {
+    alerting = java.util.List.copyOf(alerting);
+  }
 
   /** 32 MiB: room for base64 images in chat requests. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
@@ -30,6 +37,7 @@ public record GeneralSettings(
         false,
         DEFAULT_MAX_REQUEST_BYTES,
         Optional.empty(),
-        DEFAULT_CONFIG_SYNC_MILLIS);
+        DEFAULT_CONFIG_SYNC_MILLIS,
+        java.util.List.of());
   }
 }

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param includeUsageEnd offset just past it
  * @param includeUsage whether the client asked for the final usage chunk
  * @param user the {@code user} field: the end-user id, when given
+ * @param tags {@code metadata.tags}, as LiteLLM reads them for tag budgets and spend
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -32,7 +33,12 @@ public record ParsedRequest(
     int includeUsageEnd,
     boolean includeUsage,
     Optional<String> user,
-    OptionalLong maxTokens) {
+    OptionalLong maxTokens,
+    java.util.List<String> tags) {
+
+  public ParsedRequest {
+    tags = java.util.List.copyOf(tags);
+  }
 
   /**
    * The body with {@code model} replaced by the deployment's provider model and, for a stream whose

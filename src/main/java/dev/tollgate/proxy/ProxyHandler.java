@@ -1,5 +1,8 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.budget.Admission;
+import dev.tollgate.budget.Decision;
+import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Errors;
@@ -7,6 +10,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.config.RouterSettings;
 import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.Price;
@@ -27,6 +31,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -46,18 +51,27 @@ public final class ProxyHandler {
   private final Providers providers;
   private final RouterSettings routerSettings;
   private final SpendSink spend;
+  private final Governance governance;
+  private final Enforcer enforcer;
+  private final Clock clock;
 
   public ProxyHandler(
       RegistryHolder registry,
       Authenticator auth,
       Providers providers,
       RouterSettings routerSettings,
-      SpendSink spend) {
+      SpendSink spend,
+      Governance governance,
+      Enforcer enforcer,
+      Clock clock) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
     this.routerSettings = routerSettings;
     this.spend = spend;
+    this.governance = governance;
+    this.enforcer = enforcer;
+    this.clock = clock;
   }
 
   /** Authenticates a request from {@code Authorization: Bearer} or Azure's {@code api-key}. */
@@ -83,9 +97,10 @@ public final class ProxyHandler {
   /** Handles one LLM request whose body has been read. */
   public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint) {
     HttpServerResponse response = request.response();
-    Ledger ledger = new Ledger(spend, System.currentTimeMillis(), System.nanoTime());
+    Ledger ledger = new Ledger(spend, clock.millis(), System.nanoTime());
     try {
       Principal principal = authenticate(request, auth);
+      ledger.principal = principal;
       ledger.keyHash = principal.keyHash();
       ParsedRequest req = RequestParser.parse(endpoint, body.getBytes());
       ledger.modelGroup = req.model();
@@ -106,9 +121,25 @@ public final class ProxyHandler {
                               + req.model()
                               + "' does not exist or you do not have access to it."));
       ledger.modelGroup = group.name();
+      governance.checkModelAccess(principal, req.model(), group.name());
       Deployment deployment = Router.pick(group, ThreadLocalRandom.current());
       ledger.deployment = deployment;
       LitellmParams params = deployment.params();
+      ledger.tags = requestTags(req, request);
+      Decision.Admitted admitted =
+          enforcer
+              .admit(
+                  new Admission(
+                      principal,
+                      req.model(),
+                      group.name(),
+                      deployment.id(),
+                      params.model(),
+                      deployment.price(),
+                      Optional.ofNullable(ledger.customer),
+                      ledger.tags))
+              .orThrow();
+      ledger.tags = admitted.tags();
       Provider provider =
           providers
               .forName(params.provider())
@@ -138,7 +169,7 @@ public final class ProxyHandler {
             new ClientSseSink(
                 java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
                 response,
-                r -> headers(r, deployment, ledger.requestId, null),
+                r -> headers(r, deployment, ledger.requestId, null, admitted),
                 (usage, error) -> ledger.finish(usage, error)));
       } else {
         provider
@@ -149,7 +180,7 @@ public final class ProxyHandler {
                   if (response.closed() || response.ended()) {
                     return;
                   }
-                  headers(response, deployment, ledger.requestId, cost);
+                  headers(response, deployment, ledger.requestId, cost, admitted);
                   response
                       .setStatusCode(r.status())
                       .putHeader(HttpHeaders.CONTENT_TYPE, r.contentType())
@@ -169,7 +200,12 @@ public final class ProxyHandler {
 
   /** Tollgate's response headers; cost headers only when the cost is known. */
   private static void headers(
-      HttpServerResponse r, Deployment d, String requestId, @Nullable OptionalLong cost) {
+      HttpServerResponse r,
+      Deployment d,
+      String requestId,
+      @Nullable OptionalLong cost,
+      Decision.Admitted admitted) {
+    admitted.headers().forEach(r::putHeader);
     r.putHeader("x-litellm-model-id", d.id());
     r.putHeader("x-tollgate-request-id", requestId);
     r.putHeader("x-tollgate-price-state", d.price().state());
@@ -190,6 +226,8 @@ public final class ProxyHandler {
     final long startedNanos;
     final String requestId = RequestIds.next();
     String keyHash = "";
+    @Nullable Principal principal;
+    List<String> tags = List.of();
     String modelGroup = "";
     @Nullable String customer;
     @Nullable Deployment deployment;
@@ -222,16 +260,17 @@ public final class ProxyHandler {
       done = true;
       Usage u = usage.orElse(Usage.NONE);
       int status = error != null ? error.status() : 200;
+      Principal p = principal;
       sink.record(
           new SpendRecord(
               requestId,
               startedAt,
               keyHash,
-              Optional.empty(),
-              Optional.empty(),
-              Optional.empty(),
+              p == null ? Optional.empty() : p.userId(),
+              p == null ? Optional.empty() : p.teamId(),
+              p == null ? Optional.empty() : p.organizationId(),
               Optional.ofNullable(customer),
-              List.of(),
+              tags,
               modelGroup,
               d == null ? Optional.empty() : Optional.of(d.id()),
               d == null ? Optional.empty() : Optional.of(d.params().model()),
@@ -250,6 +289,22 @@ public final class ProxyHandler {
               stream));
       return cost;
     }
+  }
+
+  /** {@code metadata.tags} and the {@code x-litellm-tags} header (comma-separated), merged. */
+  private static List<String> requestTags(ParsedRequest req, HttpServerRequest request) {
+    String header = request.getHeader("x-litellm-tags");
+    if (header == null || header.isBlank()) {
+      return req.tags();
+    }
+    List<String> tags = new java.util.ArrayList<>(req.tags());
+    for (String t : header.split(",")) {
+      String tag = t.strip();
+      if (!tag.isEmpty() && !tags.contains(tag)) {
+        tags.add(tag);
+      }
+    }
+    return tags;
   }
 
   private long timeout(LitellmParams p, boolean stream) {

@@ -8,6 +8,8 @@ import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
@@ -57,6 +59,7 @@ final class RequestParser {
     boolean hasRequired = false;
     String user = null;
     OptionalLong maxTokens = OptionalLong.empty();
+    List<String> tags = new ArrayList<>();
     String required = endpoint.requiredField();
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -148,6 +151,13 @@ final class RequestParser {
           }
           p.skipChildren();
         }
+        case "metadata" -> {
+          if (t == JsonToken.START_OBJECT) {
+            readTags(p, tags);
+          } else if (t != JsonToken.VALUE_NULL) {
+            throw wrongType("metadata", "an object", t);
+          }
+        }
         case "temperature", "top_p", "presence_penalty", "frequency_penalty" -> {
           if (t != JsonToken.VALUE_NUMBER_INT
               && t != JsonToken.VALUE_NUMBER_FLOAT
@@ -185,7 +195,35 @@ final class RequestParser {
         includeUsageEnd,
         includeUsage,
         Optional.ofNullable(user),
-        maxTokens);
+        maxTokens,
+        tags);
+  }
+
+  /** Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. */
+  private static void readTags(JsonParser p, List<String> tags) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken t = p.nextToken();
+      if (!name.equals("tags")) {
+        p.skipChildren();
+        continue;
+      }
+      if (t == JsonToken.VALUE_NULL) {
+        continue;
+      }
+      if (t != JsonToken.START_ARRAY) {
+        throw wrongType("metadata.tags", "an array of strings", t);
+      }
+      for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+        if (e != JsonToken.VALUE_STRING) {
+          throw wrongType("metadata.tags", "an array of strings", e);
+        }
+        String tag = p.getText().strip();
+        if (!tag.isEmpty() && !tags.contains(tag)) {
+          tags.add(tag);
+        }
+      }
+    }
   }
 
   /** Offset just past the closing quote of the JSON string starting at {@code start}. */

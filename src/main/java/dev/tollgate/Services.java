@@ -1,0 +1,30 @@
+package dev.tollgate;
+
+import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.admin.GovernanceRoutes;
+import dev.tollgate.admin.SpendRoutes;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.SpendSink;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.routing.RegistryHolder;
+import dev.tollgate.store.Database;
+import java.time.Clock;
+
+/**
+ * What every event loop shares: all of it immutable or thread-safe. Built once at start-up and
+ * handed to each {@link GatewayVerticle}.
+ */
+record Services(
+    GatewayConfig config,
+    RegistryHolder registry,
+    Authenticator auth,
+    Governance governance,
+    Enforcer enforcer,
+    SpendSink spend,
+    Database db,
+    AdminRoutes admin,
+    SpendRoutes spendRoutes,
+    GovernanceRoutes governanceRoutes,
+    Clock clock) {}
