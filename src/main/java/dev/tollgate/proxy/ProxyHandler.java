@@ -158,6 +158,7 @@ public final class ProxyHandler {
       if (endpoint == Endpoint.EMBEDDINGS && req.stream()) {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
       }
+      ledger.forwarded = true;
       Cancellation cancellation = new Cancellation();
       response.closeHandler(v -> cancellation.cancel());
       UpstreamRequest up =
@@ -232,6 +233,7 @@ public final class ProxyHandler {
     @Nullable String customer;
     @Nullable Deployment deployment;
     boolean stream;
+    boolean forwarded;
     boolean done;
 
     Ledger(SpendSink sink, long startedAt, long startedNanos) {
@@ -245,11 +247,16 @@ public final class ProxyHandler {
       Deployment d = deployment;
       Price price = d == null ? Price.UNKNOWN : d.price();
       OptionalLong cost;
-      if (usage.isPresent()) {
+      if (price instanceof Price.Unknown) {
+        cost = OptionalLong.empty();
+      } else if (!forwarded) {
+        // Refused before anything went upstream: nothing was spent.
+        cost = OptionalLong.of(0);
+      } else if (usage.isPresent()) {
         cost = CostCalculator.costNanos(price, usage.get());
       } else if (error != null && !stream) {
         // Nothing was generated for a request that failed before an answer: nothing to pay.
-        cost = price instanceof Price.Unknown ? OptionalLong.empty() : OptionalLong.of(0);
+        cost = OptionalLong.of(0);
       } else {
         // A stream that ended without usage: tokens may have been billed upstream, amount unknown.
         cost = OptionalLong.empty();
