@@ -2,12 +2,15 @@ package dev.tollgate.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tollgate.budget.CounterStore;
+import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.routing.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +68,8 @@ public final class Database implements AutoCloseable {
   private final SpendLog spendLog;
   private final JdbcModelStore models;
   private final JdbcSpendQueries queries;
+  private final JdbcGovernanceStore governance;
+  private final JdbcCounterStore counters;
   private final List<ChangeNotifier> notifiers = new CopyOnWriteArrayList<>();
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -82,6 +87,8 @@ public final class Database implements AutoCloseable {
     this.direct = direct;
     this.models = new JdbcModelStore(pool);
     this.queries = new JdbcSpendQueries(pool);
+    this.governance = new JdbcGovernanceStore(pool, Clock.systemUTC());
+    this.counters = new JdbcCounterStore(pool, Clock.systemUTC());
     this.spendLog = new SpendLog(pool, () -> problem().isEmpty(), dataDir, spendOptions);
   }
 
@@ -260,6 +267,16 @@ public final class Database implements AutoCloseable {
   /** The spend reports. */
   public SpendQueries spendQueries() {
     return queries;
+  }
+
+  /** Keys, users, teams, organizations, customers, tags and shared budgets. */
+  public GovernanceStore governance() {
+    return governance;
+  }
+
+  /** The budget engine's spend counters, so that spend and windows survive a restart. */
+  public CounterStore counters() {
+    return counters;
   }
 
   /**
