@@ -8,7 +8,6 @@ import dev.tollgate.budget.AlertSink;
 import dev.tollgate.budget.BudgetSettings;
 import dev.tollgate.budget.CounterStore;
 import dev.tollgate.budget.Enforcer;
-import dev.tollgate.budget.InMemoryCounterStore;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.budget.WebhookAlertSink;
 import dev.tollgate.config.ConfigException;
@@ -18,7 +17,6 @@ import dev.tollgate.config.Environment;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
-import dev.tollgate.governance.InMemoryGovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
 import dev.tollgate.governance.MasterKeyAuthenticator;
 import dev.tollgate.pricing.Catalog;
@@ -200,10 +198,8 @@ public final class Gateway implements AutoCloseable {
           String.valueOf(cause.getMessage()));
     }
     LOG.info("store: {}", db.description());
-    // Keys, teams and the rest are kept in memory until their tables land (see the note on
-    // issue 5); models and spend are durable.
-    GovernanceStore governanceStore = new InMemoryGovernanceStore();
-    CounterStore counterStore = new InMemoryCounterStore();
+    GovernanceStore governanceStore = db.governance();
+    CounterStore counterStore = db.counters();
     SpendListeners spend = new SpendListeners();
     spend.add(db.spendLog());
     java.util.concurrent.atomic.AtomicReference<@Nullable ChangeNotifier> notifier =
