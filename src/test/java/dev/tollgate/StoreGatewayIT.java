@@ -277,6 +277,47 @@ class StoreGatewayIT {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void keysAndTheirSpend_surviveARestart_andStillBlock(Db db) throws Exception {
+    Path dir = Files.createTempDirectory("tollgate-keys");
+    Optional<String> url = url(db);
+    String key;
+    try (TestGateway gw = TestGateway.start(config(""), env(db, url), dir)) {
+      createModels(gw);
+      HttpResponse<String> k =
+          gw.post("/key/generate", "{\"key_alias\":\"durable\",\"max_budget\":0.0001}");
+      assertThat(k.statusCode()).as(k.body()).isEqualTo(200);
+      key = Json.MAPPER.readTree(k.body()).path("key").asText();
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r =
+            gw.send(
+                java.net.http.HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + key)
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"ui-custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                    .build());
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
+    }
+    try (TestGateway gw = TestGateway.start(config(""), env(db, url), dir)) {
+      JsonNode info = Json.MAPPER.readTree(gw.get("/key/info?key=" + key).body()).path("info");
+      assertThat(info.path("key_alias").asText()).isEqualTo("durable");
+      assertThat(info.get("spend").decimalValue()).isEqualByComparingTo("0.000148");
+      HttpResponse<String> denied =
+          gw.send(
+              java.net.http.HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                  .header("Authorization", "Bearer " + key)
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\"ui-custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                  .build());
+      assertThat(denied.statusCode()).isEqualTo(429);
+      assertThat(denied.body()).contains("budget_exceeded").contains("durable");
+    }
+  }
+
   @Test
   void spendReports_badParameters_are400() throws Exception {
     try (TestGateway gw = TestGateway.start(config(""))) {
