@@ -63,6 +63,21 @@ public final class OpenAiProvider implements Provider {
   private final Vertx vertx;
   private final HttpClient client;
 
+  /** Parsed API bases, so that a request does not parse its URL again; event-loop confined. */
+  private final Map<String, Target> targets = new java.util.HashMap<>();
+
+  /** Where an API base points: scheme, host, port and path prefix. */
+  private record Target(String host, int port, boolean ssl, String path) {
+    static Target parse(String base) {
+      java.net.URI u = java.net.URI.create(base);
+      boolean ssl = "https".equalsIgnoreCase(u.getScheme());
+      String host = u.getHost() == null ? "localhost" : u.getHost();
+      int port = u.getPort() > 0 ? u.getPort() : ssl ? 443 : 80;
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      return new Target(host, port, ssl, path);
+    }
+  }
+
   public OpenAiProvider(Vertx vertx, HttpClient client) {
     this.vertx = vertx;
     this.client = client;
@@ -228,10 +243,14 @@ public final class OpenAiProvider implements Provider {
     if (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
+    Target t = targets.computeIfAbsent(base, Target::parse);
     RequestOptions o =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(base + up.request().endpoint().path())
+            .setHost(t.host())
+            .setPort(t.port())
+            .setSsl(t.ssl())
+            .setURI(t.path() + up.request().endpoint().path())
             .setConnectTimeout(Math.min(up.timeoutMillis(), 10_000))
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader(
