@@ -18,7 +18,6 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
-import dev.tollgate.governance.MasterKeyAuthenticator;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
@@ -351,10 +350,6 @@ public final class Gateway implements AutoCloseable {
   /** Adds a listener that sees every request's spend record as the request ends. */
   public void onSpend(SpendSink listener) {
     spend.add(listener);
-  }
-
-  private static MasterKeyAuthenticator auth(MasterKey key) {
-    return new MasterKeyAuthenticator(key.value());
   }
 
   /** The master key; shown to the operator once when it was generated. */

@@ -7,7 +7,7 @@ import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Authenticator;
-import dev.tollgate.governance.MasterKeyAuthenticator;
+import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.proxy.HttpErrors;
@@ -23,7 +23,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -77,7 +76,7 @@ public final class SpendRoutes {
     SpendQueries.Filter f = SpendQueries.Filter.all();
     String apiKey = req.getParam("api_key");
     if (apiKey != null) {
-      f = f.withKeyHash(HexFormat.of().formatHex(MasterKeyAuthenticator.sha256(apiKey)));
+      f = f.withKeyHash(KeySecrets.hash(apiKey));
     }
     String keyHash = req.getParam("key_hash");
     if (keyHash != null) {
