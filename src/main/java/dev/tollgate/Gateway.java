@@ -218,7 +218,7 @@ public final class Gateway implements AutoCloseable {
     if (stored > 0) {
       LOG.info("{} model(s) from the store registered", stored);
     }
-    Clock clock = Clock.systemUTC();
+    Clock clock = options.clock();
     BudgetSettings budgetSettings;
     try {
       budgetSettings = BudgetSettings.from(config.litellm());

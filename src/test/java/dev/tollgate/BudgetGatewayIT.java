@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.Json;
 import dev.tollgate.testing.FakeOpenAi;
+import dev.tollgate.testing.MutableClock;
 import dev.tollgate.testing.TestGateway;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,6 +125,44 @@ class BudgetGatewayIT {
         .isEqualByComparingTo(sum)
         .isEqualByComparingTo("0.000148");
     assertThat(info.path("budget_chain").isArray()).isTrue();
+  }
+
+  @Test
+  void budgetDuration_resetsExactlyAtTheWindowBoundary() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:15:00Z"));
+    try (TestGateway timed =
+        TestGateway.start(
+            "model_list: [{model_name: custom, litellm_params: {model: openai/acme-internal, api_base: \""
+                + upstream.apiBase()
+                + "\", input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}}]\n",
+            java.util.Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY),
+            java.nio.file.Files.createTempDirectory("tollgate-window"),
+            clock)) {
+      HttpResponse<String> k =
+          timed.post(
+              "/key/generate",
+              "{\"key_alias\":\"hourly\",\"max_budget\":0.0001,\"budget_duration\":\"1h\"}");
+      assertThat(k.statusCode()).as(k.body()).isEqualTo(200);
+      String key = Json.MAPPER.readTree(k.body()).path("key").asText();
+      TestGateway saved = gw;
+      gw = timed;
+      try {
+        assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(200);
+        assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(200);
+        awaitKeySpend(key, new BigDecimal("0.000148"));
+        assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(429);
+
+        // One nanosecond before the boundary the window still holds; at 11:00 it is new.
+        clock.set(Instant.parse("2026-11-28T10:59:59.999999999Z"));
+        assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(429);
+        clock.set(Instant.parse("2026-11-28T11:00:00Z"));
+        assertThat(keyInfo(key).get("spend").decimalValue()).isEqualByComparingTo("0");
+        assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(200);
+        awaitKeySpend(key, new BigDecimal("0.000074"));
+      } finally {
+        gw = saved;
+      }
+    }
   }
 
   @Test

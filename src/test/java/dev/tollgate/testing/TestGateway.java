@@ -42,13 +42,23 @@ public final class TestGateway implements AutoCloseable {
   /** Starts a gateway on {@code dir}/data; another start on the same dir is a restart. */
   public static TestGateway start(
       @org.jspecify.annotations.Nullable String yaml, Map<String, String> env, Path dir) {
+    return start(yaml, env, dir, java.time.Clock.systemUTC());
+  }
+
+  /** As above, on a clock the test controls. */
+  public static TestGateway start(
+      @org.jspecify.annotations.Nullable String yaml,
+      Map<String, String> env,
+      Path dir,
+      java.time.Clock clock) {
     try {
       GatewayOptions o =
           GatewayOptions.defaults()
               .withPort(0)
               .withDataDir(dir.resolve("data"))
               .withEnv(Environment.of(env))
-              .withInstances(1);
+              .withInstances(1)
+              .withClock(clock);
       if (yaml != null) {
         Path file = dir.resolve("config.yaml");
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
