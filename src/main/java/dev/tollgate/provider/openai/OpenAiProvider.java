@@ -59,6 +59,7 @@ public final class OpenAiProvider implements Provider {
   private static final byte[] USAGE_OBJECT_SPACED =
       "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_ERROR_BODY = 64 * 1024;
+  private static final byte[] CHOICES = "choices".getBytes(StandardCharsets.US_ASCII);
 
   private final Vertx vertx;
   private final HttpClient client;
@@ -227,14 +228,9 @@ public final class OpenAiProvider implements Provider {
     out.appendBuffer(event);
   }
 
+  /** Whether a chunk's top-level {@code choices} is absent or empty: the usage-only chunk. */
   private static boolean hasNoChoices(byte[] json) {
-    try {
-      var node = Json.MAPPER.readTree(json);
-      var choices = node.get("choices");
-      return choices == null || (choices.isArray() && choices.isEmpty());
-    } catch (java.io.IOException e) {
-      return false;
-    }
+    return OpenAiUsage.isAbsentOrEmptyArray(json, CHOICES);
   }
 
   private RequestOptions options(UpstreamRequest up) {

@@ -14,24 +14,124 @@ import java.util.Optional;
 final class OpenAiUsage {
   private OpenAiUsage() {}
 
-  /** The top-level {@code usage} of a response or chunk, if present and not null. */
+  private static final byte[] USAGE = {'u', 's', 'a', 'g', 'e'};
+
+  /**
+   * The top-level {@code usage} of a response or chunk, if present and not null. The top level is
+   * walked by a byte scanner that only tracks strings and nesting (most of a response is the
+   * generated text, which needs no decoding); the usage object alone goes to Jackson.
+   */
   static Optional<Usage> find(byte[] json) {
-    try (JsonParser p = Json.FACTORY.createParser(json)) {
+    int start = topLevelValue(json, USAGE);
+    if (start < 0 || json[start] != '{') {
+      return Optional.empty();
+    }
+    try (JsonParser p = Json.FACTORY.createParser(json, start, json.length - start)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
       }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        if (name.equals("usage") && t == JsonToken.START_OBJECT) {
-          return Optional.of(read(p));
-        }
-        p.skipChildren();
-      }
-      return Optional.empty();
+      return Optional.of(read(p));
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Where the value of the top-level field {@code key} starts, or -1 when the document is not an
+   * object, has no such field, or is malformed before reaching it. Keys with escapes never match.
+   */
+  static int topLevelValue(byte[] j, byte[] key) {
+    int i = ws(j, 0);
+    if (i >= j.length || j[i] != '{') {
+      return -1;
+    }
+    i = ws(j, i + 1);
+    while (i < j.length && j[i] == '"') {
+      int keyStart = i + 1;
+      int keyEnd = endOfString(j, i) - 1;
+      if (keyEnd < keyStart) {
+        return -1;
+      }
+      i = ws(j, keyEnd + 1);
+      if (i >= j.length || j[i] != ':') {
+        return -1;
+      }
+      int value = ws(j, i + 1);
+      if (keyEnd - keyStart == key.length
+          && java.util.Arrays.equals(j, keyStart, keyEnd, key, 0, key.length)) {
+        return value < j.length ? value : -1;
+      }
+      i = ws(j, skipValue(j, value));
+      if (i >= j.length || j[i] != ',') {
+        return -1;
+      }
+      i = ws(j, i + 1);
+    }
+    return -1;
+  }
+
+  /** Whether the top-level field {@code key} is absent, or an empty array. */
+  static boolean isAbsentOrEmptyArray(byte[] j, byte[] key) {
+    int v = topLevelValue(j, key);
+    return v < 0 || (j[v] == '[' && ws(j, v + 1) < j.length && j[ws(j, v + 1)] == ']');
+  }
+
+  /** The offset just past the value starting at {@code i}, or {@code j.length} if it never ends. */
+  private static int skipValue(byte[] j, int i) {
+    if (i >= j.length) {
+      return j.length;
+    }
+    byte b = j[i];
+    if (b == '"') {
+      return endOfString(j, i);
+    }
+    if (b == '{' || b == '[') {
+      int depth = 0;
+      while (i < j.length) {
+        byte c = j[i];
+        if (c == '"') {
+          i = endOfString(j, i);
+          continue;
+        }
+        if (c == '{' || c == '[') {
+          depth++;
+        } else if (c == '}' || c == ']') {
+          depth--;
+          if (depth == 0) {
+            return i + 1;
+          }
+        }
+        i++;
+      }
+      return j.length;
+    }
+    while (i < j.length && j[i] != ',' && j[i] != '}' && j[i] != ']' && !isWs(j[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  /** The offset just past the closing quote of the string whose opening quote is at {@code i}. */
+  private static int endOfString(byte[] j, int i) {
+    for (int k = i + 1; k < j.length; k++) {
+      if (j[k] == '\\') {
+        k++;
+      } else if (j[k] == '"') {
+        return k + 1;
+      }
+    }
+    return j.length;
+  }
+
+  private static int ws(byte[] j, int i) {
+    while (i < j.length && isWs(j[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isWs(byte b) {
+    return b == ' ' || b == '\n' || b == '\r' || b == '\t';
   }
 
   /** Reads a usage object; the parser is on its START_OBJECT. */

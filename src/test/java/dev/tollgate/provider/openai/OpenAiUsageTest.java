@@ -1,0 +1,84 @@
+package dev.tollgate.provider.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.pricing.Usage;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class OpenAiUsageTest {
+  static Optional<Usage> find(String json) {
+    return OpenAiUsage.find(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static final String USAGE =
+      "{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17,"
+          + "\"prompt_tokens_details\":{\"cached_tokens\":4,\"audio_tokens\":0},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":2,\"audio_tokens\":0}}";
+
+  @Test
+  void find_realResponse_splitsCachedTokensOut() {
+    Optional<Usage> u =
+        find(
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":"
+                + USAGE
+                + ",\"system_fingerprint\":\"fp\"}");
+    assertThat(u).contains(new Usage(8, 5, 4, 0, 0, 2, 0, 0, 0, 0));
+  }
+
+  /** Text that looks like usage, inside strings or nested objects, is never taken for it. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"choices\":[{\"message\":{\"content\":\"\\\"usage\\\": {\\\"prompt_tokens\\\": 999}\"}}],\"usage\":%s}",
+        "{\"choices\":[{\"usage\":{\"prompt_tokens\":999}}],\"usage\":%s}",
+        "{\"note\":\"a } brace and a \\\\\",\"usage\":%s}",
+        "{ \"model\" : \"m\" ,\n  \"usage\"  :  %s \n}",
+        "{\"usage\":%s,\"usage\":{\"prompt_tokens\":999}}"
+      })
+  void find_onlyTheTopLevelField_counts(String template) {
+    assertThat(find(template.formatted(USAGE))).contains(new Usage(8, 5, 4, 0, 0, 2, 0, 0, 0, 0));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"choices\":[],\"usage\":null}",
+        "{\"choices\":[{\"usage\":{\"prompt_tokens\":999}}]}",
+        "[1,2]",
+        "{\"a\":\"unterminated",
+        "{\"a\" 1, \"usage\":{\"prompt_tokens\":1}}",
+        ""
+      })
+  void find_noTopLevelUsage_isEmpty(String json) {
+    assertThat(find(json)).isEmpty();
+  }
+
+  @Test
+  void isAbsentOrEmptyArray_tellsTheUsageOnlyChunk() {
+    byte[] choices = "choices".getBytes(StandardCharsets.US_ASCII);
+    assertThat(
+            OpenAiUsage.isAbsentOrEmptyArray(
+                "{\"choices\": [ ],\"usage\":{}}".getBytes(StandardCharsets.UTF_8), choices))
+        .isTrue();
+    assertThat(
+            OpenAiUsage.isAbsentOrEmptyArray(
+                "{\"usage\":{}}".getBytes(StandardCharsets.UTF_8), choices))
+        .isTrue();
+    assertThat(
+            OpenAiUsage.isAbsentOrEmptyArray(
+                "{\"choices\":[{\"index\":0}],\"usage\":{}}".getBytes(StandardCharsets.UTF_8),
+                choices))
+        .isFalse();
+    assertThat(
+            OpenAiUsage.isAbsentOrEmptyArray(
+                "{\"x\":{\"choices\":[]},\"choices\":[1]}".getBytes(StandardCharsets.UTF_8),
+                choices))
+        .isFalse();
+  }
+}
