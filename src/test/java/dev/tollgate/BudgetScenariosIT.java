@@ -288,6 +288,131 @@ class BudgetScenariosIT {
         .isEqualByComparingTo("0");
   }
 
+  HttpResponse<String> call(String path, String key, String body, String... hs) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(g().uri(path))
+            .header("Authorization", "Bearer " + key)
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i < hs.length; i += 2) {
+      b.header(hs[i], hs[i + 1]);
+    }
+    return g().send(b.build());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void tagBudget_onChatCompletionsAndEmbeddings_blocksEveryRoute(Db db) throws Exception {
+    start(db, "");
+    post("/tag/new", "{\"name\":\"proj-x\",\"max_budget\":0.0001}");
+    String key = newKey("{}");
+    String embed = "{\"model\":\"custom\",\"input\":\"hello\"}";
+    String complete = "{\"model\":\"custom\",\"prompt\":\"hello\"}";
+    admitted(chat(key, "custom", true, ",\"metadata\":{\"tags\":[\"proj-x\"]}"));
+    awaitKeySpend(key, ONE);
+    // 12 input tokens at 0.000002: 0.000098 in all, still below 0.0001.
+    admitted(call("/v1/embeddings", key, embed, "x-litellm-tags", "proj-x"));
+    awaitKeySpend(key, new BigDecimal("0.000098"));
+    admitted(call("/v1/completions", key, complete, "x-litellm-tags", "proj-x"));
+    awaitKeySpend(key, new BigDecimal("0.000172"));
+    denied(call("/v1/embeddings", key, embed, "x-litellm-tags", "proj-x"), "tag", "proj-x");
+    denied(call("/v1/completions", key, complete, "x-litellm-tags", "proj-x"), "tag", "proj-x");
+    denied(chat(key, "custom-alias", false, ",\"metadata\":{\"tags\":[\"proj-x\"]}"), "tag");
+    admitted(call("/v1/embeddings", key, embed));
+
+    invariant(
+        () ->
+            post("/tag/info", "{\"names\":[\"proj-x\"]}")
+                .path("proj-x")
+                .get("spend")
+                .decimalValue(),
+        "&tag=proj-x",
+        new BigDecimal("0.000172"));
+    invariant(() -> keySpend(key), "&api_key=" + key, new BigDecimal("0.000196"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void perModelBudgets_onUsersAndCustomers_andASharedBudgetKeepsOwnSpend(Db db) throws Exception {
+    start(db, "");
+    post("/budget/new", "{\"budget_id\":\"free-tier\",\"max_budget\":0.0001}");
+    post("/customer/new", "{\"user_id\":\"c1\",\"budget_id\":\"free-tier\"}");
+    post("/customer/new", "{\"user_id\":\"c2\",\"budget_id\":\"free-tier\"}");
+    post("/customer/new", "{\"user_id\":\"pm\",\"model_max_budget\":{\"custom\":0.0001}}");
+    post(
+        "/user/new",
+        "{\"user_id\":\"erin\",\"auto_create_key\":false,"
+            + "\"model_max_budget\":{\"custom-alias\":{\"budget_limit\":0.0001}}}");
+    String key = newKey("{}");
+    String erin = newKey("{\"user_id\":\"erin\"}");
+
+    // Each customer on the shared budget has its own spend against the tier's max.
+    admitted(chat(key, "custom", false, ",\"user\":\"c1\""));
+    admitted(chat(key, "other", true, ",\"user\":\"c1\""));
+    awaitKeySpend(key, TWO);
+    denied(chat(key, "custom", false, ",\"user\":\"c1\""), "customer", "c1");
+    admitted(chat(key, "custom", false, "", "x-litellm-end-user-id", "c2"));
+    awaitKeySpend(key, THREE);
+
+    // The customer's per-model budget matches the group, requested by name or alias.
+    admitted(chat(key, "custom-alias", false, ",\"user\":\"pm\""));
+    admitted(chat(key, "custom", true, ",\"user\":\"pm\""));
+    awaitKeySpend(key, new BigDecimal("0.000370"));
+    denied(chat(key, "custom", false, ",\"user\":\"pm\""), "customer_model", "pm", "custom");
+    admitted(chat(key, "other", false, ",\"user\":\"pm\""));
+
+    // The user's entry names the alias; requests by the group name are held to it too.
+    admitted(chat(erin, "custom", false, ""));
+    admitted(chat(erin, "custom", true, ""));
+    awaitKeySpend(erin, TWO);
+    denied(chat(erin, "custom-alias", false, ""), "user_model", "erin");
+    admitted(chat(erin, "other", false, ""));
+
+    for (String[] c :
+        List.of(
+            new String[] {"c1", "0.000148"},
+            new String[] {"c2", "0.000074"},
+            new String[] {"pm", "0.000222"})) {
+      invariant(
+          () -> get("/customer/info?end_user_id=" + c[0]).get("spend").decimalValue(),
+          "",
+          row -> c[0].equals(row.path("end_user").asText()),
+          new BigDecimal(c[1]));
+    }
+    invariant(
+        () -> get("/user/info?user_id=erin").path("user_info").get("spend").decimalValue(),
+        "&user_id=erin",
+        THREE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void teamMemberBudget_setLater_appliesToExistingMembers_andSurvivesARestart(Db db)
+      throws Exception {
+    Path dir = Files.createTempDirectory("tollgate-scen-member");
+    Map<String, String> env = env(db);
+    String yaml = config("");
+    start(yaml, env, dir, null);
+    post("/team/new", "{\"team_id\":\"dev\",\"team_alias\":\"Dev\"}");
+    post("/team/member_add", "{\"team_id\":\"dev\",\"member\":{\"user_id\":\"fay\"}}");
+    String fay = newKey("{\"team_id\":\"dev\",\"user_id\":\"fay\"}");
+    admitted(chat(fay, "custom", false, ""));
+    awaitKeySpend(fay, ONE);
+    post("/team/update", "{\"team_id\":\"dev\",\"team_member_budget\":0.0001}");
+    admitted(chat(fay, "custom", true, ""));
+    awaitKeySpend(fay, TWO);
+    denied(chat(fay, "custom", false, ""), "team_member", "fay", "0.000148", "0.0001");
+    g().close();
+    gw = null;
+
+    start(yaml, env, dir, null);
+    denied(chat(fay, "other", true, ""), "team_member", "fay");
+    invariant(() -> memberSpend("dev", "fay"), "&team_id=dev", TWO);
+    invariant(
+        () -> get("/team/info?team_id=dev").path("team_info").get("spend").decimalValue(),
+        "&team_id=dev",
+        TWO);
+  }
+
   BigDecimal memberSpend(String team, String user) throws Exception {
     for (JsonNode m : get("/team/info?team_id=" + team).path("team_memberships")) {
       if (user.equals(m.path("user_id").asText())) {
