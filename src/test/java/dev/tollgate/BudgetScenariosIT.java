@@ -413,6 +413,138 @@ class BudgetScenariosIT {
         TWO);
   }
 
+  /**
+   * Every other level's counter, and a soft budget's alert, survive a restart; a window that ended
+   * while the gateway was down starts empty.
+   */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void restart_restoresEveryLevelsCounters_andTheSoftBudgetAlert(Db db) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    List<JsonNode> alerts = new CopyOnWriteArrayList<>();
+    try {
+      HttpServer hook =
+          vertx
+              .createHttpServer()
+              .requestHandler(
+                  req ->
+                      req.body()
+                          .onSuccess(
+                              body -> {
+                                try {
+                                  alerts.add(Json.MAPPER.readTree(body.toString()));
+                                } catch (java.io.IOException e) {
+                                  throw new java.io.UncheckedIOException(e);
+                                }
+                                req.response().end();
+                              }))
+              .listen(0, "127.0.0.1")
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:15:00Z"));
+      Path dir = Files.createTempDirectory("tollgate-scen-levels");
+      Map<String, String> env = env(db);
+      env.put("WEBHOOK_URL", "http://127.0.0.1:" + hook.actualPort() + "/hook");
+      String yaml =
+          config(
+              """
+              litellm_settings:
+                max_budget: 0.01
+                budget_duration: 1mo
+                max_end_user_budget: 0.0001
+              general_settings:
+                alerting: ["webhook"]
+              """);
+      start(yaml, env, dir, clock);
+      post(
+          "/organization/new",
+          "{\"organization_id\":\"org\",\"max_budget\":0.0001,\"budget_duration\":\"7d\"}");
+      post("/tag/new", "{\"name\":\"t\",\"max_budget\":0.0001,\"budget_duration\":\"1d\"}");
+      String key =
+          newKey(
+              "{\"organization_id\":\"org\",\"soft_budget\":0.0001,"
+                  + "\"model_max_budget\":{\"custom\":{\"budget_limit\":0.0001,\"time_period\":\"1d\"}}}");
+      String extra = ",\"user\":\"walk-in\",\"metadata\":{\"tags\":[\"t\"]}";
+      admitted(chat(key, "custom", false, extra));
+      admitted(chat(key, "custom", true, extra));
+      awaitKeySpend(key, TWO);
+      for (int i = 0; i < 500 && alerts.isEmpty(); i++) {
+        Thread.sleep(20);
+      }
+      assertThat(alerts).hasSize(1);
+      g().close();
+      gw = null;
+
+      start(yaml, env, dir, clock);
+      assertThat(keySpend(key)).isEqualByComparingTo(TWO);
+      // Each level is exhausted on its own: drop the others one at a time.
+      denied(chat(key, "custom", false, ",\"user\":\"walk-in\""), "key_model", "custom");
+      denied(chat(key, "other", false, ",\"user\":\"walk-in\""), "organization", "org");
+      invariant(
+          () -> get("/customer/info?end_user_id=walk-in").get("spend").decimalValue(),
+          "",
+          row -> "walk-in".equals(row.path("end_user").asText()),
+          TWO);
+      invariant(
+          () -> post("/tag/info", "{\"names\":[\"t\"]}").path("t").get("spend").decimalValue(),
+          "&tag=t",
+          TWO);
+      invariant(
+          () -> get("/organization/info?organization_id=org").get("spend").decimalValue(),
+          "",
+          row -> "org".equals(row.path("organization_id").asText()),
+          TWO);
+      invariant(() -> globalSpend(key), "", TWO);
+
+      // Wednesday 25th to Monday 30th: the 1d and 7d windows ended while the gateway was down.
+      g().close();
+      gw = null;
+      clock.set(Instant.parse("2026-11-30T00:00:00Z"));
+      start(yaml, env, dir, clock);
+      assertThat(get("/organization/info?organization_id=org").get("spend").decimalValue())
+          .isEqualByComparingTo("0");
+      assertThat(get("/customer/info?end_user_id=walk-in").get("spend").decimalValue())
+          .isEqualByComparingTo(TWO);
+      admitted(chat(key, "custom", false, ",\"metadata\":{\"tags\":[\"t\"]}"));
+      awaitKeySpend(key, THREE);
+      Instant monday = Instant.parse("2026-11-30T00:00:00Z");
+      Predicate<JsonNode> thisWindow =
+          row -> !Instant.parse(row.path("endTime").asText()).isBefore(monday);
+      invariant(
+          () -> post("/tag/info", "{\"names\":[\"t\"]}").path("t").get("spend").decimalValue(),
+          "&tag=t",
+          thisWindow,
+          ONE);
+      invariant(
+          () -> get("/organization/info?organization_id=org").get("spend").decimalValue(),
+          "",
+          thisWindow.and(row -> "org".equals(row.path("organization_id").asText())),
+          ONE);
+      // The global budget is monthly: November still holds all three.
+      invariant(() -> globalSpend(key), "", THREE);
+      // The key's soft budget was crossed before the restart: no second alert.
+      assertThat(alerts).hasSize(1);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void regeneratedKey_keepsItsSpend_andTheOldKeyStops(Db db) throws Exception {
+    start(db, "");
+    String key = newKey("{\"key_alias\":\"regen\",\"max_budget\":0.0001}");
+    admitted(chat(key, "custom", false, ""));
+    admitted(chat(key, "custom", true, ""));
+    awaitKeySpend(key, TWO);
+    String fresh = post("/key/" + key + "/regenerate", "{}").path("key").asText();
+    assertThat(fresh).isNotEqualTo(key);
+    assertThat(chat(key, "custom", false, "").statusCode()).isEqualTo(401);
+    denied(chat(fresh, "custom", false, ""), "key", "regen", "0.000148");
+    assertThat(keySpend(fresh)).isEqualByComparingTo(TWO);
+  }
+
   BigDecimal memberSpend(String team, String user) throws Exception {
     for (JsonNode m : get("/team/info?team_id=" + team).path("team_memberships")) {
       if (user.equals(m.path("user_id").asText())) {
