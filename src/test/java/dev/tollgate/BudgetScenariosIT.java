@@ -545,6 +545,87 @@ class BudgetScenariosIT {
     assertThat(keySpend(fresh)).isEqualByComparingTo(TWO);
   }
 
+  /** Concurrent streaming and plain requests: every level counts each record exactly once. */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void concurrentRequests_everyLevelReportsExactlyItsRecords(Db db) throws Exception {
+    start(db, "litellm_settings:\n  max_budget: 100\n");
+    post("/organization/new", "{\"organization_id\":\"o\",\"max_budget\":100}");
+    post("/team/new", "{\"team_id\":\"tm\",\"organization_id\":\"o\",\"max_budget\":100}");
+    post(
+        "/team/member_add",
+        "{\"team_id\":\"tm\",\"member\":{\"user_id\":\"gus\"},\"max_budget_in_team\":100}");
+    post("/tag/new", "{\"name\":\"busy\",\"max_budget\":100}");
+    post("/customer/new", "{\"user_id\":\"cu\",\"max_budget\":100}");
+    String key = newKey("{\"team_id\":\"tm\",\"user_id\":\"gus\",\"max_budget\":100}");
+    int n = 40;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<HttpResponse<String>>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        boolean stream = i % 2 == 0;
+        String model = i % 3 == 0 ? "custom-alias" : "custom";
+        all.add(
+            pool.submit(
+                () -> chat(key, model, stream, ",\"user\":\"cu\"", "x-litellm-tags", "busy")));
+      }
+      for (java.util.concurrent.Future<HttpResponse<String>> f : all) {
+        admitted(f.get(60, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdown();
+    }
+    BigDecimal total = ONE.multiply(BigDecimal.valueOf(n));
+    invariant(() -> keySpend(key), "&api_key=" + key, total);
+    invariant(
+        () -> get("/team/info?team_id=tm").path("team_info").get("spend").decimalValue(),
+        "&team_id=tm",
+        total);
+    invariant(() -> memberSpend("tm", "gus"), "&team_id=tm", total);
+    invariant(
+        () -> get("/organization/info?organization_id=o").get("spend").decimalValue(),
+        "",
+        row -> "o".equals(row.path("organization_id").asText()),
+        total);
+    invariant(
+        () -> post("/tag/info", "{\"names\":[\"busy\"]}").path("busy").get("spend").decimalValue(),
+        "&tag=busy",
+        total);
+    invariant(
+        () -> get("/customer/info?end_user_id=cu").get("spend").decimalValue(),
+        "",
+        row -> "cu".equals(row.path("end_user").asText()),
+        total);
+    invariant(() -> globalSpend(key), "", total);
+  }
+
+  /** Adding a duration to a key that had none starts a fresh window at that moment. */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void addingADuration_startsAFreshWindow(Db db) throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:15:00Z"));
+    start(config(""), env(db), Files.createTempDirectory("tollgate-scen-dur"), clock);
+    String key = newKey("{\"key_alias\":\"late\",\"max_budget\":0.0001}");
+    admitted(chat(key, "custom", false, ""));
+    admitted(chat(key, "custom", true, ""));
+    awaitKeySpend(key, TWO);
+    denied(chat(key, "custom", false, ""), "key", "late");
+    clock.set(Instant.parse("2026-11-28T10:20:00Z"));
+    post("/key/update", "{\"key\":\"" + key + "\",\"budget_duration\":\"1h\"}");
+    assertThat(keySpend(key)).isEqualByComparingTo("0");
+    clock.set(Instant.parse("2026-11-28T10:25:00Z"));
+    admitted(chat(key, "custom", true, ""));
+    Instant from = Instant.parse("2026-11-28T10:20:00Z");
+    invariant(
+        () -> keySpend(key),
+        "&api_key=" + key,
+        row -> !Instant.parse(row.path("endTime").asText()).isBefore(from),
+        ONE);
+    assertThat(get("/key/info?key=" + key).path("info").path("budget_reset_at").asText())
+        .isEqualTo("2026-11-28T11:00:00Z");
+  }
+
   BigDecimal memberSpend(String team, String user) throws Exception {
     for (JsonNode m : get("/team/info?team_id=" + team).path("team_memberships")) {
       if (user.equals(m.path("user_id").asText())) {
