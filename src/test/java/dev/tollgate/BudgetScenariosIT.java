@@ -73,12 +73,19 @@ class BudgetScenariosIT {
             litellm_params: {model: openai/acme-internal, api_base: %1$s,
                              input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
             model_info: {id: custom-1}
+          - model_name: free
+            litellm_params: {model: hosted_vllm/llama, api_base: %1$s,
+                             input_cost_per_token: 0, output_cost_per_token: 0}
+            model_info: {id: free-1}
+          - model_name: unknown
+            litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
+            model_info: {id: unknown-1}
           - model_name: other
             litellm_params: {model: openai/acme-other, api_base: %1$s,
                              input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
             model_info: {id: other-1}
         router_settings:
-          model_group_alias: {custom-alias: custom}
+          model_group_alias: {custom-alias: custom, free-alias: free, unknown-alias: unknown}
         %2$s
         """
         .formatted(upstream.apiBase(), extra);
@@ -624,6 +631,180 @@ class BudgetScenariosIT {
         ONE);
     assertThat(get("/key/info?key=" + key).path("info").path("budget_reset_at").asText())
         .isEqualTo("2026-11-28T11:00:00Z");
+  }
+
+  /**
+   * Price states at every level below the key: free is exempt by name and alias, unknown is never
+   * exempt and is counted as unpriced at each level it belongs to.
+   */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void priceStates_atTeamCustomerAndTagLevels(Db db) throws Exception {
+    start(db, "");
+    post("/team/new", "{\"team_id\":\"ps\",\"max_budget\":0.0001}");
+    post("/tag/new", "{\"name\":\"pt\",\"max_budget\":1}");
+    post("/customer/new", "{\"user_id\":\"pc\",\"max_budget\":1}");
+    String key = newKey("{\"team_id\":\"ps\"}");
+    String extra = ",\"user\":\"pc\",\"metadata\":{\"tags\":[\"pt\"]}";
+    admitted(chat(key, "unknown", false, extra));
+    admitted(chat(key, "unknown-alias", true, extra));
+    admitted(chat(key, "custom", false, extra));
+    admitted(chat(key, "custom", true, extra));
+    awaitKeySpend(key, TWO);
+    denied(chat(key, "unknown", false, extra), "team", "ps");
+    denied(chat(key, "unknown-alias", true, extra), "team", "ps");
+    admitted(chat(key, "free", false, extra));
+    admitted(chat(key, "free-alias", true, extra));
+
+    invariant(
+        () -> get("/team/info?team_id=ps").path("team_info").get("spend").decimalValue(),
+        "&team_id=ps",
+        TWO);
+    invariant(
+        () -> post("/tag/info", "{\"names\":[\"pt\"]}").path("pt").get("spend").decimalValue(),
+        "&tag=pt",
+        TWO);
+    invariant(
+        () -> get("/customer/info?end_user_id=pc").get("spend").decimalValue(),
+        "",
+        row -> "pc".equals(row.path("end_user").asText()),
+        TWO);
+    assertThat(get("/team/info?team_id=ps").path("team_info").path("unpriced_requests").asLong())
+        .isEqualTo(2);
+    assertThat(
+            post("/tag/info", "{\"names\":[\"pt\"]}").path("pt").path("unpriced_requests").asLong())
+        .isEqualTo(2);
+    assertThat(get("/customer/info?end_user_id=pc").path("unpriced_requests").asLong())
+        .isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void unknownPriceDeny_refusesCallersWithABudgetAtAnyLevel(Db db) throws Exception {
+    start(db, "litellm_settings:\n  unknown_price_policy: deny\n");
+    post("/tag/new", "{\"name\":\"dt\",\"max_budget\":1}");
+    post("/team/new", "{\"team_id\":\"dm\",\"team_member_budget\":1}");
+    post("/team/member_add", "{\"team_id\":\"dm\",\"member\":{\"user_id\":\"hal\"}}");
+    post("/customer/new", "{\"user_id\":\"dc\",\"max_budget\":1}");
+    String plain = newKey("{}");
+    admitted(chat(plain, "unknown", false, ""));
+    for (HttpResponse<String> r :
+        List.of(
+            chat(plain, "unknown", false, ",\"metadata\":{\"tags\":[\"dt\"]}"),
+            chat(plain, "unknown-alias", true, ",\"user\":\"dc\""),
+            chat(newKey("{\"team_id\":\"dm\",\"user_id\":\"hal\"}"), "unknown", false, ""),
+            chat(newKey("{\"max_budget\":1}"), "unknown", true, ""))) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+      assertThat(r.body()).contains("unknown_price_denied");
+    }
+  }
+
+  /** Soft budgets of users and teams alert too, once per window, and again in the next window. */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void softBudgets_ofUserAndTeam_alertOncePerWindow(Db db) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    List<JsonNode> alerts = new CopyOnWriteArrayList<>();
+    try {
+      HttpServer hook =
+          vertx
+              .createHttpServer()
+              .requestHandler(
+                  req ->
+                      req.body()
+                          .onSuccess(
+                              body -> {
+                                try {
+                                  alerts.add(Json.MAPPER.readTree(body.toString()));
+                                } catch (java.io.IOException e) {
+                                  throw new java.io.UncheckedIOException(e);
+                                }
+                                req.response().end();
+                              }))
+              .listen(0, "127.0.0.1")
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:15:00Z"));
+      Map<String, String> env = env(db);
+      env.put("WEBHOOK_URL", "http://127.0.0.1:" + hook.actualPort() + "/hook");
+      start(
+          config("general_settings:\n  alerting: [\"webhook\"]\n"),
+          env,
+          Files.createTempDirectory("tollgate-soft2"),
+          clock);
+      post(
+          "/user/new",
+          "{\"user_id\":\"ivy\",\"soft_budget\":0.0001,\"budget_duration\":\"1h\","
+              + "\"auto_create_key\":false}");
+      post("/team/new", "{\"team_id\":\"st\",\"soft_budget\":0.0001}");
+      String personal = newKey("{\"user_id\":\"ivy\"}");
+      String team = newKey("{\"team_id\":\"st\"}");
+      for (int i = 0; i < 3; i++) {
+        admitted(chat(personal, "custom", i == 1, ""));
+        admitted(chat(team, "custom", i == 2, ""));
+      }
+      awaitKeySpend(personal, THREE);
+      awaitKeySpend(team, THREE);
+      for (int i = 0; i < 500 && alerts.size() < 2; i++) {
+        Thread.sleep(20);
+      }
+      clock.set(Instant.parse("2026-11-28T11:00:00Z"));
+      admitted(chat(personal, "custom", false, ""));
+      admitted(chat(personal, "custom", true, ""));
+      awaitKeySpend(personal, new BigDecimal("0.000370"));
+      for (int i = 0; i < 500 && alerts.size() < 3; i++) {
+        Thread.sleep(20);
+      }
+      invariant(
+          () -> get("/user/info?user_id=ivy").path("user_info").get("spend").decimalValue(),
+          "&user_id=ivy",
+          row ->
+              !Instant.parse(row.path("endTime").asText())
+                  .isBefore(Instant.parse("2026-11-28T11:00:00Z")),
+          TWO);
+      assertThat(alerts)
+          .extracting(a -> a.path("level").asText() + ":" + a.path("entity_id").asText())
+          .containsExactlyInAnyOrder("user:ivy", "team:st", "user:ivy");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Streams refused before anything went upstream (budget denial, unknown model, model not allowed)
+   * generated nothing: they are not counted as unpriced requests.
+   */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void refusedStreams_areNotCountedAsUnpriced(Db db) throws Exception {
+    start(db, "");
+    String key =
+        newKey(
+            "{\"key_alias\":\"refused\",\"max_budget\":0.0001,"
+                + "\"models\":[\"custom\",\"unknown\",\"unknown-alias\"]}");
+    admitted(chat(key, "custom", false, ""));
+    admitted(chat(key, "custom", true, ""));
+    awaitKeySpend(key, TWO);
+    denied(chat(key, "unknown", true, ""), "key", "refused");
+    denied(chat(key, "unknown-alias", true, ""), "key", "refused");
+    assertThat(chat(key, "no-such-model", true, "").statusCode()).isEqualTo(404);
+    assertThat(chat(key, "free", true, "").statusCode()).isEqualTo(401);
+    awaitLogCount("&api_key=" + key, 6);
+    JsonNode info = get("/key/info?key=" + key).path("info");
+    assertThat(info.path("unpriced_requests").asLong()).isEqualTo(0);
+    assertThat(info.path("unpriced_tokens").asLong()).isEqualTo(0);
+    invariant(() -> keySpend(key), "&api_key=" + key, TWO);
+  }
+
+  void awaitLogCount(String query, int n) throws Exception {
+    for (int i = 0; i < 500; i++) {
+      if (get("/spend/logs?page_size=1000" + query).path("total").asInt() >= n) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    assertThat(get("/spend/logs?page_size=1000" + query).path("total").asInt()).isEqualTo(n);
   }
 
   BigDecimal memberSpend(String team, String user) throws Exception {

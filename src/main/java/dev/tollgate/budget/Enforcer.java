@@ -207,6 +207,21 @@ public final class Enforcer {
   }
 
   /**
+   * Whether a failed request was refused before anything went upstream: no deployment was chosen
+   * (unknown model, model not allowed), or admission refused it. Such a stream generated nothing,
+   * unlike one that died mid-answer without reporting usage, which is counted as unpriced.
+   */
+  private static boolean neverForwarded(SpendRecord r) {
+    return r.deploymentId().isEmpty()
+        || r.errorType().filter(ADMISSION_REFUSALS::contains).isPresent();
+  }
+
+  /** The error types {@link #admit} refuses with; such requests are never forwarded. */
+  private static final java.util.Set<String> ADMISSION_REFUSALS =
+      java.util.Set.of(
+          "budget_exceeded", "unknown_price_denied", "budget_misconfigured", "permission_error");
+
+  /**
    * Adds a finished request's cost, exactly the {@link SpendRecord#costNanos()} that went into the
    * spend log, to every counter it belongs to, in the window current at settlement. A record whose
    * cost is unknown adds no spend and is counted as an unpriced request (with its tokens) instead.
@@ -225,7 +240,10 @@ public final class Enforcer {
     if (cost.isPresent() && cost.getAsLong() == 0) {
       return;
     }
-    if (cost.isEmpty() && !r.usageReported() && r.errorType().isPresent() && !r.stream()) {
+    if (cost.isEmpty()
+        && !r.usageReported()
+        && r.errorType().isPresent()
+        && (!r.stream() || neverForwarded(r))) {
       return;
     }
     long now = clock.millis();
