@@ -430,25 +430,7 @@ class BudgetScenariosIT {
     Vertx vertx = Vertx.vertx();
     List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     try {
-      HttpServer hook =
-          vertx
-              .createHttpServer()
-              .requestHandler(
-                  req ->
-                      req.body()
-                          .onSuccess(
-                              body -> {
-                                try {
-                                  alerts.add(Json.MAPPER.readTree(body.toString()));
-                                } catch (java.io.IOException e) {
-                                  throw new java.io.UncheckedIOException(e);
-                                }
-                                req.response().end();
-                              }))
-              .listen(0, "127.0.0.1")
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(10, TimeUnit.SECONDS);
+      HttpServer hook = webhook(vertx, alerts);
       MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:15:00Z"));
       Path dir = Files.createTempDirectory("tollgate-scen-levels");
       Map<String, String> env = env(db);
@@ -706,25 +688,7 @@ class BudgetScenariosIT {
     Vertx vertx = Vertx.vertx();
     List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     try {
-      HttpServer hook =
-          vertx
-              .createHttpServer()
-              .requestHandler(
-                  req ->
-                      req.body()
-                          .onSuccess(
-                              body -> {
-                                try {
-                                  alerts.add(Json.MAPPER.readTree(body.toString()));
-                                } catch (java.io.IOException e) {
-                                  throw new java.io.UncheckedIOException(e);
-                                }
-                                req.response().end();
-                              }))
-              .listen(0, "127.0.0.1")
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(10, TimeUnit.SECONDS);
+      HttpServer hook = webhook(vertx, alerts);
       MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:15:00Z"));
       Map<String, String> env = env(db);
       env.put("WEBHOOK_URL", "http://127.0.0.1:" + hook.actualPort() + "/hook");
@@ -938,25 +902,7 @@ class BudgetScenariosIT {
     Vertx vertx = Vertx.vertx();
     List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     try {
-      HttpServer hook =
-          vertx
-              .createHttpServer()
-              .requestHandler(
-                  req ->
-                      req.body()
-                          .onSuccess(
-                              body -> {
-                                try {
-                                  alerts.add(Json.MAPPER.readTree(body.toString()));
-                                } catch (java.io.IOException e) {
-                                  throw new java.io.UncheckedIOException(e);
-                                }
-                                req.response().end();
-                              }))
-              .listen(0, "127.0.0.1")
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(10, TimeUnit.SECONDS);
+      HttpServer hook = webhook(vertx, alerts);
       Map<String, String> env = env(db);
       env.put("WEBHOOK_URL", "http://127.0.0.1:" + hook.actualPort() + "/hook");
       start(
@@ -1042,5 +988,27 @@ class BudgetScenariosIT {
         "&user_id=dave",
         row -> row.path("team_id").isNull(),
         THREE);
+  }
+
+  /** A webhook receiver on loopback that keeps every alert it is sent. */
+  static HttpServer webhook(Vertx vertx, List<JsonNode> alerts) throws Exception {
+    return vertx
+        .createHttpServer()
+        .requestHandler(
+            req ->
+                req.body()
+                    .onSuccess(
+                        body -> {
+                          try {
+                            alerts.add(Json.MAPPER.readTree(body.toString()));
+                          } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                          }
+                          req.response().end();
+                        }))
+        .listen(0, "127.0.0.1")
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 }
