@@ -99,11 +99,16 @@ public final class AdminRoutes {
   }
 
   private void requireAdmin(RoutingContext ctx) {
+    requireAdmin(ctx, auth, "this key may not use the management API");
+  }
+
+  /** Authenticates the caller and refuses (403, {@code forbidden}) one that is not an admin. */
+  static Principal requireAdmin(RoutingContext ctx, Authenticator auth, String forbidden) {
     Principal p = ProxyHandler.authenticate(ctx.request(), auth);
     if (!p.admin()) {
-      throw GatewayException.of(
-          403, "permission_error", null, "forbidden", "this key may not use the management API");
+      throw GatewayException.of(403, "permission_error", null, "forbidden", forbidden);
     }
+    return p;
   }
 
   /**

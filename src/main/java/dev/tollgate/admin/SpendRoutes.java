@@ -8,10 +8,8 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.KeySecrets;
-import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.proxy.HttpErrors;
-import dev.tollgate.proxy.ProxyHandler;
 import dev.tollgate.store.SpendQueries;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -52,11 +50,7 @@ public final class SpendRoutes {
 
   private void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
     try {
-      Principal p = ProxyHandler.authenticate(ctx.request(), auth);
-      if (!p.admin()) {
-        throw GatewayException.of(
-            403, "permission_error", null, "forbidden", "this key may not read spend reports");
-      }
+      AdminRoutes.requireAdmin(ctx, auth, "this key may not read spend reports");
     } catch (RuntimeException e) {
       HttpErrors.send(ctx.response(), e);
       return;

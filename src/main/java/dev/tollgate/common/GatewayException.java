@@ -54,6 +54,18 @@ public final class GatewayException extends RuntimeException {
     return of(404, "not_found_error", param, null, message);
   }
 
+  /** 413: the request body is over {@code general_settings.max_request_size_mb}. */
+  public static GatewayException tooLarge(long limitBytes) {
+    return of(
+        413,
+        "invalid_request_error",
+        null,
+        "request_too_large",
+        "request body is larger than the limit of "
+            + limitBytes
+            + " bytes (general_settings.max_request_size_mb)");
+  }
+
   /** The upstream answered with an error; the body is passed through as the provider sent it. */
   public static GatewayException upstream(int status, String message, byte @Nullable [] rawBody) {
     String type =

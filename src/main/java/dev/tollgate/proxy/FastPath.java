@@ -96,15 +96,6 @@ public final class FastPath implements Handler<HttpServerRequest> {
   }
 
   private void tooLarge(HttpServerRequest req) {
-    HttpErrors.send(
-        req.response(),
-        GatewayException.of(
-            413,
-            "invalid_request_error",
-            null,
-            "request_too_large",
-            "request body is larger than the limit of "
-                + bodyLimit
-                + " bytes (general_settings.max_request_size_mb)"));
+    HttpErrors.send(req.response(), GatewayException.tooLarge(bodyLimit));
   }
 }

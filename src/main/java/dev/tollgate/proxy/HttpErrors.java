@@ -41,15 +41,7 @@ public final class HttpErrors {
     if (failure == null || (status > 0 && !(failure instanceof GatewayException))) {
       failure =
           switch (status) {
-            case 413 ->
-                GatewayException.of(
-                    413,
-                    "invalid_request_error",
-                    null,
-                    "request_too_large",
-                    "request body is larger than the limit of "
-                        + bodyLimit
-                        + " bytes (general_settings.max_request_size_mb)");
+            case 413 -> GatewayException.tooLarge(bodyLimit);
             case 404 ->
                 GatewayException.notFound(
                     null, "no route for " + ctx.request().method() + " " + ctx.request().path());
