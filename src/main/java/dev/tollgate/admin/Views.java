@@ -182,6 +182,7 @@ final class Views {
     }
     o.put("entity", l.label());
     money(o, "spend", OptionalLong.of(l.spendNanos()));
+    money(o, "reserved", OptionalLong.of(l.reservedNanos()));
     money(o, "max_budget", l.maxBudgetNanos());
     money(o, "soft_budget", l.softBudgetNanos());
     money(

@@ -6,6 +6,7 @@ import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.Price;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What admission needs to know about a request, once its model group and deployment are chosen.
@@ -18,8 +19,14 @@ import java.util.Optional;
  * @param customerId the end user ({@code user} field or {@code x-litellm-end-user-id})
  * @param tags the request's tags ({@code metadata.tags} or {@code x-litellm-tags}); the key's own
  *     tags are added by admission
+ * @param requestId the request's id; its {@link SpendRecord} carries the same id, and settling that
+ *     record releases what admission reserved
+ * @param estimate what the request is expected to use, reserved until it settles
+ * @param deploymentRpm the deployment's {@code rpm} from {@code litellm_params}
+ * @param deploymentTpm the deployment's {@code tpm}
  */
 public record Admission(
+    String requestId,
     Principal principal,
     String requestedModel,
     String modelGroup,
@@ -27,11 +34,15 @@ public record Admission(
     String providerModel,
     Price price,
     Optional<String> customerId,
-    List<String> tags) {
+    List<String> tags,
+    Estimate estimate,
+    OptionalLong deploymentRpm,
+    OptionalLong deploymentTpm) {
 
   public Admission {
     requireNonNull(principal, "principal");
     requireNonNull(price, "price");
+    requireNonNull(estimate, "estimate");
     tags = List.copyOf(tags);
   }
 }

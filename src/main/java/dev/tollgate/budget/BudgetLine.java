@@ -14,6 +14,7 @@ import java.util.OptionalLong;
  * @param windowStart when counting started
  * @param resetAt when the window ends and spend starts again from zero; empty for lifetime
  * @param budgetId the shared budget the limits come from, if any
+ * @param reservedNanos held by requests in flight, not yet settled
  */
 public record BudgetLine(
     Level level,
@@ -28,7 +29,8 @@ public record BudgetLine(
     Optional<Instant> resetAt,
     long unpricedRequests,
     long unpricedTokens,
-    Optional<String> budgetId) {
+    Optional<String> budgetId,
+    long reservedNanos) {
 
   /** Whether this budget blocks requests now: spend ≥ max_budget. */
   public boolean exhausted() {

@@ -20,6 +20,9 @@ import java.util.OptionalLong;
  *     max_end_user_budget_id}); wins over {@code maxEndUserBudgetNanos}
  * @param unknownPricePolicy {@code unknown_price_policy}
  * @param timezone the zone windows align to ({@code litellm_settings.timezone}, default UTC)
+ * @param reservationOutputTokens the output tokens reserved for a request without {@code
+ *     max_tokens} ({@code litellm_settings.reservation_output_tokens}, default {@link
+ *     Estimate#DEFAULT_OUTPUT_TOKENS})
  */
 public record BudgetSettings(
     OptionalLong maxBudgetNanos,
@@ -27,9 +30,13 @@ public record BudgetSettings(
     OptionalLong maxEndUserBudgetNanos,
     Optional<String> maxEndUserBudgetId,
     UnknownPricePolicy unknownPricePolicy,
-    ZoneId timezone) {
+    ZoneId timezone,
+    long reservationOutputTokens) {
 
   public BudgetSettings {
+    if (reservationOutputTokens < 0) {
+      throw new IllegalArgumentException("reservation_output_tokens must not be negative");
+    }
     requireNonNull(unknownPricePolicy, "unknownPricePolicy");
     requireNonNull(timezone, "timezone");
   }
@@ -42,7 +49,8 @@ public record BudgetSettings(
         OptionalLong.empty(),
         Optional.empty(),
         UnknownPricePolicy.ENFORCE,
-        ZoneOffset.UTC);
+        ZoneOffset.UTC,
+        Estimate.DEFAULT_OUTPUT_TOKENS);
   }
 
   /**
@@ -62,7 +70,8 @@ public record BudgetSettings(
           policy == null
               ? UnknownPricePolicy.ENFORCE
               : UnknownPricePolicy.parse(String.valueOf(policy)),
-          s.timezone().map(ZoneId::of).orElse(ZoneOffset.UTC));
+          s.timezone().map(ZoneId::of).orElse(ZoneOffset.UTC),
+          reservationOutputTokens(s.raw().get("reservation_output_tokens")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("litellm_settings: " + e.getMessage(), e);
     }
@@ -70,7 +79,24 @@ public record BudgetSettings(
 
   public BudgetSettings withUnknownPricePolicy(UnknownPricePolicy p) {
     return new BudgetSettings(
-        maxBudgetNanos, budgetDuration, maxEndUserBudgetNanos, maxEndUserBudgetId, p, timezone);
+        maxBudgetNanos,
+        budgetDuration,
+        maxEndUserBudgetNanos,
+        maxEndUserBudgetId,
+        p,
+        timezone,
+        reservationOutputTokens);
+  }
+
+  private static long reservationOutputTokens(@org.jspecify.annotations.Nullable Object v) {
+    if (v == null) {
+      return Estimate.DEFAULT_OUTPUT_TOKENS;
+    }
+    if (v instanceof Integer || v instanceof Long) {
+      return ((Number) v).longValue();
+    }
+    throw new IllegalArgumentException(
+        "reservation_output_tokens must be a whole number of tokens, got " + v);
   }
 
   private static OptionalLong nanos(String key, Optional<java.math.BigDecimal> usd) {

@@ -6,22 +6,35 @@ import dev.tollgate.budget.Targets.ModelRef;
 import dev.tollgate.budget.Targets.Subject;
 import dev.tollgate.budget.Targets.Target;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.governance.Team;
 import dev.tollgate.governance.VirtualKey;
+import dev.tollgate.meter.LocalMeter;
+import dev.tollgate.meter.Meter;
+import dev.tollgate.meter.Meter.Check;
+import dev.tollgate.meter.Meter.Kind;
+import dev.tollgate.meter.Meter.Settlement;
 import dev.tollgate.pricing.Price;
+import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,13 +57,26 @@ import org.slf4j.LoggerFactory;
 public final class Enforcer {
   private static final Logger LOG = LoggerFactory.getLogger(Enforcer.class);
 
+  /** How long a blocking read of the meter (admin reads, flushes) may take. */
+  private static final long METER_WAIT_SECONDS = 10;
+
   private final Governance governance;
   private final BudgetSettings settings;
   private final Clock clock;
   private final AlertSink alerts;
   private final Targets targets;
   private final Windows windows;
-  private final SpendCounters counters;
+  private final Meter meter;
+  private final RateTargets rates;
+
+  /** What each admitted request reserved, until its spend record settles it. */
+  private final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
+
+  /** Spend counters changed since the last flush, with what it takes to read them. */
+  private final ConcurrentHashMap<String, Target> dirty = new ConcurrentHashMap<>();
+
+  /** The store's view of each spend counter: loaded at start, updated by every flush. */
+  private final ConcurrentHashMap<CounterKey, CounterState> floors = new ConcurrentHashMap<>();
 
   /**
    * @param groupOf resolves a model name (group or alias) to its model group, so that per-model
@@ -63,13 +89,28 @@ public final class Enforcer {
       Clock clock,
       AlertSink alerts,
       Function<String, Optional<String>> groupOf) {
+    this(governance, settings, clock, alerts, groupOf, new LocalMeter());
+  }
+
+  /**
+   * @param meter where the counters live: {@link LocalMeter} for one instance, or a meter shared by
+   *     every instance
+   */
+  public Enforcer(
+      Governance governance,
+      BudgetSettings settings,
+      Clock clock,
+      AlertSink alerts,
+      Function<String, Optional<String>> groupOf,
+      Meter meter) {
     this.governance = requireNonNull(governance, "governance");
     this.settings = requireNonNull(settings, "settings");
     this.clock = requireNonNull(clock, "clock");
     this.alerts = requireNonNull(alerts, "alerts");
     this.targets = new Targets(requireNonNull(groupOf, "groupOf"));
+    this.rates = new RateTargets(targets);
     this.windows = new Windows(settings.timezone());
-    this.counters = new SpendCounters(windows);
+    this.meter = requireNonNull(meter, "meter");
   }
 
   /** The one comparison rule: a budget blocks when spend has reached max_budget. */
@@ -85,23 +126,40 @@ public final class Enforcer {
     return settings;
   }
 
+  /** The meter's mode, for readiness: {@code local}, {@code redis}, ... */
+  public String meterMode() {
+    return meter.mode();
+  }
+
+  /** Requests admitted and not yet settled; 0 when nothing is in flight. */
+  public int openReservations() {
+    return tickets.size();
+  }
+
+  /** What an admitted request holds: each check, and the targets behind its spend checks. */
+  private record Ticket(
+      List<Check> checks, List<Target> spendTargets, List<RateTargets.Line> lines) {}
+
   /**
    * Decides whether a request may go ahead, after its deployment is chosen and before it is
-   * forwarded. Memory only.
+   * forwarded, and reserves its {@link Admission#estimate()} at every level that applies, all or
+   * nothing. The future never fails.
    *
    * <p>Denials: 403 {@code permission_error} for a blocked customer; 403 {@code
    * unknown_price_denied} under {@code unknown_price_policy: deny}; 500 {@code
    * budget_misconfigured} when a default budget named in the config does not exist; 429 {@code
-   * budget_exceeded} naming the level, the entity, its spend and its max_budget.
+   * budget_exceeded} naming the level, the entity, its spend, what is reserved and its max_budget;
+   * 429 {@code rate_limit_exceeded} with {@code retry-after}; 503 when a shared meter is
+   * unreachable and configured to fail closed.
    */
-  public Decision admit(Admission a) {
+  public Future<Decision> admit(Admission a) {
     long now = clock.millis();
     GovernanceSnapshot s = governance.snapshot();
     Principal p = a.principal();
     if (a.customerId().isPresent()) {
       Customer c = s.customers().get(a.customerId().get());
       if (c != null && c.blocked()) {
-        return new Decision.Denied(
+        return denied(
             GatewayException.of(
                 403,
                 "permission_error",
@@ -123,72 +181,171 @@ public final class Enforcer {
             tags,
             Optional.of(new ModelRef(a.modelGroup(), Optional.of(a.providerModel()))));
     List<Target> ts = targets.resolve(s, settings, sub);
-    OptionalLong keySpend = OptionalLong.empty();
-    OptionalLong keyMax = OptionalLong.empty();
-    for (Target t : ts) {
-      if (t.key().level() == Level.KEY) {
-        keySpend = OptionalLong.of(counters.read(t.key(), t.duration(), now).spendNanos());
-        keyMax = t.max();
-      }
-    }
-    if (a.price() instanceof Price.Free) {
-      return new Decision.Admitted(keySpend, keyMax, tags);
-    }
-    for (Target t : ts) {
-      if (t.misconfigured().isPresent()) {
-        return new Decision.Denied(
-            GatewayException.of(
-                500,
-                "budget_misconfigured",
-                null,
-                "budget_misconfigured",
-                t.label() + ": " + t.misconfigured().get()));
-      }
-    }
-    if (a.price() instanceof Price.Unknown
-        && settings.unknownPricePolicy() == UnknownPricePolicy.DENY) {
+    boolean free = a.price() instanceof Price.Free;
+    if (!free) {
       for (Target t : ts) {
-        if (t.max().isPresent()) {
-          return new Decision.Denied(
+        if (t.misconfigured().isPresent()) {
+          return denied(
               GatewayException.of(
-                  403,
-                  "unknown_price_denied",
-                  "model",
-                  "unknown_price",
-                  "model '"
-                      + a.requestedModel()
-                      + "' (deployment "
-                      + a.deploymentId()
-                      + ", "
-                      + a.providerModel()
-                      + ") has no known price, and unknown_price_policy is deny for callers"
-                      + " with a budget; "
-                      + t.label()
-                      + " has max_budget "
-                      + Usd.of(t.max().getAsLong()).toPlainString()
-                      + " USD. Set input_cost_per_token and output_cost_per_token on the"
-                      + " deployment (0 for a free model)"));
+                  500,
+                  "budget_misconfigured",
+                  null,
+                  "budget_misconfigured",
+                  t.label() + ": " + t.misconfigured().get()));
+        }
+      }
+      if (a.price() instanceof Price.Unknown
+          && settings.unknownPricePolicy() == UnknownPricePolicy.DENY) {
+        for (Target t : ts) {
+          if (t.max().isPresent()) {
+            return denied(unknownDenied(a, t));
+          }
         }
       }
     }
+    // The checks: the key's counter (for its headers), every spend budget with a max (unless the
+    // deployment is free), then every rate limit. Spend budgets without a max are only charged.
+    long reserveNanos = free ? 0 : a.estimate().costNanos(a.price());
+    List<Check> checks = new ArrayList<>();
+    List<Target> spendTargets = new ArrayList<>();
+    int keyIndex = -1;
     for (Target t : ts) {
-      if (t.max().isEmpty()) {
+      boolean isKey = t.key().level() == Level.KEY;
+      boolean limited = !free && t.max().isPresent();
+      if (!limited && !isKey) {
         continue;
       }
-      CounterState st = counters.read(t.key(), t.duration(), now);
-      long max = t.max().getAsLong();
-      if (blocks(st.spendNanos(), max)) {
-        return new Decision.Denied(exceeded(t, st, max));
+      if (isKey) {
+        keyIndex = checks.size();
       }
+      checks.add(
+          spendCheck(
+              t, now, limited ? t.max().getAsLong() : Long.MAX_VALUE, limited ? reserveNanos : 0));
+      spendTargets.add(t);
     }
-    return new Decision.Admitted(keySpend, keyMax, tags);
+    int rateFrom = checks.size();
+    List<RateTargets.Line> lines = rates.resolve(s, sub, a);
+    for (RateTargets.Line l : lines) {
+      checks.add(l.check(now, a.estimate()));
+    }
+    if (checks.isEmpty()) {
+      return Future.succeededFuture(
+          new Decision.Admitted(OptionalLong.empty(), OptionalLong.empty(), tags));
+    }
+    int keyAt = keyIndex;
+    return meter
+        .admit(checks, now)
+        .map(
+            v ->
+                switch (v) {
+                  case Meter.Admitted ok -> {
+                    tickets.put(a.requestId(), new Ticket(checks, spendTargets, lines));
+                    OptionalLong keySpend =
+                        keyAt < 0
+                            ? OptionalLong.empty()
+                            : OptionalLong.of(ok.before().get(keyAt).used());
+                    OptionalLong keyMax =
+                        keyAt < 0 ? OptionalLong.empty() : spendTargets.get(keyAt).max();
+                    yield (Decision) new Decision.Admitted(keySpend, keyMax, tags);
+                  }
+                  case Meter.Refused no ->
+                      no.index() < rateFrom
+                          ? new Decision.Denied(
+                              exceeded(
+                                  spendTargets.get(no.index()),
+                                  no.reading(),
+                                  checks.get(no.index()).limit()))
+                          : new Decision.Denied(
+                              lines.get(no.index() - rateFrom).exceeded(no.reading(), now));
+                  case Meter.Unavailable u ->
+                      new Decision.Denied(
+                          GatewayException.of(
+                                  503,
+                                  "service_unavailable",
+                                  null,
+                                  "budget_counters_unavailable",
+                                  "budgets and rate limits cannot be checked right now ("
+                                      + u.why()
+                                      + "); the gateway is configured to refuse rather than admit"
+                                      + " unchecked requests")
+                              .withRetryAfter(1));
+                });
   }
 
-  private static GatewayException exceeded(Target t, CounterState st, long max) {
+  /** Whether a refusal came from the deployment's own rpm or tpm, so another may serve. */
+  public static boolean deploymentLimited(GatewayException e) {
+    String code = e.code();
+    return code != null && code.startsWith("deployment_");
+  }
+
+  private static Future<Decision> denied(GatewayException e) {
+    return Future.succeededFuture(new Decision.Denied(e));
+  }
+
+  private static GatewayException unknownDenied(Admission a, Target t) {
+    return GatewayException.of(
+        403,
+        "unknown_price_denied",
+        "model",
+        "unknown_price",
+        "model '"
+            + a.requestedModel()
+            + "' (deployment "
+            + a.deploymentId()
+            + ", "
+            + a.providerModel()
+            + ") has no known price, and unknown_price_policy is deny for callers"
+            + " with a budget; "
+            + t.label()
+            + " has max_budget "
+            + Usd.of(t.max().orElse(0)).toPlainString()
+            + " USD. Set input_cost_per_token and output_cost_per_token on the"
+            + " deployment (0 for a free model)");
+  }
+
+  /** The meter's name for a spend counter. */
+  static String counterName(CounterKey k) {
+    return "s|" + k.level().wire() + "|" + k.id() + "|" + k.sub();
+  }
+
+  /** A spend check for {@code t} in the window current at {@code now}, with its floor. */
+  private Check spendCheck(Target t, long now, long limit, long reserve) {
+    long start;
+    long end;
+    if (t.duration().isEmpty()) {
+      start = 0;
+      end = Long.MAX_VALUE;
+    } else {
+      Window w = windows.at(t.duration().get(), Instant.ofEpochMilli(now));
+      start = w.start().toEpochMilli();
+      end = w.end().toEpochMilli();
+    }
+    CounterState f = floors.get(t.key());
+    if (f == null || f.endMillis() != end) {
+      return new Check(counterName(t.key()), Kind.SPEND, start, end, limit, reserve, -1, 0);
+    }
+    return new Check(
+        counterName(t.key()),
+        Kind.SPEND,
+        start,
+        end,
+        limit,
+        reserve,
+        f.sinceMillis(),
+        f.spendNanos());
+  }
+
+  private static GatewayException exceeded(Target t, Meter.Reading st, long max) {
     String resets =
-        st.endMillis() == CounterState.NO_END
+        st.windowEnd() == Long.MAX_VALUE
             ? "it does not reset (no budget_duration)"
-            : "it resets at " + Instant.ofEpochMilli(st.endMillis());
+            : "it resets at " + Instant.ofEpochMilli(st.windowEnd());
+    String reserved =
+        st.reserved() == 0
+            ? ""
+            : " (plus "
+                + Usd.of(st.reserved()).toPlainString()
+                + " USD reserved by requests in flight)";
     return GatewayException.of(
         429,
         "budget_exceeded",
@@ -199,10 +356,12 @@ public final class Enforcer {
             + " level): "
             + t.label()
             + " has spent "
-            + Usd.of(st.spendNanos()).toPlainString()
-            + " USD of its max_budget "
+            + Usd.of(st.used()).toPlainString()
+            + " USD"
+            + reserved
+            + " of its max_budget "
             + Usd.of(max).toPlainString()
-            + " USD (blocked when spend >= max_budget); "
+            + " USD (blocked when spend + reserved >= max_budget); "
             + resets);
   }
 
@@ -219,73 +378,138 @@ public final class Enforcer {
   /** The error types {@link #admit} refuses with; such requests are never forwarded. */
   private static final java.util.Set<String> ADMISSION_REFUSALS =
       java.util.Set.of(
-          "budget_exceeded", "unknown_price_denied", "budget_misconfigured", "permission_error");
+          "budget_exceeded",
+          "unknown_price_denied",
+          "budget_misconfigured",
+          "permission_error",
+          "rate_limit_exceeded");
 
   /**
-   * Adds a finished request's cost, exactly the {@link SpendRecord#costNanos()} that went into the
-   * spend log, to every counter it belongs to, in the window current at settlement. A record whose
-   * cost is unknown adds no spend and is counted as an unpriced request (with its tokens) instead.
-   * Records of {@code free} deployments are exempt. A request that failed before any answer and
-   * reported no usage generated nothing and is not counted. Memory only.
+   * Whether a finished request's spend is charged to its budgets (its reservation is always
+   * released).
+   */
+  private static boolean charged(SpendRecord r) {
+    if (r.priceState().equals(Price.FREE.state())) {
+      return false;
+    }
+    OptionalLong cost = r.costNanos();
+    if (cost.isPresent() && cost.getAsLong() == 0) {
+      return false;
+    }
+    return !(cost.isEmpty()
+        && !r.usageReported()
+        && r.errorType().isPresent()
+        && (!r.stream() || neverForwarded(r)));
+  }
+
+  /**
+   * Settles a finished request: releases what its admission reserved, on every terminal path, and
+   * adds its cost, exactly the {@link SpendRecord#costNanos()} that went into the spend log, to
+   * every counter it belongs to, in the window current at settlement. A record whose cost is
+   * unknown adds no spend and is counted as an unpriced request (with its tokens) instead. Records
+   * of {@code free} deployments are exempt. A request that failed before any answer and reported no
+   * usage generated nothing and is not counted. Its tokens and the request itself go to its rate
+   * windows. Never blocks.
    *
    * <p>The record must carry the principal's user, team and organization ids and the tags from
    * {@link Decision.Admitted#tags()}; its key is found by hash, including a hash that was replaced
    * by regeneration while the request was in flight.
    */
   public void settle(SpendRecord r) {
-    if (r.priceState().equals(Price.FREE.state())) {
-      return;
-    }
-    OptionalLong cost = r.costNanos();
-    if (cost.isPresent() && cost.getAsLong() == 0) {
-      return;
-    }
-    if (cost.isEmpty()
-        && !r.usageReported()
-        && r.errorType().isPresent()
-        && (!r.stream() || neverForwarded(r))) {
+    Ticket ticket = tickets.remove(r.requestId());
+    boolean charged = charged(r);
+    if (ticket == null && !charged) {
       return;
     }
     long now = clock.millis();
     GovernanceSnapshot s = governance.snapshot();
-    Subject sub =
-        new Subject(
-            s.keyIdForSpend(r.keyHash()),
-            r.userId(),
-            r.teamId(),
-            r.organizationId(),
-            r.customerId(),
-            r.tags(),
-            Optional.of(new ModelRef(r.modelGroup(), r.providerModel())));
+    Map<String, Settlement> out = new LinkedHashMap<>();
+    Map<String, Target> spendOf = new HashMap<>();
     long tokens =
         r.inputTokens() + r.outputTokens() + r.cacheReadTokens() + r.cacheCreationTokens();
-    for (Target t : targets.resolve(s, settings, sub)) {
-      if (cost.isEmpty()) {
-        counters.update(t.key(), t.duration(), now, st -> st.plusUnpriced(tokens));
-        continue;
-      }
-      long nanos = cost.getAsLong();
-      OptionalLong soft = t.soft();
-      SpendCounters.Change c =
-          counters.update(
-              t.key(),
-              t.duration(),
-              now,
-              st -> {
-                CounterState next = st.plusSpend(nanos);
-                boolean crossed =
-                    soft.isPresent()
-                        && !next.softAlerted()
-                        && next.spendNanos() >= soft.getAsLong();
-                return crossed ? next.withSoftAlerted() : next;
-              });
-      if (!c.before().softAlerted() && c.after().softAlerted()) {
-        softAlert(t, c.after(), r, s);
+    if (charged) {
+      Subject sub =
+          new Subject(
+              s.keyIdForSpend(r.keyHash()),
+              r.userId(),
+              r.teamId(),
+              r.organizationId(),
+              r.customerId(),
+              r.tags(),
+              Optional.of(new ModelRef(r.modelGroup(), r.providerModel())));
+      OptionalLong cost = r.costNanos();
+      for (Target t : targets.resolve(s, settings, sub)) {
+        Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
+        spendOf.put(c.counter(), t);
+        out.put(
+            c.counter(),
+            cost.isPresent()
+                ? new Settlement(c, 0, cost.getAsLong(), 0, 0, t.soft().orElse(Long.MAX_VALUE))
+                : new Settlement(c, 0, 0, 1, tokens, Long.MAX_VALUE));
       }
     }
+    if (ticket != null) {
+      for (int i = 0; i < ticket.spendTargets().size(); i++) {
+        Check reserved = ticket.checks().get(i);
+        if (reserved.reserve() == 0) {
+          continue;
+        }
+        Settlement prior = out.get(reserved.counter());
+        if (prior != null) {
+          out.put(reserved.counter(), prior.withRelease(reserved.reserve()));
+        } else {
+          Target t = ticket.spendTargets().get(i);
+          Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
+          out.put(c.counter(), new Settlement(c, reserved.reserve(), 0, 0, 0, Long.MAX_VALUE));
+        }
+      }
+      int from = ticket.spendTargets().size();
+      for (int i = 0; i < ticket.lines().size(); i++) {
+        RateTargets.Line l = ticket.lines().get(i);
+        Check reserved = ticket.checks().get(from + i);
+        for (Settlement st : l.settle(reserved, now, tokens)) {
+          out.put(st.check().counter() + "@" + st.check().windowStart(), st);
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      return;
+    }
+    List<Settlement> list = List.copyOf(out.values());
+    meter
+        .settle(r.requestId(), list, now)
+        .onSuccess(
+            done -> {
+              for (int i = 0; i < list.size(); i++) {
+                Check c = list.get(i).check();
+                if (c.kind() != Kind.SPEND) {
+                  continue;
+                }
+                Target t = spendOf.get(c.counter());
+                if (t == null && ticket != null) {
+                  t = targetOf(ticket, c.counter());
+                }
+                if (t == null) {
+                  continue;
+                }
+                dirty.put(c.counter(), t);
+                if (done.softCrossed().get(i)) {
+                  softAlert(t, done.after().get(i), r, s);
+                }
+              }
+            });
   }
 
-  private void softAlert(Target t, CounterState st, SpendRecord r, GovernanceSnapshot s) {
+  private static @Nullable Target targetOf(Ticket ticket, String counter) {
+    for (Target t : ticket.spendTargets()) {
+      if (counterName(t.key()).equals(counter)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private void softAlert(Target t, Meter.Reading st, SpendRecord r, GovernanceSnapshot s) {
     Optional<String> keyAlias =
         s.keyIdForSpend(r.keyHash()).map(s.keys()::get).flatMap(VirtualKey::keyAlias);
     BudgetAlert a =
@@ -294,12 +518,12 @@ public final class Enforcer {
             t.key().level(),
             t.key().id(),
             t.label(),
-            st.spendNanos(),
+            st.used(),
             t.soft(),
             t.max(),
-            st.endMillis() == CounterState.NO_END
+            st.windowEnd() == Long.MAX_VALUE
                 ? Optional.empty()
-                : Optional.of(Instant.ofEpochMilli(st.endMillis())),
+                : Optional.of(Instant.ofEpochMilli(st.windowEnd())),
             r.keyHash(),
             keyAlias,
             r.userId(),
@@ -308,7 +532,7 @@ public final class Enforcer {
     LOG.warn(
         "soft budget crossed: {} has spent {} USD, soft_budget {} USD{}",
         t.label(),
-        Usd.of(st.spendNanos()).toPlainString(),
+        Usd.of(st.used()).toPlainString(),
         Usd.of(t.soft().orElse(0)).toPlainString(),
         t.max().isPresent()
             ? ", max_budget " + Usd.of(t.max().getAsLong()).toPlainString() + " USD"
@@ -325,7 +549,8 @@ public final class Enforcer {
   /**
    * Every budget that applies to requests with this key, in the order admission checks them: key,
    * key per-model, user (personal keys), team and team member (team keys), organization, the key's
-   * tags, and the global budget. Customers depend on the request and are not listed.
+   * tags, and the global budget. Customers depend on the request and are not listed. Blocks on the
+   * meter: call from a worker.
    */
   public List<BudgetLine> keyChain(String keyId) {
     GovernanceSnapshot s = governance.snapshot();
@@ -350,84 +575,114 @@ public final class Enforcer {
   /**
    * The budget of one entity and its per-model budgets. {@code level} is {@link Level#KEY}, {@link
    * Level#USER} (its personal budget), {@link Level#TEAM}, {@link Level#ORGANIZATION}, {@link
-   * Level#CUSTOMER} or {@link Level#TAG}.
+   * Level#CUSTOMER} or {@link Level#TAG}. Blocks on the meter.
    */
   public List<BudgetLine> entityBudgets(Level level, String id) {
-    Optional<String> some = Optional.of(id);
-    Optional<String> none = Optional.empty();
-    Subject sub =
-        switch (level) {
-          case KEY -> new Subject(some, none, none, none, none, List.of(), Optional.empty());
-          case USER -> new Subject(none, some, none, none, none, List.of(), Optional.empty());
-          case TEAM -> new Subject(none, none, some, none, none, List.of(), Optional.empty());
-          case ORGANIZATION ->
-              new Subject(none, none, none, some, none, List.of(), Optional.empty());
-          case CUSTOMER -> new Subject(none, none, none, none, some, List.of(), Optional.empty());
-          case TAG -> new Subject(none, none, none, none, none, List.of(id), Optional.empty());
-          default -> throw new IllegalArgumentException("not an entity level: " + level);
-        };
-    return lines(governance.snapshot(), sub).stream()
+    return lines(governance.snapshot(), only(level, id)).stream()
         .filter(l -> l.level() == level || l.level() == level.perModel())
         .toList();
   }
 
-  /** A team member's budget within the team. */
+  private static Subject only(Level level, String id) {
+    Optional<String> some = Optional.of(id);
+    Optional<String> none = Optional.empty();
+    return switch (level) {
+      case KEY -> new Subject(some, none, none, none, none, List.of(), Optional.empty());
+      case USER -> new Subject(none, some, none, none, none, List.of(), Optional.empty());
+      case TEAM -> new Subject(none, none, some, none, none, List.of(), Optional.empty());
+      case ORGANIZATION -> new Subject(none, none, none, some, none, List.of(), Optional.empty());
+      case CUSTOMER -> new Subject(none, none, none, none, some, List.of(), Optional.empty());
+      case TAG -> new Subject(none, none, none, none, none, List.of(id), Optional.empty());
+      default -> throw new IllegalArgumentException("not an entity level: " + level);
+    };
+  }
+
+  /** A team member's budget within the team. Blocks on the meter. */
   public BudgetLine memberBudget(String teamId, String userId) {
-    Subject sub =
-        new Subject(
-            Optional.empty(),
-            Optional.of(userId),
-            Optional.of(teamId),
-            Optional.empty(),
-            Optional.empty(),
-            List.of(),
-            Optional.empty());
-    return lines(governance.snapshot(), sub).stream()
+    return lines(governance.snapshot(), member(teamId, userId)).stream()
         .filter(l -> l.level() == Level.TEAM_MEMBER)
         .findFirst()
         .orElseThrow();
   }
 
-  /** The global proxy budget. */
+  private static Subject member(String teamId, String userId) {
+    return new Subject(
+        Optional.empty(),
+        Optional.of(userId),
+        Optional.of(teamId),
+        Optional.empty(),
+        Optional.empty(),
+        List.of(),
+        Optional.empty());
+  }
+
+  /** The global proxy budget. Blocks on the meter. */
   public BudgetLine globalBudget() {
-    List<BudgetLine> all =
-        lines(
-            governance.snapshot(),
-            new Subject(
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(),
-                Optional.empty()));
+    List<BudgetLine> all = lines(governance.snapshot(), nobody());
     return all.get(all.size() - 1);
+  }
+
+  private static Subject nobody() {
+    return new Subject(
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        List.of(),
+        Optional.empty());
   }
 
   private List<BudgetLine> lines(GovernanceSnapshot s, Subject sub) {
     long now = clock.millis();
+    List<Target> ts = targets.resolve(s, settings, sub);
+    List<Check> checks = new ArrayList<>(ts.size());
+    for (Target t : ts) {
+      checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
+    }
+    List<Meter.Reading> readings = await(meter.read(checks, now));
     List<BudgetLine> out = new ArrayList<>();
-    for (Target t : targets.resolve(s, settings, sub)) {
-      CounterState st = counters.read(t.key(), t.duration(), now);
+    for (int i = 0; i < ts.size(); i++) {
+      Target t = ts.get(i);
+      Meter.Reading st = readings.get(i);
       out.add(
           new BudgetLine(
               t.key().level(),
               t.key().id(),
               t.key().sub(),
               t.label(),
-              st.spendNanos(),
+              st.used(),
               t.max(),
               t.soft(),
               t.duration(),
-              Instant.ofEpochMilli(st.sinceMillis()),
-              st.endMillis() == CounterState.NO_END
+              Instant.ofEpochMilli(st.since()),
+              st.windowEnd() == Long.MAX_VALUE
                   ? Optional.empty()
-                  : Optional.of(Instant.ofEpochMilli(st.endMillis())),
+                  : Optional.of(Instant.ofEpochMilli(st.windowEnd())),
               st.unpricedRequests(),
               st.unpricedTokens(),
-              t.budgetId()));
+              t.budgetId(),
+              st.reserved()));
     }
     return out;
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage()
+          .toCompletableFuture()
+          .get(METER_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw GatewayException.internal("interrupted while reading budget counters", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw GatewayException.of(
+          503,
+          "service_unavailable",
+          null,
+          "budget_counters_unavailable",
+          "budget counters could not be read: " + e);
+    }
   }
 
   // --- manual resets ----------------------------------------------------------------------------
@@ -435,63 +690,195 @@ public final class Enforcer {
   /**
    * Resets an entity's spend (and its per-model spend) to zero at once: {@code reset_spend}, an
    * update with {@code spend: 0}, or a deleted entity whose id may be reused. The window's end is
-   * unchanged; the spend log keeps the history.
+   * unchanged; the spend log keeps the history. With a shared meter, every instance sees it at
+   * once. Blocks on the meter.
    */
   public void reset(Level level, String id) {
-    resetWhere(k -> (k.level() == level || k.level() == level.perModel()) && k.id().equals(id));
+    List<Target> ts =
+        targets.resolve(governance.snapshot(), settings, only(level, id)).stream()
+            .filter(t -> t.key().level() == level || t.key().level() == level.perModel())
+            .toList();
+    resetTargets(
+        ts, k -> (k.level() == level || k.level() == level.perModel()) && k.id().equals(id));
   }
 
   /** Resets a team member's spend within the team. */
   public void resetMember(String teamId, String userId) {
-    resetWhere(
-        k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId) && k.sub().equals(userId));
+    List<Target> ts =
+        targets.resolve(governance.snapshot(), settings, member(teamId, userId)).stream()
+            .filter(t -> t.key().level() == Level.TEAM_MEMBER)
+            .toList();
+    resetTargets(
+        ts, k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId) && k.sub().equals(userId));
   }
 
   /** Whether any counter exists for this entity (it has been charged or reset). */
   public boolean hasSpend(Level level, String id) {
-    return !counters.keys(k -> k.level() == level && k.id().equals(id)).isEmpty();
+    if (floors.keySet().stream().anyMatch(k -> k.level() == level && k.id().equals(id))) {
+      return true;
+    }
+    List<Target> ts =
+        targets.resolve(governance.snapshot(), settings, only(level, id)).stream()
+            .filter(t -> t.key().level() == level)
+            .toList();
+    long now = clock.millis();
+    List<Check> checks = ts.stream().map(t -> spendCheck(t, now, Long.MAX_VALUE, 0)).toList();
+    return await(meter.read(checks, now)).stream().anyMatch(Meter.Reading::exists);
   }
 
   /** Resets every member's spend within a team (the team was deleted). */
   public void resetTeamMembers(String teamId) {
-    resetWhere(k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId));
+    GovernanceSnapshot s = governance.snapshot();
+    Set<String> users = new LinkedHashSet<>();
+    Team t = s.teams().get(teamId);
+    if (t != null) {
+      t.members().forEach(m -> users.add(m.userId()));
+    }
+    floors.keySet().stream()
+        .filter(k -> k.level() == Level.TEAM_MEMBER && k.id().equals(teamId))
+        .forEach(k -> users.add(k.sub()));
+    users.forEach(u -> resetMember(teamId, u));
   }
 
-  private void resetWhere(java.util.function.Predicate<CounterKey> which) {
+  private void resetTargets(List<Target> ts, java.util.function.Predicate<CounterKey> stored) {
     long now = clock.millis();
-    for (CounterKey k : counters.keys(which)) {
-      counters.reset(k, now);
+    Map<String, Target> all = new LinkedHashMap<>();
+    for (Target t : ts) {
+      all.put(counterName(t.key()), t);
     }
+    // Counters the store has that no longer have a budget (a per-model budget removed).
+    for (CounterState st : floors.values()) {
+      if (stored.test(st.key()) && !all.containsKey(counterName(st.key()))) {
+        all.put(
+            counterName(st.key()),
+            new Target(
+                st.key(),
+                st.key().toString(),
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                st.duration(),
+                Optional.empty(),
+                Optional.empty()));
+      }
+    }
+    if (all.isEmpty()) {
+      return;
+    }
+    List<Check> checks = new ArrayList<>();
+    for (Target t : all.values()) {
+      checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
+    }
+    await(meter.reset(checks, now));
+    dirty.putAll(all);
   }
 
   // --- persistence ------------------------------------------------------------------------------
 
-  /** Installs counters loaded from a {@link CounterStore}. Call once, before serving. */
+  /**
+   * Installs counters loaded from a {@link CounterStore}, as the floors every check starts from.
+   * Call once, before serving, and again whenever the store may know more (other instances).
+   */
   public void restore(Collection<CounterState> states) {
-    counters.restore(states);
+    for (CounterState st : states) {
+      floors.merge(st.key(), st, Enforcer::newer);
+    }
+    if (meter instanceof LocalMeter local) {
+      for (CounterState st : states) {
+        local.restore(
+            counterName(st.key()),
+            st.sinceMillis(),
+            st.endMillis(),
+            st.spendNanos(),
+            st.unpricedRequests(),
+            st.unpricedTokens(),
+            st.softAlerted());
+      }
+    }
+  }
+
+  /** The later of two views of one counter: a later start, or more spend in the same window. */
+  private static CounterState newer(CounterState a, CounterState b) {
+    if (a.sinceMillis() != b.sinceMillis()) {
+      return a.sinceMillis() > b.sinceMillis() ? a : b;
+    }
+    return a.spendNanos() >= b.spendNanos() ? a : b;
   }
 
   /**
-   * Saves every counter changed since the last flush. Blocks on the store: call from a worker,
-   * periodically and at shutdown. If the store fails the counters stay pending and the exception
-   * propagates.
+   * Saves every counter changed since the last flush, as the meter has it now. Blocks on the meter
+   * and the store: call from a worker, periodically and at shutdown. If the store fails the
+   * counters stay pending and the exception propagates.
    */
   public void flushTo(CounterStore store) {
-    List<CounterState> changed = counters.drainDirty();
-    if (changed.isEmpty()) {
+    if (dirty.isEmpty()) {
       return;
     }
+    Map<String, Target> batch = new LinkedHashMap<>();
+    for (String name : List.copyOf(dirty.keySet())) {
+      Target t = dirty.remove(name);
+      if (t != null) {
+        batch.put(name, t);
+      }
+    }
     try {
-      store.saveCounters(changed);
+      List<CounterState> states = states(List.copyOf(batch.values()));
+      store.saveCounters(states);
+      for (CounterState st : states) {
+        floors.merge(st.key(), st, Enforcer::newer);
+      }
     } catch (RuntimeException e) {
-      counters.markDirty(changed);
+      batch.forEach(dirty::putIfAbsent);
       throw e;
     }
   }
 
-  /** Every counter's raw state (not rolled to now); for tests and diagnostics. */
+  private List<CounterState> states(List<Target> ts) {
+    long now = clock.millis();
+    List<Check> checks = new ArrayList<>(ts.size());
+    for (Target t : ts) {
+      checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
+    }
+    List<Meter.Reading> readings = await(meter.read(checks, now));
+    List<CounterState> out = new ArrayList<>(ts.size());
+    for (int i = 0; i < ts.size(); i++) {
+      Meter.Reading r = readings.get(i);
+      Target t = ts.get(i);
+      Optional<BudgetDuration> d =
+          r.windowEnd() == Long.MAX_VALUE ? Optional.empty() : t.duration();
+      if (d.isEmpty() && r.windowEnd() != Long.MAX_VALUE) {
+        continue;
+      }
+      out.add(
+          new CounterState(
+              t.key(),
+              d,
+              r.since(),
+              r.windowEnd(),
+              r.used(),
+              r.unpricedRequests(),
+              r.unpricedTokens(),
+              r.softAlerted()));
+    }
+    return out;
+  }
+
+  /** Every spend counter the store and this instance know, as the meter has it now. */
   public List<CounterState> counterStates() {
-    return counters.all();
+    Map<String, Target> all = new LinkedHashMap<>();
+    for (CounterState st : floors.values()) {
+      all.put(
+          counterName(st.key()),
+          new Target(
+              st.key(),
+              st.key().toString(),
+              OptionalLong.empty(),
+              OptionalLong.empty(),
+              st.duration(),
+              Optional.empty(),
+              Optional.empty()));
+    }
+    all.putAll(dirty);
+    return states(List.copyOf(all.values()));
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -20,6 +20,9 @@ public final class GatewayException extends RuntimeException {
    */
   private final transient byte @Nullable [] rawBody;
 
+  /** Seconds for a {@code retry-after} header; negative for none. */
+  private long retryAfterSeconds = -1;
+
   private GatewayException(
       int status,
       String type,
@@ -91,6 +94,17 @@ public final class GatewayException extends RuntimeException {
   /** Something inside Tollgate failed; the message never carries a stack trace. */
   public static GatewayException internal(String message, @Nullable Throwable cause) {
     return new GatewayException(500, "internal_error", null, null, message, null, cause);
+  }
+
+  /** Adds a {@code retry-after} header (whole seconds, at least 1) to this error's response. */
+  public GatewayException withRetryAfter(long seconds) {
+    this.retryAfterSeconds = Math.max(1, seconds);
+    return this;
+  }
+
+  /** Seconds for the {@code retry-after} header; negative for none. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {

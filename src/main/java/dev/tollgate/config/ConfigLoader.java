@@ -305,6 +305,7 @@ public final class ConfigLoader {
           "litellm_settings.unknown_price_policy",
           "must be enforce or deny, got '" + policy.get() + "'");
     }
+    s.nonNegativeLong("reservation_output_tokens");
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {

@@ -123,7 +123,14 @@ public interface Meter extends AutoCloseable {
       long add,
       long addUnpricedRequests,
       long addUnpricedTokens,
-      long softLimit) {}
+      long softLimit) {
+
+    /** This settlement, also releasing {@code more}. */
+    public Settlement withRelease(long more) {
+      return new Settlement(
+          check, release + more, add, addUnpricedRequests, addUnpricedTokens, softLimit);
+    }
+  }
 
   /** The counters after settling, one per settlement, and which crossed their soft limit. */
   record Settled(List<Reading> after, List<Boolean> softCrossed) {}
@@ -144,10 +151,12 @@ public interface Meter extends AutoCloseable {
 
   /**
    * Starts SPEND counters afresh at {@code now}: spend, unpriced counts and the soft flag to 0,
-   * {@code since = now}, end and reserved kept. Counters that do not exist stay absent. Takes
-   * effect for every instance sharing the meter at once.
+   * {@code since = now}, end and reserved kept (rolled to the check's window first). A counter that
+   * does not exist is created that way, so that no floor from before the reset can bring the old
+   * spend back. Floors and limits in the checks are ignored. Takes effect for every instance
+   * sharing the meter at once.
    */
-  Future<Void> reset(List<String> counters, long now);
+  Future<Void> reset(List<Check> counters, long now);
 
   /**
    * The current readings of these counters, rolled to {@code now} with the given checks' windows;

@@ -26,6 +26,11 @@ public final class PriceResolver {
     this.catalog = requireNonNull(catalog, "catalog");
   }
 
+  /** The catalog prices are resolved from. */
+  public Catalog catalog() {
+    return catalog;
+  }
+
   /**
    * The price of a deployment.
    *

@@ -28,6 +28,9 @@ public final class HttpErrors {
     if (response.ended() || response.closed() || response.headWritten()) {
       return;
     }
+    if (e.retryAfterSeconds() >= 0) {
+      response.putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
+    }
     response
         .setStatusCode(e.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -3,6 +3,7 @@ package dev.tollgate.proxy;
 import dev.tollgate.budget.Admission;
 import dev.tollgate.budget.Decision;
 import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Estimate;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Errors;
@@ -122,80 +123,147 @@ public final class ProxyHandler {
                               + "' does not exist or you do not have access to it."));
       ledger.modelGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
-      Deployment deployment = Router.pick(group, ThreadLocalRandom.current());
-      ledger.deployment = deployment;
-      LitellmParams params = deployment.params();
-      ledger.tags = requestTags(req, request);
-      Decision.Admitted admitted =
-          enforcer
-              .admit(
-                  new Admission(
-                      principal,
-                      req.model(),
-                      group.name(),
-                      deployment.id(),
-                      params.model(),
-                      deployment.price(),
-                      Optional.ofNullable(ledger.customer),
-                      ledger.tags))
-              .orThrow();
-      ledger.tags = admitted.tags();
-      Provider provider =
-          providers
-              .forName(params.provider())
-              .orElseThrow(
-                  () ->
-                      GatewayException.of(
-                          501,
-                          "not_implemented",
-                          "model",
-                          "provider_not_supported",
-                          "provider '"
-                              + params.provider()
-                              + "' of model group '"
-                              + group.name()
-                              + "' is not supported by this version of Tollgate"));
       if (endpoint == Endpoint.EMBEDDINGS && req.stream()) {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
       }
-      ledger.forwarded = true;
-      Cancellation cancellation = new Cancellation();
-      response.closeHandler(v -> cancellation.cancel());
-      UpstreamRequest up =
-          new UpstreamRequest(
-              req, deployment.id(), params, timeout(params, req.stream()), cancellation);
-      if (req.stream()) {
-        provider.stream(
-            up,
-            new ClientSseSink(
-                java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
-                response,
-                r -> headers(r, deployment, ledger.requestId, null, admitted),
-                (usage, error) -> ledger.finish(usage, error)));
-      } else {
-        provider
-            .call(up)
-            .onSuccess(
-                r -> {
-                  OptionalLong cost = ledger.finish(r.usage(), null);
-                  if (response.closed() || response.ended()) {
-                    return;
-                  }
-                  headers(response, deployment, ledger.requestId, cost, admitted);
-                  response
-                      .setStatusCode(r.status())
-                      .putHeader(HttpHeaders.CONTENT_TYPE, r.contentType())
-                      .end(Buffer.buffer(r.body()));
-                })
-            .onFailure(
-                e -> {
-                  ledger.finish(Optional.empty(), Errors.from(e));
-                  HttpErrors.send(response, e);
-                });
-      }
+      ledger.tags = requestTags(req, request);
+      route(
+          request,
+          req,
+          group,
+          Router.order(group, ThreadLocalRandom.current()),
+          0,
+          principal,
+          ledger);
     } catch (RuntimeException e) {
       ledger.finish(Optional.empty(), Errors.from(e));
       HttpErrors.send(response, e);
+    }
+  }
+
+  /**
+   * Admits the request on {@code candidates.get(i)}, and forwards it. A deployment whose own {@code
+   * rpm} or {@code tpm} is used up is passed over for the next one in the group; when every
+   * deployment is, the last refusal (429 with {@code retry-after}) is the answer.
+   */
+  private void route(
+      HttpServerRequest request,
+      ParsedRequest req,
+      ModelGroup group,
+      List<Deployment> candidates,
+      int i,
+      Principal principal,
+      Ledger ledger) {
+    Deployment deployment = candidates.get(i);
+    ledger.deployment = deployment;
+    LitellmParams params = deployment.params();
+    Provider provider =
+        providers
+            .forName(params.provider())
+            .orElseThrow(
+                () ->
+                    GatewayException.of(
+                        501,
+                        "not_implemented",
+                        "model",
+                        "provider_not_supported",
+                        "provider '"
+                            + params.provider()
+                            + "' of model group '"
+                            + group.name()
+                            + "' is not supported by this version of Tollgate"));
+    Estimate estimate =
+        Estimate.of(
+            req.body().length,
+            req.maxTokens(),
+            deployment.maxOutputTokens(),
+            enforcer.settings().reservationOutputTokens(),
+            req.endpoint() != Endpoint.EMBEDDINGS);
+    HttpServerResponse response = request.response();
+    enforcer
+        .admit(
+            new Admission(
+                ledger.requestId,
+                principal,
+                req.model(),
+                group.name(),
+                deployment.id(),
+                params.model(),
+                deployment.price(),
+                Optional.ofNullable(ledger.customer),
+                ledger.tags,
+                estimate,
+                params.rpm(),
+                params.tpm()))
+        .onComplete(
+            ar -> {
+              try {
+                Decision d =
+                    ar.succeeded() ? ar.result() : new Decision.Denied(Errors.from(ar.cause()));
+                if (d instanceof Decision.Denied no
+                    && Enforcer.deploymentLimited(no.error())
+                    && i + 1 < candidates.size()) {
+                  route(request, req, group, candidates, i + 1, principal, ledger);
+                  return;
+                }
+                Decision.Admitted admitted = d.orThrow();
+                ledger.tags = admitted.tags();
+                if (response.closed()) {
+                  // Admitted, but the client is gone: settling releases the reservation.
+                  throw GatewayException.clientClosed();
+                }
+                forward(request, req, deployment, provider, admitted, ledger);
+              } catch (RuntimeException e) {
+                ledger.finish(Optional.empty(), Errors.from(e));
+                HttpErrors.send(response, e);
+              }
+            });
+  }
+
+  /** Sends an admitted request upstream and the answer to the client. */
+  private void forward(
+      HttpServerRequest request,
+      ParsedRequest req,
+      Deployment deployment,
+      Provider provider,
+      Decision.Admitted admitted,
+      Ledger ledger) {
+    HttpServerResponse response = request.response();
+    LitellmParams params = deployment.params();
+    ledger.forwarded = true;
+    Cancellation cancellation = new Cancellation();
+    response.closeHandler(v -> cancellation.cancel());
+    UpstreamRequest up =
+        new UpstreamRequest(
+            req, deployment.id(), params, timeout(params, req.stream()), cancellation);
+    if (req.stream()) {
+      provider.stream(
+          up,
+          new ClientSseSink(
+              java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
+              response,
+              r -> headers(r, deployment, ledger.requestId, null, admitted),
+              (usage, error) -> ledger.finish(usage, error)));
+    } else {
+      provider
+          .call(up)
+          .onSuccess(
+              r -> {
+                OptionalLong cost = ledger.finish(r.usage(), null);
+                if (response.closed() || response.ended()) {
+                  return;
+                }
+                headers(response, deployment, ledger.requestId, cost, admitted);
+                response
+                    .setStatusCode(r.status())
+                    .putHeader(HttpHeaders.CONTENT_TYPE, r.contentType())
+                    .end(Buffer.buffer(r.body()));
+              })
+          .onFailure(
+              e -> {
+                ledger.finish(Optional.empty(), Errors.from(e));
+                HttpErrors.send(response, e);
+              });
     }
   }
 

@@ -68,7 +68,27 @@ public final class ModelRegistrar {
     } catch (RuntimeException e) {
       throw new RegistrationException(d, e.getMessage() == null ? e.toString() : e.getMessage());
     }
-    return new Deployment(d.id(), d.modelName(), d.params(), d.modelInfo(), origin, price);
+    return new Deployment(
+        d.id(),
+        d.modelName(),
+        d.params(),
+        d.modelInfo(),
+        origin,
+        price,
+        maxOutputTokens(d, resolver.catalog(), base instanceof String s ? s : null));
+  }
+
+  private static java.util.OptionalLong maxOutputTokens(
+      DeploymentConfig d, Catalog catalog, @org.jspecify.annotations.Nullable String base) {
+    for (String k : new String[] {"max_output_tokens", "max_tokens"}) {
+      if (d.modelInfo().get(k) instanceof Number n && n.longValue() > 0) {
+        return java.util.OptionalLong.of(n.longValue());
+      }
+    }
+    return catalog
+        .lookup(d.params().model(), base)
+        .map(e -> e.maxOutputTokens())
+        .orElse(java.util.OptionalLong.empty());
   }
 
   public RegistryHolder holder() {

@@ -29,4 +29,24 @@ public final class Router {
     }
     return ds.get(ds.size() - 1);
   }
+
+  /**
+   * Every deployment of the group, the {@link #pick picked} one first and the others after it in
+   * their order: the order to try when a deployment's own rate limit is used up.
+   */
+  public static List<Deployment> order(ModelGroup group, RandomGenerator random) {
+    List<Deployment> ds = group.deployments();
+    if (ds.size() == 1) {
+      return ds;
+    }
+    Deployment first = pick(group, random);
+    List<Deployment> out = new java.util.ArrayList<>(ds.size());
+    out.add(first);
+    for (Deployment d : ds) {
+      if (d != first) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
 }

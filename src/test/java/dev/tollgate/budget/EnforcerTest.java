@@ -278,7 +278,8 @@ class EnforcerTest {
             OptionalLong.of(usd("0.5")),
             Optional.empty(),
             s.unknownPricePolicy(),
-            s.timezone());
+            s.timezone(),
+            Estimate.DEFAULT_OUTPUT_TOKENS);
     Fixture g = new Fixture(s, "2025-03-12T10:00:00Z");
     Principal p = Fixture.master();
     g.settle(p, "gpt-4o", OptionalLong.of(usd("0.5")), Optional.of("new"), List.of(), PRICED);
@@ -296,7 +297,8 @@ class EnforcerTest {
             OptionalLong.empty(),
             Optional.of("tier"),
             UnknownPricePolicy.ENFORCE,
-            java.time.ZoneOffset.UTC);
+            java.time.ZoneOffset.UTC,
+            Estimate.DEFAULT_OUTPUT_TOKENS);
     Fixture g = new Fixture(s, "2025-03-12T10:00:00Z");
     Principal p = Fixture.master();
     GatewayException missing =
@@ -365,7 +367,8 @@ class EnforcerTest {
             OptionalLong.empty(),
             Optional.empty(),
             UnknownPricePolicy.ENFORCE,
-            java.time.ZoneOffset.UTC);
+            java.time.ZoneOffset.UTC,
+            Estimate.DEFAULT_OUTPUT_TOKENS);
     Fixture g = new Fixture(s, "2025-03-12T10:00:00Z");
     g.settle(Fixture.master(), "3");
     GatewayException e = denial(g.admit(Fixture.master(), "gpt-4o", PRICED));

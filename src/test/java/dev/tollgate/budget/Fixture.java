@@ -197,8 +197,24 @@ final class Fixture {
       Price price,
       Optional<String> customer,
       List<String> tags) {
-    return enforcer.admit(
-        new Admission(p, requested, group, "dep-1", "openai/" + group, price, customer, tags));
+    return java.util.Objects.requireNonNull(
+        enforcer
+            .admit(
+                new Admission(
+                    "adm-" + requests.incrementAndGet(),
+                    p,
+                    requested,
+                    group,
+                    "dep-1",
+                    "openai/" + group,
+                    price,
+                    customer,
+                    tags,
+                    Estimate.NONE,
+                    OptionalLong.empty(),
+                    OptionalLong.empty()))
+            .result(),
+        "the local meter answers at once");
   }
 
   /** Settles a request of {@code p} that cost {@code nanos} (empty: unknown). */

@@ -94,7 +94,8 @@ class SpendInvariantProperties {
             OptionalLong.empty(),
             Optional.empty(),
             UnknownPricePolicy.ENFORCE,
-            ZoneOffset.UTC);
+            ZoneOffset.UTC,
+            Estimate.DEFAULT_OUTPUT_TOKENS);
     // A Sunday evening near the end of a month: weeks, days and months all turn over.
     Fixture f = new Fixture(settings, "2025-03-30T21:00:00Z");
     f.put(f.user("u1", Limits.NONE), f.user("u2", max("1000", "15m")));

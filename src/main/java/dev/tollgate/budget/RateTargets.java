@@ -1,0 +1,157 @@
+package dev.tollgate.budget;
+
+import dev.tollgate.budget.Targets.Subject;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.meter.Meter.Check;
+import dev.tollgate.meter.Meter.Kind;
+import dev.tollgate.meter.Meter.Reading;
+import dev.tollgate.meter.Meter.Settlement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which rate limits apply to a request: RPM, TPM and in-flight limits of its key, user, team and
+ * customer, the key's per-model limits, and its deployment's {@code rpm} and {@code tpm}. Memory
+ * only; thread-safe.
+ *
+ * <p>Windows are fixed minutes aligned to the clock (12:00:00.000 to 12:00:59.999): a request
+ * counts in the minute it settles, its reserved tokens in the minute it was admitted. A limit
+ * blocks when used + reserved ≥ limit, and the refusal's {@code retry-after} is the time to the
+ * next minute. In-flight limits ({@code max_parallel_requests}) count admitted requests until they
+ * settle.
+ */
+final class RateTargets {
+  /** The length of a rate window. */
+  static final long WINDOW_MILLIS = 60_000;
+
+  private final Targets targets;
+
+  RateTargets(Targets targets) {
+    this.targets = targets;
+  }
+
+  /** What a rate limit counts. */
+  enum Measure {
+    RPM("rpm_limit", "requests"),
+    TPM("tpm_limit", "tokens"),
+    PARALLEL("max_parallel_requests", "requests in flight");
+
+    final String field;
+    final String unit;
+
+    Measure(String field, String unit) {
+      this.field = field;
+      this.unit = unit;
+    }
+  }
+
+  /**
+   * One rate limit that applies.
+   *
+   * @param owner the entity's kind on the wire: {@code key}, {@code user}, {@code team}, {@code
+   *     customer}, {@code key_model} or {@code deployment}
+   * @param label how messages name it
+   */
+  record Line(String counter, String owner, String label, Measure measure, long limit) {
+
+    /** The check at admission: the current minute's window, or the in-flight gauge. */
+    Check check(long now, Estimate estimate) {
+      long start = now - Math.floorMod(now, WINDOW_MILLIS);
+      return switch (measure) {
+        case RPM -> new Check(counter, Kind.WINDOW, start, start + WINDOW_MILLIS, limit, 1, -1, 0);
+        case TPM ->
+            new Check(
+                counter,
+                Kind.WINDOW,
+                start,
+                start + WINDOW_MILLIS,
+                limit,
+                estimate.tokens(),
+                -1,
+                0);
+        case PARALLEL -> new Check(counter, Kind.GAUGE, 0, Long.MAX_VALUE, limit, 1, -1, 0);
+      };
+    }
+
+    /**
+     * What settling does: gives back the reservation in the window it was taken in, and counts the
+     * request (RPM) or its tokens (TPM) in the window current at {@code now}.
+     */
+    List<Settlement> settle(Check reserved, long now, long tokens) {
+      if (measure == Measure.PARALLEL) {
+        return List.of(new Settlement(reserved, reserved.reserve(), 0, 0, 0, Long.MAX_VALUE));
+      }
+      long add = measure == Measure.RPM ? 1 : tokens;
+      long start = now - Math.floorMod(now, WINDOW_MILLIS);
+      if (start == reserved.windowStart()) {
+        return List.of(new Settlement(reserved, reserved.reserve(), add, 0, 0, Long.MAX_VALUE));
+      }
+      Check current =
+          new Check(counter, Kind.WINDOW, start, start + WINDOW_MILLIS, limit, 0, -1, 0);
+      List<Settlement> out = new ArrayList<>(2);
+      out.add(new Settlement(reserved, reserved.reserve(), 0, 0, 0, Long.MAX_VALUE));
+      out.add(new Settlement(current, 0, add, 0, 0, Long.MAX_VALUE));
+      return out;
+    }
+
+    /** The 429 for this limit, with {@code retry-after}. */
+    GatewayException exceeded(Reading r, long now) {
+      long retryMillis = measure == Measure.PARALLEL ? 1000 : Math.max(1, r.windowEnd() - now);
+      long retry = (retryMillis + 999) / 1000;
+      String state =
+          measure == Measure.PARALLEL
+              ? "has " + r.reserved() + " requests in flight"
+              : "has used "
+                  + r.used()
+                  + " "
+                  + measure.unit
+                  + (r.reserved() == 0 ? "" : " (plus " + r.reserved() + " reserved in flight)")
+                  + " in the minute that ends at "
+                  + Instant.ofEpochMilli(r.windowEnd());
+      return GatewayException.of(
+              429,
+              "rate_limit_exceeded",
+              null,
+              owner + "_" + measure.field + "_exceeded",
+              "Rate limit exceeded: "
+                  + label
+                  + " "
+                  + state
+                  + " of its "
+                  + measure.field
+                  + " "
+                  + limit
+                  + " (blocked when used + reserved >= limit); retry after "
+                  + retry
+                  + " s")
+          .withRetryAfter(retry);
+    }
+  }
+
+  /** Every rate limit that applies to this request, in the order they are checked. */
+  List<Line> resolve(GovernanceSnapshot s, Subject sub, Admission a) {
+    List<Line> out = new ArrayList<>(2);
+    String dep = "deployment '" + a.deploymentId() + "' (" + a.providerModel() + ")";
+    if (a.deploymentRpm().isPresent()) {
+      out.add(
+          new Line(
+              "r|deployment|" + a.deploymentId() + "|rpm",
+              "deployment",
+              dep,
+              Measure.RPM,
+              a.deploymentRpm().getAsLong()));
+    }
+    if (a.deploymentTpm().isPresent()) {
+      out.add(
+          new Line(
+              "r|deployment|" + a.deploymentId() + "|tpm",
+              "deployment",
+              dep,
+              Measure.TPM,
+              a.deploymentTpm().getAsLong()));
+    }
+    return out;
+  }
+}
