@@ -71,6 +71,7 @@ public final class Gateway implements AutoCloseable {
   private final ChangeNotifier notifier;
   private final ModelAdmin models;
   private final CounterFlush counterFlush;
+  private final Enforcer enforcer;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -85,6 +86,7 @@ public final class Gateway implements AutoCloseable {
       ChangeNotifier notifier,
       ModelAdmin models,
       CounterFlush counterFlush,
+      Enforcer enforcer,
       int port,
       String masterKey,
       boolean generated) {
@@ -97,6 +99,7 @@ public final class Gateway implements AutoCloseable {
     this.notifier = notifier;
     this.models = models;
     this.counterFlush = counterFlush;
+    this.enforcer = enforcer;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -295,6 +298,7 @@ public final class Gateway implements AutoCloseable {
         Objects.requireNonNull(notifier.get()),
         models,
         counterFlush,
+        enforcer,
         port,
         key.value(),
         key.generated());
@@ -381,6 +385,11 @@ public final class Gateway implements AutoCloseable {
   /** The model admin; for tests and diagnostics. */
   public ModelAdmin modelAdmin() {
     return models;
+  }
+
+  /** Budget and rate-limit enforcement; for tests and diagnostics. */
+  public Enforcer enforcer() {
+    return enforcer;
   }
 
   /** The store; for tests and diagnostics. */
