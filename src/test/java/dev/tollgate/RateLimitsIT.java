@@ -1,0 +1,137 @@
+package dev.tollgate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.common.Json;
+import dev.tollgate.testing.FakeOpenAi;
+import dev.tollgate.testing.MutableClock;
+import dev.tollgate.testing.TestGateway;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rate limits on the real request path, on a clock the test controls: fixed one-minute windows, 429
+ * {@code rate_limit_exceeded} with {@code retry-after}, and deployments' own {@code rpm} and {@code
+ * tpm} respected when routing.
+ */
+class RateLimitsIT {
+  FakeOpenAi upstream;
+  TestGateway gw;
+  // 30 s into a minute.
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:30Z"));
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new FakeOpenAi();
+    upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
+    gw =
+        TestGateway.start(
+            """
+            model_list:
+              - model_name: pair
+                litellm_params: {model: openai/acme-a, api_base: %1$s, rpm: 1,
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: pair-a}
+              - model_name: pair
+                litellm_params: {model: openai/acme-b, api_base: %1$s, rpm: 1,
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: pair-b}
+              - model_name: tokens
+                litellm_params: {model: openai/acme-t, api_base: %1$s, tpm: 100,
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: tokens-1}
+            """
+                .formatted(upstream.apiBase()),
+            Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY),
+            Files.createTempDirectory("tollgate-rate"),
+            clock);
+  }
+
+  @AfterEach
+  void stop() {
+    gw.close();
+    upstream.close();
+  }
+
+  HttpResponse<String> chat(String key, String model, String extra) {
+    return gw.send(
+        HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+            .header("Authorization", "Bearer " + key)
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + model
+                        + "\""
+                        + extra
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+            .build());
+  }
+
+  static void assertRateLimited(HttpResponse<String> r, String code, long retryAfter)
+      throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+    JsonNode err = Json.MAPPER.readTree(r.body()).path("error");
+    assertThat(err.path("type").asText()).isEqualTo("rate_limit_exceeded");
+    assertThat(err.path("code").asText()).isEqualTo(code);
+    assertThat(r.headers().firstValue("retry-after")).contains(Long.toString(retryAfter));
+  }
+
+  @Test
+  void aGroupServesUntilEveryDeploymentsRpmIsUsedThenRefusesUntilTheNextMinute() throws Exception {
+    Set<String> served = new HashSet<>();
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = chat(TestGateway.MASTER_KEY, "pair", "");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      served.add(r.headers().firstValue("x-litellm-model-id").orElseThrow());
+    }
+    // Each deployment took one request: the second was routed past the one that was full.
+    assertThat(served).containsExactlyInAnyOrder("pair-a", "pair-b");
+    HttpResponse<String> third = chat(TestGateway.MASTER_KEY, "pair", "");
+    assertRateLimited(third, "deployment_rpm_limit_exceeded", 30);
+    assertThat(Json.MAPPER.readTree(third.body()).path("error").path("message").asText())
+        .contains("deployment 'pair-")
+        .contains("rpm_limit 1");
+    assertThat(upstream.received()).hasSize(2);
+
+    // The window is the clock's minute: at 10:01:00.000 a new one starts.
+    clock.set(Instant.parse("2026-11-28T10:00:59.999Z"));
+    assertThat(chat(TestGateway.MASTER_KEY, "pair", "").statusCode()).isEqualTo(429);
+    clock.set(Instant.parse("2026-11-28T10:01:00Z"));
+    assertThat(chat(TestGateway.MASTER_KEY, "pair", "").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void tpmHoldsTheEstimateUntilSettledThenCountsActualTokens() throws Exception {
+    // Estimate: ~30 input tokens plus max_tokens 40 = about 70, under the 100 limit.
+    HttpResponse<String> first = chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":40");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    // The first used 17 tokens; the estimate was released, so a second fits.
+    HttpResponse<String> second = chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":40");
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+    // A request whose estimate alone passes the remaining 66 is still admitted (the rule is
+    // used + reserved >= limit before it), and then the window is full.
+    HttpResponse<String> big = chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":1000");
+    assertThat(big.statusCode()).as(big.body()).isEqualTo(200);
+    // 3 × 17 = 51 tokens used: not yet at 100.
+    assertThat(chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":10").statusCode())
+        .isEqualTo(200);
+    assertThat(chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":10").statusCode())
+        .isEqualTo(200);
+    assertThat(chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":10").statusCode())
+        .isEqualTo(200);
+    // 6 × 17 = 102 ≥ 100: refused for the rest of the minute.
+    assertRateLimited(
+        chat(TestGateway.MASTER_KEY, "tokens", ",\"max_tokens\":10"),
+        "deployment_tpm_limit_exceeded",
+        30);
+  }
+}
