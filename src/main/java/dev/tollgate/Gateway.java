@@ -68,6 +68,7 @@ public final class Gateway implements AutoCloseable {
   private final SpendListeners spend;
   private final Database db;
   private final ConfigSync sync;
+  private final ConfigSync governanceSync;
   private final ChangeNotifier notifier;
   private final ModelAdmin models;
   private final CounterFlush counterFlush;
@@ -83,6 +84,7 @@ public final class Gateway implements AutoCloseable {
       SpendListeners spend,
       Database db,
       ConfigSync sync,
+      ConfigSync governanceSync,
       ChangeNotifier notifier,
       ModelAdmin models,
       CounterFlush counterFlush,
@@ -96,6 +98,7 @@ public final class Gateway implements AutoCloseable {
     this.spend = spend;
     this.db = db;
     this.sync = sync;
+    this.governanceSync = governanceSync;
     this.notifier = notifier;
     this.models = models;
     this.counterFlush = counterFlush;
@@ -214,7 +217,7 @@ public final class Gateway implements AutoCloseable {
             () -> {
               ChangeNotifier n = notifier.get();
               if (n != null) {
-                n.notifyChange();
+                n.notifyChange(ChangeNotifier.Topic.MODELS);
               }
             });
     int stored = models.syncFromStore();
@@ -231,7 +234,14 @@ public final class Gateway implements AutoCloseable {
     }
     Governance governance =
         Governance.load(
-            governanceStore, budgetSettings.maxEndUserBudgetId().map(Set::of).orElse(Set.of()));
+            governanceStore,
+            budgetSettings.maxEndUserBudgetId().map(Set::of).orElse(Set.of()),
+            () -> {
+              ChangeNotifier n = notifier.get();
+              if (n != null) {
+                n.notifyChange(ChangeNotifier.Topic.GOVERNANCE);
+              }
+            });
     KeyAuthenticator auth = new KeyAuthenticator(key.value(), governance, clock);
     AdminRoutes admin =
         new AdminRoutes(auth, models, registrar, () -> costMapLocation(config, env));
@@ -268,7 +278,17 @@ public final class Gateway implements AutoCloseable {
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
-    notifier.set(db.changeNotifier(sync::trigger));
+    // Keys, budgets and the rest change on other instances too: re-read them at the same interval,
+    // and at once when one announces a change. governanceSync::trigger is the hook for any other
+    // signal of such a change.
+    ConfigSync governanceSync =
+        new ConfigSync(
+            vertx, "governance", governance::reload, config.general().configSyncMillis());
+    notifier.set(
+        db.changeNotifier(
+            topic -> (topic == ChangeNotifier.Topic.GOVERNANCE ? governanceSync : sync).trigger()));
+    // what other instances changed between the load above and listening is read now
+    governanceSync.trigger();
     // Verticles on one Vert.x instance share a listening socket only when they ask for the
     // same port; each asking for port 0 would get its own, so a free port is chosen first.
     int requested = options.port() == 0 ? freePort(options.host()) : options.port();
@@ -295,6 +315,7 @@ public final class Gateway implements AutoCloseable {
         spend,
         db,
         sync,
+        governanceSync,
         Objects.requireNonNull(notifier.get()),
         models,
         counterFlush,
@@ -369,6 +390,7 @@ public final class Gateway implements AutoCloseable {
   public void close() {
     // Stop serving first, then flush every spend record, then release the database.
     sync.stop();
+    governanceSync.stop();
     try {
       await(vertx.close());
     } finally {

@@ -8,6 +8,7 @@ import dev.tollgate.common.Json;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
+import dev.tollgate.governance.RateLimits;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -27,20 +28,18 @@ import java.util.TreeSet;
  * so callers ask {@link #has} first.
  */
 final class Body {
-  /** LiteLLM fields for limits Tollgate does not enforce yet; refused rather than ignored. */
-  private static final Set<String> RATE_LIMITS =
-      Set.of(
-          "rpm_limit",
-          "tpm_limit",
-          "max_parallel_requests",
-          "model_rpm_limit",
-          "model_tpm_limit",
-          "team_member_rpm_limit",
-          "team_member_tpm_limit");
-
   /** The limit fields every budgeted entity accepts. */
   static final Set<String> LIMIT_FIELDS =
       Set.of("max_budget", "soft_budget", "budget_duration", "model_max_budget");
+
+  /** LiteLLM's rate-limit fields; each endpoint accepts those LiteLLM accepts there. */
+  static final Set<String> RATE_FIELDS =
+      Set.of(
+          "rpm_limit", "tpm_limit", "max_parallel_requests", "model_rpm_limit", "model_tpm_limit");
+
+  /** The rate limits of users, teams, organizations, customers and shared budgets. */
+  static final Set<String> ENTITY_RATE_FIELDS =
+      Set.of("rpm_limit", "tpm_limit", "max_parallel_requests");
 
   private final ObjectNode node;
 
@@ -76,13 +75,6 @@ final class Body {
     }
     if (!unknown.isEmpty()) {
       String first = unknown.get(0);
-      if (RATE_LIMITS.contains(first)) {
-        throw GatewayException.badRequest(
-            first,
-            first
-                + " is not supported by this version of Tollgate (rate limits are not enforced"
-                + " yet); remove it rather than rely on it");
-      }
       throw GatewayException.badRequest(
           first, "unknown field(s) " + unknown + "; expected any of " + new TreeSet<>(allowed));
     }
@@ -152,6 +144,49 @@ final class Body {
     } catch (IllegalArgumentException e) {
       throw GatewayException.badRequest(f, f + " " + e.getMessage());
     }
+  }
+
+  /** A whole number, never negative: a request or token count. */
+  OptionalLong count(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(count(f, v));
+  }
+
+  private static long count(String f, JsonNode v) {
+    if (v.isNumber()) {
+      BigDecimal d = v.decimalValue();
+      if (d.signum() >= 0) {
+        try {
+          return d.longValueExact();
+        } catch (ArithmeticException e) {
+          // not whole, or too large: refused below
+        }
+      }
+    }
+    throw GatewayException.badRequest(
+        f, f + " must be a whole number, 0 or more, got " + v.toString());
+  }
+
+  /** LiteLLM's {@code model_rpm_limit} and {@code model_tpm_limit}: {@code {"gpt-4o": 100}}. */
+  Optional<Map<String, Long>> counts(String f) {
+    JsonNode v = node.get(f);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isObject()) {
+      throw GatewayException.badRequest(f, f + " must be an object such as {\"gpt-4o\": 100}");
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : v.properties()) {
+      if (e.getKey().isBlank()) {
+        throw GatewayException.badRequest(f, f + " must not name an empty model");
+      }
+      out.put(e.getKey(), count(f + "." + e.getKey(), e.getValue()));
+    }
+    return Optional.of(out);
   }
 
   Optional<BudgetDuration> duration(String f) {
@@ -275,7 +310,28 @@ final class Body {
     if (has("model_max_budget")) {
       l = l.withModelMaxBudget(modelMaxBudget("model_max_budget").orElse(Map.of()));
     }
-    return l;
+    return l.withRate(rate(l.rate()));
+  }
+
+  /** {@code current} with the rate-limit fields this body sets (absent: kept; null: cleared). */
+  RateLimits rate(RateLimits current) {
+    RateLimits r = current;
+    if (has("rpm_limit")) {
+      r = r.withRpmLimit(count("rpm_limit"));
+    }
+    if (has("tpm_limit")) {
+      r = r.withTpmLimit(count("tpm_limit"));
+    }
+    if (has("max_parallel_requests")) {
+      r = r.withMaxParallelRequests(count("max_parallel_requests"));
+    }
+    if (has("model_rpm_limit")) {
+      r = r.withModelRpmLimit(counts("model_rpm_limit").orElse(Map.of()));
+    }
+    if (has("model_tpm_limit")) {
+      r = r.withModelTpmLimit(counts("model_tpm_limit").orElse(Map.of()));
+    }
+    return r;
   }
 
   /** An entity's limits and shared budget, which replace each other. */
@@ -292,15 +348,15 @@ final class Body {
     if (hasValue("budget_id") && !setsLimits()) {
       own = Limits.NONE;
     }
-    if (setsLimits() && !has("budget_id") && !own.isEmpty()) {
+    if (setsLimits() && !has("budget_id") && !own.isUnset()) {
       budgetId = Optional.empty();
     }
     return new Budgeting(own, budgetId);
   }
 
-  /** Whether this body sets any limit field. */
+  /** Whether this body sets any limit field, spend or rate. */
   boolean setsLimits() {
-    return LIMIT_FIELDS.stream().anyMatch(this::has);
+    return LIMIT_FIELDS.stream().anyMatch(this::has) || RATE_FIELDS.stream().anyMatch(this::has);
   }
 
   /**

@@ -29,7 +29,8 @@ import java.util.Set;
  */
 final class EntityApi {
   private static final Set<String> ORG_FIELDS =
-      Set.of(
+      KeyApi.plus(
+          Body.ENTITY_RATE_FIELDS,
           "organization_id",
           "organization_alias",
           "models",
@@ -39,7 +40,8 @@ final class EntityApi {
           "metadata",
           "budget_id");
   private static final Set<String> CUSTOMER_FIELDS =
-      Set.of(
+      KeyApi.plus(
+          Body.ENTITY_RATE_FIELDS,
           "user_id",
           "alias",
           "blocked",
@@ -58,7 +60,13 @@ final class EntityApi {
           "budget_duration",
           "budget_id");
   private static final Set<String> BUDGET_FIELDS =
-      Set.of("budget_id", "max_budget", "soft_budget", "budget_duration", "model_max_budget");
+      KeyApi.plus(
+          Body.ENTITY_RATE_FIELDS,
+          "budget_id",
+          "max_budget",
+          "soft_budget",
+          "budget_duration",
+          "model_max_budget");
 
   private final Governance governance;
   private final Enforcer enforcer;

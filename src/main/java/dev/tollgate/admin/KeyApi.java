@@ -30,7 +30,8 @@ import java.util.Set;
  */
 final class KeyApi {
   static final Set<String> FIELDS =
-      Set.of(
+      plus(
+          Body.RATE_FIELDS,
           "key_alias",
           "models",
           "max_budget",

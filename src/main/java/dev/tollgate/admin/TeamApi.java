@@ -25,8 +25,13 @@ import java.util.Set;
 
 /** {@code /team/*}: teams and their members' budgets. */
 final class TeamApi {
+  /** The rate-limit fields of a team; the member ones apply to each member within the team. */
+  private static final Set<String> RATE_FIELDS =
+      KeyApi.plus(Body.ENTITY_RATE_FIELDS, "team_member_rpm_limit", "team_member_tpm_limit");
+
   private static final Set<String> UPDATE_FIELDS =
-      Set.of(
+      KeyApi.plus(
+          RATE_FIELDS,
           "team_id",
           "team_alias",
           "organization_id",
@@ -42,7 +47,8 @@ final class TeamApi {
 
   private static final Set<String> NEW_FIELDS =
       KeyApi.plus(
-          Set.of(
+          KeyApi.plus(
+              RATE_FIELDS,
               "team_id",
               "team_alias",
               "organization_id",
@@ -307,6 +313,12 @@ final class TeamApi {
         b.has("team_member_budget_duration")
             ? b.duration("team_member_budget_duration")
             : cur.teamMemberBudgetDuration(),
+        b.has("team_member_rpm_limit")
+            ? b.count("team_member_rpm_limit")
+            : cur.teamMemberRpmLimit(),
+        b.has("team_member_tpm_limit")
+            ? b.count("team_member_tpm_limit")
+            : cur.teamMemberTpmLimit(),
         cur.members(),
         b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
         b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),

@@ -30,7 +30,8 @@ import java.util.Set;
 /** {@code /user/*}: internal users. A user's budget limits their personal keys only. */
 final class UserApi {
   private static final Set<String> UPDATE_FIELDS =
-      Set.of(
+      KeyApi.plus(
+          Body.ENTITY_RATE_FIELDS,
           "user_id",
           "user_email",
           "user_alias",
@@ -57,7 +58,10 @@ final class UserApi {
               "models",
               "metadata"),
           "teams",
-          "auto_create_key");
+          "auto_create_key",
+          "rpm_limit",
+          "tpm_limit",
+          "max_parallel_requests");
 
   private final Governance governance;
   private final Enforcer enforcer;

@@ -13,6 +13,7 @@ import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
 import dev.tollgate.governance.Team;
@@ -44,6 +45,8 @@ final class Views {
     o.put("key_alias", k.keyAlias().orElse(null));
     spend(o, e.entityBudgets(Level.KEY, k.id()));
     limits(o, k.limits());
+    counts(o, "model_rpm_limit", k.limits().rate().modelRpmLimit());
+    counts(o, "model_tpm_limit", k.limits().rate().modelTpmLimit());
     o.put("budget_id", k.budgetId().orElse(null));
     strings(o, "models", k.models());
     o.put("user_id", k.userId().orElse(null));
@@ -85,6 +88,8 @@ final class Views {
     o.put(
         "team_member_budget_duration",
         t.teamMemberBudgetDuration().map(d -> d.text()).orElse(null));
+    count(o, "team_member_rpm_limit", t.teamMemberRpmLimit());
+    count(o, "team_member_tpm_limit", t.teamMemberTpmLimit());
     strings(o, "models", t.models());
     ArrayNode members = o.putArray("members_with_roles");
     for (TeamMember m : t.members()) {
@@ -232,6 +237,28 @@ final class Views {
       x.put("budget_limit", Usd.of(e.getValue().budgetLimitNanos()));
       x.put("time_period", e.getValue().timePeriod().map(d -> d.text()).orElse(null));
     }
+    RateLimits r = l.rate();
+    count(o, "rpm_limit", r.rpmLimit());
+    count(o, "tpm_limit", r.tpmLimit());
+    count(o, "max_parallel_requests", r.maxParallelRequests());
+  }
+
+  private static void count(ObjectNode o, String f, OptionalLong v) {
+    if (v.isPresent()) {
+      o.put(f, v.getAsLong());
+    } else {
+      o.putNull(f);
+    }
+  }
+
+  /** A per-model limit map as an object, or null when there is none, as LiteLLM renders it. */
+  private static void counts(ObjectNode o, String f, Map<String, Long> m) {
+    if (m.isEmpty()) {
+      o.putNull(f);
+      return;
+    }
+    ObjectNode x = o.putObject(f);
+    m.forEach(x::put);
   }
 
   static void money(ObjectNode o, String f, OptionalLong nanos) {

@@ -6,8 +6,8 @@ import java.util.Optional;
  * {@code general_settings}.
  *
  * @param maxRequestBytes the largest request body accepted ({@code max_request_size_mb})
- * @param configSyncMillis how often stored models are re-read ({@code
- *     config_sync_interval_seconds})
+ * @param configSyncMillis how often stored models and governance entities (keys, teams, budgets and
+ *     the rest) are re-read ({@code config_sync_interval_seconds})
  * @param alerting where budget alerts go, as in LiteLLM ({@code ["webhook"]} with {@code
  *     WEBHOOK_URL})
  */

@@ -17,16 +17,24 @@ import java.util.function.Function;
  * an event loop. {@link #mutate} is serialised (one mutation at a time), checks referential
  * integrity, writes to the {@link GovernanceStore} (which blocks) and only then swaps the new
  * snapshot in: call it from a worker thread. If the check or the store fails, nothing changes.
+ * {@link #reload} (for changes other instances made to a shared store) is serialised with mutations
+ * and blocks likewise.
  */
 public final class Governance {
   private final GovernanceStore store;
   private final Set<String> pinnedBudgetIds;
+  private final Runnable committed;
+  private final Object lock = new Object();
   private final AtomicReference<GovernanceSnapshot> current;
 
   private Governance(
-      GovernanceStore store, Set<String> pinnedBudgetIds, GovernanceSnapshot initial) {
+      GovernanceStore store,
+      Set<String> pinnedBudgetIds,
+      Runnable committed,
+      GovernanceSnapshot initial) {
     this.store = store;
     this.pinnedBudgetIds = Set.copyOf(pinnedBudgetIds);
+    this.committed = committed;
     this.current = new AtomicReference<>(initial);
   }
 
@@ -37,8 +45,20 @@ public final class Governance {
    *     litellm_settings.max_end_user_budget_id}); they cannot be deleted
    */
   public static Governance load(GovernanceStore store, Set<String> pinnedBudgetIds) {
+    return load(store, pinnedBudgetIds, () -> {});
+  }
+
+  /**
+   * As {@link #load(GovernanceStore, Set)}, telling {@code committed} after each mutation that
+   * wrote to the store, once the write is committed and outside the mutation lock; it runs on the
+   * mutating thread, may block briefly (to notify other instances) and must not throw.
+   */
+  public static Governance load(
+      GovernanceStore store, Set<String> pinnedBudgetIds, Runnable committed) {
     requireNonNull(store, "store");
-    return new Governance(store, pinnedBudgetIds, GovernanceSnapshot.of(store.loadAll()));
+    requireNonNull(committed, "committed");
+    return new Governance(
+        store, pinnedBudgetIds, committed, GovernanceSnapshot.of(store.loadAll()));
   }
 
   /** The current snapshot. */
@@ -62,17 +82,33 @@ public final class Governance {
    * stored, then swapped in, all or nothing. {@code change} may throw a {@link GatewayException} to
    * refuse. Blocks on the store; serialised.
    */
-  public synchronized <R> R mutate(Function<GovernanceSnapshot, Mutation<R>> change) {
-    GovernanceSnapshot before = current.get();
-    Mutation<R> m = change.apply(before);
-    if (m.changes().isEmpty()) {
-      return m.result();
+  public <R> R mutate(Function<GovernanceSnapshot, Mutation<R>> change) {
+    Mutation<R> m;
+    synchronized (lock) {
+      GovernanceSnapshot before = current.get();
+      m = change.apply(before);
+      if (m.changes().isEmpty()) {
+        return m.result();
+      }
+      GovernanceSnapshot after = before.apply(m.changes());
+      Integrity.check(after, m.changes(), pinnedBudgetIds);
+      store.apply(m.changes());
+      current.set(after);
     }
-    GovernanceSnapshot after = before.apply(m.changes());
-    Integrity.check(after, m.changes(), pinnedBudgetIds);
-    store.apply(m.changes());
-    current.set(after);
+    committed.run();
     return m.result();
+  }
+
+  /**
+   * Reads every entity from the store again and swaps them in at once, so that changes another
+   * instance made to a shared store apply here. Blocks on the store; serialised with {@link
+   * #mutate}. If the store fails, the current snapshot stays and the exception propagates.
+   */
+  public void reload() {
+    synchronized (lock) {
+      List<Entity> all = store.loadAll();
+      current.set(current.get().reloaded(all));
+    }
   }
 
   /**

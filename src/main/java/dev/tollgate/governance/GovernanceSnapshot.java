@@ -51,6 +51,28 @@ public record GovernanceSnapshot(
     return EMPTY.apply(entities.stream().map(EntityChange::upsert).toList());
   }
 
+  /**
+   * A snapshot holding {@code entities}, as read from the store again, that remembers the secrets
+   * this one knew and the new one no longer has (regenerated or deleted keys) as retired, so spend
+   * of requests still in flight is charged to the right key.
+   */
+  public GovernanceSnapshot reloaded(List<Entity> entities) {
+    GovernanceSnapshot fresh = of(entities);
+    Map<String, String> retired = new HashMap<>(retiredKeyHashes);
+    keys.values().forEach(k -> retired.put(k.tokenHash(), k.id()));
+    retired.keySet().removeAll(fresh.keyIdsByHash.keySet());
+    return new GovernanceSnapshot(
+        fresh.keys,
+        fresh.keyIdsByHash,
+        retired,
+        fresh.users,
+        fresh.teams,
+        fresh.organizations,
+        fresh.customers,
+        fresh.tags,
+        fresh.budgets);
+  }
+
   /** The key whose current secret hashes to {@code tokenHash}. */
   public Optional<VirtualKey> keyByHash(String tokenHash) {
     String id = keyIdsByHash.get(tokenHash);

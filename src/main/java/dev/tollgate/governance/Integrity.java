@@ -180,11 +180,13 @@ final class Integrity {
   }
 
   private static void notBoth(Limits own, Optional<String> budgetId) {
-    if (budgetId.isPresent() && !own.isEmpty()) {
+    if (budgetId.isPresent() && !own.isUnset()) {
       throw GatewayException.badRequest(
           "budget_id",
-          "set either budget_id or max_budget/soft_budget/budget_duration/model_max_budget, not"
-              + " both: the shared budget's limits replace the entity's own");
+          "set either budget_id or the entity's own limits (max_budget, soft_budget,"
+              + " budget_duration, model_max_budget, rpm_limit, tpm_limit, max_parallel_requests,"
+              + " model_rpm_limit, model_tpm_limit), not both: the shared budget's limits replace"
+              + " the entity's own");
     }
   }
 }

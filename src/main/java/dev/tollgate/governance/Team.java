@@ -15,6 +15,10 @@ import java.util.OptionalLong;
  *     team_member_budget}); it applies to existing members as well as new ones
  * @param teamMemberBudgetDuration the window of members' budgets ({@code
  *     team_member_budget_duration})
+ * @param teamMemberRpmLimit each member's requests per minute in the team ({@code
+ *     team_member_rpm_limit})
+ * @param teamMemberTpmLimit each member's tokens per minute in the team ({@code
+ *     team_member_tpm_limit})
  * @param models models the team's keys may use; empty allows every model
  * @param metadata a JSON object, as text
  * @param blocked when set, every key of the team is refused
@@ -27,6 +31,8 @@ public record Team(
     Limits limits,
     OptionalLong teamMemberBudgetNanos,
     Optional<BudgetDuration> teamMemberBudgetDuration,
+    OptionalLong teamMemberRpmLimit,
+    OptionalLong teamMemberTpmLimit,
     List<TeamMember> members,
     String metadata,
     boolean blocked,
@@ -41,6 +47,43 @@ public record Team(
     if (teamMemberBudgetNanos.isPresent() && teamMemberBudgetNanos.getAsLong() < 0) {
       throw new IllegalArgumentException("team_member_budget must not be negative");
     }
+    if (teamMemberRpmLimit.isPresent() && teamMemberRpmLimit.getAsLong() < 0) {
+      throw new IllegalArgumentException("team_member_rpm_limit must not be negative");
+    }
+    if (teamMemberTpmLimit.isPresent() && teamMemberTpmLimit.getAsLong() < 0) {
+      throw new IllegalArgumentException("team_member_tpm_limit must not be negative");
+    }
+  }
+
+  /** A team without per-member rate limits. */
+  public Team(
+      String id,
+      Optional<String> alias,
+      Optional<String> organizationId,
+      List<String> models,
+      Limits limits,
+      OptionalLong teamMemberBudgetNanos,
+      Optional<BudgetDuration> teamMemberBudgetDuration,
+      List<TeamMember> members,
+      String metadata,
+      boolean blocked,
+      Instant createdAt,
+      Instant updatedAt) {
+    this(
+        id,
+        alias,
+        organizationId,
+        models,
+        limits,
+        teamMemberBudgetNanos,
+        teamMemberBudgetDuration,
+        OptionalLong.empty(),
+        OptionalLong.empty(),
+        members,
+        metadata,
+        blocked,
+        createdAt,
+        updatedAt);
   }
 
   @Override
@@ -71,6 +114,8 @@ public record Team(
         limits,
         teamMemberBudgetNanos,
         teamMemberBudgetDuration,
+        teamMemberRpmLimit,
+        teamMemberTpmLimit,
         newMembers,
         metadata,
         blocked,

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -280,11 +281,11 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Starts hearing configuration changes made by other instances: {@code listener} runs on a
-   * notifier thread (so it must hand real work off) when one is heard. On SQLite it never runs.
+   * Starts hearing changes made by other instances: {@code listener} runs on a notifier thread (so
+   * it must hand real work off) with the topic of each change heard. On SQLite it never runs.
    * Closed with the database.
    */
-  public ChangeNotifier changeNotifier(Runnable listener) {
+  public ChangeNotifier changeNotifier(Consumer<ChangeNotifier.Topic> listener) {
     Objects.requireNonNull(listener, "listener");
     ChangeNotifier n =
         kind == Kind.POSTGRESQL

@@ -13,6 +13,7 @@ import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
 import dev.tollgate.governance.Team;
@@ -113,6 +114,8 @@ final class GovernanceJson {
         o.set("limits", limits(t.limits()));
         optional(o, "team_member_budget_nanos", t.teamMemberBudgetNanos());
         t.teamMemberBudgetDuration().ifPresent(d -> o.put("team_member_budget_duration", d.text()));
+        optional(o, "team_member_rpm_limit", t.teamMemberRpmLimit());
+        optional(o, "team_member_tpm_limit", t.teamMemberTpmLimit());
         ArrayNode members = o.putArray("members_with_roles");
         for (TeamMember m : t.members()) {
           ObjectNode mo = members.addObject();
@@ -234,6 +237,8 @@ final class GovernanceJson {
             optionalLong(n, "team_member_budget_nanos"),
             optionalText(n, "team_member_budget_duration")
                 .map(s -> duration("team_member_budget_duration", s)),
+            optionalCount(n, "team_member_rpm_limit"),
+            optionalCount(n, "team_member_tpm_limit"),
             members,
             text(n, "metadata"),
             bool(n, "blocked"),
@@ -305,7 +310,57 @@ final class GovernanceJson {
       mb.put("budget_limit_nanos", e.getValue().budgetLimitNanos());
       e.getValue().timePeriod().ifPresent(d -> mb.put("time_period", d.text()));
     }
+    RateLimits r = l.rate();
+    optional(o, "rpm_limit", r.rpmLimit());
+    optional(o, "tpm_limit", r.tpmLimit());
+    optional(o, "max_parallel_requests", r.maxParallelRequests());
+    counts(o, "model_rpm_limit", r.modelRpmLimit());
+    counts(o, "model_tpm_limit", r.modelTpmLimit());
     return o;
+  }
+
+  /** Written only when not empty, so entities without rate limits keep their old text. */
+  private static void counts(ObjectNode o, String name, Map<String, Long> m) {
+    if (!m.isEmpty()) {
+      ObjectNode x = o.putObject(name);
+      m.forEach(x::put);
+    }
+  }
+
+  /** Rate limits, absent from entities stored before they existed: {@link RateLimits#NONE}. */
+  private static RateLimits rate(JsonNode n) {
+    return new RateLimits(
+        optionalCount(n, "rpm_limit"),
+        optionalCount(n, "tpm_limit"),
+        optionalCount(n, "max_parallel_requests"),
+        counts(n, "model_rpm_limit"),
+        counts(n, "model_tpm_limit"));
+  }
+
+  private static Map<String, Long> counts(JsonNode n, String name) {
+    if (!n.has(name)) {
+      return Map.of();
+    }
+    JsonNode m = field(n, name);
+    if (!m.isObject()) {
+      throw bad(name, "an object");
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : m.properties()) {
+      out.put(e.getKey(), count(e.getValue(), name + "." + e.getKey()));
+    }
+    return out;
+  }
+
+  private static OptionalLong optionalCount(JsonNode n, String name) {
+    return n.has(name) ? OptionalLong.of(count(field(n, name), name)) : OptionalLong.empty();
+  }
+
+  private static long count(JsonNode v, String name) {
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw bad(name, "an integer");
+    }
+    return v.longValue();
   }
 
   private static Limits limits(JsonNode n) {
@@ -332,7 +387,8 @@ final class GovernanceJson {
         optionalLong(n, "max_budget_nanos"),
         optionalLong(n, "soft_budget_nanos"),
         optionalText(n, "budget_duration").map(s -> duration("budget_duration", s)),
-        perModel);
+        perModel,
+        rate(n));
   }
 
   private static void times(ObjectNode o, Instant created, Instant updated) {

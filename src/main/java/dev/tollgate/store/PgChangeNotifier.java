@@ -5,10 +5,13 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -18,10 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * LISTEN/NOTIFY on PostgreSQL. A dedicated connection (outside the pool, so it is never handed to
  * anyone else) listens on {@value ChangeNotifier#CHANNEL}, and a thread polls it; the listener runs
- * on that thread, once per group of notifications from other instances, and must hand real work
- * off. Each notification carries this notifier's id, so an instance does not hear its own. After
- * the listening connection is lost and made again, the listener runs once, since notifications sent
- * meanwhile were missed.
+ * on that thread, once per topic in a group of notifications from other instances, and must hand
+ * real work off. Each notification's payload is {@code topic:id}, with this notifier's id, so an
+ * instance does not hear its own. After the listening connection is lost and made again, the
+ * listener runs once for every topic, since notifications sent meanwhile were missed.
  */
 final class PgChangeNotifier implements ChangeNotifier {
   private static final Logger LOG = LoggerFactory.getLogger(PgChangeNotifier.class);
@@ -31,7 +34,7 @@ final class PgChangeNotifier implements ChangeNotifier {
 
   private final DataSource pool;
   private final DataSource direct;
-  private final Runnable listener;
+  private final Consumer<Topic> listener;
   private final String id = UUID.randomUUID().toString();
   private final Thread thread;
   private final CountDownLatch listening = new CountDownLatch(1);
@@ -41,7 +44,7 @@ final class PgChangeNotifier implements ChangeNotifier {
    * @param pool for sending notifications
    * @param direct unpooled connections, for the listening connection
    */
-  PgChangeNotifier(DataSource pool, DataSource direct, Runnable listener) {
+  PgChangeNotifier(DataSource pool, DataSource direct, Consumer<Topic> listener) {
     this.pool = pool;
     this.direct = direct;
     this.listener = listener;
@@ -58,16 +61,17 @@ final class PgChangeNotifier implements ChangeNotifier {
   }
 
   @Override
-  public void notifyChange() {
+  public void notifyChange(Topic topic) {
     try (Connection c = pool.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
       ps.setString(1, CHANNEL);
-      ps.setString(2, id);
+      ps.setString(2, topic.wire() + ":" + id);
       ps.execute();
     } catch (SQLException e) {
       LOG.warn(
-          "cannot notify other instances of a configuration change ({}); they will see it at"
-              + " their next sync",
+          "cannot notify other instances of a {} change ({}); they will see it at their next"
+              + " sync",
+          topic.wire(),
           e.getMessage());
     }
   }
@@ -98,7 +102,7 @@ final class PgChangeNotifier implements ChangeNotifier {
           failing = false;
         }
         if (connectedBefore) {
-          fire();
+          EnumSet.allOf(Topic.class).forEach(this::fire);
         }
         connectedBefore = true;
         backoff = Duration.ofMillis(200).toNanos();
@@ -107,13 +111,15 @@ final class PgChangeNotifier implements ChangeNotifier {
           if (received == null) {
             continue;
           }
-          boolean fromOther = false;
+          Set<Topic> heard = EnumSet.noneOf(Topic.class);
           for (PGNotification n : received) {
-            fromOther |= !id.equals(n.getParameter());
+            String payload = n.getParameter();
+            if (!payload.endsWith(id)) {
+              // a topic this version does not know is ignored: nothing here reads it
+              Topic.fromPayload(payload).ifPresent(heard::add);
+            }
           }
-          if (fromOther) {
-            fire();
-          }
+          heard.forEach(this::fire);
         }
       } catch (SQLException e) {
         if (closed) {
@@ -132,11 +138,11 @@ final class PgChangeNotifier implements ChangeNotifier {
     }
   }
 
-  private void fire() {
+  private void fire(Topic topic) {
     try {
-      listener.run();
+      listener.accept(topic);
     } catch (RuntimeException e) {
-      LOG.warn("configuration change listener failed", e);
+      LOG.warn("{} change listener failed", topic.wire(), e);
     }
   }
 }

@@ -267,7 +267,7 @@ class GovernanceRoutesTest {
     fails(post("/key/generate", "{\"max_budget\": \"ten\"}"), 400, "max_budget");
     fails(post("/key/generate", "{\"budget_duration\": \"3x\"}"), 400, "budget_duration");
     fails(post("/key/generate", "{\"duration\": \"forever\"}"), 400, "duration");
-    fails(post("/key/generate", "{\"rpm_limit\": 10}"), 400, "rpm_limit", "not supported");
+    fails(post("/key/generate", "{\"rpm_limit\": -10}"), 400, "rpm_limit", "whole number");
     fails(
         post("/key/generate", "{\"model_max_budget\": {\"gpt-4o\": {\"budget_limt\": 1}}}"),
         400,

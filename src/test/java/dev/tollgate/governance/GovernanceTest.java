@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class GovernanceTest {
@@ -139,6 +141,90 @@ class GovernanceTest {
     Governance restarted = Governance.load(store, Set.of());
     assertThat(restarted.snapshot().organizations()).containsKey("o1");
     assertThat(restarted.snapshot().keyByHash(KeySecrets.hash("sk-a"))).isPresent();
+  }
+
+  @Test
+  void reload_anotherInstancesWrites_swappedIn() {
+    Governance other = Governance.load(store, Set.of());
+    put(other, Entities.org("o1"), Entities.key("k1", "sk-a"));
+    assertThat(gov.snapshot().keys()).isEmpty();
+
+    gov.reload();
+
+    assertThat(gov.snapshot().organizations()).containsKey("o1");
+    assertThat(gov.snapshot().keyByHash(KeySecrets.hash("sk-a"))).isPresent();
+  }
+
+  @Test
+  void reload_keyRegeneratedElsewhere_oldSecretOnlyChargesSpend() {
+    Governance other = Governance.load(store, Set.of());
+    VirtualKey k = Entities.key("k1", "sk-old");
+    put(gov, k);
+    other.reload();
+    put(other, k.withSecret(KeySecrets.hash("sk-new"), "sk-...new", Entities.T0));
+
+    gov.reload();
+
+    assertThat(gov.snapshot().keyByHash(KeySecrets.hash("sk-old"))).isEmpty();
+    assertThat(gov.snapshot().keyByHash(KeySecrets.hash("sk-new"))).isPresent();
+    assertThat(gov.snapshot().keyIdForSpend(KeySecrets.hash("sk-old"))).contains("k1");
+  }
+
+  @Test
+  void reload_storeFails_snapshotStaysAndTheFailurePropagates() {
+    AtomicBoolean down = new AtomicBoolean();
+    GovernanceStore flaky =
+        new GovernanceStore() {
+          @Override
+          public List<Entity> loadAll() {
+            if (down.get()) {
+              throw new IllegalStateException("database down");
+            }
+            return store.loadAll();
+          }
+
+          @Override
+          public void apply(List<EntityChange> changes) {
+            store.apply(changes);
+          }
+        };
+    Governance g = Governance.load(flaky, Set.of());
+    put(g, Entities.org("o1"));
+    down.set(true);
+
+    assertThatThrownBy(g::reload).hasMessage("database down");
+    assertThat(g.snapshot().organizations()).containsKey("o1");
+  }
+
+  @Test
+  void mutate_committed_toldAfterEachWriteOnly() {
+    AtomicInteger told = new AtomicInteger();
+    Governance g =
+        Governance.load(
+            store,
+            Set.of(),
+            () -> {
+              // the write is visible when the listener hears of it
+              assertThat(store.stored()).isNotEmpty();
+              told.incrementAndGet();
+            });
+
+    put(g, Entities.org("o1"));
+    g.mutate(s -> new Governance.Mutation<>(List.of(), true));
+    thrown(
+        () ->
+            put(
+                g,
+                Entities.with(
+                    Entities.key("k1", "sk-a"),
+                    Optional.empty(),
+                    Optional.of("nope"),
+                    List.of(),
+                    Optional.empty(),
+                    false)));
+    g.reload();
+
+    assertThat(told).hasValue(1);
   }
 
   @Test

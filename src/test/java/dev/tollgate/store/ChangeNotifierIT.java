@@ -3,7 +3,8 @@ package dev.tollgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -11,15 +12,16 @@ class ChangeNotifierIT {
   @Test
   void notifyChange_postgres_reachesTheOtherInstance() throws Exception {
     StoreKind.Target t = StoreKind.POSTGRESQL.fresh();
-    CountDownLatch heardByB = new CountDownLatch(1);
+    BlockingQueue<ChangeNotifier.Topic> heardByB = new LinkedBlockingQueue<>();
     try (Database a = t.open();
         Database b = Database.open(t.url(), Files.createTempDirectory("tollgate-instance-b"))) {
-      ChangeNotifier fromA = a.changeNotifier(() -> {});
-      b.changeNotifier(heardByB::countDown);
+      ChangeNotifier fromA = a.changeNotifier(topic -> {});
+      b.changeNotifier(heardByB::add);
 
-      fromA.notifyChange();
-
-      assertThat(heardByB.await(30, TimeUnit.SECONDS)).isTrue();
+      fromA.notifyChange(ChangeNotifier.Topic.GOVERNANCE);
+      assertThat(heardByB.poll(30, TimeUnit.SECONDS)).isEqualTo(ChangeNotifier.Topic.GOVERNANCE);
+      fromA.notifyChange(ChangeNotifier.Topic.MODELS);
+      assertThat(heardByB.poll(30, TimeUnit.SECONDS)).isEqualTo(ChangeNotifier.Topic.MODELS);
     }
   }
 
@@ -28,11 +30,11 @@ class ChangeNotifierIT {
     try (Database db = StoreKind.SQLITE.fresh().open()) {
       ChangeNotifier n =
           db.changeNotifier(
-              () -> {
+              topic -> {
                 throw new AssertionError("SQLite has no other instances to hear from");
               });
 
-      n.notifyChange();
+      n.notifyChange(ChangeNotifier.Topic.GOVERNANCE);
       n.close();
     }
   }

@@ -7,6 +7,7 @@ import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
 import dev.tollgate.governance.Team;
@@ -48,7 +49,13 @@ final class GovernanceFixtures {
             "openai/gpt-4o",
             new ModelBudget(1_500_000_000L, Optional.of(BudgetDuration.parse("1mo"))),
             "claude",
-            new ModelBudget(0, Optional.empty())));
+            new ModelBudget(0, Optional.empty())),
+        new RateLimits(
+            OptionalLong.of(0),
+            OptionalLong.of(Long.MAX_VALUE),
+            OptionalLong.of(3),
+            Map.of("openai/gpt-4o", 100L, "claude", 0L),
+            Map.of("openai/gpt-4o", 50_000L)));
   }
 
   /** Every field set, for each entity type. */
@@ -89,6 +96,8 @@ final class GovernanceFixtures {
             fullLimits(),
             OptionalLong.of(10_000_000_000L),
             Optional.of(BudgetDuration.parse("1w")),
+            OptionalLong.of(7),
+            OptionalLong.of(0),
             List.of(
                 new TeamMember(
                     "user-1", TeamMember.Role.ADMIN, OptionalLong.of(0), Optional.of("budget-1")),
@@ -220,6 +229,8 @@ final class GovernanceFixtures {
             limits(r),
             optLong(r),
             opt(r, () -> duration(r)),
+            optLong(r),
+            optLong(r),
             members,
             text(r),
             r.nextBoolean(),
@@ -263,7 +274,20 @@ final class GovernanceFixtures {
     for (int i = r.nextInt(3); i > 0; i--) {
       perModel.put(text(r), new ModelBudget(money(r), opt(r, () -> duration(r))));
     }
-    return new Limits(optLong(r), optLong(r), opt(r, () -> duration(r)), perModel);
+    return new Limits(optLong(r), optLong(r), opt(r, () -> duration(r)), perModel, rate(r));
+  }
+
+  private static RateLimits rate(Random r) {
+    if (r.nextInt(3) == 0) {
+      return RateLimits.NONE;
+    }
+    Map<String, Long> rpm = new LinkedHashMap<>();
+    Map<String, Long> tpm = new LinkedHashMap<>();
+    for (int i = r.nextInt(3); i > 0; i--) {
+      rpm.put("m" + text(r), money(r));
+      tpm.put("m" + text(r), money(r));
+    }
+    return new RateLimits(optLong(r), optLong(r), optLong(r), rpm, tpm);
   }
 
   private static long money(Random r) {

@@ -9,6 +9,7 @@ import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Entity;
 import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Team;
 import dev.tollgate.governance.VirtualKey;
@@ -45,6 +46,50 @@ class GovernanceJsonTest {
     assertThat(n.get("metadata").textValue()).isEqualTo(GovernanceFixtures.METADATA);
     assertThat(n.get("expires").textValue()).isEqualTo("2026-01-01T00:00:00.000000001Z");
     assertThat(n.get("created_at").textValue()).isEqualTo("2025-03-01T12:34:56.123456789Z");
+  }
+
+  @Test
+  void decode_entityStoredBeforeRateLimits_hasNone() {
+    String stored =
+        "{\"id\":\"b1\",\"limits\":{\"max_budget_nanos\":5,\"model_max_budget\":{}},"
+            + "\"created_at\":\"2025-03-01T00:00:00Z\",\"updated_at\":\"2025-03-01T00:00:00Z\"}";
+
+    SharedBudget b = (SharedBudget) GovernanceJson.decode(EntityKind.BUDGET, stored);
+
+    assertThat(b.limits().rate()).isEqualTo(RateLimits.NONE);
+    assertThat(b.limits().maxBudgetNanos()).hasValue(5);
+  }
+
+  @Test
+  void encode_rateLimits_writesCountsInsideLimits() throws Exception {
+    VirtualKey k = (VirtualKey) GovernanceFixtures.full().get(0);
+
+    JsonNode l = Json.MAPPER.readTree(GovernanceJson.encode(k)).get("limits");
+
+    assertThat(l.get("rpm_limit").toString()).isEqualTo("0");
+    assertThat(l.get("tpm_limit").toString()).isEqualTo("9223372036854775807");
+    assertThat(l.get("max_parallel_requests").toString()).isEqualTo("3");
+    assertThat(l.get("model_rpm_limit").toString())
+        .isEqualTo("{\"claude\":0,\"openai/gpt-4o\":100}");
+    assertThat(l.get("model_tpm_limit").toString()).isEqualTo("{\"openai/gpt-4o\":50000}");
+  }
+
+  @Test
+  void decode_negativeOrFractionalRateLimit_refusedNamingTheField() {
+    String prefix = "{\"id\":\"b1\",\"limits\":{\"model_max_budget\":{},";
+    String suffix =
+        "},\"created_at\":\"2025-03-01T00:00:00Z\",\"updated_at\":\"2025-03-01T00:00:00Z\"}";
+
+    assertThatThrownBy(
+            () -> GovernanceJson.decode(EntityKind.BUDGET, prefix + "\"rpm_limit\":-1" + suffix))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rpm_limit");
+    assertThatThrownBy(
+            () ->
+                GovernanceJson.decode(
+                    EntityKind.BUDGET, prefix + "\"model_tpm_limit\":{\"m\":1.5}" + suffix))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model_tpm_limit.m");
   }
 
   @Test
