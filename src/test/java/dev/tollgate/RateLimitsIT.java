@@ -134,4 +134,89 @@ class RateLimitsIT {
         "deployment_tpm_limit_exceeded",
         30);
   }
+
+  String newKey(String body) throws Exception {
+    HttpResponse<String> r = gw.post("/key/generate", body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return Json.MAPPER.readTree(r.body()).path("key").asText();
+  }
+
+  @Test
+  void keyRpmAndPerModelRpmCountAdmittedRequestsInTheMinute() throws Exception {
+    String key = newKey("{\"rpm_limit\": 3, \"model_rpm_limit\": {\"tokens\": 1}}");
+    assertThat(chat(key, "tokens", "").statusCode()).isEqualTo(200);
+    HttpResponse<String> perModel = chat(key, "tokens", "");
+    assertRateLimited(perModel, "key_model_rpm_limit_exceeded", 30);
+    assertThat(Json.MAPPER.readTree(perModel.body()).path("error").path("message").asText())
+        .contains("for model 'tokens'");
+    // The refused request did not count: one used, so two more fit the key's 3.
+    assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
+    clock.advance(java.time.Duration.ofSeconds(10));
+    assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
+    assertRateLimited(chat(key, "pair", ""), "key_rpm_limit_exceeded", 20);
+    clock.set(Instant.parse("2026-11-28T10:01:00Z"));
+    assertThat(chat(key, "tokens", "").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void maxParallelRequestsCountsRequestsInFlight() throws Exception {
+    String key = newKey("{\"max_parallel_requests\": 2}");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    upstream.fallback(new FakeOpenAi.Held(release));
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      held.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                  .header("Authorization", "Bearer " + key)
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\"tokens\",\"messages\":[{\"role\":\"user\","
+                              + "\"content\":\"x\"}]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (upstream.received().size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(upstream.received()).hasSize(2);
+    assertRateLimited(chat(key, "pair", ""), "key_max_parallel_requests_exceeded", 1);
+    upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
+    release.countDown();
+    for (var f : held) {
+      assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void userTeamAndCustomerLimitsApply() throws Exception {
+    assertThat(gw.post("/user/new", "{\"user_id\": \"u1\", \"rpm_limit\": 1}").statusCode())
+        .isEqualTo(200);
+    String personal = newKey("{\"user_id\": \"u1\"}");
+    String other = newKey("{\"user_id\": \"u1\"}");
+    assertThat(chat(personal, "pair", "").statusCode()).isEqualTo(200);
+    // The user's limit covers every key of theirs.
+    assertRateLimited(chat(other, "pair", ""), "user_rpm_limit_exceeded", 30);
+
+    assertThat(gw.post("/team/new", "{\"team_id\": \"t1\", \"tpm_limit\": 10}").statusCode())
+        .isEqualTo(200);
+    String teamKey = newKey("{\"team_id\": \"t1\"}");
+    assertThat(chat(teamKey, "tokens", "").statusCode()).isEqualTo(200);
+    // 17 tokens used of 10.
+    assertRateLimited(chat(teamKey, "tokens", ""), "team_tpm_limit_exceeded", 30);
+
+    assertThat(gw.post("/customer/new", "{\"user_id\": \"c1\", \"rpm_limit\": 1}").statusCode())
+        .isEqualTo(200);
+    String key = newKey("{}");
+    assertThat(chat(key, "tokens", ",\"user\":\"c1\"").statusCode()).isEqualTo(200);
+    assertRateLimited(chat(key, "tokens", ",\"user\":\"c1\""), "customer_rpm_limit_exceeded", 30);
+    assertThat(chat(key, "tokens", ",\"user\":\"c2\"").statusCode()).isEqualTo(200);
+  }
 }

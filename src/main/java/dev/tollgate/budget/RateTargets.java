@@ -1,8 +1,15 @@
 package dev.tollgate.budget;
 
+import dev.tollgate.budget.Targets.ModelRef;
 import dev.tollgate.budget.Targets.Subject;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.RateLimits;
+import dev.tollgate.governance.Team;
+import dev.tollgate.governance.User;
+import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.meter.Meter.Check;
 import dev.tollgate.meter.Meter.Kind;
 import dev.tollgate.meter.Meter.Reading;
@@ -10,6 +17,9 @@ import dev.tollgate.meter.Meter.Settlement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Which rate limits apply to a request: RPM, TPM and in-flight limits of its key, user, team and
@@ -130,28 +140,107 @@ final class RateTargets {
     }
   }
 
-  /** Every rate limit that applies to this request, in the order they are checked. */
+  /**
+   * Every rate limit that applies to this request, in the order they are checked: the key's, its
+   * per-model limits, the user's (on every key of theirs), the team's and the member's within it,
+   * the organization's, the customer's, then the deployment's.
+   */
   List<Line> resolve(GovernanceSnapshot s, Subject sub, Admission a) {
-    List<Line> out = new ArrayList<>(2);
+    List<Line> out = new ArrayList<>(4);
+    ModelRef model = new ModelRef(a.modelGroup(), Optional.of(a.providerModel()));
+    if (sub.keyId().isPresent()) {
+      String id = sub.keyId().get();
+      VirtualKey k = s.keys().get(id);
+      if (k != null) {
+        RateLimits r = s.limitsOf(k.limits(), k.budgetId()).rate();
+        String label = "key '" + k.displayName() + "'";
+        entity(out, "key", id, label, r);
+        perModel(out, id, label, r.modelRpmLimit(), Measure.RPM, model);
+        perModel(out, id, label, r.modelTpmLimit(), Measure.TPM, model);
+      }
+    }
+    if (sub.userId().isPresent()) {
+      User u = s.users().get(sub.userId().get());
+      if (u != null) {
+        entity(out, "user", u.id(), "user '" + u.id() + "'", u.limits().rate());
+      }
+    }
+    if (sub.teamId().isPresent()) {
+      Team t = s.teams().get(sub.teamId().get());
+      if (t != null) {
+        String label = "team '" + t.displayName() + "'";
+        entity(out, "team", t.id(), label, t.limits().rate());
+        if (sub.userId().isPresent()) {
+          String m = t.id() + "|" + sub.userId().get();
+          String ml = "member '" + sub.userId().get() + "' of " + label;
+          limit(out, "team_member", m, ml, Measure.RPM, t.teamMemberRpmLimit());
+          limit(out, "team_member", m, ml, Measure.TPM, t.teamMemberTpmLimit());
+        }
+      }
+    }
+    if (sub.organizationId().isPresent()) {
+      Organization o = s.organizations().get(sub.organizationId().get());
+      if (o != null) {
+        entity(
+            out,
+            "organization",
+            o.id(),
+            "organization '" + o.id() + "'",
+            s.limitsOf(o.limits(), o.budgetId()).rate());
+      }
+    }
+    if (sub.customerId().isPresent()) {
+      Customer c = s.customers().get(sub.customerId().get());
+      if (c != null) {
+        entity(
+            out,
+            "customer",
+            c.id(),
+            "customer '" + c.id() + "'",
+            s.limitsOf(c.limits(), c.budgetId()).rate());
+      }
+    }
     String dep = "deployment '" + a.deploymentId() + "' (" + a.providerModel() + ")";
-    if (a.deploymentRpm().isPresent()) {
-      out.add(
-          new Line(
-              "r|deployment|" + a.deploymentId() + "|rpm",
-              "deployment",
-              dep,
-              Measure.RPM,
-              a.deploymentRpm().getAsLong()));
-    }
-    if (a.deploymentTpm().isPresent()) {
-      out.add(
-          new Line(
-              "r|deployment|" + a.deploymentId() + "|tpm",
-              "deployment",
-              dep,
-              Measure.TPM,
-              a.deploymentTpm().getAsLong()));
-    }
+    limit(out, "deployment", a.deploymentId(), dep, Measure.RPM, a.deploymentRpm());
+    limit(out, "deployment", a.deploymentId(), dep, Measure.TPM, a.deploymentTpm());
     return out;
+  }
+
+  private static void entity(List<Line> out, String owner, String id, String label, RateLimits r) {
+    limit(out, owner, id, label, Measure.RPM, r.rpmLimit());
+    limit(out, owner, id, label, Measure.TPM, r.tpmLimit());
+    limit(out, owner, id, label, Measure.PARALLEL, r.maxParallelRequests());
+  }
+
+  private static void limit(
+      List<Line> out, String owner, String id, String label, Measure m, OptionalLong limit) {
+    if (limit.isEmpty()) {
+      return;
+    }
+    String counter =
+        m == Measure.PARALLEL
+            ? "p|" + owner + "|" + id
+            : "r|" + owner + "|" + id + "|" + m.name().toLowerCase(java.util.Locale.ROOT);
+    out.add(new Line(counter, owner, label, m, limit.getAsLong()));
+  }
+
+  private void perModel(
+      List<Line> out,
+      String keyId,
+      String label,
+      Map<String, Long> limits,
+      Measure m,
+      ModelRef model) {
+    for (Map.Entry<String, Long> e : limits.entrySet()) {
+      if (targets.matches(e.getKey(), model)) {
+        limit(
+            out,
+            "key_model",
+            keyId + "|" + e.getKey(),
+            label + " for model '" + e.getKey() + "'",
+            m,
+            OptionalLong.of(e.getValue()));
+      }
+    }
   }
 }
