@@ -68,9 +68,7 @@ public record RedisSettings(
         DEFAULT_MAX_QUEUED_SETTLEMENTS);
   }
 
-  /**
-   * Settings for this host and port (6379 when absent), with every other setting at its default.
-   */
+  /** Settings for this host, port and password, with every other setting at its default. */
   public static RedisSettings ofHost(String host, int port, Optional<String> password) {
     String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     return ofUrl("redis://" + h + ":" + port).withPassword(password);
