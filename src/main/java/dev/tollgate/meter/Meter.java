@@ -139,8 +139,12 @@ public interface Meter extends AutoCloseable {
    * Checks and reserves, all or nothing, at {@code now} (epoch millis). The future never fails:
    * trouble with a shared backend is either handled by falling back (and counted) or answered with
    * {@link Unavailable}.
+   *
+   * @param requestId the id the request will later be {@link #settle settled} under; one admission
+   *     per id. A meter that may answer from more than one place (a shared backend and a local
+   *     fallback) uses it to release a reservation where it was taken, and only there.
    */
-  Future<Verdict> admit(List<Check> checks, long now);
+  Future<Verdict> admit(String requestId, List<Check> checks, long now);
 
   /**
    * Releases a request's reservations and adds what it used. Idempotent per {@code requestId}:

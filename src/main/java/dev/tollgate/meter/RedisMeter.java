@@ -1,0 +1,629 @@
+package dev.tollgate.meter;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.meter.RedisScripts.Script;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Meter} whose counters live in Redis and so are shared by every gateway instance that
+ * uses the same Redis and key prefix. Each operation is one Lua script ({@link RedisScripts}), run
+ * with EVALSHA, so admission is atomic across instances.
+ *
+ * <p>Amounts are stored exactly (int64, {@code HINCRBY}), but Lua compares them as doubles: limits
+ * and counts are exact up to 2^53 nano-USD, about 9 million USD.
+ *
+ * <p>While Redis cannot be reached (a command fails or takes longer than {@link
+ * RedisSettings#commandTimeout()}), admissions go to the fallback meter ({@link
+ * RedisFailureMode#LOCAL}) or are answered {@link Unavailable} ({@link RedisFailureMode#CLOSED}).
+ * Settlements are queued in memory and replayed, in order, once a PING succeeds again; Redis counts
+ * each request id once, so a replay never counts twice. Until the queue is empty, Redis is still
+ * treated as unreachable, so it never decides an admission without the outage's spend.
+ *
+ * <p>Threading: non-blocking; every method may be called from any thread. The small outage state is
+ * guarded by a lock that is never held across I/O.
+ */
+public final class RedisMeter implements Meter {
+  private static final Logger log = LoggerFactory.getLogger(RedisMeter.class);
+
+  /**
+   * How long the per-request markers live: a settlement replayed later than this after the first
+   * one could count twice.
+   */
+  static final long MARKER_TTL_MILLIS = 86_400_000;
+
+  private enum State {
+    UP,
+    DOWN,
+    /** Reachable again, queued settlements still being replayed. */
+    REPLAYING
+  }
+
+  private record Pending(String requestId, List<Settlement> settlements, long now) {}
+
+  private final Vertx vertx;
+  private final RedisSettings settings;
+  private final Meter fallback;
+  private final Redis redis;
+  private final String prefix;
+  private final long timeoutMillis;
+
+  /** Requests the fallback admitted and that have not settled yet: their reservations are local. */
+  private final Set<String> heldLocally = ConcurrentHashMap.newKeySet();
+
+  private final Object lock = new Object();
+  private volatile State state = State.UP;
+  // guarded by lock:
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean draining;
+  private boolean probing;
+  private boolean closed;
+  private long replayed;
+  private long dropped;
+  private long droppedInOutage;
+  private final List<io.vertx.core.Promise<Void>> reachableWaiters = new ArrayList<>();
+
+  /**
+   * @param fallback admits and settles while Redis is unreachable in {@link RedisFailureMode#LOCAL}
+   *     mode; unused in {@link RedisFailureMode#CLOSED} mode. Closed with this meter.
+   */
+  public RedisMeter(Vertx vertx, RedisSettings settings, Meter fallback) {
+    this.vertx = requireNonNull(vertx, "vertx");
+    this.settings = requireNonNull(settings, "settings");
+    this.fallback = requireNonNull(fallback, "fallback");
+    this.prefix = settings.keyPrefix();
+    this.timeoutMillis = settings.commandTimeout().toMillis();
+    RedisOptions options =
+        new RedisOptions()
+            .setConnectionString(settings.endpoint())
+            .setMaxPoolSize(8)
+            // admissions queue for a connection rather than fail under a burst
+            .setMaxPoolWaiting(8192)
+            .setMaxWaitingHandlers(8192);
+    settings.password().ifPresent(options::setPassword);
+    options.getNetClientOptions().setConnectTimeout((int) Math.min(timeoutMillis, 60_000));
+    this.redis = Redis.createClient(vertx, options);
+  }
+
+  @Override
+  public Future<Verdict> admit(String requestId, List<Check> checks, long now) {
+    if (state != State.UP) {
+      return admitWithoutRedis(requestId, checks, now);
+    }
+    List<String> keys = new ArrayList<>(checks.size() + 1);
+    keys.add(prefix + "reserved:" + requestId);
+    List<String> args = new ArrayList<>(2 + checks.size() * RedisScripts.CHECK_ARGS);
+    args.add(Long.toString(now));
+    args.add(Long.toString(MARKER_TTL_MILLIS));
+    for (Check c : checks) {
+      keys.add(key(c));
+      addCheckArgs(args, c);
+    }
+    return eval(RedisScripts.ADMIT, keys, args)
+        .map(r -> verdict(r, checks))
+        .recover(
+            e -> {
+              failed("admit", e);
+              return admitWithoutRedis(requestId, checks, now);
+            });
+  }
+
+  private Future<Verdict> admitWithoutRedis(String requestId, List<Check> checks, long now) {
+    if (settings.failureMode() == RedisFailureMode.CLOSED) {
+      return Future.succeededFuture(
+          new Unavailable(
+              "redis at "
+                  + settings.redactedEndpoint()
+                  + " is unreachable and redis_failure_mode is closed"));
+    }
+    return fallback
+        .admit(requestId, checks, now)
+        .map(
+            v -> {
+              if (v instanceof Admitted) {
+                heldLocally.add(requestId);
+              }
+              return v;
+            });
+  }
+
+  @Override
+  public Future<Settled> settle(String requestId, List<Settlement> settlements, long now) {
+    Pending p = new Pending(requestId, List.copyOf(settlements), now);
+    if (heldLocally.remove(requestId)) {
+      // The fallback holds this request's reservations; Redis holds none (its marker is absent),
+      // so Redis only adds what was used.
+      Future<Settled> local = fallback.settle(requestId, settlements, now);
+      if (state != State.UP) {
+        enqueue(p);
+        return local;
+      }
+      return settleInRedis(p)
+          .recover(
+              e -> {
+                enqueue(p);
+                return local;
+              });
+    }
+    if (state != State.UP) {
+      enqueue(p);
+      return settleWithoutRedis(p);
+    }
+    return settleInRedis(p)
+        .recover(
+            e -> {
+              enqueue(p);
+              return settleWithoutRedis(p);
+            });
+  }
+
+  /** Spend settled during an outage also counts locally, so the fallback's admissions see it. */
+  private Future<Settled> settleWithoutRedis(Pending p) {
+    if (settings.failureMode() == RedisFailureMode.LOCAL) {
+      List<Settlement> spendOnly = new ArrayList<>(p.settlements().size());
+      for (Settlement s : p.settlements()) {
+        spendOnly.add(
+            new Settlement(
+                s.check(),
+                0,
+                s.add(),
+                s.addUnpricedRequests(),
+                s.addUnpricedTokens(),
+                s.softLimit()));
+      }
+      return fallback.settle(p.requestId(), spendOnly, p.now());
+    }
+    List<Reading> unknown = new ArrayList<>(p.settlements().size());
+    List<Boolean> crossed = new ArrayList<>(p.settlements().size());
+    for (Settlement s : p.settlements()) {
+      Check c = s.check();
+      unknown.add(
+          new Reading(c.counter(), false, 0, 0, c.windowStart(), c.windowEnd(), 0, 0, false));
+      crossed.add(false);
+    }
+    return Future.succeededFuture(new Settled(unknown, crossed));
+  }
+
+  private Future<Settled> settleInRedis(Pending p) {
+    List<String> keys = new ArrayList<>(p.settlements().size() + 2);
+    keys.add(prefix + "settled:" + p.requestId());
+    keys.add(prefix + "reserved:" + p.requestId());
+    List<String> args = new ArrayList<>(2 + p.settlements().size() * RedisScripts.SETTLEMENT_ARGS);
+    args.add(Long.toString(p.now()));
+    args.add(Long.toString(MARKER_TTL_MILLIS));
+    for (Settlement s : p.settlements()) {
+      Check c = s.check();
+      keys.add(key(c));
+      args.add(kind(c.kind()));
+      args.add(Long.toString(c.windowStart()));
+      args.add(bound(c.windowEnd()));
+      args.add(Long.toString(c.floorSince() < 0 ? -1 : c.floorSince()));
+      args.add(Long.toString(c.floor()));
+      args.add(Long.toString(s.release()));
+      args.add(Long.toString(s.add()));
+      args.add(Long.toString(s.addUnpricedRequests()));
+      args.add(Long.toString(s.addUnpricedTokens()));
+      args.add(bound(s.softLimit()));
+    }
+    return eval(RedisScripts.SETTLE, keys, args)
+        .map(r -> settled(r, p.settlements()))
+        .onFailure(e -> failed("settle", e));
+  }
+
+  @Override
+  public Future<Void> reset(List<String> counters, long now) {
+    if (state != State.UP) {
+      return resetWithoutRedis(counters, now);
+    }
+    List<String> keys = new ArrayList<>(counters.size());
+    for (String c : counters) {
+      keys.add(prefix + "spend:" + c);
+    }
+    return eval(RedisScripts.RESET, keys, List.of(Long.toString(now)))
+        .<Void>mapEmpty()
+        .recover(
+            e -> {
+              failed("reset", e);
+              return resetWithoutRedis(counters, now);
+            });
+  }
+
+  /** A reset cannot reach the other instances, so it fails, after resetting the local counters. */
+  private Future<Void> resetWithoutRedis(List<String> counters, long now) {
+    IllegalStateException e =
+        new IllegalStateException(
+            "redis at "
+                + settings.redactedEndpoint()
+                + " is unreachable; the counters were not reset for other instances");
+    if (settings.failureMode() == RedisFailureMode.LOCAL) {
+      return fallback.reset(counters, now).transform(ignored -> Future.failedFuture(e));
+    }
+    return Future.failedFuture(e);
+  }
+
+  @Override
+  public Future<List<Reading>> read(List<Check> counters, long now) {
+    if (state != State.UP) {
+      return readWithoutRedis(counters, now);
+    }
+    List<String> keys = new ArrayList<>(counters.size());
+    List<String> args = new ArrayList<>(1 + counters.size() * RedisScripts.CHECK_ARGS);
+    args.add(Long.toString(now));
+    for (Check c : counters) {
+      keys.add(key(c));
+      addCheckArgs(args, c);
+    }
+    return eval(RedisScripts.READ, keys, args)
+        .map(
+            r -> {
+              List<Reading> out = new ArrayList<>(counters.size());
+              for (int i = 0; i < counters.size(); i++) {
+                out.add(reading(counters.get(i).counter(), r.get(i)));
+              }
+              return out;
+            })
+        .recover(
+            e -> {
+              failed("read", e);
+              return readWithoutRedis(counters, now);
+            });
+  }
+
+  private Future<List<Reading>> readWithoutRedis(List<Check> counters, long now) {
+    if (settings.failureMode() == RedisFailureMode.LOCAL) {
+      return fallback.read(counters, now);
+    }
+    return Future.failedFuture(
+        new IllegalStateException(
+            "redis at "
+                + settings.redactedEndpoint()
+                + " is unreachable; counters cannot be read"));
+  }
+
+  @Override
+  public String mode() {
+    if (state == State.UP) {
+      return "redis";
+    }
+    return settings.failureMode() == RedisFailureMode.LOCAL
+        ? "redis-fallback-local"
+        : "redis-unavailable-closed";
+  }
+
+  /** Settlements dropped because the replay queue was full, since start. */
+  public long droppedSettlements() {
+    synchronized (lock) {
+      return dropped;
+    }
+  }
+
+  /** Settlements waiting to be replayed into Redis. */
+  public int queuedSettlements() {
+    synchronized (lock) {
+      return queue.size();
+    }
+  }
+
+  /** Completes once Redis is reachable and every queued settlement has been replayed. */
+  Future<Void> reachable() {
+    synchronized (lock) {
+      if (state == State.UP && queue.isEmpty() && !draining) {
+        return Future.succeededFuture();
+      }
+      io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+      reachableWaiters.add(p);
+      return p.future();
+    }
+  }
+
+  @Override
+  public void close() {
+    int lost;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      lost = queue.size();
+      queue.clear();
+    }
+    if (lost > 0) {
+      log.warn("closing with {} settlements not yet replayed into redis; they are lost", lost);
+    }
+    redis.close();
+    fallback.close();
+  }
+
+  // --- outage handling -------------------------------------------------------------------------
+
+  private void failed(String operation, Throwable e) {
+    if (unreachable(e)) {
+      markDown(e);
+    } else {
+      log.error("redis {} failed: {}", operation, e.toString());
+    }
+  }
+
+  /** Whether a failure means Redis cannot be used now, rather than that a command was wrong. */
+  private static boolean unreachable(Throwable e) {
+    if (e instanceof ErrorType err) {
+      return err.is("LOADING") || err.is("BUSY") || err.is("MASTERDOWN") || err.is("READONLY");
+    }
+    return true;
+  }
+
+  private void markDown(Throwable cause) {
+    boolean startProbe;
+    synchronized (lock) {
+      if (closed || state == State.DOWN) {
+        return;
+      }
+      boolean wasUp = state == State.UP;
+      state = State.DOWN;
+      startProbe = !probing;
+      probing = true;
+      if (wasUp) {
+        droppedInOutage = 0;
+        if (settings.failureMode() == RedisFailureMode.LOCAL) {
+          log.warn("redis unreachable, counters fall back to local ({})", cause.toString());
+        } else {
+          log.warn(
+              "redis unreachable, admissions are refused until it returns ({})", cause.toString());
+        }
+      }
+    }
+    if (startProbe) {
+      vertx.setTimer(settings.probeInterval().toMillis(), t -> probe());
+    }
+  }
+
+  private void probe() {
+    synchronized (lock) {
+      if (closed) {
+        probing = false;
+        return;
+      }
+    }
+    send(Request.cmd(Command.PING))
+        .onComplete(
+            ar -> {
+              boolean replay;
+              synchronized (lock) {
+                probing = false;
+                replay = ar.succeeded() && !closed && state == State.DOWN;
+                if (replay) {
+                  state = State.REPLAYING;
+                  replayed = 0;
+                } else if (!closed && state == State.DOWN) {
+                  probing = true;
+                }
+              }
+              if (replay) {
+                drain();
+              } else if (ar.failed()) {
+                synchronized (lock) {
+                  if (!probing) {
+                    return;
+                  }
+                }
+                vertx.setTimer(settings.probeInterval().toMillis(), t -> probe());
+              }
+            });
+  }
+
+  private void enqueue(Pending p) {
+    boolean up;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      if (queue.size() >= settings.maxQueuedSettlements()) {
+        dropped++;
+        if (droppedInOutage++ == 0) {
+          log.error(
+              "redis settlement queue is full ({}); settlements are dropped and their spend will"
+                  + " not reach redis (request {})",
+              settings.maxQueuedSettlements(),
+              p.requestId());
+        }
+        return;
+      }
+      queue.add(p);
+      up = state == State.UP;
+    }
+    if (up) {
+      // the queue had been emptied meanwhile; nothing else will replay this one
+      drain();
+    }
+  }
+
+  private void drain() {
+    synchronized (lock) {
+      if (draining || closed) {
+        return;
+      }
+      draining = true;
+    }
+    replayNext();
+  }
+
+  private void replayNext() {
+    Pending next;
+    List<io.vertx.core.Promise<Void>> waiters = List.of();
+    long count = 0;
+    long lost = 0;
+    boolean recovered = false;
+    synchronized (lock) {
+      next = queue.peek();
+      if (next == null || closed) {
+        draining = false;
+        if (state == State.REPLAYING) {
+          state = State.UP;
+          recovered = true;
+          count = replayed;
+          lost = droppedInOutage;
+        }
+        if (state == State.UP) {
+          waiters = List.copyOf(reachableWaiters);
+          reachableWaiters.clear();
+        }
+      }
+    }
+    if (next == null) {
+      if (recovered) {
+        if (lost > 0) {
+          log.warn("redis reachable again, replayed {} settlements ({} dropped)", count, lost);
+        } else {
+          log.info("redis reachable again, replayed {} settlements", count);
+        }
+      }
+      waiters.forEach(w -> w.tryComplete());
+      return;
+    }
+    Pending p = next;
+    settleInRedis(p)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded() || !unreachable(ar.cause())) {
+                synchronized (lock) {
+                  queue.poll();
+                  replayed++;
+                }
+                replayNext();
+              } else {
+                // markDown (from settleInRedis) restarted the probe, which drains again later
+                synchronized (lock) {
+                  draining = false;
+                }
+              }
+            });
+  }
+
+  // --- commands and encoding -------------------------------------------------------------------
+
+  private Future<Response> eval(Script script, List<String> keys, List<String> args) {
+    return send(evalsha(script, keys, args))
+        .recover(
+            e -> {
+              if (e instanceof ErrorType err && err.is("NOSCRIPT")) {
+                // Redis restarted or its script cache was flushed: load the script, try once more
+                return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.text()))
+                    .compose(ignored -> send(evalsha(script, keys, args)));
+              }
+              return Future.failedFuture(e);
+            });
+  }
+
+  private static Request evalsha(Script script, List<String> keys, List<String> args) {
+    Request r = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
+    keys.forEach(r::arg);
+    args.forEach(r::arg);
+    return r;
+  }
+
+  private Future<Response> send(Request request) {
+    return redis
+        .send(request)
+        .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .map(r -> requireNonNull(r, "redis replied nil"));
+  }
+
+  private String key(Check c) {
+    return switch (c.kind()) {
+      case SPEND -> prefix + "spend:" + c.counter();
+      case WINDOW -> prefix + "window:" + c.counter() + ":" + c.windowStart();
+      case GAUGE -> prefix + "gauge:" + c.counter();
+    };
+  }
+
+  private static void addCheckArgs(List<String> args, Check c) {
+    args.add(kind(c.kind()));
+    args.add(Long.toString(c.windowStart()));
+    args.add(bound(c.windowEnd()));
+    args.add(bound(c.limit()));
+    args.add(Long.toString(c.reserve()));
+    args.add(Long.toString(c.floorSince() < 0 ? -1 : c.floorSince()));
+    args.add(Long.toString(c.floor()));
+  }
+
+  private static String kind(Kind k) {
+    return switch (k) {
+      case SPEND -> "S";
+      case WINDOW -> "W";
+      case GAUGE -> "G";
+    };
+  }
+
+  /** {@link Long#MAX_VALUE} ("none") crosses into Lua as -1. */
+  private static String bound(long v) {
+    return v == Long.MAX_VALUE ? "-1" : Long.toString(v);
+  }
+
+  private static long unbound(String v) {
+    return v.equals("-1") ? Long.MAX_VALUE : Long.parseLong(v);
+  }
+
+  private static Verdict verdict(Response r, List<Check> checks) {
+    if (integer(r, 0) == 1) {
+      Response readings = r.get(1);
+      List<Reading> before = new ArrayList<>(checks.size());
+      for (int i = 0; i < checks.size(); i++) {
+        before.add(reading(checks.get(i).counter(), readings.get(i)));
+      }
+      return new Admitted(List.copyOf(before));
+    }
+    int index = integer(r, 1);
+    return new Refused(index, reading(checks.get(index).counter(), r.get(2)));
+  }
+
+  private static Settled settled(Response r, List<Settlement> settlements) {
+    Response after = r.get(1);
+    Response crossed = r.get(2);
+    List<Reading> readings = new ArrayList<>(settlements.size());
+    List<Boolean> flags = new ArrayList<>(settlements.size());
+    for (int i = 0; i < settlements.size(); i++) {
+      readings.add(reading(settlements.get(i).check().counter(), after.get(i)));
+      flags.add(integer(crossed, i) == 1);
+    }
+    return new Settled(List.copyOf(readings), List.copyOf(flags));
+  }
+
+  private static Reading reading(String counter, Response r) {
+    return new Reading(
+        counter,
+        text(r, 0).equals("1"),
+        Long.parseLong(text(r, 1)),
+        Long.parseLong(text(r, 2)),
+        Long.parseLong(text(r, 3)),
+        unbound(text(r, 4)),
+        Long.parseLong(text(r, 5)),
+        Long.parseLong(text(r, 6)),
+        text(r, 7).equals("1"));
+  }
+
+  private static int integer(Response r, int i) {
+    @Nullable Integer v = r.get(i).toInteger();
+    return requireNonNull(v, "missing number in a redis reply");
+  }
+
+  private static String text(Response r, int i) {
+    @Nullable Response field = r.get(i);
+    return requireNonNull(field, "missing field in a redis reply").toString();
+  }
+}

@@ -1,0 +1,263 @@
+package dev.tollgate.meter;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts {@link RedisMeter} runs, one per operation, each atomic in Redis.
+ *
+ * <p>Every amount crosses into Lua as a decimal string and is written back either as that string or
+ * through {@code HINCRBY}, so stored values are exact int64. Lua compares them as doubles, which is
+ * exact up to 2^53 nano-USD (about 9 million USD). {@code "-1"} stands for {@link Long#MAX_VALUE}
+ * ("no limit", "no end", "no soft limit").
+ */
+final class RedisScripts {
+  private RedisScripts() {}
+
+  /** Milliseconds a WINDOW counter outlives its window. */
+  static final long WINDOW_GRACE_MILLIS = 60_000;
+
+  /** Milliseconds a SPEND counter with a window outlives its window end. */
+  static final long SPEND_GRACE_MILLIS = 86_400_000;
+
+  /** Milliseconds an untouched GAUGE counter lives (refreshed on every use). */
+  static final long GAUGE_TTL_MILLIS = 3_600_000;
+
+  /** Arguments per check in {@link #ADMIT} and {@link #READ}. */
+  static final int CHECK_ARGS = 7;
+
+  /** Arguments per settlement in {@link #SETTLE}. */
+  static final int SETTLEMENT_ARGS = 10;
+
+  // A counter's state in Lua is a table of strings: exists ('1' or '0'), used, reserved, since,
+  // wend (the window end, '-1' for none), upr and upt (unpriced requests and tokens), soft ('0' or
+  // '1'). load() reads it from its hash and rolls it to the caller's window; store() writes it
+  // back, all but reserved, which only HINCRBY touches.
+  private static final String COMMON =
+      """
+      local NONE = '-1'
+
+      local function load(key, kind, ws, we, now, fsince, floor, useFloor)
+        if kind == 'S' then
+          local v = redis.call('HMGET', key, 'used', 'reserved', 'since', 'end', 'upr', 'upt', 'soft')
+          local s
+          if not v[1] then
+            s = {exists = '0', used = '0', reserved = v[2] or '0', since = ws, wend = we,
+                 upr = '0', upt = '0', soft = '0'}
+            if useFloor and tonumber(fsince) >= 0 and tonumber(fsince) >= tonumber(ws)
+                and (we == NONE or tonumber(fsince) < tonumber(we)) then
+              s.since = fsince
+              s.used = floor
+            end
+            return s
+          end
+          s = {exists = '1', used = v[1], reserved = v[2] or '0', since = v[3], wend = v[4],
+               upr = v[5] or '0', upt = v[6] or '0', soft = v[7] or '0'}
+          if s.wend ~= we then
+            if s.wend ~= NONE and tonumber(now) >= tonumber(s.wend) then
+              s.used, s.upr, s.upt, s.soft, s.since = '0', '0', '0', '0', ws
+            elseif s.wend == NONE then
+              s.used, s.upr, s.upt, s.soft, s.since = '0', '0', '0', '0', now
+            end
+            s.wend = we
+          end
+          if useFloor and tonumber(fsince) >= 0 and s.since == fsince
+              and tonumber(s.used) < tonumber(floor) then
+            s.used = floor
+          end
+          return s
+        elseif kind == 'W' then
+          local v = redis.call('HMGET', key, 'used', 'reserved')
+          local exists = '0'
+          if v[1] or v[2] then exists = '1' end
+          return {exists = exists, used = v[1] or '0', reserved = v[2] or '0', since = ws, wend = we,
+                  upr = '0', upt = '0', soft = '0'}
+        else
+          local r = redis.call('HGET', key, 'reserved')
+          local exists = '0'
+          if r then exists = '1' end
+          return {exists = exists, used = '0', reserved = r or '0', since = ws, wend = we,
+                  upr = '0', upt = '0', soft = '0'}
+        end
+      end
+
+      local function store(key, kind, s)
+        if kind == 'S' then
+          redis.call('HSET', key, 'used', s.used, 'since', s.since, 'end', s.wend,
+                     'upr', s.upr, 'upt', s.upt, 'soft', s.soft)
+        end
+      end
+
+      local function expire(key, kind, wend, now)
+        if kind == 'G' then
+          redis.call('PEXPIRE', key, '%GAUGE_TTL%')
+        elseif wend == NONE then
+          if kind == 'S' then
+            redis.call('PERSIST', key)
+          else
+            redis.call('PEXPIRE', key, '%GAUGE_TTL%')
+          end
+        else
+          local left = tonumber(wend) - tonumber(now)
+          if left < 0 then left = 0 end
+          local grace = %WINDOW_GRACE%
+          if kind == 'S' then grace = %SPEND_GRACE% end
+          redis.call('PEXPIRE', key, string.format('%.0f', left + grace))
+        end
+      end
+
+      local function reading(s)
+        return {s.exists, s.used, s.reserved, s.since, s.wend, s.upr, s.upt, s.soft}
+      end
+      """;
+
+  /**
+   * KEYS: the reservation marker, then one counter per check. ARGV: now, marker TTL, then per
+   * check: kind, windowStart, windowEnd, limit, reserve, floorSince, floor. Returns {1, readings
+   * before} or {0, index, reading}.
+   */
+  static final Script ADMIT =
+      new Script(
+          "admit",
+          COMMON
+              + """
+              local now = ARGV[1]
+              local n = #KEYS - 1
+              local states, before = {}, {}
+              for i = 1, n do
+                local b = 2 + (i - 1) * 7
+                local s = load(KEYS[i + 1], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
+                               ARGV[b + 6], ARGV[b + 7], true)
+                local limit = ARGV[b + 4]
+                if limit ~= NONE and tonumber(s.used) + tonumber(s.reserved) >= tonumber(limit) then
+                  return {0, i - 1, reading(s)}
+                end
+                states[i] = s
+                before[i] = reading(s)
+              end
+              for i = 1, n do
+                local b = 2 + (i - 1) * 7
+                local key, kind = KEYS[i + 1], ARGV[b + 1]
+                store(key, kind, states[i])
+                redis.call('HINCRBY', key, 'reserved', ARGV[b + 5])
+                expire(key, kind, states[i].wend, now)
+              end
+              redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+              return {1, before}
+              """);
+
+  /**
+   * KEYS: the settled marker, the reservation marker, then one counter per settlement. ARGV: now,
+   * marker TTL, then per settlement: kind, windowStart, windowEnd, floorSince, floor, release, add,
+   * addUnpricedRequests, addUnpricedTokens, softLimit. Returns {applied, readings after, soft
+   * crossed flags}.
+   */
+  static final Script SETTLE =
+      new Script(
+          "settle",
+          COMMON
+              + """
+              local now = ARGV[1]
+              local n = #KEYS - 2
+              local after, crossed = {}, {}
+              if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
+                for i = 1, n do
+                  local b = 2 + (i - 1) * 10
+                  after[i] = reading(load(KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
+                                          '-1', '0', false))
+                  crossed[i] = 0
+                end
+                return {0, after, crossed}
+              end
+              local held = redis.call('DEL', KEYS[2]) == 1
+              for i = 1, n do
+                local b = 2 + (i - 1) * 10
+                local key, kind, ws, we = KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+                local s = load(key, kind, ws, we, now, ARGV[b + 4], ARGV[b + 5], true)
+                store(key, kind, s)
+                local release = ARGV[b + 6]
+                if held and release ~= '0' then
+                  if redis.call('HINCRBY', key, 'reserved', '-' .. release) < 0 then
+                    redis.call('HSET', key, 'reserved', '0')
+                  end
+                end
+                crossed[i] = 0
+                if kind ~= 'G' and ARGV[b + 7] ~= '0' then
+                  redis.call('HINCRBY', key, 'used', ARGV[b + 7])
+                end
+                if kind == 'S' then
+                  if ARGV[b + 8] ~= '0' then redis.call('HINCRBY', key, 'upr', ARGV[b + 8]) end
+                  if ARGV[b + 9] ~= '0' then redis.call('HINCRBY', key, 'upt', ARGV[b + 9]) end
+                  local soft = ARGV[b + 10]
+                  if soft ~= NONE and redis.call('HGET', key, 'soft') ~= '1'
+                      and tonumber(redis.call('HGET', key, 'used')) >= tonumber(soft) then
+                    redis.call('HSET', key, 'soft', '1')
+                    crossed[i] = 1
+                  end
+                end
+                expire(key, kind, s.wend, now)
+                after[i] = reading(load(key, kind, ws, we, now, '-1', '0', false))
+              end
+              return {1, after, crossed}
+              """);
+
+  /**
+   * KEYS: SPEND counters. ARGV: now. Starts each existing one afresh at now; absent ones stay
+   * absent.
+   */
+  static final Script RESET =
+      new Script(
+          "reset",
+          """
+          for i = 1, #KEYS do
+            if redis.call('EXISTS', KEYS[i]) == 1 then
+              redis.call('HSET', KEYS[i], 'used', '0', 'upr', '0', 'upt', '0', 'soft', '0',
+                         'since', ARGV[1])
+            end
+          end
+          return 1
+          """);
+
+  /**
+   * KEYS: one counter per check. ARGV: now, then per check as in {@link #ADMIT}. Writes nothing.
+   */
+  static final Script READ =
+      new Script(
+          "read",
+          COMMON
+              + """
+              local now = ARGV[1]
+              local out = {}
+              for i = 1, #KEYS do
+                local b = 1 + (i - 1) * 7
+                out[i] = reading(load(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
+                                      '-1', '0', false))
+              end
+              return out
+              """);
+
+  /** A script's text and the SHA-1 that EVALSHA names it by. */
+  record Script(String name, String text, String sha) {
+    Script(String name, String template) {
+      this(name, expand(template), sha1(expand(template)));
+    }
+  }
+
+  private static String expand(String template) {
+    return template
+        .replace("%GAUGE_TTL%", Long.toString(GAUGE_TTL_MILLIS))
+        .replace("%WINDOW_GRACE%", Long.toString(WINDOW_GRACE_MILLIS))
+        .replace("%SPEND_GRACE%", Long.toString(SPEND_GRACE_MILLIS));
+  }
+
+  private static String sha1(String text) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK always has SHA-1", e);
+    }
+  }
+}
