@@ -49,6 +49,10 @@ class RateLimitsIT {
                 litellm_params: {model: openai/acme-t, api_base: %1$s, tpm: 100,
                                  input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
                 model_info: {id: tokens-1}
+              - model_name: plain
+                litellm_params: {model: openai/acme-p, api_base: %1$s,
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: plain-1}
             """
                 .formatted(upstream.apiBase()),
             Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY),
@@ -176,7 +180,7 @@ class RateLimitsIT {
                   .header("Authorization", "Bearer " + key)
                   .POST(
                       HttpRequest.BodyPublishers.ofString(
-                          "{\"model\":\"tokens\",\"messages\":[{\"role\":\"user\","
+                          "{\"model\":\"plain\",\"messages\":[{\"role\":\"user\","
                               + "\"content\":\"x\"}]}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString()));
@@ -186,13 +190,13 @@ class RateLimitsIT {
       Thread.sleep(10);
     }
     assertThat(upstream.received()).hasSize(2);
-    assertRateLimited(chat(key, "pair", ""), "key_max_parallel_requests_exceeded", 1);
+    assertRateLimited(chat(key, "plain", ""), "key_max_parallel_requests_exceeded", 1);
     upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
     release.countDown();
     for (var f : held) {
       assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
-    assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
+    assertThat(chat(key, "plain", "").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -234,7 +234,7 @@ public final class Enforcer {
     }
     int keyAt = keyIndex;
     return meter
-        .admit(checks, now)
+        .admit(a.requestId(), checks, now)
         .map(
             v ->
                 switch (v) {

@@ -22,6 +22,9 @@ public final class LocalMeter implements Meter {
 
   private final Map<String, State> counters = new HashMap<>();
 
+  /** Admissions decided here; a shared meter's health shows how many fell back to this one. */
+  private long admits;
+
   private final LinkedHashMap<String, Boolean> settled =
       new LinkedHashMap<>(1024, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -51,12 +54,13 @@ public final class LocalMeter implements Meter {
   }
 
   @Override
-  public Future<Verdict> admit(List<Check> checks, long now) {
+  public Future<Verdict> admit(String requestId, List<Check> checks, long now) {
     return Future.succeededFuture(admitNow(checks, now));
   }
 
   /** {@link #admit}, answered at once. */
   public synchronized Verdict admitNow(List<Check> checks, long now) {
+    admits++;
     List<Reading> before = new ArrayList<>(checks.size());
     for (int i = 0; i < checks.size(); i++) {
       Check c = checks.get(i);
@@ -74,6 +78,11 @@ public final class LocalMeter implements Meter {
       }
     }
     return new Admitted(before);
+  }
+
+  /** How many admissions this meter has decided. */
+  public synchronized long admits() {
+    return admits;
   }
 
   /** The one rule: a counter blocks when what it used and holds has reached its limit. */
@@ -206,7 +215,10 @@ public final class LocalMeter implements Meter {
   }
 
   private static State created(Check c, long now) {
-    if (c.kind() == Kind.SPEND && c.floorSince() >= 0) {
+    if (c.kind() == Kind.SPEND
+        && c.floorSince() >= 0
+        && c.floorSince() >= c.windowStart()
+        && c.floorSince() < c.windowEnd()) {
       State s = new State(c.floorSince(), c.windowStart(), c.windowEnd());
       s.used = c.floor();
       return s;

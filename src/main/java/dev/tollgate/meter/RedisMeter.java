@@ -227,15 +227,19 @@ public final class RedisMeter implements Meter {
   }
 
   @Override
-  public Future<Void> reset(List<String> counters, long now) {
+  public Future<Void> reset(List<Check> counters, long now) {
     if (state != State.UP) {
       return resetWithoutRedis(counters, now);
     }
     List<String> keys = new ArrayList<>(counters.size());
-    for (String c : counters) {
-      keys.add(prefix + "spend:" + c);
+    List<String> args = new ArrayList<>(1 + 2 * counters.size());
+    args.add(Long.toString(now));
+    for (Check c : counters) {
+      keys.add(prefix + "spend:" + c.counter());
+      args.add(Long.toString(c.windowStart()));
+      args.add(bound(c.windowEnd()));
     }
-    return eval(RedisScripts.RESET, keys, List.of(Long.toString(now)))
+    return eval(RedisScripts.RESET, keys, args)
         .<Void>mapEmpty()
         .recover(
             e -> {
@@ -245,7 +249,7 @@ public final class RedisMeter implements Meter {
   }
 
   /** A reset cannot reach the other instances, so it fails, after resetting the local counters. */
-  private Future<Void> resetWithoutRedis(List<String> counters, long now) {
+  private Future<Void> resetWithoutRedis(List<Check> counters, long now) {
     IllegalStateException e =
         new IllegalStateException(
             "redis at "

@@ -204,24 +204,29 @@ final class RedisScripts {
               """);
 
   /**
-   * KEYS: SPEND counters. ARGV: now. Starts each existing one afresh at now; absent ones stay
-   * absent.
+   * KEYS: SPEND counters. ARGV: now, then per counter: windowStart, windowEnd. Rolls each to its
+   * window and starts it afresh at now, creating absent ones, so that no floor from before the
+   * reset can bring the old spend back. Reserved is kept.
    */
   static final Script RESET =
       new Script(
           "reset",
-          """
-          for i = 1, #KEYS do
-            if redis.call('EXISTS', KEYS[i]) == 1 then
-              redis.call('HSET', KEYS[i], 'used', '0', 'upr', '0', 'upt', '0', 'soft', '0',
-                         'since', ARGV[1])
-            end
-          end
-          return 1
-          """);
+          COMMON
+              + """
+              local now = ARGV[1]
+              for i = 1, #KEYS do
+                local ws, we = ARGV[2 * i], ARGV[2 * i + 1]
+                local s = load(KEYS[i], 'S', ws, we, now, '-1', '0', false)
+                s.used, s.upr, s.upt, s.soft, s.since = '0', '0', '0', '0', now
+                store(KEYS[i], 'S', s)
+                expire(KEYS[i], 'S', s.wend, now)
+              end
+              return 1
+              """);
 
   /**
-   * KEYS: one counter per check. ARGV: now, then per check as in {@link #ADMIT}. Writes nothing.
+   * KEYS: one counter per check. ARGV: now, then per check as in {@link #ADMIT}. Writes nothing; an
+   * absent or stale-low SPEND counter reads as its floor, as admission would see it.
    */
   static final Script READ =
       new Script(
@@ -233,7 +238,7 @@ final class RedisScripts {
               for i = 1, #KEYS do
                 local b = 1 + (i - 1) * 7
                 out[i] = reading(load(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
-                                      '-1', '0', false))
+                                      ARGV[b + 6], ARGV[b + 7], true))
               end
               return out
               """);

@@ -344,7 +344,7 @@ public abstract class MeterContract {
     Meter m = newMeter();
     Check plain = spendWindow("a", T0, T0 + DAY, 1000, 0);
     settle(m, id(), new Settlement(plain, 0, 900, 0, 0, NONE));
-    await(m.reset(List.of("a"), T0 + 100));
+    await(m.reset(List.of(plain), T0 + 100));
     Check oldFloor = new Check("a", Kind.SPEND, T0, T0 + DAY, 1000, 0, T0, 900);
     Verdict v = await(m.admit(id(), List.of(oldFloor), T0 + 200));
     assertThat(v).isInstanceOf(Admitted.class);
@@ -362,7 +362,7 @@ public abstract class MeterContract {
     admit(one, c);
     settle(one, id(), new Settlement(c, 0, 1000, 1, 5, 10));
     assertThat(admit(two, c)).isInstanceOf(Refused.class);
-    await(one.reset(List.of("a"), T0 + 300));
+    await(one.reset(List.of(c), T0 + 300));
     Reading r = await(two.read(List.of(c), T0 + 301)).get(0);
     assertThat(r.used()).isZero();
     assertThat(r.unpricedRequests()).isZero();
@@ -374,10 +374,26 @@ public abstract class MeterContract {
   }
 
   @Test
-  void reset_absentCounter_staysAbsent() {
+  void reset_absentCounter_isCreatedSoThatAnOldFloorCannotBringSpendBack() {
     Meter m = newMeter();
-    await(m.reset(List.of("nobody"), T0));
-    assertThat(read(m, spend("nobody", 10, 0)).exists()).isFalse();
+    Check c = spendWindow("nobody", T0, T0 + DAY, 1000, 0);
+    await(m.reset(List.of(c), T0 + 50));
+    Reading r = read(m, c);
+    assertThat(r.exists()).isTrue();
+    assertThat(r.used()).isZero();
+    assertThat(r.since()).isEqualTo(T0 + 50);
+    // Another instance still holds the store's view from before the reset: it is ignored.
+    Check oldFloor = new Check("nobody", Kind.SPEND, T0, T0 + DAY, 1000, 0, T0, 900);
+    assertThat(((Admitted) admit(m, oldFloor)).before().get(0).used()).isZero();
+  }
+
+  @Test
+  void read_appliesTheFloorAsAdmissionWould() {
+    Meter m = newMeter();
+    Check floored = new Check("f", Kind.SPEND, T0, T0 + DAY, 1000, 0, T0, 700);
+    Reading r = read(m, floored);
+    assertThat(r.used()).isEqualTo(700);
+    assertThat(r.since()).isEqualTo(T0);
   }
 
   @Test

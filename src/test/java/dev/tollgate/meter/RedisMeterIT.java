@@ -48,10 +48,10 @@ class RedisMeterIT extends MeterContract {
 
   @Override
   protected Meter createMeter(Vertx vertx) {
-    return new RedisMeter(vertx, settings(), new InMemoryMeter());
+    return new RedisMeter(vertx, settings(), new LocalMeter());
   }
 
-  private RedisMeter redisMeter(RedisSettings s, InMemoryMeter local) {
+  private RedisMeter redisMeter(RedisSettings s, LocalMeter local) {
     RedisMeter m = new RedisMeter(vertx, s, local);
     track(m);
     return m;
@@ -59,7 +59,7 @@ class RedisMeterIT extends MeterContract {
 
   @Test
   void keys_windowsExpireAfterTheirEnd_lifetimeSpendNever() {
-    RedisMeter m = redisMeter(settings(), new InMemoryMeter());
+    RedisMeter m = redisMeter(settings(), new LocalMeter());
     String a = id();
     Check gauge = new Check("par", Kind.GAUGE, 0, NONE, 5, 1, -1, 0);
     admit(
@@ -86,7 +86,7 @@ class RedisMeterIT extends MeterContract {
 
   @Test
   void scriptCacheFlushed_reloadsAndStaysOnRedis() {
-    InMemoryMeter local = new InMemoryMeter();
+    LocalMeter local = new LocalMeter();
     RedisMeter m = redisMeter(settings(), local);
     assertThat(admit(m, spend("a", 100, 1))).isInstanceOf(Admitted.class);
     redis().command("SCRIPT", "FLUSH");
@@ -98,7 +98,7 @@ class RedisMeterIT extends MeterContract {
 
   @Test
   void counterLost_laterRelease_clampsAtZero() {
-    RedisMeter m = redisMeter(settings(), new InMemoryMeter());
+    RedisMeter m = redisMeter(settings(), new LocalMeter());
     String a = id();
     Check c = spend("a", 100, 30);
     admit(m, a, c);
@@ -111,7 +111,7 @@ class RedisMeterIT extends MeterContract {
   @Test
   void redisStopped_localMode_admitsLocallyAndReplaysSettlementsOnceAfterRestart() {
     assumeTrue(redis().canRestart(), "needs the embedded redis");
-    InMemoryMeter local = new InMemoryMeter();
+    LocalMeter local = new LocalMeter();
     RedisMeter m = redisMeter(settings(), local);
     Check c = spend("a", 1_000_000, 100);
     String a = id();
@@ -149,7 +149,7 @@ class RedisMeterIT extends MeterContract {
   @Test
   void redisStopped_closedMode_answersUnavailableAndReplaysSettlements() {
     assumeTrue(redis().canRestart(), "needs the embedded redis");
-    InMemoryMeter local = new InMemoryMeter();
+    LocalMeter local = new LocalMeter();
     RedisMeter m = redisMeter(settings().withFailureMode(RedisFailureMode.CLOSED), local);
     Check c = spend("a", 1_000_000, 100);
     String a = id();
@@ -173,7 +173,7 @@ class RedisMeterIT extends MeterContract {
   @Test
   void restartLosesReservations_oldReleaseDoesNotTakeFromNewRequests() {
     assumeTrue(redis().canRestart(), "needs the embedded redis");
-    RedisMeter m = redisMeter(settings(), new InMemoryMeter());
+    RedisMeter m = redisMeter(settings(), new LocalMeter());
     Check c = spend("a", 1_000_000, 100);
     String a = id();
     admit(m, a, c);
@@ -190,7 +190,7 @@ class RedisMeterIT extends MeterContract {
 
   @Test
   void replyLost_settlementTimesOutThenRuns_replayCountsItOnce() {
-    InMemoryMeter local = new InMemoryMeter();
+    LocalMeter local = new LocalMeter();
     RedisMeter m = redisMeter(settings(), local);
     Check c = spend("a", 1_000_000, 100);
     String a = id();
@@ -206,7 +206,7 @@ class RedisMeterIT extends MeterContract {
   @Test
   void queueFull_dropsAndCounts() {
     assumeTrue(redis().canRestart(), "needs the embedded redis");
-    RedisMeter m = redisMeter(settings().withMaxQueuedSettlements(1), new InMemoryMeter());
+    RedisMeter m = redisMeter(settings().withMaxQueuedSettlements(1), new LocalMeter());
     redis().stop();
     Check c = spend("a", NONE, 0);
     settle(m, id(), new Settlement(c, 0, 1, 0, 0, NONE));
