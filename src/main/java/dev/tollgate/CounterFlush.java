@@ -19,11 +19,17 @@ final class CounterFlush {
   private final Enforcer enforcer;
   private final CounterStore store;
   private final long timer;
+  private final boolean shared;
 
-  CounterFlush(Vertx vertx, Enforcer enforcer, CounterStore store) {
+  /**
+   * @param shared whether the counters are shared with other instances (Redis): then each tick also
+   *     re-reads the store, so that this instance's floors include what the others saved
+   */
+  CounterFlush(Vertx vertx, Enforcer enforcer, CounterStore store, boolean shared) {
     this.vertx = vertx;
     this.enforcer = enforcer;
     this.store = store;
+    this.shared = shared;
     this.timer =
         vertx.setPeriodic(
             INTERVAL_MILLIS,
@@ -31,11 +37,23 @@ final class CounterFlush {
                 vertx
                     .executeBlocking(
                         () -> {
-                          enforcer.flushTo(store);
+                          runOnce();
                           return null;
                         },
                         true)
                     .onFailure(e -> LOG.warn("budget counters not saved: {}", e.toString())));
+  }
+
+  /** Saves changed counters, and with shared counters re-reads the store's. Blocks. */
+  void runOnce() {
+    enforcer.flushTo(store);
+    if (shared) {
+      enforcer.restore(store.loadCounters());
+    }
+  }
+
+  boolean shared() {
+    return shared;
   }
 
   /** Stops the timer and saves once more; call after the servers have stopped. */

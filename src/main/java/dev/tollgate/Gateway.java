@@ -18,6 +18,11 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
+import dev.tollgate.meter.LocalMeter;
+import dev.tollgate.meter.Meter;
+import dev.tollgate.meter.RedisFailureMode;
+import dev.tollgate.meter.RedisMeter;
+import dev.tollgate.meter.RedisSettings;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
@@ -252,16 +257,19 @@ public final class Gateway implements AutoCloseable {
         WebhookAlertSink.configuredUrl(config.general().alerting(), env)
             .<AlertSink>map(url -> WebhookAlertSink.create(vertx, url))
             .orElse(AlertSink.NONE);
+    Meter meter = meter(config, env, vertx);
     Enforcer enforcer =
         new Enforcer(
             governance,
             budgetSettings,
             clock,
             alerts,
-            name -> registry.current().resolve(name).map(ModelGroup::name));
+            name -> registry.current().resolve(name).map(ModelGroup::name),
+            meter);
     enforcer.restore(counterStore.loadCounters());
     spend.add(enforcer::settle);
-    CounterFlush counterFlush = new CounterFlush(vertx, enforcer, counterStore);
+    CounterFlush counterFlush =
+        new CounterFlush(vertx, enforcer, counterStore, !(meter instanceof LocalMeter));
     GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
     Services services =
         new Services(
@@ -352,6 +360,29 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Where budget and rate-limit counters live: shared through Redis when it is configured, else in
+   * this process.
+   */
+  private static Meter meter(GatewayConfig config, Environment env, Vertx vertx) {
+    Optional<RedisSettings> redis = RedisSettings.from(config, env);
+    if (redis.isEmpty()) {
+      return new LocalMeter();
+    }
+    RedisSettings s = redis.get();
+    if (config.general().redisFailureMode().isPresent()) {
+      s = s.withFailureMode(RedisFailureMode.parse(config.general().redisFailureMode().get()));
+    }
+    LOG.info(
+        "budget and rate-limit counters are shared through redis at {}; while it is unreachable"
+            + " admission {}",
+        s.redactedEndpoint(),
+        s.failureMode() == RedisFailureMode.LOCAL
+            ? "falls back to this instance's counters (redis_failure_mode: local)"
+            : "refuses requests with 503 (redis_failure_mode: closed)");
+    return new RedisMeter(vertx, s, new LocalMeter());
+  }
+
   static Optional<String> costMapLocation(GatewayConfig config, Environment env) {
     return config.litellm().modelCostMapUrl().or(() -> env.get(CostMapSource.ENV));
   }
@@ -391,10 +422,19 @@ public final class Gateway implements AutoCloseable {
     // Stop serving first, then flush every spend record, then release the database.
     sync.stop();
     governanceSync.stop();
+    // Shared counters are read through Vert.x for the last save, so before it closes; local ones
+    // after the servers stop, so that nothing settles after the save.
+    boolean shared = counterFlush.shared();
+    if (shared) {
+      counterFlush.stopAndFlush();
+    }
     try {
       await(vertx.close());
     } finally {
-      counterFlush.stopAndFlush();
+      if (!shared) {
+        counterFlush.stopAndFlush();
+      }
+      enforcer.closeMeter();
       try {
         notifier.close();
       } catch (Exception e) {
@@ -407,6 +447,14 @@ public final class Gateway implements AutoCloseable {
   /** The model admin; for tests and diagnostics. */
   public ModelAdmin modelAdmin() {
     return models;
+  }
+
+  /**
+   * Saves the budget counters now, and with shared counters re-reads the store's, as the periodic
+   * job does every few seconds. Blocks; for tests and diagnostics.
+   */
+  public void saveCounters() {
+    counterFlush.runOnce();
   }
 
   /** Budget and rate-limit enforcement; for tests and diagnostics. */

@@ -171,6 +171,7 @@ final class GatewayVerticle extends VerticleBase {
                           g.writeStringField(
                               "store_state", state.toLowerCase(java.util.Locale.ROOT));
                           g.writeStringField("store_message", message);
+                          g.writeStringField("counters", services.enforcer().meterMode());
                           g.writeObjectFieldStart("spend_log");
                           g.writeNumberField("queued", stats.queued());
                           g.writeNumberField("journal_pending", stats.journalPending());

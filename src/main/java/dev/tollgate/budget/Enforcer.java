@@ -131,6 +131,11 @@ public final class Enforcer {
     return meter.mode();
   }
 
+  /** Closes the meter (its Redis connections); call at shutdown, after the last flush. */
+  public void closeMeter() {
+    meter.close();
+  }
+
   /** Requests admitted and not yet settled; 0 when nothing is in flight. */
   public int openReservations() {
     return tickets.size();
@@ -810,7 +815,8 @@ public final class Enforcer {
    * counters stay pending and the exception propagates.
    */
   public void flushTo(CounterStore store) {
-    if (dirty.isEmpty()) {
+    if (dirty.isEmpty() || !meter.authoritative()) {
+      // During a shared meter's outage the counters wait: they are saved once it is back.
       return;
     }
     Map<String, Target> batch = new LinkedHashMap<>();

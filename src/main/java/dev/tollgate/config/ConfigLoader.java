@@ -215,6 +215,14 @@ public final class ConfigLoader {
             .map(mb -> mb.multiply(BigDecimal.valueOf(1024L * 1024)).longValue())
             .orElse(GeneralSettings.DEFAULT_MAX_REQUEST_BYTES);
     Optional<String> redisUrl = s.string("redis_url");
+    Optional<String> failureMode = s.string("redis_failure_mode");
+    if (failureMode.isPresent()
+        && !failureMode.get().equals("local")
+        && !failureMode.get().equals("closed")) {
+      throw fail(
+          "general_settings.redis_failure_mode",
+          "must be local or closed, got '" + failureMode.get() + "'");
+    }
     long syncMillis =
         s.seconds("config_sync_interval_seconds")
             .orElse(GeneralSettings.DEFAULT_CONFIG_SYNC_MILLIS);
@@ -238,7 +246,14 @@ public final class ConfigLoader {
     }
     s.warnUnknown();
     return new GeneralSettings(
-        masterKey, databaseUrl, storeModelInDb, maxRequestBytes, redisUrl, syncMillis, alerting);
+        masterKey,
+        databaseUrl,
+        storeModelInDb,
+        maxRequestBytes,
+        redisUrl,
+        syncMillis,
+        alerting,
+        failureMode);
   }
 
   private RouterSettings router(@Nullable JsonNode node) {

@@ -10,6 +10,8 @@ import java.util.Optional;
  *     the rest) are re-read ({@code config_sync_interval_seconds})
  * @param alerting where budget alerts go, as in LiteLLM ({@code ["webhook"]} with {@code
  *     WEBHOOK_URL})
+ * @param redisFailureMode what admission does while Redis is unreachable: {@code local} (the
+ *     default: fall back to this instance's counters) or {@code closed} (refuse with 503)
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -18,10 +20,30 @@ public record GeneralSettings(
     long maxRequestBytes,
     Optional<String> redisUrl,
     long configSyncMillis,
-    java.util.List<String> alerting) {
+    java.util.List<String> alerting,
+    Optional<String> redisFailureMode) {
 
   public GeneralSettings {
     alerting = java.util.List.copyOf(alerting);
+  }
+
+  public GeneralSettings(
+      Optional<String> masterKey,
+      Optional<String> databaseUrl,
+      boolean storeModelInDb,
+      long maxRequestBytes,
+      Optional<String> redisUrl,
+      long configSyncMillis,
+      java.util.List<String> alerting) {
+    this(
+        masterKey,
+        databaseUrl,
+        storeModelInDb,
+        maxRequestBytes,
+        redisUrl,
+        configSyncMillis,
+        alerting,
+        Optional.empty());
   }
 
   /** 32 MiB: room for base64 images in chat requests. */
