@@ -57,7 +57,7 @@ public final class GovernanceRoutes {
   public void mount(Router router, BodyHandler body) {
     write(router, body, "/key/generate", keys::generate);
     write(router, body, "/key/update", keys::update);
-    route(router, body, HttpMethod.GET, "/key/info", false, false, keys::info);
+    route(router, body, HttpMethod.GET, "/key/info", false, keys::info);
     write(router, body, "/key/delete", keys::delete);
     read(router, "/key/list", keys::list);
     write(router, body, "/key/block", c -> keys.block(c, true));
@@ -83,13 +83,7 @@ public final class GovernanceRoutes {
     write(router, body, "/organization/new", entities::organizationNew);
     write(router, body, "/organization/update", entities::organizationUpdate);
     route(
-        router,
-        body,
-        HttpMethod.PATCH,
-        "/organization/update",
-        true,
-        true,
-        entities::organizationUpdate);
+        router, body, HttpMethod.PATCH, "/organization/update", true, entities::organizationUpdate);
     read(router, "/organization/info", entities::organizationInfo);
     write(router, body, "/organization/delete", entities::organizationDelete);
     route(
@@ -97,7 +91,6 @@ public final class GovernanceRoutes {
         body,
         HttpMethod.DELETE,
         "/organization/delete",
-        true,
         true,
         entities::organizationDelete);
     read(router, "/organization/list", entities::organizationList);
@@ -112,13 +105,13 @@ public final class GovernanceRoutes {
 
     write(router, body, "/tag/new", entities::tagNew);
     write(router, body, "/tag/update", entities::tagUpdate);
-    route(router, body, HttpMethod.POST, "/tag/info", true, false, entities::tagInfo);
+    route(router, body, HttpMethod.POST, "/tag/info", true, entities::tagInfo);
     write(router, body, "/tag/delete", entities::tagDelete);
     read(router, "/tag/list", entities::tagList);
 
     write(router, body, "/budget/new", entities::budgetNew);
     write(router, body, "/budget/update", entities::budgetUpdate);
-    route(router, body, HttpMethod.POST, "/budget/info", true, false, entities::budgetInfo);
+    route(router, body, HttpMethod.POST, "/budget/info", true, entities::budgetInfo);
     read(router, "/budget/info", entities::budgetInfoGet);
     write(router, body, "/budget/delete", entities::budgetDelete);
     read(router, "/budget/list", entities::budgetList);
@@ -126,11 +119,11 @@ public final class GovernanceRoutes {
 
   private void write(
       Router router, BodyHandler body, String path, Function<Call, JsonNode> action) {
-    route(router, body, HttpMethod.POST, path, true, true, action);
+    route(router, body, HttpMethod.POST, path, true, action);
   }
 
   private void read(Router router, String path, Function<Call, JsonNode> action) {
-    router.get(path).handler(ctx -> handle(ctx, true, false, action));
+    router.get(path).handler(ctx -> handle(ctx, true, action));
   }
 
   private void route(
@@ -139,16 +132,11 @@ public final class GovernanceRoutes {
       HttpMethod method,
       String path,
       boolean adminOnly,
-      boolean blocking,
       Function<Call, JsonNode> action) {
-    router
-        .route(method, path)
-        .handler(body)
-        .handler(ctx -> handle(ctx, adminOnly, blocking, action));
+    router.route(method, path).handler(body).handler(ctx -> handle(ctx, adminOnly, action));
   }
 
-  private void handle(
-      RoutingContext ctx, boolean adminOnly, boolean blocking, Function<Call, JsonNode> action) {
+  private void handle(RoutingContext ctx, boolean adminOnly, Function<Call, JsonNode> action) {
     Call call;
     try {
       Principal p = ProxyHandler.authenticate(ctx.request(), auth);
@@ -174,14 +162,7 @@ public final class GovernanceRoutes {
       HttpErrors.send(ctx.response(), e);
       return;
     }
-    if (!blocking) {
-      try {
-        send(ctx, action.apply(call));
-      } catch (RuntimeException e) {
-        HttpErrors.send(ctx.response(), e);
-      }
-      return;
-    }
+    // Reads too run on a worker: they wait for the budget counters, which may be in Redis.
     ctx.vertx()
         .executeBlocking(() -> action.apply(call), false)
         .onSuccess(out -> send(ctx, out))

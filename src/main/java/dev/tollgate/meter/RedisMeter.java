@@ -61,6 +61,7 @@ public final class RedisMeter implements Meter {
   private final RedisSettings settings;
   private final Meter fallback;
   private final Redis redis;
+  private final io.vertx.core.Context home;
   private final String prefix;
   private final long timeoutMillis;
 
@@ -99,10 +100,20 @@ public final class RedisMeter implements Meter {
     settings.password().ifPresent(options::setPassword);
     options.getNetClientOptions().setConnectTimeout((int) Math.min(timeoutMillis, 60_000));
     this.redis = Redis.createClient(vertx, options);
+    io.vertx.core.Context ctx = vertx.getOrCreateContext();
+    if (!ctx.isEventLoopContext()) {
+      throw new IllegalStateException(
+          "create the redis meter on an event loop or outside Vert.x, not on a worker");
+    }
+    this.home = ctx;
   }
 
   @Override
   public Future<Verdict> admit(String requestId, List<Check> checks, long now) {
+    return onHome(() -> admitHere(requestId, checks, now));
+  }
+
+  private Future<Verdict> admitHere(String requestId, List<Check> checks, long now) {
     if (state != State.UP) {
       return admitWithoutRedis(requestId, checks, now);
     }
@@ -145,6 +156,10 @@ public final class RedisMeter implements Meter {
 
   @Override
   public Future<Settled> settle(String requestId, List<Settlement> settlements, long now) {
+    return onHome(() -> settleHere(requestId, settlements, now));
+  }
+
+  private Future<Settled> settleHere(String requestId, List<Settlement> settlements, long now) {
     Pending p = new Pending(requestId, List.copyOf(settlements), now);
     if (heldLocally.remove(requestId)) {
       // The fallback holds this request's reservations; Redis holds none (its marker is absent),
@@ -228,6 +243,10 @@ public final class RedisMeter implements Meter {
 
   @Override
   public Future<Void> reset(List<Check> counters, long now) {
+    return onHome(() -> resetHere(counters, now));
+  }
+
+  private Future<Void> resetHere(List<Check> counters, long now) {
     if (state != State.UP) {
       return resetWithoutRedis(counters, now);
     }
@@ -263,6 +282,10 @@ public final class RedisMeter implements Meter {
 
   @Override
   public Future<List<Reading>> read(List<Check> counters, long now) {
+    return onHome(() -> readHere(counters, now));
+  }
+
+  private Future<List<Reading>> readHere(List<Check> counters, long now) {
     if (state != State.UP) {
       return readWithoutRedis(counters, now);
     }
@@ -298,6 +321,23 @@ public final class RedisMeter implements Meter {
             "redis at "
                 + settings.redactedEndpoint()
                 + " is unreachable; counters cannot be read"));
+  }
+
+  /**
+   * Runs {@code op} on an event loop. The Redis client completes a command on the context that sent
+   * it; sent from a worker (an admin request, the counter flush) that then waits for it, the reply
+   * would queue behind the waiting task forever. So anything not on an event loop goes through this
+   * meter's own event-loop context, and its caller gets a future that completes on whichever thread
+   * the reply arrives.
+   */
+  private <T> Future<T> onHome(java.util.function.Supplier<Future<T>> op) {
+    io.vertx.core.Context c = Vertx.currentContext();
+    if (c != null && c.isEventLoopContext()) {
+      return op.get();
+    }
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    home.runOnContext(v -> op.get().onComplete(p));
+    return p.future();
   }
 
   @Override
