@@ -20,6 +20,7 @@ import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
 import dev.tollgate.meter.LocalMeter;
 import dev.tollgate.meter.Meter;
+import dev.tollgate.meter.RedisChangeNotifier;
 import dev.tollgate.meter.RedisFailureMode;
 import dev.tollgate.meter.RedisMeter;
 import dev.tollgate.meter.RedisSettings;
@@ -257,7 +258,8 @@ public final class Gateway implements AutoCloseable {
         WebhookAlertSink.configuredUrl(config.general().alerting(), env)
             .<AlertSink>map(url -> WebhookAlertSink.create(vertx, url))
             .orElse(AlertSink.NONE);
-    Meter meter = meter(config, env, vertx);
+    Optional<RedisSettings> redis = RedisSettings.from(config, env);
+    Meter meter = meter(config, redis, vertx);
     Enforcer enforcer =
         new Enforcer(
             governance,
@@ -292,9 +294,15 @@ public final class Gateway implements AutoCloseable {
     ConfigSync governanceSync =
         new ConfigSync(
             vertx, "governance", governance::reload, config.general().configSyncMillis());
-    notifier.set(
-        db.changeNotifier(
-            topic -> (topic == ChangeNotifier.Topic.GOVERNANCE ? governanceSync : sync).trigger()));
+    java.util.function.Consumer<ChangeNotifier.Topic> onChange =
+        topic -> (topic == ChangeNotifier.Topic.GOVERNANCE ? governanceSync : sync).trigger();
+    ChangeNotifier changes = db.changeNotifier(onChange);
+    if (redis.isPresent()) {
+      // With Redis, admin changes reach every instance through it too, whatever the database.
+      changes =
+          RedisChangeNotifier.both(changes, new RedisChangeNotifier(vertx, redis.get(), onChange));
+    }
+    notifier.set(changes);
     // what other instances changed between the load above and listening is read now
     governanceSync.trigger();
     // Verticles on one Vert.x instance share a listening socket only when they ask for the
@@ -364,8 +372,7 @@ public final class Gateway implements AutoCloseable {
    * Where budget and rate-limit counters live: shared through Redis when it is configured, else in
    * this process.
    */
-  private static Meter meter(GatewayConfig config, Environment env, Vertx vertx) {
-    Optional<RedisSettings> redis = RedisSettings.from(config, env);
+  private static Meter meter(GatewayConfig config, Optional<RedisSettings> redis, Vertx vertx) {
     if (redis.isEmpty()) {
       return new LocalMeter();
     }
