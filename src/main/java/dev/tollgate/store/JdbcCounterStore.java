@@ -37,7 +37,12 @@ final class JdbcCounterStore implements CounterStore {
           + " spend_nanos = excluded.spend_nanos,"
           + " unpriced_requests = excluded.unpriced_requests,"
           + " unpriced_tokens = excluded.unpriced_tokens, soft_alerted = excluded.soft_alerted,"
-          + " updated_at = excluded.updated_at";
+          + " updated_at = excluded.updated_at"
+          // Several instances save the same shared counter, each as it read it: an older view
+          // (an earlier start, or less spend since the same start) never replaces a newer one.
+          + " WHERE excluded.since_ms > budget_counters.since_ms"
+          + " OR (excluded.since_ms = budget_counters.since_ms"
+          + " AND excluded.spend_nanos >= budget_counters.spend_nanos)";
 
   private final DataSource pool;
   private final Clock clock;

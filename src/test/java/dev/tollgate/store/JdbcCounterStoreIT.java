@@ -72,7 +72,7 @@ class JdbcCounterStoreIT {
         new CounterState(
             key,
             Optional.of(new BudgetDuration(Integer.MAX_VALUE, BudgetDuration.Unit.SECONDS)),
-            Long.MIN_VALUE,
+            Long.MAX_VALUE - 2,
             Long.MAX_VALUE - 1,
             0,
             Long.MAX_VALUE,
@@ -84,6 +84,26 @@ class JdbcCounterStoreIT {
     }
     try (Database db = t.open()) {
       assertThat(db.counters().loadCounters()).containsExactly(later);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void saveCounters_anOlderViewNeverReplacesANewerOne(StoreKind kind) {
+    CounterKey key = CounterKey.of(Level.KEY, "k");
+    Optional<BudgetDuration> day = Optional.of(BudgetDuration.parse("1d"));
+    CounterState reset = new CounterState(key, day, 5_000, 86_400_000, 40, 0, 0, false);
+    CounterState beforeReset = new CounterState(key, day, 0, 86_400_000, 900, 1, 3, true);
+    CounterState lessSpend = new CounterState(key, day, 5_000, 86_400_000, 30, 0, 0, false);
+    CounterState more = new CounterState(key, day, 5_000, 86_400_000, 50, 1, 2, false);
+    try (Database db = kind.fresh().open()) {
+      db.counters().saveCounters(List.of(reset));
+      // Another instance read the counter before the reset, or before the last request settled.
+      db.counters().saveCounters(List.of(beforeReset));
+      db.counters().saveCounters(List.of(lessSpend));
+      assertThat(db.counters().loadCounters()).containsExactly(reset);
+      db.counters().saveCounters(List.of(more));
+      assertThat(db.counters().loadCounters()).containsExactly(more);
     }
   }
 
