@@ -754,16 +754,7 @@ public final class Enforcer {
     // Counters the store has that no longer have a budget (a per-model budget removed).
     for (CounterState st : floors.values()) {
       if (stored.test(st.key()) && !all.containsKey(counterName(st.key()))) {
-        all.put(
-            counterName(st.key()),
-            new Target(
-                st.key(),
-                st.key().toString(),
-                OptionalLong.empty(),
-                OptionalLong.empty(),
-                st.duration(),
-                Optional.empty(),
-                Optional.empty()));
+        all.put(counterName(st.key()), stored(st));
       }
     }
     if (all.isEmpty()) {
@@ -868,20 +859,23 @@ public final class Enforcer {
     return out;
   }
 
+  /** A counter known from the store, as a target without limits: to read, reset or save it. */
+  private static Target stored(CounterState st) {
+    return new Target(
+        st.key(),
+        st.key().toString(),
+        OptionalLong.empty(),
+        OptionalLong.empty(),
+        st.duration(),
+        Optional.empty(),
+        Optional.empty());
+  }
+
   /** Every spend counter the store and this instance know, as the meter has it now. */
   public List<CounterState> counterStates() {
     Map<String, Target> all = new LinkedHashMap<>();
     for (CounterState st : floors.values()) {
-      all.put(
-          counterName(st.key()),
-          new Target(
-              st.key(),
-              st.key().toString(),
-              OptionalLong.empty(),
-              OptionalLong.empty(),
-              st.duration(),
-              Optional.empty(),
-              Optional.empty()));
+      all.put(counterName(st.key()), stored(st));
     }
     all.putAll(dirty);
     return states(List.copyOf(all.values()));
