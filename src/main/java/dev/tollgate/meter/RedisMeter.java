@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.meter.RedisScripts.Script;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -126,7 +127,8 @@ public final class RedisMeter implements Meter {
       keys.add(key(c));
       addCheckArgs(args, c);
     }
-    return eval(RedisScripts.ADMIT, keys, args)
+    return admits
+        .submit(keys, args)
         .map(r -> verdict(r, checks))
         .recover(
             e -> {
@@ -236,7 +238,8 @@ public final class RedisMeter implements Meter {
       args.add(Long.toString(s.addUnpricedTokens()));
       args.add(bound(s.softLimit()));
     }
-    return eval(RedisScripts.SETTLE, keys, args)
+    return settles
+        .submit(keys, args)
         .map(r -> settled(r, p.settlements()))
         .onFailure(e -> failed("settle", e));
   }
@@ -512,15 +515,29 @@ public final class RedisMeter implements Meter {
     replayNext();
   }
 
+  /** How many queued settlements are replayed at once (pipelined on the pool's connections). */
+  static final int REPLAY_BATCH = 64;
+
+  /**
+   * Replays the queue in batches of {@link #REPLAY_BATCH}, so that it drains faster than a busy
+   * gateway adds to it. Order within the queue does not matter: each settlement applies once (its
+   * marker) and floors only ever raise a counter to the store's view, which is not saved while the
+   * meter answers from its fallback.
+   */
   private void replayNext() {
-    Pending next;
+    List<Pending> batch = new ArrayList<>(REPLAY_BATCH);
     List<io.vertx.core.Promise<Void>> waiters = List.of();
     long count = 0;
     long lost = 0;
     boolean recovered = false;
     synchronized (lock) {
-      next = queue.peek();
-      if (next == null || closed) {
+      if (!closed) {
+        java.util.Iterator<Pending> it = queue.iterator();
+        while (it.hasNext() && batch.size() < REPLAY_BATCH) {
+          batch.add(it.next());
+        }
+      }
+      if (batch.isEmpty()) {
         draining = false;
         if (state == State.REPLAYING) {
           state = State.UP;
@@ -534,7 +551,7 @@ public final class RedisMeter implements Meter {
         }
       }
     }
-    if (next == null) {
+    if (batch.isEmpty()) {
       if (recovered) {
         if (lost > 0) {
           log.warn("redis reachable again, replayed {} settlements ({} dropped)", count, lost);
@@ -545,26 +562,121 @@ public final class RedisMeter implements Meter {
       waiters.forEach(w -> w.tryComplete());
       return;
     }
-    Pending p = next;
-    settleInRedis(p)
+    List<Future<Settled>> sent = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      sent.add(settleInRedis(p));
+    }
+    Future.join(sent)
         .onComplete(
-            ar -> {
-              if (ar.succeeded() || !unreachable(ar.cause())) {
-                synchronized (lock) {
-                  queue.poll();
-                  replayed++;
+            ignored -> {
+              List<Pending> again = new ArrayList<>();
+              for (int i = 0; i < batch.size(); i++) {
+                Future<Settled> f = sent.get(i);
+                if (f.failed() && unreachable(f.cause())) {
+                  again.add(batch.get(i));
                 }
-                replayNext();
-              } else {
-                // markDown (from settleInRedis) restarted the probe, which drains again later
-                synchronized (lock) {
+              }
+              synchronized (lock) {
+                for (int i = 0; i < batch.size() && !queue.isEmpty(); i++) {
+                  queue.poll();
+                }
+                replayed += batch.size() - again.size();
+                for (int i = again.size() - 1; i >= 0; i--) {
+                  queue.addFirst(again.get(i));
+                }
+                if (!again.isEmpty()) {
+                  // markDown (from settleInRedis) restarted the probe, which drains again later
                   draining = false;
                 }
+              }
+              if (again.isEmpty()) {
+                replayNext();
               }
             });
   }
 
   // --- commands and encoding -------------------------------------------------------------------
+
+  /** Most calls one batched EVALSHA carries. */
+  static final int MAX_BATCH = 128;
+
+  /** Batched calls of one script in flight at once; the next waits and grows meanwhile. */
+  static final int MAX_IN_FLIGHT = 2;
+
+  private final Batcher admits = new Batcher(RedisScripts.ADMIT_MANY);
+  private final Batcher settles = new Batcher(RedisScripts.SETTLE_MANY);
+
+  /**
+   * Group commit for one script: calls that arrive while {@link #MAX_IN_FLIGHT} batches are in
+   * flight wait, and the next EVALSHA carries all of them (up to {@link #MAX_BATCH}), each applied
+   * in order and atomically on its own. Under load the batches grow instead of the connection
+   * pool's wait queue, so Redis spends its time on counters rather than on calls; when idle a call
+   * goes at once, alone.
+   */
+  private final class Batcher {
+    private record Call(List<String> keys, List<String> args, Promise<Response> done) {}
+
+    private final Script script;
+    private final ArrayDeque<Call> waiting = new ArrayDeque<>();
+    private int inFlight;
+
+    Batcher(Script script) {
+      this.script = script;
+    }
+
+    Future<Response> submit(List<String> keys, List<String> args) {
+      Promise<Response> p = Promise.promise();
+      synchronized (this) {
+        waiting.add(new Call(keys, args, p));
+      }
+      sendSome();
+      return p.future();
+    }
+
+    private void sendSome() {
+      List<Call> batch;
+      synchronized (this) {
+        if (inFlight >= MAX_IN_FLIGHT || waiting.isEmpty()) {
+          return;
+        }
+        inFlight++;
+        batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+        while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+          batch.add(waiting.poll());
+        }
+      }
+      List<String> keys = new ArrayList<>();
+      List<String> args = new ArrayList<>();
+      args.add(Integer.toString(batch.size()));
+      for (Call c : batch) {
+        keys.addAll(c.keys());
+        args.add(Integer.toString(c.keys().size()));
+        args.add(Integer.toString(c.args().size()));
+        args.addAll(c.args());
+      }
+      eval(script, keys, args)
+          .onComplete(
+              ar -> {
+                synchronized (this) {
+                  inFlight--;
+                }
+                for (int i = 0; i < batch.size(); i++) {
+                  Promise<Response> done = batch.get(i).done();
+                  if (ar.failed()) {
+                    done.fail(ar.cause());
+                  } else {
+                    Response r = ar.result().get(i);
+                    if (r == null) {
+                      done.fail(new IllegalStateException("redis replied nil for call " + i));
+                    } else {
+                      done.complete(r);
+                    }
+                  }
+                }
+                sendSome();
+              });
+    }
+  }
 
   private Future<Response> eval(Script script, List<String> keys, List<String> args) {
     return send(evalsha(script, keys, args))

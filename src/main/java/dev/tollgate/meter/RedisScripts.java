@@ -45,7 +45,7 @@ final class RedisScripts {
           local s
           if not v[1] then
             s = {exists = '0', used = '0', reserved = v[2] or '0', since = ws, wend = we,
-                 upr = '0', upt = '0', soft = '0'}
+                 upr = '0', upt = '0', soft = '0', dirty = true}
             if useFloor and tonumber(fsince) >= 0 and tonumber(fsince) >= tonumber(ws)
                 and (we == NONE or tonumber(fsince) < tonumber(we)) then
               s.since = fsince
@@ -54,8 +54,9 @@ final class RedisScripts {
             return s
           end
           s = {exists = '1', used = v[1], reserved = v[2] or '0', since = v[3], wend = v[4],
-               upr = v[5] or '0', upt = v[6] or '0', soft = v[7] or '0'}
+               upr = v[5] or '0', upt = v[6] or '0', soft = v[7] or '0', dirty = false}
           if s.wend ~= we then
+            s.dirty = true
             if s.wend ~= NONE and tonumber(now) >= tonumber(s.wend) then
               s.used, s.upr, s.upt, s.soft, s.since = '0', '0', '0', '0', ws
             elseif s.wend == NONE then
@@ -66,6 +67,7 @@ final class RedisScripts {
           if useFloor and tonumber(fsince) >= 0 and s.since == fsince
               and tonumber(s.used) < tonumber(floor) then
             s.used = floor
+            s.dirty = true
           end
           return s
         elseif kind == 'W' then
@@ -73,21 +75,27 @@ final class RedisScripts {
           local exists = '0'
           if v[1] or v[2] then exists = '1' end
           return {exists = exists, used = v[1] or '0', reserved = v[2] or '0', since = ws, wend = we,
-                  upr = '0', upt = '0', soft = '0'}
+                  upr = '0', upt = '0', soft = '0', dirty = exists == '0'}
         else
           local r = redis.call('HGET', key, 'reserved')
           local exists = '0'
           if r then exists = '1' end
           return {exists = exists, used = '0', reserved = r or '0', since = ws, wend = we,
-                  upr = '0', upt = '0', soft = '0'}
+                  upr = '0', upt = '0', soft = '0', dirty = true}
         end
       end
 
+      -- Writes only what load() changed (created, rolled, raised to a floor); expiries are absolute
+      -- (window end + grace), so they too are set only then, except a gauge's, refreshed on use.
       local function store(key, kind, s)
-        if kind == 'S' then
+        if kind == 'S' and s.dirty then
           redis.call('HSET', key, 'used', s.used, 'since', s.since, 'end', s.wend,
                      'upr', s.upr, 'upt', s.upt, 'soft', s.soft)
         end
+      end
+
+      local function num(n)
+        return string.format('%.0f', n)
       end
 
       local function expire(key, kind, wend, now)
@@ -118,11 +126,8 @@ final class RedisScripts {
    * check: kind, windowStart, windowEnd, limit, reserve, floorSince, floor. Returns {1, readings
    * before} or {0, index, reading}.
    */
-  static final Script ADMIT =
-      new Script(
-          "admit",
-          COMMON
-              + """
+  private static final String ADMIT_BODY =
+      """
               local now = ARGV[1]
               local n = #KEYS - 1
               local states, before = {}, {}
@@ -142,11 +147,13 @@ final class RedisScripts {
                 local key, kind = KEYS[i + 1], ARGV[b + 1]
                 store(key, kind, states[i])
                 redis.call('HINCRBY', key, 'reserved', ARGV[b + 5])
-                expire(key, kind, states[i].wend, now)
+                if states[i].dirty then expire(key, kind, states[i].wend, now) end
               end
               redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
               return {1, before}
-              """);
+      """;
+
+  static final Script ADMIT = new Script("admit", COMMON + ADMIT_BODY);
 
   /**
    * KEYS: the settled marker, the reservation marker, then one counter per settlement. ARGV: now,
@@ -154,11 +161,8 @@ final class RedisScripts {
    * addUnpricedRequests, addUnpricedTokens, softLimit. Returns {applied, readings after, soft
    * crossed flags}.
    */
-  static final Script SETTLE =
-      new Script(
-          "settle",
-          COMMON
-              + """
+  private static final String SETTLE_BODY =
+      """
               local now = ARGV[1]
               local n = #KEYS - 2
               local after, crossed = {}, {}
@@ -177,31 +181,42 @@ final class RedisScripts {
                 local key, kind, ws, we = KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
                 local s = load(key, kind, ws, we, now, ARGV[b + 4], ARGV[b + 5], true)
                 store(key, kind, s)
+                local reserved = s.reserved
                 local release = ARGV[b + 6]
                 if held and release ~= '0' then
-                  if redis.call('HINCRBY', key, 'reserved', '-' .. release) < 0 then
+                  local r = redis.call('HINCRBY', key, 'reserved', '-' .. release)
+                  if r < 0 then
                     redis.call('HSET', key, 'reserved', '0')
+                    r = 0
                   end
+                  reserved = num(r)
                 end
                 crossed[i] = 0
+                local used = s.used
                 if kind ~= 'G' and ARGV[b + 7] ~= '0' then
-                  redis.call('HINCRBY', key, 'used', ARGV[b + 7])
+                  used = num(redis.call('HINCRBY', key, 'used', ARGV[b + 7]))
                 end
                 if kind == 'S' then
-                  if ARGV[b + 8] ~= '0' then redis.call('HINCRBY', key, 'upr', ARGV[b + 8]) end
-                  if ARGV[b + 9] ~= '0' then redis.call('HINCRBY', key, 'upt', ARGV[b + 9]) end
+                  if ARGV[b + 8] ~= '0' then
+                    s.upr = num(redis.call('HINCRBY', key, 'upr', ARGV[b + 8]))
+                  end
+                  if ARGV[b + 9] ~= '0' then
+                    s.upt = num(redis.call('HINCRBY', key, 'upt', ARGV[b + 9]))
+                  end
                   local soft = ARGV[b + 10]
-                  if soft ~= NONE and redis.call('HGET', key, 'soft') ~= '1'
-                      and tonumber(redis.call('HGET', key, 'used')) >= tonumber(soft) then
+                  if soft ~= NONE and s.soft ~= '1' and tonumber(used) >= tonumber(soft) then
                     redis.call('HSET', key, 'soft', '1')
+                    s.soft = '1'
                     crossed[i] = 1
                   end
                 end
-                expire(key, kind, s.wend, now)
-                after[i] = reading(load(key, kind, ws, we, now, '-1', '0', false))
+                if s.dirty then expire(key, kind, s.wend, now) end
+                after[i] = {'1', used, reserved, s.since, s.wend, s.upr, s.upt, s.soft}
               end
               return {1, after, crossed}
-              """);
+      """;
+
+  static final Script SETTLE = new Script("settle", COMMON + SETTLE_BODY);
 
   /**
    * KEYS: SPEND counters. ARGV: now, then per counter: windowStart, windowEnd. Rolls each to its
@@ -218,6 +233,7 @@ final class RedisScripts {
                 local ws, we = ARGV[2 * i], ARGV[2 * i + 1]
                 local s = load(KEYS[i], 'S', ws, we, now, '-1', '0', false)
                 s.used, s.upr, s.upt, s.soft, s.since = '0', '0', '0', '0', now
+                s.dirty = true
                 store(KEYS[i], 'S', s)
                 expire(KEYS[i], 'S', s.wend, now)
               end
@@ -242,6 +258,40 @@ final class RedisScripts {
               end
               return out
               """);
+
+  /**
+   * {@code script} for many calls at once: its body becomes a function of (KEYS, ARGV) run once per
+   * call, in order, in one atomic EVALSHA. ARGV: the number of calls, then per call its key count,
+   * its argument count and its arguments; KEYS: every call's keys in order. Returns one reply per
+   * call, as the single script would.
+   */
+  static Script many(Script script, String body) {
+    return new Script(
+        script.name() + "-many",
+        COMMON
+            + "local function body(KEYS, ARGV)\n"
+            + body
+            + """
+            end
+            local out = {}
+            local ki, ai = 1, 2
+            for c = 1, tonumber(ARGV[1]) do
+              local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
+              ai = ai + 2
+              local k, a = {}, {}
+              for j = 1, nk do k[j] = KEYS[ki]; ki = ki + 1 end
+              for j = 1, na do a[j] = ARGV[ai]; ai = ai + 1 end
+              out[c] = body(k, a)
+            end
+            return out
+            """);
+  }
+
+  /** {@link #ADMIT} for many requests in one call; each is still all or nothing on its own. */
+  static final Script ADMIT_MANY = many(ADMIT, ADMIT_BODY);
+
+  /** {@link #SETTLE} for many requests in one call. */
+  static final Script SETTLE_MANY = many(SETTLE, SETTLE_BODY);
 
   /** A script's text and the SHA-1 that EVALSHA names it by. */
   record Script(String name, String text, String sha) {

@@ -33,7 +33,7 @@ public record RedisSettings(
     int maxQueuedSettlements) {
 
   public static final String DEFAULT_KEY_PREFIX = "tollgate:";
-  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(1000);
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(2000);
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(500);
   public static final int DEFAULT_MAX_QUEUED_SETTLEMENTS = 100_000;
 
