@@ -180,35 +180,32 @@ final class RedisScripts {
                 local b = 2 + (i - 1) * 10
                 local key, kind, ws, we = KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
                 local s = load(key, kind, ws, we, now, ARGV[b + 4], ARGV[b + 5], true)
-                store(key, kind, s)
-                local reserved = s.reserved
-                local release = ARGV[b + 6]
-                if held and release ~= '0' then
-                  local r = redis.call('HINCRBY', key, 'reserved', '-' .. release)
-                  if r < 0 then
-                    redis.call('HSET', key, 'reserved', '0')
-                    r = 0
-                  end
-                  reserved = num(r)
+                -- The new state is computed here and written with one HSET (exact to 2^53).
+                local reserved = tonumber(s.reserved)
+                if held and ARGV[b + 6] ~= '0' then
+                  reserved = reserved - tonumber(ARGV[b + 6])
+                  if reserved < 0 then reserved = 0 end
                 end
-                crossed[i] = 0
+                reserved = num(reserved)
                 local used = s.used
                 if kind ~= 'G' and ARGV[b + 7] ~= '0' then
-                  used = num(redis.call('HINCRBY', key, 'used', ARGV[b + 7]))
+                  used = num(tonumber(used) + tonumber(ARGV[b + 7]))
                 end
+                crossed[i] = 0
                 if kind == 'S' then
-                  if ARGV[b + 8] ~= '0' then
-                    s.upr = num(redis.call('HINCRBY', key, 'upr', ARGV[b + 8]))
-                  end
-                  if ARGV[b + 9] ~= '0' then
-                    s.upt = num(redis.call('HINCRBY', key, 'upt', ARGV[b + 9]))
-                  end
+                  if ARGV[b + 8] ~= '0' then s.upr = num(tonumber(s.upr) + tonumber(ARGV[b + 8])) end
+                  if ARGV[b + 9] ~= '0' then s.upt = num(tonumber(s.upt) + tonumber(ARGV[b + 9])) end
                   local soft = ARGV[b + 10]
                   if soft ~= NONE and s.soft ~= '1' and tonumber(used) >= tonumber(soft) then
-                    redis.call('HSET', key, 'soft', '1')
                     s.soft = '1'
                     crossed[i] = 1
                   end
+                  redis.call('HSET', key, 'used', used, 'reserved', reserved, 'since', s.since,
+                             'end', s.wend, 'upr', s.upr, 'upt', s.upt, 'soft', s.soft)
+                elseif kind == 'W' then
+                  redis.call('HSET', key, 'used', used, 'reserved', reserved)
+                else
+                  redis.call('HSET', key, 'reserved', reserved)
                 end
                 if s.dirty then expire(key, kind, s.wend, now) end
                 after[i] = {'1', used, reserved, s.since, s.wend, s.upr, s.upt, s.soft}
