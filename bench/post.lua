@@ -1,7 +1,8 @@
 -- wrk script: POST a non-streaming chat completion (or a streaming one when BENCH_STREAM is
 -- set, see post-stream.lua) and print one machine-readable line from done() for run.sh.
 local stream = BENCH_STREAM or os.getenv("BENCH_STREAM") == "1"
-local key = os.getenv("TOLLGATE_MASTER_KEY") or "sk-bench-master"
+-- BENCH_KEY is the key run.sh chose for the target (the master key or a limited virtual key).
+local key = os.getenv("BENCH_KEY") or os.getenv("TOLLGATE_MASTER_KEY") or "sk-bench-master"
 local model = os.getenv("BENCH_MODEL") or "bench-model"
 
 wrk.method = "POST"
