@@ -135,8 +135,14 @@ class ClusterIT {
     return Json.MAPPER.readTree(r.body());
   }
 
+  /** A key made on the first instance, once every instance knows it. */
   String newKey(String body) throws Exception {
-    return ok(gws.get(0).post("/key/generate", body)).path("key").asText();
+    String key = ok(gws.get(0).post("/key/generate", body)).path("key").asText();
+    for (TestGateway gw : gws) {
+      await(
+          () -> gw.get("/key/info?key=" + key).statusCode() == 200, "the key is known everywhere");
+    }
+    return key;
   }
 
   HttpRequest chat(TestGateway gw, String key, String body) {

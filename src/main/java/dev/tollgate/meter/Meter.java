@@ -147,9 +147,10 @@ public interface Meter extends AutoCloseable {
   Future<Verdict> admit(String requestId, List<Check> checks, long now);
 
   /**
-   * Releases a request's reservations and adds what it used. Idempotent per {@code requestId}:
-   * applying the same settlement twice (a retry after a lost reply, or a replay after an outage)
-   * counts once. Never fails; a backend that cannot be reached gets the settlement later.
+   * Releases a request's reservations and adds what it used. Idempotent per {@code requestId} on
+   * one meter: applying the same settlement twice through it (a retry after a lost reply, or a
+   * replay after an outage) counts once. A request is settled by the instance that admitted it.
+   * Never fails; a backend that cannot be reached gets the settlement later.
    */
   Future<Settled> settle(String requestId, List<Settlement> settlements, long now);
 

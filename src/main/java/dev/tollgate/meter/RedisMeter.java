@@ -56,7 +56,37 @@ public final class RedisMeter implements Meter {
     REPLAYING
   }
 
-  private record Pending(String requestId, List<Settlement> settlements, long now) {}
+  /**
+   * A settlement, with the sequence number its idempotency bit is kept under: {@code seq} is this
+   * meter's own, so that a replay of the same settlement finds the same bit.
+   */
+  private record Pending(String requestId, long seq, List<Settlement> settlements, long now) {}
+
+  /** Settlements per applied-bitmap key: 2^20 bits, 128 KiB. */
+  static final int APPLIED_BITS_PER_KEY = 1 << 20;
+
+  /** Names this meter's applied-bitmaps; new at every start, so sequences never collide. */
+  private final String epoch = Long.toHexString(new java.security.SecureRandom().nextLong());
+
+  private final java.util.concurrent.atomic.AtomicLong sequence =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** The sequence given to recent request ids, so that settling one twice uses the same bit. */
+  private final java.util.LinkedHashMap<String, Long> recentSequences =
+      new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+          return size() > 65_536;
+        }
+      };
+
+  private long sequenceOf(String requestId) {
+    synchronized (recentSequences) {
+      return recentSequences.computeIfAbsent(requestId, id -> sequence.getAndIncrement());
+    }
+  }
 
   private final Vertx vertx;
   private final RedisSettings settings;
@@ -162,7 +192,7 @@ public final class RedisMeter implements Meter {
   }
 
   private Future<Settled> settleHere(String requestId, List<Settlement> settlements, long now) {
-    Pending p = new Pending(requestId, List.copyOf(settlements), now);
+    Pending p = new Pending(requestId, sequenceOf(requestId), List.copyOf(settlements), now);
     if (heldLocally.remove(requestId)) {
       // The fallback holds this request's reservations; Redis holds none (its marker is absent),
       // so Redis only adds what was used.
@@ -219,7 +249,7 @@ public final class RedisMeter implements Meter {
 
   private Future<Settled> settleInRedis(Pending p) {
     List<String> keys = new ArrayList<>(p.settlements().size() + 2);
-    keys.add(prefix + "settled:" + p.requestId());
+    keys.add(prefix + "applied:" + epoch + ":" + (p.seq() / APPLIED_BITS_PER_KEY));
     keys.add(prefix + "reserved:" + p.requestId());
     List<String> args = new ArrayList<>(2 + p.settlements().size() * RedisScripts.SETTLEMENT_ARGS);
     args.add(Long.toString(p.now()));
@@ -238,6 +268,7 @@ public final class RedisMeter implements Meter {
       args.add(Long.toString(s.addUnpricedTokens()));
       args.add(bound(s.softLimit()));
     }
+    args.add(Long.toString(p.seq() % APPLIED_BITS_PER_KEY));
     return settles
         .submit(keys, args)
         .map(r -> settled(r, p.settlements()))

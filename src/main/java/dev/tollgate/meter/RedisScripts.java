@@ -156,17 +156,22 @@ final class RedisScripts {
   static final Script ADMIT = new Script("admit", COMMON + ADMIT_BODY);
 
   /**
-   * KEYS: the settled marker, the reservation marker, then one counter per settlement. ARGV: now,
+   * KEYS: the applied-bitmap, the reservation marker, then one counter per settlement. ARGV: now,
    * marker TTL, then per settlement: kind, windowStart, windowEnd, floorSince, floor, release, add,
-   * addUnpricedRequests, addUnpricedTokens, softLimit. Returns {applied, readings after, soft
-   * crossed flags}.
+   * addUnpricedRequests, addUnpricedTokens, softLimit, then this settlement's bit in the bitmap.
+   * Returns {applied, readings after, soft crossed flags}.
    */
   private static final String SETTLE_BODY =
       """
               local now = ARGV[1]
               local n = #KEYS - 2
               local after, crossed = {}, {}
-              if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
+              -- KEYS[1] is a bitmap of applied settlements; the last argument is this one's bit.
+              local applied = redis.call('SETBIT', KEYS[1], ARGV[#ARGV], 1) == 1
+              if redis.call('PTTL', KEYS[1]) < 0 then
+                redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              end
+              if applied then
                 for i = 1, n do
                   local b = 2 + (i - 1) * 10
                   after[i] = reading(load(KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,

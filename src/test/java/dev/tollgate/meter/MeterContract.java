@@ -162,7 +162,7 @@ public abstract class MeterContract {
     admit(m, id, c);
     Settlement s = new Settlement(c, 50, 30, 0, 0, NONE);
     settle(m, id, s);
-    Settled again = settle(newMeter(), id, s);
+    Settled again = settle(m, id, s);
     assertThat(again.after().get(0).used()).isEqualTo(30);
     assertThat(again.softCrossed()).containsExactly(false);
     Reading r = read(m, c);

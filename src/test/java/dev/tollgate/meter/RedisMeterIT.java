@@ -12,6 +12,7 @@ import dev.tollgate.meter.Meter.Verdict;
 import dev.tollgate.testing.TestRedis;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +81,11 @@ class RedisMeterIT extends MeterContract {
     assertThat(redis().command("EXISTS", "tollgate:reserved:" + a)).isEqualTo(1L);
     settle(m, a, new Settlement(spend("life", 100, 1), 1, 5, 0, 0, NONE));
     assertThat(redis().command("EXISTS", "tollgate:reserved:" + a)).isEqualTo(0L);
-    assertThat((Long) redis().command("PTTL", "tollgate:settled:" + a)).isGreaterThan(0L);
+    if (!(redis().command("KEYS", "tollgate:applied:*") instanceof List<?> applied)) {
+      throw new AssertionError("KEYS answers a list");
+    }
+    assertThat(applied).hasSize(1);
+    assertThat((Long) redis().command("PTTL", String.valueOf(applied.get(0)))).isGreaterThan(0L);
     assertThat(redis().command("HGET", "tollgate:spend:life", "used")).isEqualTo("5");
   }
 
