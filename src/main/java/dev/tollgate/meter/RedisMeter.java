@@ -767,10 +767,6 @@ public final class RedisMeter implements Meter {
     return v == Long.MAX_VALUE ? "-1" : Long.toString(v);
   }
 
-  private static long unbound(String v) {
-    return v.equals("-1") ? Long.MAX_VALUE : Long.parseLong(v);
-  }
-
   private static Verdict verdict(Response r, List<Check> checks) {
     if (integer(r, 0) == 1) {
       Response readings = r.get(1);
@@ -796,26 +792,38 @@ public final class RedisMeter implements Meter {
     return new Settled(List.copyOf(readings), List.copyOf(flags));
   }
 
-  private static Reading reading(String counter, Response r) {
+  /** A reading from the scripts' one-string form: eight fields separated by single spaces. */
+  static Reading reading(String counter, Response r) {
+    String t = r.toString();
+    int[] at = new int[9];
+    int n = 1;
+    for (int i = 0; i < t.length() && n < 8; i++) {
+      if (t.charAt(i) == ' ') {
+        at[n++] = i + 1;
+      }
+    }
+    if (n != 8) {
+      throw new IllegalStateException("malformed counter reading from redis: " + t);
+    }
+    at[8] = t.length() + 1;
     return new Reading(
         counter,
-        text(r, 0).equals("1"),
-        Long.parseLong(text(r, 1)),
-        Long.parseLong(text(r, 2)),
-        Long.parseLong(text(r, 3)),
-        unbound(text(r, 4)),
-        Long.parseLong(text(r, 5)),
-        Long.parseLong(text(r, 6)),
-        text(r, 7).equals("1"));
+        t.charAt(0) == '1',
+        field(t, at, 1),
+        field(t, at, 2),
+        field(t, at, 3),
+        t.startsWith("-1 ", at[4]) ? Long.MAX_VALUE : field(t, at, 4),
+        field(t, at, 5),
+        field(t, at, 6),
+        t.charAt(at[7]) == '1');
+  }
+
+  private static long field(String t, int[] at, int i) {
+    return Long.parseLong(t, at[i], at[i + 1] - 1, 10);
   }
 
   private static int integer(Response r, int i) {
     @Nullable Integer v = r.get(i).toInteger();
     return requireNonNull(v, "missing number in a redis reply");
-  }
-
-  private static String text(Response r, int i) {
-    @Nullable Response field = r.get(i);
-    return requireNonNull(field, "missing field in a redis reply").toString();
   }
 }

@@ -116,8 +116,11 @@ final class RedisScripts {
         end
       end
 
+      -- A reading crosses back as one string of its eight fields, far cheaper for Redis to reply
+      -- and for the gateway to parse than an array of eight. Every field is already a string.
       local function reading(s)
-        return {s.exists, s.used, s.reserved, s.since, s.wend, s.upr, s.upt, s.soft}
+        return s.exists .. ' ' .. s.used .. ' ' .. s.reserved .. ' ' .. s.since .. ' ' .. s.wend
+            .. ' ' .. s.upr .. ' ' .. s.upt .. ' ' .. s.soft
       end
       """;
 
@@ -213,7 +216,8 @@ final class RedisScripts {
                   redis.call('HSET', key, 'reserved', reserved)
                 end
                 if s.dirty then expire(key, kind, s.wend, now) end
-                after[i] = {'1', used, reserved, s.since, s.wend, s.upr, s.upt, s.soft}
+                after[i] = '1 ' .. used .. ' ' .. reserved .. ' ' .. s.since .. ' ' .. s.wend .. ' '
+                    .. s.upr .. ' ' .. s.upt .. ' ' .. s.soft
               end
               return {1, after, crossed}
       """;
