@@ -331,14 +331,7 @@ public final class RedisMeter implements Meter {
       addCheckArgs(args, c);
     }
     return eval(RedisScripts.READ, keys, args)
-        .map(
-            r -> {
-              List<Reading> out = new ArrayList<>(counters.size());
-              for (int i = 0; i < counters.size(); i++) {
-                out.add(reading(counters.get(i).counter(), r.get(i)));
-              }
-              return out;
-            })
+        .map(r -> readings(r.toString(), counters.size(), i -> counters.get(i).counter()))
         .recover(
             e -> {
               failed("read", e);
@@ -769,57 +762,55 @@ public final class RedisMeter implements Meter {
 
   private static Verdict verdict(Response r, List<Check> checks) {
     if (integer(r, 0) == 1) {
-      Response readings = r.get(1);
-      List<Reading> before = new ArrayList<>(checks.size());
-      for (int i = 0; i < checks.size(); i++) {
-        before.add(reading(checks.get(i).counter(), readings.get(i)));
-      }
-      return new Admitted(List.copyOf(before));
+      return new Admitted(
+          readings(r.get(1).toString(), checks.size(), i -> checks.get(i).counter()));
     }
     int index = integer(r, 1);
-    return new Refused(index, reading(checks.get(index).counter(), r.get(2)));
+    return new Refused(
+        index, readings(r.get(2).toString(), 1, i -> checks.get(index).counter()).get(0));
   }
 
   private static Settled settled(Response r, List<Settlement> settlements) {
-    Response after = r.get(1);
-    Response crossed = r.get(2);
-    List<Reading> readings = new ArrayList<>(settlements.size());
-    List<Boolean> flags = new ArrayList<>(settlements.size());
-    for (int i = 0; i < settlements.size(); i++) {
-      readings.add(reading(settlements.get(i).check().counter(), after.get(i)));
-      flags.add(integer(crossed, i) == 1);
+    int n = settlements.size();
+    String crossed = r.get(2).toString();
+    if (crossed.length() != n) {
+      throw new IllegalStateException("malformed soft-limit flags from redis: " + crossed);
     }
-    return new Settled(List.copyOf(readings), List.copyOf(flags));
+    List<Boolean> flags = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      flags.add(crossed.charAt(i) == '1');
+    }
+    return new Settled(
+        readings(r.get(1).toString(), n, i -> settlements.get(i).check().counter()),
+        List.copyOf(flags));
   }
 
-  /** A reading from the scripts' one-string form: eight fields separated by single spaces. */
-  static Reading reading(String counter, Response r) {
-    String t = r.toString();
-    int[] at = new int[9];
-    int n = 1;
-    for (int i = 0; i < t.length() && n < 8; i++) {
-      if (t.charAt(i) == ' ') {
-        at[n++] = i + 1;
+  /**
+   * Readings from the scripts' one-string form: each reading is eight fields (exists, used,
+   * reserved, since, window end or -1, unpriced requests, unpriced tokens, soft alerted) separated
+   * by single spaces, and readings are separated by semicolons.
+   */
+  static List<Reading> readings(String t, int count, java.util.function.IntFunction<String> names) {
+    List<Reading> out = new ArrayList<>(count);
+    long[] f = new long[8];
+    int pos = 0;
+    for (int r = 0; r < count; r++) {
+      for (int i = 0; i < 8; i++) {
+        char end = i < 7 ? ' ' : (r < count - 1 ? ';' : '\0');
+        int stop = end == '\0' ? t.length() : t.indexOf(end, pos);
+        if (stop < 0 || stop == pos || (end == '\0' && t.indexOf(';', pos) >= 0)) {
+          throw new IllegalStateException("malformed counter readings from redis: " + t);
+        }
+        f[i] =
+            t.startsWith("-1", pos) && stop == pos + 2 && i == 4
+                ? Long.MAX_VALUE
+                : Long.parseLong(t, pos, stop, 10);
+        pos = stop + 1;
       }
+      out.add(
+          new Reading(names.apply(r), f[0] == 1, f[1], f[2], f[3], f[4], f[5], f[6], f[7] == 1));
     }
-    if (n != 8) {
-      throw new IllegalStateException("malformed counter reading from redis: " + t);
-    }
-    at[8] = t.length() + 1;
-    return new Reading(
-        counter,
-        t.charAt(0) == '1',
-        field(t, at, 1),
-        field(t, at, 2),
-        field(t, at, 3),
-        t.startsWith("-1 ", at[4]) ? Long.MAX_VALUE : field(t, at, 4),
-        field(t, at, 5),
-        field(t, at, 6),
-        t.charAt(at[7]) == '1');
-  }
-
-  private static long field(String t, int[] at, int i) {
-    return Long.parseLong(t, at[i], at[i + 1] - 1, 10);
+    return List.copyOf(out);
   }
 
   private static int integer(Response r, int i) {

@@ -127,7 +127,8 @@ final class RedisScripts {
   /**
    * KEYS: the reservation marker, then one counter per check. ARGV: now, marker TTL, then per
    * check: kind, windowStart, windowEnd, limit, reserve, floorSince, floor. Returns {1, readings
-   * before} or {0, index, reading}.
+   * before} or {0, index, reading}, readings in their one-string form (see reading()), joined by
+   * semicolons.
    */
   private static final String ADMIT_BODY =
       """
@@ -153,7 +154,7 @@ final class RedisScripts {
                 if states[i].dirty then expire(key, kind, states[i].wend, now) end
               end
               redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
-              return {1, before}
+              return {1, table.concat(before, ';')}
       """;
 
   static final Script ADMIT = new Script("admit", COMMON + ADMIT_BODY);
@@ -162,7 +163,8 @@ final class RedisScripts {
    * KEYS: the applied-bitmap, the reservation marker, then one counter per settlement. ARGV: now,
    * marker TTL, then per settlement: kind, windowStart, windowEnd, floorSince, floor, release, add,
    * addUnpricedRequests, addUnpricedTokens, softLimit, then this settlement's bit in the bitmap.
-   * Returns {applied, readings after, soft crossed flags}.
+   * Returns {applied, readings after joined by semicolons, soft crossed flags as a string of 0 and
+   * 1}.
    */
   private static final String SETTLE_BODY =
       """
@@ -179,9 +181,9 @@ final class RedisScripts {
                   local b = 2 + (i - 1) * 10
                   after[i] = reading(load(KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
                                           '-1', '0', false))
-                  crossed[i] = 0
+                  crossed[i] = '0'
                 end
-                return {0, after, crossed}
+                return {0, table.concat(after, ';'), table.concat(crossed)}
               end
               local held = redis.call('DEL', KEYS[2]) == 1
               for i = 1, n do
@@ -199,14 +201,14 @@ final class RedisScripts {
                 if kind ~= 'G' and ARGV[b + 7] ~= '0' then
                   used = num(tonumber(used) + tonumber(ARGV[b + 7]))
                 end
-                crossed[i] = 0
+                crossed[i] = '0'
                 if kind == 'S' then
                   if ARGV[b + 8] ~= '0' then s.upr = num(tonumber(s.upr) + tonumber(ARGV[b + 8])) end
                   if ARGV[b + 9] ~= '0' then s.upt = num(tonumber(s.upt) + tonumber(ARGV[b + 9])) end
                   local soft = ARGV[b + 10]
                   if soft ~= NONE and s.soft ~= '1' and tonumber(used) >= tonumber(soft) then
                     s.soft = '1'
-                    crossed[i] = 1
+                    crossed[i] = '1'
                   end
                   redis.call('HSET', key, 'used', used, 'reserved', reserved, 'since', s.since,
                              'end', s.wend, 'upr', s.upr, 'upt', s.upt, 'soft', s.soft)
@@ -219,7 +221,7 @@ final class RedisScripts {
                 after[i] = '1 ' .. used .. ' ' .. reserved .. ' ' .. s.since .. ' ' .. s.wend .. ' '
                     .. s.upr .. ' ' .. s.upt .. ' ' .. s.soft
               end
-              return {1, after, crossed}
+              return {1, table.concat(after, ';'), table.concat(crossed)}
       """;
 
   static final Script SETTLE = new Script("settle", COMMON + SETTLE_BODY);
@@ -262,7 +264,7 @@ final class RedisScripts {
                 out[i] = reading(load(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
                                       ARGV[b + 6], ARGV[b + 7], true))
               end
-              return out
+              return table.concat(out, ';')
               """);
 
   /**
