@@ -150,7 +150,7 @@ public final class RedisMeter implements Meter {
     }
     List<String> keys = new ArrayList<>(checks.size() + 1);
     keys.add(prefix + "reserved:" + requestId);
-    List<String> args = new ArrayList<>(2 + checks.size() * RedisScripts.CHECK_ARGS);
+    List<String> args = new ArrayList<>(2 + checks.size() * 1);
     args.add(Long.toString(now));
     args.add(Long.toString(MARKER_TTL_MILLIS));
     for (Check c : checks) {
@@ -251,22 +251,32 @@ public final class RedisMeter implements Meter {
     List<String> keys = new ArrayList<>(p.settlements().size() + 2);
     keys.add(prefix + "applied:" + epoch + ":" + (p.seq() / APPLIED_BITS_PER_KEY));
     keys.add(prefix + "reserved:" + p.requestId());
-    List<String> args = new ArrayList<>(2 + p.settlements().size() * RedisScripts.SETTLEMENT_ARGS);
+    List<String> args = new ArrayList<>(2 + p.settlements().size() * 1);
     args.add(Long.toString(p.now()));
     args.add(Long.toString(MARKER_TTL_MILLIS));
     for (Settlement s : p.settlements()) {
       Check c = s.check();
       keys.add(key(c));
-      args.add(kind(c.kind()));
-      args.add(Long.toString(c.windowStart()));
-      args.add(bound(c.windowEnd()));
-      args.add(Long.toString(c.floorSince() < 0 ? -1 : c.floorSince()));
-      args.add(Long.toString(c.floor()));
-      args.add(Long.toString(s.release()));
-      args.add(Long.toString(s.add()));
-      args.add(Long.toString(s.addUnpricedRequests()));
-      args.add(Long.toString(s.addUnpricedTokens()));
-      args.add(bound(s.softLimit()));
+      args.add(
+          kind(c.kind())
+              + ' '
+              + c.windowStart()
+              + ' '
+              + bound(c.windowEnd())
+              + ' '
+              + (c.floorSince() < 0 ? -1 : c.floorSince())
+              + ' '
+              + c.floor()
+              + ' '
+              + s.release()
+              + ' '
+              + s.add()
+              + ' '
+              + s.addUnpricedRequests()
+              + ' '
+              + s.addUnpricedTokens()
+              + ' '
+              + bound(s.softLimit()));
     }
     args.add(Long.toString(p.seq() % APPLIED_BITS_PER_KEY));
     return settles
@@ -324,7 +334,7 @@ public final class RedisMeter implements Meter {
       return readWithoutRedis(counters, now);
     }
     List<String> keys = new ArrayList<>(counters.size());
-    List<String> args = new ArrayList<>(1 + counters.size() * RedisScripts.CHECK_ARGS);
+    List<String> args = new ArrayList<>(1 + counters.size() * 1);
     args.add(Long.toString(now));
     for (Check c : counters) {
       keys.add(key(c));
@@ -737,14 +747,22 @@ public final class RedisMeter implements Meter {
     };
   }
 
+  /** A check as the scripts take it: one argument of seven space-separated fields. */
   private static void addCheckArgs(List<String> args, Check c) {
-    args.add(kind(c.kind()));
-    args.add(Long.toString(c.windowStart()));
-    args.add(bound(c.windowEnd()));
-    args.add(bound(c.limit()));
-    args.add(Long.toString(c.reserve()));
-    args.add(Long.toString(c.floorSince() < 0 ? -1 : c.floorSince()));
-    args.add(Long.toString(c.floor()));
+    args.add(
+        kind(c.kind())
+            + ' '
+            + c.windowStart()
+            + ' '
+            + bound(c.windowEnd())
+            + ' '
+            + bound(c.limit())
+            + ' '
+            + c.reserve()
+            + ' '
+            + (c.floorSince() < 0 ? -1 : c.floorSince())
+            + ' '
+            + c.floor());
   }
 
   private static String kind(Kind k) {

@@ -25,12 +25,6 @@ final class RedisScripts {
   /** Milliseconds an untouched GAUGE counter lives (refreshed on every use). */
   static final long GAUGE_TTL_MILLIS = 3_600_000;
 
-  /** Arguments per check in {@link #ADMIT} and {@link #READ}. */
-  static final int CHECK_ARGS = 7;
-
-  /** Arguments per settlement in {@link #SETTLE}. */
-  static final int SETTLEMENT_ARGS = 10;
-
   // A counter's state in Lua is a table of strings: exists ('1' or '0'), used, reserved, since,
   // wend (the window end, '-1' for none), upr and upt (unpriced requests and tokens), soft ('0' or
   // '1'). load() reads it from its hash and rolls it to the caller's window; store() writes it
@@ -38,6 +32,10 @@ final class RedisScripts {
   private static final String COMMON =
       """
       local NONE = '-1'
+      -- A check crosses as one argument of seven space-separated fields, a settlement as one of ten:
+      -- one bulk string each for the gateway to encode and for Redis to parse, instead of many.
+      local CHECK = '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$'
+      local SETTLEMENT = '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$'
 
       local function load(key, kind, ws, we, now, fsince, floor, useFloor)
         if kind == 'S' then
@@ -125,8 +123,8 @@ final class RedisScripts {
       """;
 
   /**
-   * KEYS: the reservation marker, then one counter per check. ARGV: now, marker TTL, then per
-   * check: kind, windowStart, windowEnd, limit, reserve, floorSince, floor. Returns {1, readings
+   * KEYS: the reservation marker, then one counter per check. ARGV: now, marker TTL, then one per
+   * check: "kind windowStart windowEnd limit reserve floorSince floor". Returns {1, readings
    * before} or {0, index, reading}, readings in their one-string form (see reading()), joined by
    * semicolons.
    */
@@ -134,23 +132,20 @@ final class RedisScripts {
       """
               local now = ARGV[1]
               local n = #KEYS - 1
-              local states, before = {}, {}
+              local states, kinds, reserves, before = {}, {}, {}, {}
               for i = 1, n do
-                local b = 2 + (i - 1) * 7
-                local s = load(KEYS[i + 1], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
-                               ARGV[b + 6], ARGV[b + 7], true)
-                local limit = ARGV[b + 4]
+                local kind, ws, we, limit, reserve, fsince, floor = string.match(ARGV[i + 2], CHECK)
+                local s = load(KEYS[i + 1], kind, ws, we, now, fsince, floor, true)
                 if limit ~= NONE and tonumber(s.used) + tonumber(s.reserved) >= tonumber(limit) then
                   return {0, i - 1, reading(s)}
                 end
-                states[i] = s
+                states[i], kinds[i], reserves[i] = s, kind, reserve
                 before[i] = reading(s)
               end
               for i = 1, n do
-                local b = 2 + (i - 1) * 7
-                local key, kind = KEYS[i + 1], ARGV[b + 1]
+                local key, kind = KEYS[i + 1], kinds[i]
                 store(key, kind, states[i])
-                redis.call('HINCRBY', key, 'reserved', ARGV[b + 5])
+                if reserves[i] ~= '0' then redis.call('HINCRBY', key, 'reserved', reserves[i]) end
                 if states[i].dirty then expire(key, kind, states[i].wend, now) end
               end
               redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
@@ -161,8 +156,8 @@ final class RedisScripts {
 
   /**
    * KEYS: the applied-bitmap, the reservation marker, then one counter per settlement. ARGV: now,
-   * marker TTL, then per settlement: kind, windowStart, windowEnd, floorSince, floor, release, add,
-   * addUnpricedRequests, addUnpricedTokens, softLimit, then this settlement's bit in the bitmap.
+   * marker TTL, then one per settlement: "kind windowStart windowEnd floorSince floor release add
+   * addUnpricedRequests addUnpricedTokens softLimit", then this settlement's bit in the bitmap.
    * Returns {applied, readings after joined by semicolons, soft crossed flags as a string of 0 and
    * 1}.
    */
@@ -178,34 +173,33 @@ final class RedisScripts {
               end
               if applied then
                 for i = 1, n do
-                  local b = 2 + (i - 1) * 10
-                  after[i] = reading(load(KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
-                                          '-1', '0', false))
+                  local kind, ws, we = string.match(ARGV[i + 2], SETTLEMENT)
+                  after[i] = reading(load(KEYS[i + 2], kind, ws, we, now, '-1', '0', false))
                   crossed[i] = '0'
                 end
                 return {0, table.concat(after, ';'), table.concat(crossed)}
               end
               local held = redis.call('DEL', KEYS[2]) == 1
               for i = 1, n do
-                local b = 2 + (i - 1) * 10
-                local key, kind, ws, we = KEYS[i + 2], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-                local s = load(key, kind, ws, we, now, ARGV[b + 4], ARGV[b + 5], true)
+                local kind, ws, we, fsince, floor, release, add, upr, upt, soft =
+                    string.match(ARGV[i + 2], SETTLEMENT)
+                local key = KEYS[i + 2]
+                local s = load(key, kind, ws, we, now, fsince, floor, true)
                 -- The new state is computed here and written with one HSET (exact to 2^53).
-                local reserved = tonumber(s.reserved)
-                if held and ARGV[b + 6] ~= '0' then
-                  reserved = reserved - tonumber(ARGV[b + 6])
-                  if reserved < 0 then reserved = 0 end
+                local reserved = s.reserved
+                if held and release ~= '0' then
+                  local left = tonumber(reserved) - tonumber(release)
+                  if left < 0 then left = 0 end
+                  reserved = num(left)
                 end
-                reserved = num(reserved)
                 local used = s.used
-                if kind ~= 'G' and ARGV[b + 7] ~= '0' then
-                  used = num(tonumber(used) + tonumber(ARGV[b + 7]))
+                if kind ~= 'G' and add ~= '0' then
+                  used = num(tonumber(used) + tonumber(add))
                 end
                 crossed[i] = '0'
                 if kind == 'S' then
-                  if ARGV[b + 8] ~= '0' then s.upr = num(tonumber(s.upr) + tonumber(ARGV[b + 8])) end
-                  if ARGV[b + 9] ~= '0' then s.upt = num(tonumber(s.upt) + tonumber(ARGV[b + 9])) end
-                  local soft = ARGV[b + 10]
+                  if upr ~= '0' then s.upr = num(tonumber(s.upr) + tonumber(upr)) end
+                  if upt ~= '0' then s.upt = num(tonumber(s.upt) + tonumber(upt)) end
                   if soft ~= NONE and s.soft ~= '1' and tonumber(used) >= tonumber(soft) then
                     s.soft = '1'
                     crossed[i] = '1'
@@ -260,9 +254,8 @@ final class RedisScripts {
               local now = ARGV[1]
               local out = {}
               for i = 1, #KEYS do
-                local b = 1 + (i - 1) * 7
-                out[i] = reading(load(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], now,
-                                      ARGV[b + 6], ARGV[b + 7], true))
+                local kind, ws, we, limit, reserve, fsince, floor = string.match(ARGV[i + 1], CHECK)
+                out[i] = reading(load(KEYS[i], kind, ws, we, now, fsince, floor, true))
               end
               return table.concat(out, ';')
               """);

@@ -50,7 +50,8 @@ class RedisReadingsTest {
         .hasMessageContaining("malformed");
     assertThatThrownBy(() -> RedisMeter.readings("1 5 0 0 -1 0 0 0", 2, NAMES::get))
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> RedisMeter.readings("1 5 0 0 -1 0 0 0;1 5 0 0 -1 0 0 0", 1, NAMES::get))
+    assertThatThrownBy(
+            () -> RedisMeter.readings("1 5 0 0 -1 0 0 0;1 5 0 0 -1 0 0 0", 1, NAMES::get))
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> RedisMeter.readings("1 5  0 -1 0 0 0 0", 1, NAMES::get))
         .isInstanceOf(IllegalStateException.class);
