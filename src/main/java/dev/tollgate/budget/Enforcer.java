@@ -143,7 +143,12 @@ public final class Enforcer {
 
   /** What an admitted request holds: each check, and the targets behind its spend checks. */
   private record Ticket(
-      List<Check> checks, List<Target> spendTargets, List<RateTargets.Line> lines) {}
+      List<Check> checks,
+      List<Target> spendTargets,
+      List<RateTargets.Line> lines,
+      GovernanceSnapshot snapshot,
+      Subject subject,
+      List<Target> resolved) {}
 
   /**
    * Decides whether a request may go ahead, after its deployment is chosen and before it is
@@ -175,7 +180,10 @@ public final class Enforcer {
                     + "' is blocked; an admin can unblock it with /customer/unblock"));
       }
     }
-    List<String> tags = new ArrayList<>(new LinkedHashSet<>(concat(p.tags(), a.tags())));
+    List<String> tags =
+        a.tags().isEmpty() && p.tags().size() < 2
+            ? p.tags()
+            : new ArrayList<>(new LinkedHashSet<>(concat(p.tags(), a.tags())));
     Subject sub =
         new Subject(
             p.keyId(),
@@ -244,7 +252,7 @@ public final class Enforcer {
             v ->
                 switch (v) {
                   case Meter.Admitted ok -> {
-                    tickets.put(a.requestId(), new Ticket(checks, spendTargets, lines));
+                    tickets.put(a.requestId(), new Ticket(checks, spendTargets, lines, s, sub, ts));
                     OptionalLong keySpend =
                         keyAt < 0
                             ? OptionalLong.empty()
@@ -443,7 +451,12 @@ public final class Enforcer {
               r.tags(),
               Optional.of(new ModelRef(r.modelGroup(), r.providerModel())));
       OptionalLong cost = r.costNanos();
-      for (Target t : targets.resolve(s, settings, sub)) {
+      // Charged to the budgets it was admitted under, resolved again only if anything changed.
+      List<Target> resolved =
+          ticket != null && ticket.snapshot() == s && ticket.subject().equals(sub)
+              ? ticket.resolved()
+              : targets.resolve(s, settings, sub);
+      for (Target t : resolved) {
         Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
         spendOf.put(c.counter(), t);
         out.put(
