@@ -635,7 +635,7 @@ public final class RedisMeter implements Meter {
   static final int MAX_BATCH = 128;
 
   /** Batched calls of one script in flight at once; the next waits and grows meanwhile. */
-  static final int MAX_IN_FLIGHT = 2;
+  static final int MAX_IN_FLIGHT = 1;
 
   private final Batcher admits = new Batcher(RedisScripts.ADMIT_MANY);
   private final Batcher settles = new Batcher(RedisScripts.SETTLE_MANY);
