@@ -137,6 +137,15 @@ public final class RedisMeter implements Meter {
           "create the redis meter on an event loop or outside Vert.x, not on a worker");
     }
     this.home = ctx;
+    home.runOnContext(v -> startInstanceTimers());
+  }
+
+  /**
+   * A request's reservation marker, named after this instance so that, should it die, another can
+   * find what it still held.
+   */
+  private String marker(String requestId) {
+    return prefix + "reserved:" + epoch + ":" + requestId;
   }
 
   @Override
@@ -149,7 +158,7 @@ public final class RedisMeter implements Meter {
       return admitWithoutRedis(requestId, checks, now);
     }
     List<String> keys = new ArrayList<>(checks.size() + 1);
-    keys.add(prefix + "reserved:" + requestId);
+    keys.add(marker(requestId));
     List<String> args = new ArrayList<>(2 + checks.size() * 1);
     args.add(Long.toString(now));
     args.add(Long.toString(MARKER_TTL_MILLIS));
@@ -250,7 +259,7 @@ public final class RedisMeter implements Meter {
   private Future<Settled> settleInRedis(Pending p) {
     List<String> keys = new ArrayList<>(p.settlements().size() + 2);
     keys.add(prefix + "applied:" + epoch + ":" + (p.seq() / APPLIED_BITS_PER_KEY));
-    keys.add(prefix + "reserved:" + p.requestId());
+    keys.add(marker(p.requestId()));
     List<String> args = new ArrayList<>(2 + p.settlements().size() * 1);
     args.add(Long.toString(p.now()));
     args.add(Long.toString(MARKER_TTL_MILLIS));
@@ -432,8 +441,147 @@ public final class RedisMeter implements Meter {
     if (lost > 0) {
       log.warn("closing with {} settlements not yet replayed into redis; they are lost", lost);
     }
+    vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(reaperTimer);
     redis.close();
     fallback.close();
+  }
+
+  // --- instances: a heartbeat, and releasing what a silent one held ----------------------------
+
+  private volatile long heartbeatTimer = -1;
+  private volatile long reaperTimer = -1;
+
+  /** This meter's instance id in Redis: its heartbeat and its markers are named after it. */
+  String instanceId() {
+    return epoch;
+  }
+
+  private void startInstanceTimers() {
+    long ttl = settings.instanceTtl().toMillis();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      heartbeatTimer = vertx.setPeriodic(Math.max(1, ttl / 3), t -> heartbeat());
+      reaperTimer =
+          vertx.setPeriodic(
+              ttl,
+              t -> {
+                if (state == State.UP) {
+                  reapSilentInstances()
+                      .onFailure(e -> log.debug("redis reaper failed: {}", e.toString()));
+                }
+              });
+    }
+    heartbeat();
+  }
+
+  /**
+   * Says this instance is alive for another {@link RedisSettings#instanceTtl()}: the alive key
+   * first, then membership of the instance set, so that no reaper ever sees a member without its
+   * key while it beats. Also re-registers after a Redis restart.
+   */
+  private void heartbeat() {
+    if (state == State.DOWN) {
+      return;
+    }
+    send(Request.cmd(Command.SET)
+            .arg(prefix + "alive:" + epoch)
+            .arg("1")
+            .arg("PX")
+            .arg(settings.instanceTtl().toMillis()))
+        .compose(ok -> send(Request.cmd(Command.SADD).arg(prefix + "instances").arg(epoch)))
+        .onFailure(e -> log.debug("redis heartbeat failed: {}", e.toString()));
+  }
+
+  /**
+   * Gives back the reservations of every instance whose heartbeat has stopped (it crashed, or lost
+   * Redis for longer than the ttl), and forgets the instance. A request of such an instance that
+   * settles after all adds its spend but releases nothing twice: its marker is gone. Runs every
+   * {@link RedisSettings#instanceTtl()} on every instance; two reapers of one instance release each
+   * marker once. Returns how many requests' reservations were released.
+   */
+  Future<Integer> reapSilentInstances() {
+    return onHome(
+        () ->
+            send(Request.cmd(Command.SMEMBERS).arg(prefix + "instances"))
+                .compose(
+                    members -> {
+                      Future<Integer> all = Future.succeededFuture(0);
+                      for (Response m : members) {
+                        String id = m.toString();
+                        if (id.equals(epoch)) {
+                          continue;
+                        }
+                        all =
+                            all.compose(
+                                n ->
+                                    send(Request.cmd(Command.EXISTS).arg(prefix + "alive:" + id))
+                                        .compose(
+                                            alive ->
+                                                integerOf(alive) == 1
+                                                    ? Future.succeededFuture(0)
+                                                    : reap(id, "0", 0))
+                                        .map(k -> n + k));
+                      }
+                      return all;
+                    }));
+  }
+
+  private Future<Integer> reap(String id, String cursor, int released) {
+    return send(Request.cmd(Command.SCAN)
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(glob(prefix + "reserved:" + id + ":") + "*")
+            .arg("COUNT")
+            .arg(1000))
+        .compose(
+            page -> {
+              String next = page.get(0).toString();
+              List<String> markers = new ArrayList<>();
+              for (Response k : page.get(1)) {
+                markers.add(k.toString());
+              }
+              Future<Integer> step =
+                  markers.isEmpty()
+                      ? Future.succeededFuture(0)
+                      : eval(RedisScripts.REAP, markers, List.of()).map(RedisMeter::integerOf);
+              return step.compose(
+                  n -> {
+                    int total = released + n;
+                    if (!next.equals("0")) {
+                      return reap(id, next, total);
+                    }
+                    if (total > 0) {
+                      log.warn(
+                          "released the reservations of {} requests held by gateway instance {},"
+                              + " whose redis heartbeat stopped",
+                          total,
+                          id);
+                    }
+                    return send(Request.cmd(Command.SREM).arg(prefix + "instances").arg(id))
+                        .map(ignored -> total);
+                  });
+            });
+  }
+
+  /** {@code s} with Redis glob characters escaped, for SCAN MATCH. */
+  static String glob(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  private static int integerOf(Response r) {
+    @Nullable Integer v = r.toInteger();
+    return requireNonNull(v, "missing number in a redis reply");
   }
 
   // --- outage handling -------------------------------------------------------------------------

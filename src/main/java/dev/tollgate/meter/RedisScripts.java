@@ -123,16 +123,17 @@ final class RedisScripts {
       """;
 
   /**
-   * KEYS: the reservation marker, then one counter per check. ARGV: now, marker TTL, then one per
-   * check: "kind windowStart windowEnd limit reserve floorSince floor". Returns {1, readings
-   * before} or {0, index, reading}, readings in their one-string form (see reading()), joined by
-   * semicolons.
+   * KEYS: the reservation marker (which ends up holding, as a JSON array, each counter key that got
+   * a reservation followed by the amount), then one counter per check. ARGV: now, marker TTL, then
+   * one per check: "kind windowStart windowEnd limit reserve floorSince floor". Returns {1,
+   * readings before} or {0, index, reading}, readings in their one-string form (see reading()),
+   * joined by semicolons.
    */
   private static final String ADMIT_BODY =
       """
               local now = ARGV[1]
               local n = #KEYS - 1
-              local states, kinds, reserves, before = {}, {}, {}, {}
+              local states, kinds, reserves, before, held = {}, {}, {}, {}, {}
               for i = 1, n do
                 local kind, ws, we, limit, reserve, fsince, floor = string.match(ARGV[i + 2], CHECK)
                 local s = load(KEYS[i + 1], kind, ws, we, now, fsince, floor, true)
@@ -145,10 +146,16 @@ final class RedisScripts {
               for i = 1, n do
                 local key, kind = KEYS[i + 1], kinds[i]
                 store(key, kind, states[i])
-                if reserves[i] ~= '0' then redis.call('HINCRBY', key, 'reserved', reserves[i]) end
+                if reserves[i] ~= '0' then
+                  redis.call('HINCRBY', key, 'reserved', reserves[i])
+                  held[#held + 1] = key
+                  held[#held + 1] = reserves[i]
+                end
                 if states[i].dirty then expire(key, kind, states[i].wend, now) end
               end
-              redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+              -- The marker lists what was reserved where, so that the reaper can give it back if
+              -- this instance dies before the request settles.
+              redis.call('SET', KEYS[1], cjson.encode(held), 'PX', ARGV[2])
               return {1, table.concat(before, ';')}
       """;
 
@@ -219,6 +226,37 @@ final class RedisScripts {
       """;
 
   static final Script SETTLE = new Script("settle", COMMON + SETTLE_BODY);
+
+  /**
+   * KEYS: reservation markers of an instance whose heartbeat stopped. Gives back what each marker
+   * still present lists as reserved (never below 0, and never creating a counter that has gone) and
+   * deletes it, so that the request's own settlement, should it come after all, releases nothing
+   * twice. Returns how many markers were released.
+   */
+  static final Script REAP =
+      new Script(
+          "reap",
+          COMMON
+              + """
+              local released = 0
+              for i = 1, #KEYS do
+                local v = redis.call('GET', KEYS[i])
+                if v then
+                  local held = cjson.decode(v)
+                  for j = 1, #held, 2 do
+                    local r = redis.call('HGET', held[j], 'reserved')
+                    if r then
+                      local left = tonumber(r) - tonumber(held[j + 1])
+                      if left < 0 then left = 0 end
+                      redis.call('HSET', held[j], 'reserved', num(left))
+                    end
+                  end
+                  redis.call('DEL', KEYS[i])
+                  released = released + 1
+                end
+              end
+              return released
+              """);
 
   /**
    * KEYS: SPEND counters. ARGV: now, then per counter: windowStart, windowEnd. Rolls each to its

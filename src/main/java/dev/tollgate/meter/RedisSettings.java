@@ -22,6 +22,9 @@ import java.util.Optional;
  * @param probeInterval how often Redis is pinged while it is unreachable
  * @param maxQueuedSettlements how many settlements are kept for replay during an outage; more are
  *     dropped (and counted)
+ * @param instanceTtl how long an instance counts as alive after its last heartbeat (sent every
+ *     third of it); once it has passed, another instance releases the reservations the silent one
+ *     still holds in Redis
  */
 public record RedisSettings(
     String endpoint,
@@ -30,12 +33,14 @@ public record RedisSettings(
     RedisFailureMode failureMode,
     Duration commandTimeout,
     Duration probeInterval,
-    int maxQueuedSettlements) {
+    int maxQueuedSettlements,
+    Duration instanceTtl) {
 
   public static final String DEFAULT_KEY_PREFIX = "tollgate:";
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(2000);
   public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(500);
   public static final int DEFAULT_MAX_QUEUED_SETTLEMENTS = 100_000;
+  public static final Duration DEFAULT_INSTANCE_TTL = Duration.ofSeconds(15);
 
   public RedisSettings {
     requireNonNull(endpoint, "endpoint");
@@ -44,12 +49,16 @@ public record RedisSettings(
     requireNonNull(failureMode, "failureMode");
     requireNonNull(commandTimeout, "commandTimeout");
     requireNonNull(probeInterval, "probeInterval");
+    requireNonNull(instanceTtl, "instanceTtl");
     if (!endpoint.startsWith("redis://") && !endpoint.startsWith("rediss://")) {
       throw new IllegalArgumentException(
           "redis url must start with redis:// or rediss://, not '" + redacted(endpoint) + "'");
     }
     if (commandTimeout.toMillis() < 1 || probeInterval.toMillis() < 1) {
       throw new IllegalArgumentException("redis timeouts must be at least 1 ms");
+    }
+    if (instanceTtl.toMillis() < 3) {
+      throw new IllegalArgumentException("redis instance ttl must be at least 3 ms");
     }
     if (maxQueuedSettlements < 0) {
       throw new IllegalArgumentException("maxQueuedSettlements must not be negative");
@@ -65,7 +74,8 @@ public record RedisSettings(
         RedisFailureMode.LOCAL,
         DEFAULT_COMMAND_TIMEOUT,
         DEFAULT_PROBE_INTERVAL,
-        DEFAULT_MAX_QUEUED_SETTLEMENTS);
+        DEFAULT_MAX_QUEUED_SETTLEMENTS,
+        DEFAULT_INSTANCE_TTL);
   }
 
   /** Settings for this host, port and password, with every other setting at its default. */
@@ -108,7 +118,8 @@ public record RedisSettings(
         failureMode,
         commandTimeout,
         probeInterval,
-        maxQueuedSettlements);
+        maxQueuedSettlements,
+        instanceTtl);
   }
 
   public RedisSettings withKeyPrefix(String keyPrefix) {
@@ -119,7 +130,8 @@ public record RedisSettings(
         failureMode,
         commandTimeout,
         probeInterval,
-        maxQueuedSettlements);
+        maxQueuedSettlements,
+        instanceTtl);
   }
 
   public RedisSettings withFailureMode(RedisFailureMode failureMode) {
@@ -130,7 +142,8 @@ public record RedisSettings(
         failureMode,
         commandTimeout,
         probeInterval,
-        maxQueuedSettlements);
+        maxQueuedSettlements,
+        instanceTtl);
   }
 
   public RedisSettings withTimeouts(Duration commandTimeout, Duration probeInterval) {
@@ -141,7 +154,8 @@ public record RedisSettings(
         failureMode,
         commandTimeout,
         probeInterval,
-        maxQueuedSettlements);
+        maxQueuedSettlements,
+        instanceTtl);
   }
 
   public RedisSettings withMaxQueuedSettlements(int maxQueuedSettlements) {
@@ -152,7 +166,20 @@ public record RedisSettings(
         failureMode,
         commandTimeout,
         probeInterval,
-        maxQueuedSettlements);
+        maxQueuedSettlements,
+        instanceTtl);
+  }
+
+  public RedisSettings withInstanceTtl(Duration instanceTtl) {
+    return new RedisSettings(
+        endpoint,
+        password,
+        keyPrefix,
+        failureMode,
+        commandTimeout,
+        probeInterval,
+        maxQueuedSettlements,
+        instanceTtl);
   }
 
   /** Never shows a password: the endpoint without its user info. */
@@ -172,6 +199,8 @@ public record RedisSettings(
         + probeInterval
         + ", maxQueuedSettlements="
         + maxQueuedSettlements
+        + ", instanceTtl="
+        + instanceTtl
         + "]";
   }
 

@@ -52,6 +52,22 @@ class RedisMeterIT extends MeterContract {
     return new RedisMeter(vertx, settings(), new LocalMeter());
   }
 
+  /** Waits for something a timer does; fails after a minute rather than hang. */
+  private static void awaitCondition(java.util.function.BooleanSupplier done) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached within a minute");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
   private RedisMeter redisMeter(RedisSettings s, LocalMeter local) {
     RedisMeter m = new RedisMeter(vertx, s, local);
     track(m);
@@ -78,15 +94,97 @@ class RedisMeterIT extends MeterContract {
         .isGreaterThan(60_000L)
         .isLessThanOrEqualTo(120_000L);
     assertThat((Long) redis().command("PTTL", "tollgate:gauge:par")).isGreaterThan(0L);
-    assertThat(redis().command("EXISTS", "tollgate:reserved:" + a)).isEqualTo(1L);
+    assertThat(redis().command("EXISTS", "tollgate:reserved:" + m.instanceId() + ":" + a))
+        .isEqualTo(1L);
     settle(m, a, new Settlement(spend("life", 100, 1), 1, 5, 0, 0, NONE));
-    assertThat(redis().command("EXISTS", "tollgate:reserved:" + a)).isEqualTo(0L);
+    assertThat(redis().command("EXISTS", "tollgate:reserved:" + m.instanceId() + ":" + a))
+        .isEqualTo(0L);
     if (!(redis().command("KEYS", "tollgate:applied:*") instanceof List<?> applied)) {
       throw new AssertionError("KEYS answers a list");
     }
     assertThat(applied).hasSize(1);
     assertThat((Long) redis().command("PTTL", String.valueOf(applied.get(0)))).isGreaterThan(0L);
     assertThat(redis().command("HGET", "tollgate:spend:life", "used")).isEqualTo("5");
+  }
+
+  @Test
+  void instanceDies_anotherReleasesExactlyWhatItHeld_andALateSettlementReleasesNothingTwice() {
+    RedisMeter dying = redisMeter(settings(), new LocalMeter());
+    RedisMeter survivor = redisMeter(settings(), new LocalMeter());
+    Check life = spend("life", 1_000, 100);
+    Check rpm = window("rpm", 50, 1);
+    Check par = new Check("par", Kind.GAUGE, 0, NONE, 5, 1, -1, 0);
+    String a = id();
+    String b = id();
+    admit(dying, a, life, rpm, par);
+    admit(dying, b, life, rpm, par);
+    String mine = id();
+    admit(survivor, mine, life, rpm, par);
+    assertThat(redis().command("HGET", "tollgate:spend:life", "reserved")).isEqualTo("300");
+
+    // Both alive: nothing is released.
+    assertThat(await(survivor.reapSilentInstances())).isZero();
+    assertThat(redis().command("HGET", "tollgate:spend:life", "reserved")).isEqualTo("300");
+
+    // The dying instance settles one request, then stops beating (its alive key is gone, as
+    // after its ttl) with the other still in flight.
+    settle(
+        dying, a, new Settlement(life, 100, 40, 0, 0, NONE), new Settlement(par, 1, 0, 0, 0, NONE));
+    redis().command("DEL", "tollgate:alive:" + dying.instanceId());
+    assertThat(await(survivor.reapSilentInstances())).isEqualTo(1);
+
+    assertThat(redis().command("HGET", "tollgate:spend:life", "reserved")).isEqualTo("100");
+    assertThat(redis().command("HGET", "tollgate:spend:life", "used")).isEqualTo("40");
+    assertThat(redis().command("HGET", "tollgate:window:rpm:" + T0, "reserved")).isEqualTo("2");
+    assertThat(redis().command("HGET", "tollgate:gauge:par", "reserved")).isEqualTo("1");
+    assertThat(redis().command("SISMEMBER", "tollgate:instances", dying.instanceId()))
+        .isEqualTo(0L);
+    assertThat(await(survivor.reapSilentInstances())).isZero();
+
+    // The request it had in flight settles after all: its spend counts, nothing is released again.
+    settle(
+        dying, b, new Settlement(life, 100, 60, 0, 0, NONE), new Settlement(par, 1, 0, 0, 0, NONE));
+    assertThat(redis().command("HGET", "tollgate:spend:life", "reserved")).isEqualTo("100");
+    assertThat(redis().command("HGET", "tollgate:spend:life", "used")).isEqualTo("100");
+    assertThat(redis().command("HGET", "tollgate:gauge:par", "reserved")).isEqualTo("1");
+  }
+
+  @Test
+  void instanceClosedWithoutSettling_itsReservationsReturnOnTheirOwnAfterItsTtl() {
+    RedisSettings quick = settings().withInstanceTtl(Duration.ofMillis(300));
+    RedisMeter crashed = redisMeter(quick, new LocalMeter());
+    redisMeter(quick, new LocalMeter());
+    Check life = spend("life", 1_000, 250);
+    Check par = new Check("par", Kind.GAUGE, 0, NONE, 1, 1, -1, 0);
+    admit(crashed, id(), life, par);
+    // max_parallel 1 is taken, and stays taken while the holder lives.
+    assertThat(admit(crashed, id(), par)).isInstanceOf(Meter.Refused.class);
+
+    crashed.close();
+
+    // The survivor's own timers notice the silence and give the reservations back.
+    awaitCondition(
+        () ->
+            "0".equals(redis().command("HGET", "tollgate:spend:life", "reserved"))
+                && "0".equals(redis().command("HGET", "tollgate:gauge:par", "reserved")));
+    RedisMeter next = redisMeter(quick, new LocalMeter());
+    assertThat(admit(next, id(), par)).isInstanceOf(Admitted.class);
+  }
+
+  @Test
+  void globCharactersInThePrefixAreEscapedForScan() {
+    assertThat(RedisMeter.glob("a*b?c[d]e\\f")).isEqualTo("a\\*b\\?c\\[d\\]e\\\\f");
+    RedisSettings odd = settings().withKeyPrefix("t*[1]:");
+    RedisMeter dying = redisMeter(odd, new LocalMeter());
+    RedisMeter survivor = redisMeter(odd, new LocalMeter());
+    RedisMeter neighbour = redisMeter(settings().withKeyPrefix("t1:"), new LocalMeter());
+    admit(dying, id(), spend("x", 100, 10));
+    admit(neighbour, id(), spend("x", 100, 10));
+    redis().command("DEL", "t*[1]:alive:" + dying.instanceId());
+    redis().command("DEL", "t1:alive:" + neighbour.instanceId());
+    assertThat(await(survivor.reapSilentInstances())).isEqualTo(1);
+    assertThat(redis().command("HGET", "t*[1]:spend:x", "reserved")).isEqualTo("0");
+    assertThat(redis().command("HGET", "t1:spend:x", "reserved")).isEqualTo("10");
   }
 
   @Test
