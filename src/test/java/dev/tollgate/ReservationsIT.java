@@ -231,6 +231,47 @@ class ReservationsIT {
   }
 
   @Test
+  void aLargeInlineImageReservesTheImageBoundNotItsBytes_soSmallRequestsStillPass()
+      throws Exception {
+    String key = newKey("{\"max_budget\": 1.0}");
+    CountDownLatch release = new CountDownLatch(1);
+    upstream.fallback(new FakeOpenAi.Held(release));
+    // 3 MB of base64: a million tokens (2 USD) if counted as text, over the whole budget.
+    String image = "data:image/png;base64," + "iVBORw0KGgo".repeat(280_000);
+    String text =
+        "{\"model\":\"custom\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"what is this?\"},"
+            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"";
+    String withImage = text + image + "\"}}]}]}";
+    CompletableFuture<HttpResponse<String>> held =
+        http.sendAsync(request(key, withImage), HttpResponse.BodyHandlers.ofString());
+    await(() -> upstream.received().size() == 1, "the image request admitted and held");
+    // The text around the image at 3 bytes a token, the image at its bound, and max_tokens.
+    long textBytes = withImage.length() - (image.length() + 2L);
+    long expected = ((textBytes + 2) / 3 + Estimate.IMAGE_TOKENS) * IN + 10 * OUT;
+    assertThat(nanos(keyLine(key).path("reserved"))).isEqualTo(expected);
+    assertThat(expected).isLessThan(200_000_000L);
+
+    upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
+    HttpResponse<String> small =
+        http.send(
+            request(key, body("custom", false, ",\"max_tokens\":5")),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(small.statusCode()).as(small.body()).isEqualTo(200);
+    release.countDown();
+    assertThat(held.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    await(
+        () -> {
+          try {
+            return nanos(keyLine(key).path("reserved")) == 0;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        "both settled");
+  }
+
+  @Test
   void failingTimedOutAndDisconnectedRequestsLeaveNothingReserved() throws Exception {
     String key = newKey("{\"max_budget\": 1000, \"metadata\": {}}");
     String body = body("custom", false, ",\"max_tokens\":10");

@@ -19,6 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param includeUsage whether the client asked for the final usage chunk
  * @param user the {@code user} field: the end-user id, when given
  * @param tags {@code metadata.tags}, as LiteLLM reads them for tag budgets and spend
+ * @param imageParts how many {@code image_url} parts the messages hold
+ * @param inlineImages how many of them carry the image inline, as a {@code data:image/...} URL
+ * @param inlineImageBytes the bytes of those URLs, which say little about the tokens an image
+ *     costs: a provider scales an image down to a bounded number of tokens
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -34,10 +38,24 @@ public record ParsedRequest(
     boolean includeUsage,
     Optional<String> user,
     OptionalLong maxTokens,
-    java.util.List<String> tags) {
+    java.util.List<String> tags,
+    int imageParts,
+    int inlineImages,
+    long inlineImageBytes) {
 
   public ParsedRequest {
     tags = java.util.List.copyOf(tags);
+    if (inlineImages < 0
+        || imageParts < inlineImages
+        || inlineImageBytes < 0
+        || inlineImageBytes > body.length) {
+      throw new IllegalArgumentException("image counts out of range");
+    }
+  }
+
+  /** The bytes of the body that are not inline images: what estimates input tokens. */
+  public long textBytes() {
+    return body.length - inlineImageBytes;
   }
 
   /**

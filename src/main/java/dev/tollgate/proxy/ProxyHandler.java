@@ -174,7 +174,10 @@ public final class ProxyHandler {
                             + "' is not supported by this version of Tollgate"));
     Estimate estimate =
         Estimate.of(
-            req.body().length,
+            req.textBytes(),
+            req.imageParts(),
+            req.inlineImages(),
+            req.inlineImageBytes(),
             req.maxTokens(),
             deployment.maxOutputTokens(),
             enforcer.settings().reservationOutputTokens(),

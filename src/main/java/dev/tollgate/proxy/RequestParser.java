@@ -8,6 +8,7 @@ import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,6 +61,7 @@ final class RequestParser {
     String user = null;
     OptionalLong maxTokens = OptionalLong.empty();
     List<String> tags = new ArrayList<>();
+    Images images = new Images();
     String required = endpoint.requiredField();
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -133,10 +135,7 @@ final class RequestParser {
             if (p.nextToken() == JsonToken.END_ARRAY) {
               throw GatewayException.badRequest("messages", "messages must not be empty");
             }
-            p.skipChildren();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-              p.skipChildren();
-            }
+            walkMessages(p, body, images);
             hasRequired = true;
           } else {
             p.skipChildren();
@@ -196,7 +195,86 @@ final class RequestParser {
         includeUsage,
         Optional.ofNullable(user),
         maxTokens,
-        tags);
+        tags,
+        images.parts,
+        images.inline,
+        images.inlineBytes);
+  }
+
+  /** What {@link #walkMessages} counts. */
+  private static final class Images {
+    int parts;
+    int inline;
+    long inlineBytes;
+  }
+
+  private static final byte[] DATA_IMAGE = "\"data:image/".getBytes(StandardCharsets.US_ASCII);
+
+  /** The same with its slash escaped, as some JSON encoders write it. */
+  private static final byte[] DATA_IMAGE_ESCAPED =
+      "\"data:image\\/".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Reads the messages array from its first element's token through its END_ARRAY, as skipping it
+   * would, counting the {@code image_url} parts and the bytes of inline ({@code data:image/...})
+   * image URLs. A string's length is taken from where the next token starts, so it is never
+   * decoded.
+   */
+  private static void walkMessages(JsonParser p, byte[] body, Images images) throws IOException {
+    int depth = 0;
+    @Nullable String field = null;
+    long inlineStart = -1;
+    for (JsonToken t = p.currentToken(); ; t = p.nextToken()) {
+      if (t == null) {
+        throw GatewayException.badRequest("messages", "messages is not a complete JSON array");
+      }
+      if (inlineStart >= 0) {
+        images.inlineBytes += p.currentTokenLocation().getByteOffset() - inlineStart;
+        inlineStart = -1;
+      }
+      switch (t) {
+        case START_OBJECT, START_ARRAY -> {
+          depth++;
+          field = null;
+        }
+        case END_OBJECT, END_ARRAY -> {
+          if (depth == 0) {
+            return;
+          }
+          depth--;
+          field = null;
+        }
+        case FIELD_NAME -> {
+          field = p.currentName();
+          if (field.equals("image_url")) {
+            images.parts++;
+          }
+        }
+        case VALUE_STRING -> {
+          if ("url".equals(field) || "image_url".equals(field)) {
+            long at = p.currentTokenLocation().getByteOffset();
+            if (startsWith(body, at, DATA_IMAGE) || startsWith(body, at, DATA_IMAGE_ESCAPED)) {
+              inlineStart = at;
+              images.inline++;
+            }
+          }
+          field = null;
+        }
+        default -> field = null;
+      }
+    }
+  }
+
+  private static boolean startsWith(byte[] body, long at, byte[] prefix) {
+    if (at < 0 || at + prefix.length > body.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (body[(int) at + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. */

@@ -90,4 +90,41 @@ class RequestParserTest {
                     "{\"model\":\"g\",\"input\":5}".getBytes(StandardCharsets.UTF_8)))
         .hasMessageContaining("input must be a string or an array, got a number");
   }
+
+  @Test
+  void parse_countsImagePartsAndTheBytesOfInlineOnes() {
+    String png = "data:image/png;base64," + "A".repeat(30_000);
+    String escaped = "data:image\\/jpeg;base64," + "B".repeat(6_000);
+    String body =
+        "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":["
+            + "{\"type\":\"text\",\"text\":\"what is in these? data:image/ in text is text\"},"
+            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\""
+            + png
+            + "\",\"detail\":\"high\"}},"
+            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}},"
+            + "{\"type\":\"image_url\",\"image_url\": \""
+            + escaped
+            + "\" }]},{\"role\":\"assistant\",\"content\":\"ok\"}],\"max_tokens\":5}";
+
+    ParsedRequest r = parse(body);
+
+    assertThat(r.imageParts()).isEqualTo(3);
+    assertThat(r.inlineImages()).isEqualTo(2);
+    // Each inline URL with its quotes, up to where the next token starts: the comma after the
+    // first, the space after the second.
+    long expected = (png.length() + 2L + 1) + (escaped.length() + 2L + 1);
+    assertThat(r.inlineImageBytes()).isEqualTo(expected);
+    assertThat(r.textBytes()).isEqualTo(body.length() - expected);
+    assertThat(r.maxTokens()).hasValue(5);
+  }
+
+  @Test
+  void parse_messagesWithoutImages_countNone() {
+    ParsedRequest r =
+        parse(
+            "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},[1,{\"a\":[]}]]}");
+    assertThat(r.imageParts()).isZero();
+    assertThat(r.inlineImageBytes()).isZero();
+    assertThat(r.textBytes()).isEqualTo(r.body().length);
+  }
 }
