@@ -357,6 +357,10 @@ class BudgetScenariosIT {
     admitted(chat(key, "other", true, ",\"user\":\"c1\""));
     awaitKeySpend(key, TWO);
     denied(chat(key, "custom", false, ",\"user\":\"c1\""), "customer", "c1");
+    // A rate limit set on the customer afterwards leaves it on the shared budget (it once
+    // unlinked it, and the customer had no spend limit left).
+    post("/customer/update", "{\"user_id\":\"c1\",\"rpm_limit\":1000}");
+    denied(chat(key, "custom", false, ",\"user\":\"c1\""), "customer", "c1");
     admitted(chat(key, "custom", false, "", "x-litellm-end-user-id", "c2"));
     awaitKeySpend(key, THREE);
 

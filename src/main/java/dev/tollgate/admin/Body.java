@@ -334,21 +334,43 @@ final class Body {
     return r;
   }
 
-  /** An entity's limits and shared budget, which replace each other. */
+  /** An entity's own limits and shared budget. */
   record Budgeting(Limits limits, Optional<String> budgetId) {}
 
   /**
-   * The limits and {@code budget_id} after this body: setting a {@code budget_id} drops the
-   * entity's own limits, and setting a limit drops the {@code budget_id}, unless the body sets both
-   * (then the store check refuses it).
+   * The limits and {@code budget_id} after this body. A shared budget's spend limits replace the
+   * entity's own; rate limits are the entity's own beside it (each overriding the budget's).
+   *
+   * <ul>
+   *   <li>setting a {@code budget_id} drops the entity's own spend limits (a body that sets both is
+   *       refused by the store check);
+   *   <li>setting spend limits on an entity linked to a shared budget replaces the link only when
+   *       the result has a {@code max_budget} of its own, so that the entity still has a budget;
+   *       otherwise (only a soft_budget, say) the body is refused rather than leave the entity with
+   *       no spend limit. {@code "budget_id": null} unlinks explicitly;
+   *   <li>rate-limit fields never touch the link.
+   * </ul>
+   *
+   * @param what names the entity in a refusal, e.g. {@code "key 'k1'"}
    */
-  Budgeting budgeting(Limits currentLimits, Optional<String> currentBudgetId) {
+  Budgeting budgeting(Limits currentLimits, Optional<String> currentBudgetId, String what) {
     Limits own = limits(currentLimits);
     Optional<String> budgetId = has("budget_id") ? string("budget_id") : currentBudgetId;
-    if (hasValue("budget_id") && !setsLimits()) {
-      own = Limits.NONE;
+    boolean setsSpend = LIMIT_FIELDS.stream().anyMatch(this::has);
+    if (hasValue("budget_id") && !setsSpend) {
+      own = Limits.NONE.withRate(own.rate());
     }
-    if (setsLimits() && !has("budget_id") && !own.isUnset()) {
+    if (setsSpend && !has("budget_id") && currentBudgetId.isPresent()) {
+      if (own.maxBudgetNanos().isEmpty()) {
+        throw GatewayException.badRequest(
+            "budget_id",
+            what
+                + " takes its spend limits from shared budget '"
+                + currentBudgetId.get()
+                + "' (budget_id). To give it its own, set max_budget too (that replaces the"
+                + " shared budget), or send \"budget_id\": null to unlink it; to change the"
+                + " shared budget for everyone linked to it, use /budget/update");
+      }
       budgetId = Optional.empty();
     }
     return new Budgeting(own, budgetId);

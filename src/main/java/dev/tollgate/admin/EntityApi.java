@@ -138,7 +138,8 @@ final class EntityApi {
   }
 
   private Organization apply(Body b, Organization cur, Instant now) {
-    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    Body.Budgeting budgeting =
+        b.budgeting(cur.limits(), cur.budgetId(), "organization '" + cur.id() + "'");
     return new Organization(
         cur.id(),
         b.has("organization_alias") ? b.string("organization_alias") : cur.alias(),
@@ -251,7 +252,8 @@ final class EntityApi {
   }
 
   private Customer apply(Body b, Customer cur, Instant now) {
-    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    Body.Budgeting budgeting =
+        b.budgeting(cur.limits(), cur.budgetId(), "customer '" + cur.id() + "'");
     return new Customer(
         cur.id(),
         b.has("alias") ? b.string("alias") : cur.alias(),
@@ -316,7 +318,7 @@ final class EntityApi {
   }
 
   private Tag apply(Body b, Tag cur, Instant now) {
-    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId(), "tag '" + cur.id() + "'");
     return new Tag(
         cur.name(),
         b.has("description") ? b.string("description") : cur.description(),

@@ -272,7 +272,8 @@ final class KeyApi {
 
   /** {@code cur} with the fields {@code b} sets. */
   private VirtualKey apply(Body b, VirtualKey cur, Instant now) {
-    Body.Budgeting budgeting = b.budgeting(cur.limits(), cur.budgetId());
+    Body.Budgeting budgeting =
+        b.budgeting(cur.limits(), cur.budgetId(), "key '" + cur.displayName() + "'");
     return new VirtualKey(
         cur.id(),
         cur.tokenHash(),

@@ -93,7 +93,7 @@ public record GovernanceSnapshot(
     if (budgetId.isPresent()) {
       SharedBudget b = budgets.get(budgetId.get());
       if (b != null) {
-        return b.limits();
+        return b.limits().withRate(own.rate().or(b.limits().rate()));
       }
     }
     return own;

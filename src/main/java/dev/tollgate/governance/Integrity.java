@@ -180,13 +180,14 @@ final class Integrity {
   }
 
   private static void notBoth(Limits own, Optional<String> budgetId) {
-    if (budgetId.isPresent() && !own.isUnset()) {
+    if (budgetId.isPresent() && !own.isEmpty()) {
       throw GatewayException.badRequest(
           "budget_id",
-          "set either budget_id or the entity's own limits (max_budget, soft_budget,"
-              + " budget_duration, model_max_budget, rpm_limit, tpm_limit, max_parallel_requests,"
-              + " model_rpm_limit, model_tpm_limit), not both: the shared budget's limits replace"
-              + " the entity's own");
+          "set either budget_id or the entity's own spend limits (max_budget, soft_budget,"
+              + " budget_duration, model_max_budget), not both: the shared budget's spend limits"
+              + " replace the entity's own. Rate limits (rpm_limit, tpm_limit,"
+              + " max_parallel_requests, model_rpm_limit, model_tpm_limit) may be set beside"
+              + " budget_id, and override the shared budget's");
     }
   }
 }

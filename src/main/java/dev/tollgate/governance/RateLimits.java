@@ -44,6 +44,16 @@ public record RateLimits(
         && modelTpmLimit.isEmpty();
   }
 
+  /** These limits, each one not set here taken from {@code fallback}. */
+  public RateLimits or(RateLimits fallback) {
+    return new RateLimits(
+        rpmLimit.isPresent() ? rpmLimit : fallback.rpmLimit,
+        tpmLimit.isPresent() ? tpmLimit : fallback.tpmLimit,
+        maxParallelRequests.isPresent() ? maxParallelRequests : fallback.maxParallelRequests,
+        modelRpmLimit.isEmpty() ? fallback.modelRpmLimit : modelRpmLimit,
+        modelTpmLimit.isEmpty() ? fallback.modelTpmLimit : modelTpmLimit);
+  }
+
   public RateLimits withRpmLimit(OptionalLong v) {
     return new RateLimits(v, tpmLimit, maxParallelRequests, modelRpmLimit, modelTpmLimit);
   }

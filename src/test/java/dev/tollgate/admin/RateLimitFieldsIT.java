@@ -201,6 +201,50 @@ class RateLimitFieldsIT {
   }
 
   @Test
+  void rateLimitsBesideASharedBudget_neverUnlinkIt_andASpendChangeWithoutAMaxIsRefused()
+      throws Exception {
+    try (TestGateway gw = TestGateway.start(null)) {
+      ok(gw.post("/budget/new", "{\"budget_id\":\"tier\",\"max_budget\":0.5,\"rpm_limit\":7}"));
+      ok(gw.post("/customer/new", "{\"user_id\":\"c1\",\"budget_id\":\"tier\"}"));
+      ok(gw.post("/organization/new", "{\"organization_id\":\"o1\",\"budget_id\":\"tier\"}"));
+      ok(gw.post("/tag/new", "{\"name\":\"t1\",\"budget_id\":\"tier\"}"));
+      JsonNode key = ok(gw.post("/key/generate", "{\"budget_id\":\"tier\",\"tpm_limit\":100}"));
+      String k = key.path("key").asText();
+      assertThat(key.path("budget_id").asText()).isEqualTo("tier");
+
+      // Setting a rate limit keeps the link: the shared max_budget still applies.
+      ok(gw.post("/customer/update", "{\"user_id\":\"c1\",\"rpm_limit\":1000}"));
+      ok(gw.post("/organization/update", "{\"organization_id\":\"o1\",\"tpm_limit\":9}"));
+      ok(gw.post("/key/update", "{\"key\":\"" + k + "\",\"rpm_limit\":2}"));
+      assertThat(ok(gw.get("/customer/info?end_user_id=c1")).path("budget_id").asText())
+          .isEqualTo("tier");
+      assertThat(ok(gw.get("/organization/info?organization_id=o1")).path("budget_id").asText())
+          .isEqualTo("tier");
+      JsonNode info = ok(gw.get("/key/info?key=" + k)).path("info");
+      assertThat(info.path("budget_id").asText()).isEqualTo("tier");
+      assertThat(info.path("rpm_limit").asLong()).isEqualTo(2);
+
+      // A spend change that would leave no max_budget is refused, naming the shared budget;
+      // one with a max_budget replaces the link; budget_id null unlinks explicitly.
+      HttpResponse<String> soft =
+          gw.post("/customer/update", "{\"user_id\":\"c1\",\"soft_budget\":0.1}");
+      assertThat(soft.statusCode()).as(soft.body()).isEqualTo(400);
+      assertThat(soft.body()).contains("customer 'c1'", "shared budget 'tier'", "max_budget");
+      assertThat(ok(gw.get("/customer/info?end_user_id=c1")).path("budget_id").asText())
+          .isEqualTo("tier");
+      ok(gw.post("/customer/update", "{\"user_id\":\"c1\",\"max_budget\":3}"));
+      assertThat(ok(gw.get("/customer/info?end_user_id=c1")).path("budget_id").isNull()).isTrue();
+      ok(gw.post("/tag/update", "{\"name\":\"t1\",\"budget_id\":null,\"soft_budget\":0.1}"));
+      assertThat(
+              ok(gw.post("/tag/info", "{\"names\":[\"t1\"]}"))
+                  .path("t1")
+                  .path("budget_id")
+                  .isNull())
+          .isTrue();
+    }
+  }
+
+  @Test
   void badRateValues_400NamingTheField_andNothingStored() throws Exception {
     try (TestGateway gw = TestGateway.start(null)) {
       refused(gw.post("/key/generate", "{\"rpm_limit\":-1}"), "rpm_limit");
@@ -222,9 +266,9 @@ class RateLimitFieldsIT {
       // where LiteLLM does not take per-model rate limits, neither does Tollgate
       refused(
           gw.post("/user/new", "{\"user_id\":\"u1\",\"model_rpm_limit\":{}}"), "model_rpm_limit");
-      // a shared budget's limits replace the entity's own, rate limits included
+      // a shared budget's spend limits replace the entity's own
       ok(gw.post("/budget/new", "{\"budget_id\":\"b1\",\"rpm_limit\":5}"));
-      refused(gw.post("/key/generate", "{\"budget_id\":\"b1\",\"rpm_limit\":5}"), "budget_id");
+      refused(gw.post("/key/generate", "{\"budget_id\":\"b1\",\"max_budget\":5}"), "budget_id");
 
       assertThat(ok(gw.get("/key/list")).path("total_count").asInt()).isZero();
       assertThat(ok(gw.get("/user/list")).path("total").asInt()).isZero();
