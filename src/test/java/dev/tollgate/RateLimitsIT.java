@@ -146,6 +146,40 @@ class RateLimitsIT {
   }
 
   @Test
+  void admittedAnswersCarryOpenAisRateLimitHeadersForTheTightestLimit() throws Exception {
+    String key =
+        newKey("{\"rpm_limit\": 10, \"tpm_limit\": 5000, \"model_rpm_limit\": {\"plain\": 4}}");
+    // "plain" has no deployment limit; the key's per-model limit (4) is tighter than its rpm (10).
+    HttpResponse<String> first = chat(key, "plain", ",\"max_tokens\":100");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(first.headers().firstValue("x-ratelimit-limit-requests")).contains("4");
+    assertThat(first.headers().firstValue("x-ratelimit-remaining-requests")).contains("3");
+    assertThat(first.headers().firstValue("x-ratelimit-reset-requests")).contains("30s");
+    assertThat(first.headers().firstValue("x-ratelimit-limit-tokens")).contains("5000");
+    // Before it settled, this request held its estimate: ceil(body/3) input + 100 output.
+    long body =
+        ("{\"model\":\"plain\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"x\"}]}")
+            .length();
+    long estimate = (body + 2) / 3 + 100;
+    assertThat(first.headers().firstValue("x-ratelimit-remaining-tokens"))
+        .contains(Long.toString(5000 - estimate));
+
+    // The next sees the first's actual 17 tokens and its own estimate, 2.5 s later.
+    clock.advance(java.time.Duration.ofMillis(2500));
+    HttpResponse<String> second = chat(key, "plain", ",\"max_tokens\":100");
+    assertThat(second.headers().firstValue("x-ratelimit-remaining-requests")).contains("2");
+    assertThat(second.headers().firstValue("x-ratelimit-remaining-tokens"))
+        .contains(Long.toString(5000 - 17 - estimate));
+    assertThat(second.headers().firstValue("x-ratelimit-reset-requests")).contains("27.5s");
+
+    // Deployment limits are for routing and are not reported; the master key has none.
+    HttpResponse<String> master = chat(TestGateway.MASTER_KEY, "pair", "");
+    assertThat(master.statusCode()).isEqualTo(200);
+    assertThat(master.headers().firstValue("x-ratelimit-limit-requests")).isEmpty();
+  }
+
+  @Test
   void keyRpmAndPerModelRpmCountAdmittedRequestsInTheMinute() throws Exception {
     String key = newKey("{\"rpm_limit\": 3, \"model_rpm_limit\": {\"tokens\": 1}}");
     assertThat(chat(key, "tokens", "").statusCode()).isEqualTo(200);

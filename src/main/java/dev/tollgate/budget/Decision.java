@@ -22,11 +22,22 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
    * @param keyMaxBudgetNanos the key's max budget, if it has one
    * @param tags the request's tags and the key's, without duplicates: put these in the spend record
    *     so that settlement charges the same tags
+   * @param rateHeaders OpenAI's {@code x-ratelimit-*} headers for the tightest request and token
+   *     limits that apply, after this request's reservation; empty when none applies
    */
-  record Admitted(OptionalLong keySpendNanos, OptionalLong keyMaxBudgetNanos, List<String> tags)
+  record Admitted(
+      OptionalLong keySpendNanos,
+      OptionalLong keyMaxBudgetNanos,
+      List<String> tags,
+      Map<String, String> rateHeaders)
       implements Decision {
     public Admitted {
       tags = List.copyOf(tags);
+      rateHeaders = Map.copyOf(rateHeaders);
+    }
+
+    public Admitted(OptionalLong keySpendNanos, OptionalLong keyMaxBudgetNanos, List<String> tags) {
+      this(keySpendNanos, keyMaxBudgetNanos, tags, Map.of());
     }
 
     @Override
@@ -36,7 +47,7 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
 
     /**
      * {@code x-tollgate-key-spend} and {@code x-tollgate-key-max-budget} with their {@code
-     * x-litellm-} twins, in USD; each only when known.
+     * x-litellm-} twins, in USD, each only when known; then the {@link #rateHeaders}.
      */
     public Map<String, String> headers() {
       Map<String, String> h = new LinkedHashMap<>();
@@ -50,6 +61,7 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
         h.put("x-tollgate-key-max-budget", v);
         h.put("x-litellm-key-max-budget", v);
       }
+      h.putAll(rateHeaders);
       return h;
     }
   }

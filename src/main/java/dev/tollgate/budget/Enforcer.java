@@ -259,7 +259,18 @@ public final class Enforcer {
                             : OptionalLong.of(ok.before().get(keyAt).used());
                     OptionalLong keyMax =
                         keyAt < 0 ? OptionalLong.empty() : spendTargets.get(keyAt).max();
-                    yield (Decision) new Decision.Admitted(keySpend, keyMax, tags);
+                    yield (Decision)
+                        new Decision.Admitted(
+                            keySpend,
+                            keyMax,
+                            tags,
+                            lines.isEmpty()
+                                ? Map.of()
+                                : RateTargets.headers(
+                                    lines,
+                                    checks.subList(rateFrom, checks.size()),
+                                    ok.before().subList(rateFrom, checks.size()),
+                                    now));
                   }
                   case Meter.Refused no ->
                       no.index() < rateFrom

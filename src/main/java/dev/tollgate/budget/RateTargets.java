@@ -42,6 +42,73 @@ final class RateTargets {
     this.targets = targets;
   }
 
+  /**
+   * OpenAI's rate-limit headers for an admitted request: {@code x-ratelimit-limit-requests}, {@code
+   * -remaining-requests} and {@code -reset-requests} for the RPM limit with the fewest requests
+   * left after this one, and the same with {@code -tokens} for TPM, so that clients that pace
+   * themselves by OpenAI's headers pace themselves by the gateway's limits. Deployment limits (for
+   * routing) and in-flight limits are left out.
+   *
+   * @param checks the admitted checks of {@code lines}, in order
+   * @param before their readings before this request's reservation
+   */
+  static Map<String, String> headers(
+      List<Line> lines, List<Check> checks, List<Reading> before, long now) {
+    Map<String, String> h = new java.util.LinkedHashMap<>();
+    tightest(lines, checks, before, now, Measure.RPM, "requests", h);
+    tightest(lines, checks, before, now, Measure.TPM, "tokens", h);
+    return h;
+  }
+
+  private static void tightest(
+      List<Line> lines,
+      List<Check> checks,
+      List<Reading> before,
+      long now,
+      Measure measure,
+      String unit,
+      Map<String, String> h) {
+    int best = -1;
+    long bestLeft = Long.MAX_VALUE;
+    for (int i = 0; i < lines.size(); i++) {
+      Line l = lines.get(i);
+      if (l.measure() != measure || l.owner().equals("deployment")) {
+        continue;
+      }
+      Reading r = before.get(i);
+      long left = Math.max(0, l.limit() - r.used() - r.reserved() - checks.get(i).reserve());
+      if (left < bestLeft) {
+        best = i;
+        bestLeft = left;
+      }
+    }
+    if (best < 0) {
+      return;
+    }
+    h.put("x-ratelimit-limit-" + unit, Long.toString(lines.get(best).limit()));
+    h.put("x-ratelimit-remaining-" + unit, Long.toString(bestLeft));
+    h.put("x-ratelimit-reset-" + unit, duration(checks.get(best).windowEnd() - now));
+  }
+
+  /**
+   * A duration as OpenAI writes it in {@code x-ratelimit-reset-*}: {@code 12.5s}, {@code 250ms}.
+   */
+  static String duration(long millis) {
+    if (millis < 1000) {
+      return Math.max(0, millis) + "ms";
+    }
+    long ms = millis % 1000;
+    if (ms == 0) {
+      return millis / 1000 + "s";
+    }
+    String frac = Long.toString(1000 + ms).substring(1);
+    int end = frac.length();
+    while (frac.charAt(end - 1) == '0') {
+      end--;
+    }
+    return millis / 1000 + "." + frac.substring(0, end) + "s";
+  }
+
   /** What a rate limit counts. */
   enum Measure {
     RPM("rpm_limit", "requests"),
