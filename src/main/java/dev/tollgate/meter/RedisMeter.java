@@ -159,7 +159,7 @@ public final class RedisMeter implements Meter {
     }
     List<String> keys = new ArrayList<>(checks.size() + 1);
     keys.add(marker(requestId));
-    List<String> args = new ArrayList<>(2 + checks.size() * 1);
+    List<String> args = new ArrayList<>(2 + checks.size());
     args.add(Long.toString(now));
     args.add(Long.toString(MARKER_TTL_MILLIS));
     for (Check c : checks) {
@@ -260,32 +260,24 @@ public final class RedisMeter implements Meter {
     List<String> keys = new ArrayList<>(p.settlements().size() + 2);
     keys.add(prefix + "applied:" + epoch + ":" + (p.seq() / APPLIED_BITS_PER_KEY));
     keys.add(marker(p.requestId()));
-    List<String> args = new ArrayList<>(2 + p.settlements().size() * 1);
+    List<String> args = new ArrayList<>(3 + p.settlements().size());
     args.add(Long.toString(p.now()));
     args.add(Long.toString(MARKER_TTL_MILLIS));
     for (Settlement s : p.settlements()) {
       Check c = s.check();
       keys.add(key(c));
       args.add(
-          kind(c.kind())
-              + ' '
-              + c.windowStart()
-              + ' '
-              + bound(c.windowEnd())
-              + ' '
-              + (c.floorSince() < 0 ? -1 : c.floorSince())
-              + ' '
-              + c.floor()
-              + ' '
-              + s.release()
-              + ' '
-              + s.add()
-              + ' '
-              + s.addUnpricedRequests()
-              + ' '
-              + s.addUnpricedTokens()
-              + ' '
-              + bound(s.softLimit()));
+          packed(
+              kind(c.kind()),
+              c.windowStart(),
+              bound(c.windowEnd()),
+              c.floorSince() < 0 ? -1 : c.floorSince(),
+              c.floor(),
+              s.release(),
+              s.add(),
+              s.addUnpricedRequests(),
+              s.addUnpricedTokens(),
+              bound(s.softLimit())));
     }
     args.add(Long.toString(p.seq() % APPLIED_BITS_PER_KEY));
     return settles
@@ -343,7 +335,7 @@ public final class RedisMeter implements Meter {
       return readWithoutRedis(counters, now);
     }
     List<String> keys = new ArrayList<>(counters.size());
-    List<String> args = new ArrayList<>(1 + counters.size() * 1);
+    List<String> args = new ArrayList<>(1 + counters.size());
     args.add(Long.toString(now));
     for (Check c : counters) {
       keys.add(key(c));
@@ -898,19 +890,26 @@ public final class RedisMeter implements Meter {
   /** A check as the scripts take it: one argument of seven space-separated fields. */
   private static void addCheckArgs(List<String> args, Check c) {
     args.add(
-        kind(c.kind())
-            + ' '
-            + c.windowStart()
-            + ' '
-            + bound(c.windowEnd())
-            + ' '
-            + bound(c.limit())
-            + ' '
-            + c.reserve()
-            + ' '
-            + (c.floorSince() < 0 ? -1 : c.floorSince())
-            + ' '
-            + c.floor());
+        packed(
+            kind(c.kind()),
+            c.windowStart(),
+            bound(c.windowEnd()),
+            bound(c.limit()),
+            c.reserve(),
+            c.floorSince() < 0 ? -1 : c.floorSince(),
+            c.floor()));
+  }
+
+  /** Fields joined by single spaces: how a check or a settlement crosses to the scripts. */
+  private static String packed(Object... fields) {
+    StringBuilder b = new StringBuilder(fields.length * 12);
+    for (Object f : fields) {
+      if (b.length() > 0) {
+        b.append(' ');
+      }
+      b.append(f);
+    }
+    return b.toString();
   }
 
   private static String kind(Kind k) {
