@@ -90,12 +90,23 @@ class LimitsTest {
   }
 
   @Test
-  void limitsOf_sharedBudget_givesItsRateLimits() {
-    SharedBudget b = new SharedBudget("b1", Limits.NONE.withRate(RPM_10), Entities.T0, Entities.T0);
+  void limitsOf_sharedBudget_givesItsSpendLimits_andItsRateLimitsWhereTheEntitySetsNone() {
+    SharedBudget b =
+        new SharedBudget(
+            "b1",
+            Limits.NONE.withRate(RPM_10).withMaxBudget(OptionalLong.of(5)),
+            Entities.T0,
+            Entities.T0);
     GovernanceSnapshot s = GovernanceSnapshot.of(List.of(b));
     Limits own = Limits.NONE.withRate(RateLimits.NONE.withTpmLimit(OptionalLong.of(99)));
 
-    assertThat(s.limitsOf(own, Optional.of("b1")).rate()).isEqualTo(RPM_10);
+    Limits linked = s.limitsOf(own, Optional.of("b1"));
+    assertThat(linked.maxBudgetNanos()).hasValue(5);
+    assertThat(linked.rate().rpmLimit()).hasValue(10);
+    assertThat(linked.rate().tpmLimit()).hasValue(99);
+    Limits ownRpm = Limits.NONE.withRate(RateLimits.NONE.withRpmLimit(OptionalLong.of(3)));
+    assertThat(s.limitsOf(ownRpm, Optional.of("b1")).rate().rpmLimit()).hasValue(3);
     assertThat(s.limitsOf(own, Optional.empty()).rate().tpmLimit()).hasValue(99);
+    assertThat(s.limitsOf(own, Optional.empty()).maxBudgetNanos()).isEmpty();
   }
 }
