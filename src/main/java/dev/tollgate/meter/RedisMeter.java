@@ -441,6 +441,12 @@ public final class RedisMeter implements Meter {
 
   // --- instances: a heartbeat, and releasing what a silent one held ----------------------------
 
+  /**
+   * When Redis last became reachable (or the meter started). A reaper waits one ttl after it, so
+   * that instances cut off by the same outage have beaten again before it judges them silent.
+   */
+  private volatile long reachableSince = System.nanoTime();
+
   private volatile long heartbeatTimer = -1;
   private volatile long reaperTimer = -1;
 
@@ -460,7 +466,8 @@ public final class RedisMeter implements Meter {
           vertx.setPeriodic(
               ttl,
               t -> {
-                if (state == State.UP) {
+                if (state == State.UP
+                    && System.nanoTime() - reachableSince >= TimeUnit.MILLISECONDS.toNanos(ttl)) {
                   reapSilentInstances()
                       .onFailure(e -> log.debug("redis reaper failed: {}", e.toString()));
                 }
@@ -635,6 +642,7 @@ public final class RedisMeter implements Meter {
                 replay = ar.succeeded() && !closed && state == State.DOWN;
                 if (replay) {
                   state = State.REPLAYING;
+                  reachableSince = System.nanoTime();
                   replayed = 0;
                 } else if (!closed && state == State.DOWN) {
                   probing = true;
