@@ -271,7 +271,13 @@ public final class Gateway implements AutoCloseable {
     enforcer.restore(counterStore.loadCounters());
     spend.add(enforcer::settle);
     CounterFlush counterFlush =
-        new CounterFlush(vertx, enforcer, counterStore, !(meter instanceof LocalMeter));
+        new CounterFlush(
+            vertx,
+            enforcer,
+            counterStore,
+            !(meter instanceof LocalMeter),
+            db.instances(),
+            java.time.Clock.systemUTC());
     GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
     Services services =
         new Services(

@@ -172,6 +172,10 @@ final class GatewayVerticle extends VerticleBase {
                               "store_state", state.toLowerCase(java.util.Locale.ROOT));
                           g.writeStringField("store_message", message);
                           g.writeStringField("counters", services.enforcer().meterMode());
+                          var sharing = services.enforcer().sharingWarning();
+                          if (sharing.isPresent()) {
+                            g.writeStringField("counters_warning", sharing.get());
+                          }
                           g.writeObjectFieldStart("spend_log");
                           g.writeNumberField("queued", stats.queued());
                           g.writeNumberField("journal_pending", stats.journalPending());

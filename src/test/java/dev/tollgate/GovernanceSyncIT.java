@@ -104,6 +104,28 @@ class GovernanceSyncIT {
   }
 
   @Test
+  void twoInstancesWithoutRedis_eachSaysOnReadinessThatBudgetsAreNotShared() throws Exception {
+    assertThat(ok(a.get("/health/readiness")).has("counters_warning")).isFalse();
+    a.gateway().saveCounters();
+    b.gateway().saveCounters();
+    a.gateway().saveCounters();
+
+    for (TestGateway gw : new TestGateway[] {a, b}) {
+      JsonNode ready = ok(gw.get("/health/readiness"));
+      assertThat(ready.path("counters").asText()).isEqualTo("local");
+      assertThat(ready.path("counters_warning").asText())
+          .contains("2 gateway instances use this store")
+          .contains("up to 2 times a budget")
+          .contains("redis_host");
+    }
+
+    // Once the other has stopped cleanly, the one left is alone again.
+    b.close();
+    a.gateway().saveCounters();
+    assertThat(ok(a.get("/health/readiness")).has("counters_warning")).isFalse();
+  }
+
+  @Test
   void keyAndTeamMadeOnA_workOnB_andBudgetChangesOnA_applyOnB() throws Exception {
     ok(a.post("/team/new", "{\"team_id\":\"t1\",\"max_budget\":100}"));
     String key =

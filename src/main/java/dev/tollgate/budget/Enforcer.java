@@ -131,6 +131,21 @@ public final class Enforcer {
     return meter.mode();
   }
 
+  private volatile @Nullable String sharingWarning;
+
+  /**
+   * Notes whether other instances enforce budgets on the same store with their own counters, so
+   * that each could spend a whole budget (see {@code CounterFlush}); shown on readiness.
+   */
+  public void noteSharing(Optional<String> warning) {
+    sharingWarning = warning.orElse(null);
+  }
+
+  /** Why budgets are not held across instances right now, if they are not. */
+  public Optional<String> sharingWarning() {
+    return Optional.ofNullable(sharingWarning);
+  }
+
   /** Closes the meter (its Redis connections); call at shutdown, after the last flush. */
   public void closeMeter() {
     meter.close();

@@ -71,6 +71,7 @@ public final class Database implements AutoCloseable {
   private final JdbcSpendQueries queries;
   private final JdbcGovernanceStore governance;
   private final JdbcCounterStore counters;
+  private final InstanceRegistry instances;
   private final List<ChangeNotifier> notifiers = new CopyOnWriteArrayList<>();
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -90,6 +91,7 @@ public final class Database implements AutoCloseable {
     this.queries = new JdbcSpendQueries(pool);
     this.governance = new JdbcGovernanceStore(pool, Clock.systemUTC());
     this.counters = new JdbcCounterStore(pool, Clock.systemUTC());
+    this.instances = new InstanceRegistry(pool);
     this.spendLog = new SpendLog(pool, () -> problem().isEmpty(), dataDir, spendOptions);
   }
 
@@ -278,6 +280,11 @@ public final class Database implements AutoCloseable {
   /** The budget engine's spend counters, so that spend and windows survive a restart. */
   public CounterStore counters() {
     return counters;
+  }
+
+  /** The gateway instances using this store. */
+  public InstanceRegistry instances() {
+    return instances;
   }
 
   /**
