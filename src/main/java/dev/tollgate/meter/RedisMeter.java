@@ -172,8 +172,33 @@ public final class RedisMeter implements Meter {
         .recover(
             e -> {
               failed("admit", e);
-              return admitWithoutRedis(requestId, checks, now);
+              return admitWithoutRedis(requestId, checks, now)
+                  .map(
+                      v -> {
+                        if (!(v instanceof Admitted)) {
+                          giveBackLater(requestId, checks, now);
+                        }
+                        return v;
+                      });
             });
+  }
+
+  /**
+   * An admit that failed may still have run in Redis (a timeout is no refusal), and a request
+   * refused after it is never settled: so a settlement that only gives back what it reserved is
+   * queued for replay. It releases only if the admit's marker is there, so it is harmless when the
+   * admit never ran.
+   */
+  private void giveBackLater(String requestId, List<Check> checks, long now) {
+    List<Settlement> release = new ArrayList<>(checks.size());
+    for (Check c : checks) {
+      if (c.reserve() > 0) {
+        release.add(new Settlement(c, c.reserve(), 0, 0, 0, Long.MAX_VALUE));
+      }
+    }
+    if (!release.isEmpty()) {
+      enqueue(new Pending(requestId, sequenceOf(requestId), List.copyOf(release), now));
+    }
   }
 
   private Future<Verdict> admitWithoutRedis(String requestId, List<Check> checks, long now) {

@@ -172,6 +172,46 @@ class RedisMeterIT extends MeterContract {
   }
 
   @Test
+  void admitThatTimedOutButRanInRedis_refusedByTheFallback_isGivenBackWhenRedisAnswersAgain()
+      throws Exception {
+    LocalMeter local = new LocalMeter();
+    Check c = spend("life", 1_000, 100);
+    // The fallback refuses (its view of the counter is at the limit); Redis would admit.
+    local.restore(c.counter(), 0, NONE, 1_000, 0, 0, false);
+    RedisMeter m = redisMeter(settings(), local);
+    // Redis is busy in a script for 2 s, far longer than the meter's 300 ms timeout: the admit,
+    // sent well inside those 2 s, times out, then runs once the script is done.
+    java.util.concurrent.CountDownLatch sending = new java.util.concurrent.CountDownLatch(1);
+    Thread busy =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  sending.countDown();
+                  redis()
+                      .command(
+                          "EVAL",
+                          "local s = redis.call('TIME') local t0 = s[1] * 1000000 + s[2]"
+                              + " while true do local t = redis.call('TIME')"
+                              + " if t[1] * 1000000 + t[2] - t0 > 2000000 then break end end"
+                              + " return 1",
+                          "0");
+                });
+    sending.await();
+    Thread.sleep(300);
+    assertThat(admit(m, id(), c)).isInstanceOf(Meter.Refused.class);
+    busy.join();
+
+    // Redis ran the admit after the timeout, and nobody will settle the refused request; the
+    // queued give-back releases it once the meter is back.
+    awaitCondition(
+        () ->
+            m.mode().equals("redis")
+                && "0".equals(redis().command("HGET", "tollgate:spend:life", "reserved")));
+    assertThat(admit(m, id(), c)).isInstanceOf(Admitted.class);
+    assertThat(redis().command("HGET", "tollgate:spend:life", "reserved")).isEqualTo("100");
+  }
+
+  @Test
   void globCharactersInThePrefixAreEscapedForScan() {
     assertThat(RedisMeter.glob("a*b?c[d]e\\f")).isEqualTo("a\\*b\\?c\\[d\\]e\\\\f");
     RedisSettings odd = settings().withKeyPrefix("t*[1]:");
@@ -265,11 +305,13 @@ class RedisMeterIT extends MeterContract {
     assertThat(m.mode()).isEqualTo("redis-unavailable-closed");
     settle(m, a, new Settlement(c, 100, 40, 0, 0, NONE));
     assertThat(local.admits()).isZero();
-    assertThat(m.queuedSettlements()).isEqualTo(1);
+    // The settlement, and the give-back of the admit that failed (it cannot have run here).
+    assertThat(m.queuedSettlements()).isEqualTo(2);
 
     redis().restart();
     await(m.reachable());
     assertThat(redis().command("HGET", "tollgate:spend:a", "used")).isEqualTo("40");
+    assertThat(redis().command("HGET", "tollgate:spend:a", "reserved")).isEqualTo("0");
     assertThat(admit(m, c)).isInstanceOf(Admitted.class);
   }
 
