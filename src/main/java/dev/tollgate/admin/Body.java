@@ -376,11 +376,6 @@ final class Body {
     return new Budgeting(own, budgetId);
   }
 
-  /** Whether this body sets any limit field, spend or rate. */
-  boolean setsLimits() {
-    return LIMIT_FIELDS.stream().anyMatch(this::has) || RATE_FIELDS.stream().anyMatch(this::has);
-  }
-
   /**
    * {@code spend} in an update: only 0 is accepted, and means "reset the spend now".
    *

@@ -195,10 +195,7 @@ public final class Enforcer {
                     + "' is blocked; an admin can unblock it with /customer/unblock"));
       }
     }
-    List<String> tags =
-        a.tags().isEmpty() && p.tags().size() < 2
-            ? p.tags()
-            : new ArrayList<>(new LinkedHashSet<>(concat(p.tags(), a.tags())));
+    List<String> tags = new ArrayList<>(new LinkedHashSet<>(concat(p.tags(), a.tags())));
     Subject sub =
         new Subject(
             p.keyId(),
@@ -279,13 +276,11 @@ public final class Enforcer {
                             keySpend,
                             keyMax,
                             tags,
-                            lines.isEmpty()
-                                ? Map.of()
-                                : RateTargets.headers(
-                                    lines,
-                                    checks.subList(rateFrom, checks.size()),
-                                    ok.before().subList(rateFrom, checks.size()),
-                                    now));
+                            RateTargets.headers(
+                                lines,
+                                checks.subList(rateFrom, checks.size()),
+                                ok.before().subList(rateFrom, checks.size()),
+                                now));
                   }
                   case Meter.Refused no ->
                       no.index() < rateFrom

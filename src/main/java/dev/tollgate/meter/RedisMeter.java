@@ -959,11 +959,11 @@ public final class RedisMeter implements Meter {
   }
 
   private static Verdict verdict(Response r, List<Check> checks) {
-    if (integer(r, 0) == 1) {
+    if (integerOf(r.get(0)) == 1) {
       return new Admitted(
           readings(r.get(1).toString(), checks.size(), i -> checks.get(i).counter()));
     }
-    int index = integer(r, 1);
+    int index = integerOf(r.get(1));
     return new Refused(
         index, readings(r.get(2).toString(), 1, i -> checks.get(index).counter()).get(0));
   }
@@ -1009,10 +1009,5 @@ public final class RedisMeter implements Meter {
           new Reading(names.apply(r), f[0] == 1, f[1], f[2], f[3], f[4], f[5], f[6], f[7] == 1));
     }
     return List.copyOf(out);
-  }
-
-  private static int integer(Response r, int i) {
-    @Nullable Integer v = r.get(i).toInteger();
-    return requireNonNull(v, "missing number in a redis reply");
   }
 }

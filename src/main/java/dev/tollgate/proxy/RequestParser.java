@@ -10,6 +10,7 @@ import dev.tollgate.provider.ParsedRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -266,15 +267,9 @@ final class RequestParser {
   }
 
   private static boolean startsWith(byte[] body, long at, byte[] prefix) {
-    if (at < 0 || at + prefix.length > body.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (body[(int) at + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
+    return at >= 0
+        && at + prefix.length <= body.length
+        && Arrays.equals(body, (int) at, (int) at + prefix.length, prefix, 0, prefix.length);
   }
 
   /** Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. */
