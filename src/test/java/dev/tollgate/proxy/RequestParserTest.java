@@ -127,4 +127,15 @@ class RequestParserTest {
     assertThat(r.inlineImageBytes()).isZero();
     assertThat(r.textBytes()).isEqualTo(r.body().length);
   }
+
+  @Test
+  void parse_bodyCutOffInsideAnInlineImage_is400() {
+    String cut =
+        "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+            + "\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA";
+    assertThatThrownBy(() -> parse(cut))
+        .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.status()).isEqualTo(400));
+    assertThatThrownBy(() -> parse(cut + "\"}}]}]"))
+        .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.status()).isEqualTo(400));
+  }
 }
