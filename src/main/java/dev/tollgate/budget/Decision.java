@@ -3,10 +3,10 @@ package dev.tollgate.budget;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.BiConsumer;
 
 /** The outcome of {@link Enforcer#admit}: admitted, or denied with the error to answer. */
 public sealed interface Decision permits Decision.Admitted, Decision.Denied {
@@ -46,23 +46,22 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
     }
 
     /**
-     * {@code x-tollgate-key-spend} and {@code x-tollgate-key-max-budget} with their {@code
-     * x-litellm-} twins, in USD, each only when known; then the {@link #rateHeaders}.
+     * Gives {@code out} each response header: {@code x-tollgate-key-spend} and {@code
+     * x-tollgate-key-max-budget} with their {@code x-litellm-} twins, in USD, each only when known;
+     * then the {@link #rateHeaders}.
      */
-    public Map<String, String> headers() {
-      Map<String, String> h = new LinkedHashMap<>();
+    public void headers(BiConsumer<String, String> out) {
       if (keySpendNanos.isPresent()) {
         String v = Usd.of(keySpendNanos.getAsLong()).toPlainString();
-        h.put("x-tollgate-key-spend", v);
-        h.put("x-litellm-key-spend", v);
+        out.accept("x-tollgate-key-spend", v);
+        out.accept("x-litellm-key-spend", v);
       }
       if (keyMaxBudgetNanos.isPresent()) {
         String v = Usd.of(keyMaxBudgetNanos.getAsLong()).toPlainString();
-        h.put("x-tollgate-key-max-budget", v);
-        h.put("x-litellm-key-max-budget", v);
+        out.accept("x-tollgate-key-max-budget", v);
+        out.accept("x-litellm-key-max-budget", v);
       }
-      h.putAll(rateHeaders);
-      return h;
+      rateHeaders.forEach(out);
     }
   }
 

@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -156,6 +155,55 @@ public final class Enforcer {
     return tickets.size();
   }
 
+  /** The budgets and rate limits that apply to one kind of request. */
+  private record Plan(List<Target> targets, List<RateTargets.Line> lines) {}
+
+  /** What a plan depends on besides the governance snapshot. */
+  private record PlanKey(
+      Subject subject,
+      String deploymentId,
+      OptionalLong deploymentRpm,
+      OptionalLong deploymentTpm) {}
+
+  /** Plans resolved under one governance snapshot; replaced, never changed, when it is. */
+  private record Plans(
+      @Nullable GovernanceSnapshot snapshot, ConcurrentHashMap<PlanKey, Plan> byKey) {}
+
+  /** At most this many plans are kept per snapshot (callers' tags and customers vary freely). */
+  static final int MAX_PLANS = 10_000;
+
+  private volatile Plans plans = new Plans(null, new ConcurrentHashMap<>());
+
+  /**
+   * What applies to {@code a}: resolved once per governance snapshot and kind of request, since
+   * snapshots are immutable. A resolution that asked the model registry for an alias is not kept,
+   * as the registry changes on its own.
+   */
+  private Plan plan(GovernanceSnapshot s, Subject sub, Admission a) {
+    Plans current = plans;
+    if (current.snapshot() != s) {
+      current = new Plans(s, new ConcurrentHashMap<>());
+      plans = current;
+    }
+    PlanKey k = new PlanKey(sub, a.deploymentId(), a.deploymentRpm(), a.deploymentTpm());
+    Plan plan = current.byKey().get(k);
+    if (plan != null) {
+      return plan;
+    }
+    Targets.Trace trace = new Targets.Trace();
+    plan =
+        new Plan(
+            List.copyOf(targets.resolve(s, settings, sub, trace)),
+            List.copyOf(rates.resolve(s, sub, a, trace)));
+    if (!trace.askedRegistry) {
+      if (current.byKey().size() >= MAX_PLANS) {
+        current.byKey().clear();
+      }
+      current.byKey().put(k, plan);
+    }
+    return plan;
+  }
+
   /** What an admitted request holds: each check, and the targets behind its spend checks. */
   private record Ticket(
       List<Check> checks,
@@ -195,7 +243,10 @@ public final class Enforcer {
                     + "' is blocked; an admin can unblock it with /customer/unblock"));
       }
     }
-    List<String> tags = new ArrayList<>(new LinkedHashSet<>(concat(p.tags(), a.tags())));
+    List<String> tags =
+        a.tags().isEmpty() && p.tags().size() < 2
+            ? p.tags()
+            : List.copyOf(new LinkedHashSet<>(concat(p.tags(), a.tags())));
     Subject sub =
         new Subject(
             p.keyId(),
@@ -205,7 +256,8 @@ public final class Enforcer {
             a.customerId(),
             tags,
             Optional.of(new ModelRef(a.modelGroup(), Optional.of(a.providerModel()))));
-    List<Target> ts = targets.resolve(s, settings, sub);
+    Plan plan = plan(s, sub, a);
+    List<Target> ts = plan.targets();
     boolean free = a.price() instanceof Price.Free;
     if (!free) {
       for (Target t : ts) {
@@ -249,7 +301,7 @@ public final class Enforcer {
       spendTargets.add(t);
     }
     int rateFrom = checks.size();
-    List<RateTargets.Line> lines = rates.resolve(s, sub, a);
+    List<RateTargets.Line> lines = plan.lines();
     for (RateTargets.Line l : lines) {
       checks.add(l.check(now, a.estimate()));
     }
@@ -356,17 +408,10 @@ public final class Enforcer {
     }
     CounterState f = floors.get(t.key());
     if (f == null || f.endMillis() != end) {
-      return new Check(counterName(t.key()), Kind.SPEND, start, end, limit, reserve, -1, 0);
+      return new Check(t.counter(), Kind.SPEND, start, end, limit, reserve, -1, 0);
     }
     return new Check(
-        counterName(t.key()),
-        Kind.SPEND,
-        start,
-        end,
-        limit,
-        reserve,
-        f.sinceMillis(),
-        f.spendNanos());
+        t.counter(), Kind.SPEND, start, end, limit, reserve, f.sinceMillis(), f.spendNanos());
   }
 
   private static GatewayException exceeded(Target t, Meter.Reading st, long max) {
@@ -457,8 +502,10 @@ public final class Enforcer {
     }
     long now = clock.millis();
     GovernanceSnapshot s = governance.snapshot();
-    Map<String, Settlement> out = new LinkedHashMap<>();
-    Map<String, Target> spendOf = new HashMap<>();
+    // One settlement per counter and window, with the spend target behind it (null for rate
+    // windows); a handful of entries, so found by a scan rather than hashed.
+    List<Settlement> out = new ArrayList<>(16);
+    List<@Nullable Target> targetOfOut = new ArrayList<>(16);
     long tokens =
         r.inputTokens() + r.outputTokens() + r.cacheReadTokens() + r.cacheCreationTokens();
     if (charged) {
@@ -479,12 +526,13 @@ public final class Enforcer {
               : targets.resolve(s, settings, sub);
       for (Target t : resolved) {
         Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
-        spendOf.put(c.counter(), t);
-        out.put(
-            c.counter(),
+        put(
+            out,
+            targetOfOut,
             cost.isPresent()
                 ? new Settlement(c, 0, cost.getAsLong(), 0, 0, t.soft().orElse(Long.MAX_VALUE))
-                : new Settlement(c, 0, 0, 1, tokens, Long.MAX_VALUE));
+                : new Settlement(c, 0, 0, 1, tokens, Long.MAX_VALUE),
+            t);
       }
     }
     if (ticket != null) {
@@ -493,13 +541,13 @@ public final class Enforcer {
         if (reserved.reserve() == 0) {
           continue;
         }
-        Settlement prior = out.get(reserved.counter());
-        if (prior != null) {
-          out.put(reserved.counter(), prior.withRelease(reserved.reserve()));
+        int at = indexOf(out, reserved.counter(), -1);
+        if (at >= 0) {
+          out.set(at, out.get(at).withRelease(reserved.reserve()));
         } else {
           Target t = ticket.spendTargets().get(i);
           Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
-          out.put(c.counter(), new Settlement(c, reserved.reserve(), 0, 0, 0, Long.MAX_VALUE));
+          put(out, targetOfOut, new Settlement(c, reserved.reserve(), 0, 0, 0, Long.MAX_VALUE), t);
         }
       }
       int from = ticket.spendTargets().size();
@@ -507,31 +555,27 @@ public final class Enforcer {
         RateTargets.Line l = ticket.lines().get(i);
         Check reserved = ticket.checks().get(from + i);
         for (Settlement st : l.settle(reserved, now, tokens)) {
-          out.put(st.check().counter() + "@" + st.check().windowStart(), st);
+          put(out, targetOfOut, st, null);
         }
       }
     }
     if (out.isEmpty()) {
       return;
     }
-    List<Settlement> list = List.copyOf(out.values());
+    List<Settlement> list = List.copyOf(out);
     meter
         .settle(r.requestId(), list, now)
         .onSuccess(
             done -> {
               for (int i = 0; i < list.size(); i++) {
-                Check c = list.get(i).check();
-                if (c.kind() != Kind.SPEND) {
-                  continue;
-                }
-                Target t = spendOf.get(c.counter());
-                if (t == null && ticket != null) {
-                  t = targetOf(ticket, c.counter());
-                }
+                Target t = targetOfOut.get(i);
                 if (t == null) {
                   continue;
                 }
-                dirty.put(c.counter(), t);
+                String counter = list.get(i).check().counter();
+                if (dirty.get(counter) != t) {
+                  dirty.put(counter, t);
+                }
                 if (done.softCrossed().get(i)) {
                   softAlert(t, done.after().get(i), r, s);
                 }
@@ -539,13 +583,35 @@ public final class Enforcer {
             });
   }
 
-  private static @Nullable Target targetOf(Ticket ticket, String counter) {
-    for (Target t : ticket.spendTargets()) {
-      if (counterName(t.key()).equals(counter)) {
-        return t;
+  /**
+   * Adds {@code st} to {@code out}, or replaces the settlement already there for its counter and
+   * window (a later one wins, as in a map), keeping {@code targets} in step.
+   */
+  private static void put(
+      List<Settlement> out, List<@Nullable Target> targets, Settlement st, @Nullable Target t) {
+    Check c = st.check();
+    int at = indexOf(out, c.counter(), c.kind() == Kind.SPEND ? -1 : c.windowStart());
+    if (at >= 0) {
+      out.set(at, st);
+      targets.set(at, t);
+    } else {
+      out.add(st);
+      targets.add(t);
+    }
+  }
+
+  /**
+   * Where {@code out} settles {@code counter}: any window of it for a spend counter ({@code
+   * windowStart} -1), else the window starting at {@code windowStart}; -1 if nowhere.
+   */
+  private static int indexOf(List<Settlement> out, String counter, long windowStart) {
+    for (int i = 0; i < out.size(); i++) {
+      Check c = out.get(i).check();
+      if (c.counter().equals(counter) && (windowStart == -1 || c.windowStart() == windowStart)) {
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
   private void softAlert(Target t, Meter.Reading st, SpendRecord r, GovernanceSnapshot s) {

@@ -212,7 +212,7 @@ final class RateTargets {
    * per-model limits, the user's (on every key of theirs), the team's and the member's within it,
    * the organization's, the customer's, then the deployment's.
    */
-  List<Line> resolve(GovernanceSnapshot s, Subject sub, Admission a) {
+  List<Line> resolve(GovernanceSnapshot s, Subject sub, Admission a, Targets.Trace trace) {
     List<Line> out = new ArrayList<>(4);
     ModelRef model = new ModelRef(a.modelGroup(), Optional.of(a.providerModel()));
     if (sub.keyId().isPresent()) {
@@ -222,8 +222,8 @@ final class RateTargets {
         RateLimits r = s.limitsOf(k.limits(), k.budgetId()).rate();
         String label = "key '" + k.displayName() + "'";
         entity(out, "key", id, label, r);
-        perModel(out, id, label, r.modelRpmLimit(), Measure.RPM, model);
-        perModel(out, id, label, r.modelTpmLimit(), Measure.TPM, model);
+        perModel(out, id, label, r.modelRpmLimit(), Measure.RPM, model, trace);
+        perModel(out, id, label, r.modelTpmLimit(), Measure.TPM, model, trace);
       }
     }
     if (sub.userId().isPresent()) {
@@ -297,9 +297,10 @@ final class RateTargets {
       String label,
       Map<String, Long> limits,
       Measure m,
-      ModelRef model) {
+      ModelRef model,
+      Targets.Trace trace) {
     for (Map.Entry<String, Long> e : limits.entrySet()) {
-      if (targets.matches(e.getKey(), model)) {
+      if (targets.matches(e.getKey(), model, trace)) {
         limit(
             out,
             "key_model",

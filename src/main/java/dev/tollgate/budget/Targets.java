@@ -56,7 +56,37 @@ final class Targets {
       OptionalLong soft,
       Optional<BudgetDuration> duration,
       Optional<String> budgetId,
-      Optional<String> misconfigured) {}
+      Optional<String> misconfigured,
+      String counter) {
+
+    /**
+     * @param counter the meter's name for the counter: {@link Enforcer#counterName} of the key
+     */
+    Target {
+      if (!counter.equals(Enforcer.counterName(key))) {
+        throw new IllegalArgumentException("counter " + counter + " is not the name of " + key);
+      }
+    }
+
+    Target(
+        CounterKey key,
+        String label,
+        OptionalLong max,
+        OptionalLong soft,
+        Optional<BudgetDuration> duration,
+        Optional<String> budgetId,
+        Optional<String> misconfigured) {
+      this(key, label, max, soft, duration, budgetId, misconfigured, Enforcer.counterName(key));
+    }
+  }
+
+  /**
+   * Notes whether a resolution asked the model registry for an alias's group: such a result can
+   * change when the registry does, without a new governance snapshot, so it is not reused.
+   */
+  static final class Trace {
+    boolean askedRegistry;
+  }
 
   /** The model a request used, for per-model budgets. */
   record ModelRef(String group, Optional<String> providerModel) {}
@@ -76,6 +106,10 @@ final class Targets {
       Optional<ModelRef> model) {}
 
   List<Target> resolve(GovernanceSnapshot s, BudgetSettings settings, Subject sub) {
+    return resolve(s, settings, sub, new Trace());
+  }
+
+  List<Target> resolve(GovernanceSnapshot s, BudgetSettings settings, Subject sub, Trace trace) {
     List<Target> out = new ArrayList<>();
     if (sub.keyId().isPresent()) {
       String id = sub.keyId().get();
@@ -83,7 +117,7 @@ final class Targets {
       Limits limits = k == null ? Limits.NONE : s.limitsOf(k.limits(), k.budgetId());
       String label = k == null ? "key " + id : "key '" + k.displayName() + "'";
       add(out, CounterKey.of(Level.KEY, id), label, limits, k == null ? none() : k.budgetId());
-      models(out, Level.KEY_MODEL, id, label, limits.modelMaxBudget(), sub.model());
+      models(out, Level.KEY_MODEL, id, label, limits.modelMaxBudget(), sub.model(), trace);
     }
     if (sub.userId().isPresent() && sub.teamId().isEmpty()) {
       String id = sub.userId().get();
@@ -91,7 +125,7 @@ final class Targets {
       Limits limits = u == null ? Limits.NONE : u.limits();
       String label = "user '" + id + "'";
       add(out, CounterKey.of(Level.USER, id), label, limits, none());
-      models(out, Level.USER_MODEL, id, label, limits.modelMaxBudget(), sub.model());
+      models(out, Level.USER_MODEL, id, label, limits.modelMaxBudget(), sub.model(), trace);
     }
     if (sub.teamId().isPresent()) {
       String id = sub.teamId().get();
@@ -116,9 +150,9 @@ final class Targets {
           o == null ? none() : o.budgetId());
     }
     if (sub.customerId().isPresent()) {
-      customer(out, s, settings, sub.customerId().get(), sub.model());
+      customer(out, s, settings, sub.customerId().get(), sub.model(), trace);
     }
-    for (String name : new LinkedHashSet<>(sub.tags())) {
+    for (String name : sub.tags().size() < 2 ? sub.tags() : new LinkedHashSet<>(sub.tags())) {
       Tag t = s.tags().get(name);
       if (t != null) {
         add(
@@ -168,7 +202,8 @@ final class Targets {
       GovernanceSnapshot s,
       BudgetSettings settings,
       String id,
-      Optional<ModelRef> model) {
+      Optional<ModelRef> model,
+      Trace trace) {
     Customer c = s.customers().get(id);
     String label = c == null ? "customer '" + id + "'" : named("customer", c.alias(), "id", id);
     CounterKey key = CounterKey.of(Level.CUSTOMER, id);
@@ -203,7 +238,7 @@ final class Targets {
       budgetId = none();
     }
     add(out, key, label, limits, budgetId);
-    models(out, Level.CUSTOMER_MODEL, id, label, limits.modelMaxBudget(), model);
+    models(out, Level.CUSTOMER_MODEL, id, label, limits.modelMaxBudget(), model, trace);
   }
 
   private void models(
@@ -212,9 +247,10 @@ final class Targets {
       String id,
       String label,
       Map<String, ModelBudget> budgets,
-      Optional<ModelRef> model) {
+      Optional<ModelRef> model,
+      Trace trace) {
     for (Map.Entry<String, ModelBudget> e : budgets.entrySet()) {
-      if (model.isEmpty() || matches(e.getKey(), model.get())) {
+      if (model.isEmpty() || matches(e.getKey(), model.get(), trace)) {
         out.add(
             new Target(
                 new CounterKey(level, id, e.getKey()),
@@ -232,7 +268,7 @@ final class Targets {
    * Whether a {@code model_max_budget} entry applies: it names the group, an alias of the group, or
    * the provider model that served the request (with or without its provider prefix).
    */
-  boolean matches(String name, ModelRef m) {
+  boolean matches(String name, ModelRef m, Trace trace) {
     if (name.equals(m.group())) {
       return true;
     }
@@ -242,6 +278,7 @@ final class Targets {
         return true;
       }
     }
+    trace.askedRegistry = true;
     return groupOf.apply(name).map(m.group()::equals).orElse(false);
   }
 

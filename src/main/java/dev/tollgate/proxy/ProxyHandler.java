@@ -277,7 +277,7 @@ public final class ProxyHandler {
       String requestId,
       @Nullable OptionalLong cost,
       Decision.Admitted admitted) {
-    admitted.headers().forEach(r::putHeader);
+    admitted.headers(r::putHeader);
     r.putHeader("x-litellm-model-id", d.id());
     r.putHeader("x-tollgate-request-id", requestId);
     r.putHeader("x-tollgate-price-state", d.price().state());

@@ -6,7 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -58,7 +58,7 @@ final class SpendSql {
       if (anyTags) {
         try (PreparedStatement ps = c.prepareStatement(INSERT_TAG)) {
           for (SpendRecord r : records) {
-            for (String tag : new HashSet<>(r.tags())) {
+            for (String tag : r.tags().size() < 2 ? r.tags() : new LinkedHashSet<>(r.tags())) {
               ps.setString(1, r.requestId());
               ps.setString(2, tag);
               ps.addBatch();

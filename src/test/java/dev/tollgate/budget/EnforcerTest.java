@@ -88,7 +88,9 @@ class EnforcerTest {
     Principal p = f.principal(k);
     f.settle(p, "0.125");
     Decision.Admitted a = f.admit(p, "gpt-4o", PRICED).orThrow();
-    assertThat(a.headers())
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    a.headers(headers::put);
+    assertThat(headers)
         .containsEntry("x-tollgate-key-spend", "0.125")
         .containsEntry("x-litellm-key-spend", "0.125")
         .containsEntry("x-tollgate-key-max-budget", "2.5")
@@ -126,6 +128,36 @@ class EnforcerTest {
     Principal p = g.principal(k);
     g.settle(p, "1");
     assertThat(denial(g.admit(p, "gpt-4o", PRICED)).getMessage()).contains("model 'fast'");
+  }
+
+  @Test
+  void admit_aliasMovedInTheRegistry_isFollowedAtOnceThoughGovernanceDidNotChange() {
+    Map<String, String> aliases = new java.util.concurrent.ConcurrentHashMap<>();
+    aliases.put("fast", "gpt-4o");
+    Fixture g = new Fixture(BudgetSettings.defaults(), "2025-03-12T10:00:00Z", aliases);
+    VirtualKey k = g.key("k1", Fixture.models("fast", "1", Optional.empty()));
+    g.put(k);
+    Principal p = g.principal(k);
+    g.settle(p, "1");
+    assertThat(denial(g.admit(p, "gpt-4o", PRICED)).code()).isEqualTo("key_model_budget_exceeded");
+    // The registry moves the alias; admission resolved under the same governance snapshot must
+    // not reuse what it worked out before.
+    aliases.put("fast", "gpt-4o-mini");
+    admitted(g.admit(p, "gpt-4o", PRICED));
+    assertThat(denial(g.admit(p, "gpt-4o-mini", PRICED)).code())
+        .isEqualTo("key_model_budget_exceeded");
+  }
+
+  @Test
+  void admit_sameRequestTwice_reusesNothingAcrossAGovernanceChange() {
+    VirtualKey k = f.key("k1", max("1"));
+    f.put(k);
+    Principal p = f.principal(k);
+    admitted(f.admit(p, "gpt-4o", PRICED));
+    f.put(f.key("k1", max("0")));
+    assertThat(denial(f.admit(p, "gpt-4o", PRICED)).code()).isEqualTo("key_budget_exceeded");
+    f.put(f.key("k1", Limits.NONE));
+    admitted(f.admit(p, "gpt-4o", PRICED));
   }
 
   @Test
