@@ -101,6 +101,8 @@ class RateLimitsIT {
     assertThat(served).containsExactlyInAnyOrder("pair-a", "pair-b");
     HttpResponse<String> third = chat(TestGateway.MASTER_KEY, "pair", "");
     assertRateLimited(third, "deployment_rpm_limit_exceeded", 30);
+    // A deployment's own limit is for routing: not reported as the caller's.
+    assertThat(third.headers().firstValue("x-ratelimit-limit-requests")).isEmpty();
     assertThat(Json.MAPPER.readTree(third.body()).path("error").path("message").asText())
         .contains("deployment 'pair-")
         .contains("rpm_limit 1");
@@ -191,7 +193,13 @@ class RateLimitsIT {
     assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
     clock.advance(java.time.Duration.ofSeconds(10));
     assertThat(chat(key, "pair", "").statusCode()).isEqualTo(200);
-    assertRateLimited(chat(key, "pair", ""), "key_rpm_limit_exceeded", 20);
+    HttpResponse<String> refused = chat(key, "pair", "");
+    assertRateLimited(refused, "key_rpm_limit_exceeded", 20);
+    // The 429 carries the refusing limit's OpenAI headers, and only that unit's.
+    assertThat(refused.headers().firstValue("x-ratelimit-limit-requests")).contains("3");
+    assertThat(refused.headers().firstValue("x-ratelimit-remaining-requests")).contains("0");
+    assertThat(refused.headers().firstValue("x-ratelimit-reset-requests")).contains("20s");
+    assertThat(refused.headers().firstValue("x-ratelimit-limit-tokens")).isEmpty();
     clock.set(Instant.parse("2026-11-28T10:01:00Z"));
     assertThat(chat(key, "tokens", "").statusCode()).isEqualTo(200);
   }
@@ -224,7 +232,10 @@ class RateLimitsIT {
       Thread.sleep(10);
     }
     assertThat(upstream.received()).hasSize(2);
-    assertRateLimited(chat(key, "plain", ""), "key_max_parallel_requests_exceeded", 1);
+    HttpResponse<String> parallel = chat(key, "plain", "");
+    assertRateLimited(parallel, "key_max_parallel_requests_exceeded", 1);
+    // No window, so no x-ratelimit headers: retry-after alone says when to try again.
+    assertThat(parallel.headers().firstValue("x-ratelimit-limit-requests")).isEmpty();
     upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
     release.countDown();
     for (var f : held) {
@@ -248,7 +259,12 @@ class RateLimitsIT {
     String teamKey = newKey("{\"team_id\": \"t1\"}");
     assertThat(chat(teamKey, "tokens", "").statusCode()).isEqualTo(200);
     // 17 tokens used of 10.
-    assertRateLimited(chat(teamKey, "tokens", ""), "team_tpm_limit_exceeded", 30);
+    HttpResponse<String> tokens = chat(teamKey, "tokens", "");
+    assertRateLimited(tokens, "team_tpm_limit_exceeded", 30);
+    assertThat(tokens.headers().firstValue("x-ratelimit-limit-tokens")).contains("10");
+    assertThat(tokens.headers().firstValue("x-ratelimit-remaining-tokens")).contains("0");
+    assertThat(tokens.headers().firstValue("x-ratelimit-reset-tokens")).contains("30s");
+    assertThat(tokens.headers().firstValue("x-ratelimit-limit-requests")).isEmpty();
 
     assertThat(gw.post("/customer/new", "{\"user_id\": \"c1\", \"rpm_limit\": 1}").statusCode())
         .isEqualTo(200);

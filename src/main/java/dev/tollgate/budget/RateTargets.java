@@ -203,7 +203,27 @@ final class RateTargets {
                   + " (blocked when used + reserved >= limit); retry after "
                   + retry
                   + " s")
-          .withRetryAfter(retry);
+          .withRetryAfter(retry)
+          .withHeaders(refusedHeaders(r, now));
+    }
+
+    /**
+     * OpenAI's {@code x-ratelimit-*} headers for this limit on its 429: what it allows, what is
+     * left of it (nothing, as it refused), and when its window resets. Only this limit's unit: the
+     * other's state was not read. None for in-flight limits (no window) or a deployment's own.
+     */
+    private Map<String, String> refusedHeaders(Reading r, long now) {
+      if (measure == Measure.PARALLEL || owner.equals("deployment")) {
+        return Map.of();
+      }
+      String unit = measure == Measure.RPM ? "requests" : "tokens";
+      Map<String, String> h = new java.util.LinkedHashMap<>();
+      h.put("x-ratelimit-limit-" + unit, Long.toString(limit));
+      h.put(
+          "x-ratelimit-remaining-" + unit,
+          Long.toString(Math.max(0, limit - r.used() - r.reserved())));
+      h.put("x-ratelimit-reset-" + unit, duration(r.windowEnd() - now));
+      return h;
     }
   }
 

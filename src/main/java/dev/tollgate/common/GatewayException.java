@@ -23,6 +23,9 @@ public final class GatewayException extends RuntimeException {
   /** Seconds for a {@code retry-after} header; negative for none. */
   private long retryAfterSeconds = -1;
 
+  /** Further response headers, such as a rate limit's {@code x-ratelimit-*}. */
+  private java.util.Map<String, String> headers = java.util.Map.of();
+
   private GatewayException(
       int status,
       String type,
@@ -100,6 +103,19 @@ public final class GatewayException extends RuntimeException {
   public GatewayException withRetryAfter(long seconds) {
     this.retryAfterSeconds = Math.max(1, seconds);
     return this;
+  }
+
+  /** Adds response headers to this error's response (a later name replaces an earlier one). */
+  public GatewayException withHeaders(java.util.Map<String, String> more) {
+    java.util.Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+    all.putAll(more);
+    this.headers = java.util.Collections.unmodifiableMap(all);
+    return this;
+  }
+
+  /** Response headers besides {@code retry-after}; empty for none. */
+  public java.util.Map<String, String> headers() {
+    return headers;
   }
 
   /** Seconds for the {@code retry-after} header; negative for none. */

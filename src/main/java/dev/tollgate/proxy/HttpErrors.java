@@ -31,6 +31,7 @@ public final class HttpErrors {
     if (e.retryAfterSeconds() >= 0) {
       response.putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
     }
+    e.headers().forEach(response::putHeader);
     response
         .setStatusCode(e.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
