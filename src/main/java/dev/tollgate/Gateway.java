@@ -212,7 +212,6 @@ public final class Gateway implements AutoCloseable {
     GovernanceStore governanceStore = db.governance();
     CounterStore counterStore = db.counters();
     SpendListeners spend = new SpendListeners();
-    spend.add(db.spendLog());
     java.util.concurrent.atomic.AtomicReference<@Nullable ChangeNotifier> notifier =
         new java.util.concurrent.atomic.AtomicReference<>();
     ModelAdmin models =
@@ -269,7 +268,14 @@ public final class Gateway implements AutoCloseable {
             name -> registry.current().resolve(name).map(ModelGroup::name),
             meter);
     enforcer.restore(counterStore.loadCounters());
+    // Settled before it is logged: a batch's rows are then always in the counters that the spend
+    // log saves after committing it (below), so a kill -9 cannot leave committed spend uncounted.
     spend.add(enforcer::settle);
+    spend.add(db.spendLog());
+    if (meter instanceof LocalMeter) {
+      // Shared counters live in Redis, which outlives this instance; the periodic save covers them.
+      db.spendLog().afterCommit(() -> enforcer.flushTo(counterStore));
+    }
     CounterFlush counterFlush =
         new CounterFlush(
             vertx,

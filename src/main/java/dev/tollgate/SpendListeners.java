@@ -25,7 +25,12 @@ final class SpendListeners implements SpendSink {
       LOG.debug("{}", r);
     }
     for (SpendSink l : listeners) {
-      l.record(r);
+      try {
+        l.record(r);
+      } catch (RuntimeException e) {
+        // one listener failing must not keep the record from the others (the spend log)
+        LOG.error("spend listener {} failed on request {}", l, r.requestId(), e);
+      }
     }
   }
 }

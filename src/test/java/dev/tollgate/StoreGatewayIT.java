@@ -343,4 +343,41 @@ class StoreGatewayIT {
         .hasMessageContaining("general_settings.database_url")
         .hasMessageNotContaining("secret-pw");
   }
+
+  /**
+   * The spend log saves the budget counters after each batch it commits, so a kill -9 right after a
+   * commit loses none of that batch's spend from the counters (the periodic save runs every 5 s,
+   * the first 5 s after start).
+   */
+  @ParameterizedTest
+  @EnumSource(Db.class)
+  void committedSpendIsInTheStoredCountersAsSoonAsItIsPersisted(Db db) throws Exception {
+    try (TestGateway gw = TestGateway.start(config(""), env(db, url(db)))) {
+      java.math.BigDecimal cost = java.math.BigDecimal.ZERO;
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> r =
+            gw.post(
+                "/v1/chat/completions",
+                "{\"model\":\"cfg\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        cost =
+            cost.add(
+                new java.math.BigDecimal(
+                    r.headers().firstValue("x-tollgate-response-cost").orElseThrow()));
+      }
+      assertThat(cost).isPositive();
+      dev.tollgate.store.SpendLog log = gw.gateway().database().spendLog();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (log.stats().persisted() < 5) {
+        assertThat(System.nanoTime()).as("spend records persisted").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      dev.tollgate.budget.CounterState global =
+          gw.gateway().database().counters().loadCounters().stream()
+              .filter(c -> c.key().level() == dev.tollgate.budget.Level.GLOBAL)
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no global counter stored yet"));
+      assertThat(global.spendNanos()).isEqualTo(dev.tollgate.budget.Usd.toNanos(cost));
+    }
+  }
 }

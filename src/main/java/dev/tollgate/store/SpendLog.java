@@ -173,6 +173,11 @@ public final class SpendLog implements SpendSink, AutoCloseable {
 
   private long degradedSinceNanos;
 
+  /** Runs on the writer after each batch it commits; see {@link #afterCommit}. */
+  private volatile Runnable afterCommit = () -> {};
+
+  private long afterCommitWarnedNanos;
+
   /**
    * Opens the spend log on the data dir's journal and replays what an earlier run left there.
    *
@@ -317,6 +322,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         inFlight = List.copyOf(batch);
         try {
           writeDurably(batch);
+          runAfterCommit();
           persisted.addAndGet(batch.size());
           batch.clear();
           failures = 0;
@@ -394,6 +400,31 @@ public final class SpendLog implements SpendSink, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closing = true;
+    }
+  }
+
+  /**
+   * Runs {@code hook} on the writer thread after each batch is committed, before the batch counts
+   * as persisted: the gateway saves its budget counters there, so that counters in the store always
+   * cover the spend rows committed before them, not just those of the last periodic save. A hook
+   * that throws is logged (at most once a minute) and does not affect the spend log.
+   */
+  public void afterCommit(Runnable hook) {
+    this.afterCommit = java.util.Objects.requireNonNull(hook, "hook");
+  }
+
+  private void runAfterCommit() {
+    try {
+      afterCommit.run();
+    } catch (RuntimeException e) {
+      long now = System.nanoTime();
+      if (afterCommitWarnedNanos == 0 || now - afterCommitWarnedNanos >= 60_000_000_000L) {
+        afterCommitWarnedNanos = now;
+        LOG.warn(
+            "after a spend batch was committed, saving the budget counters failed; they stay"
+                + " pending for the next batch or the periodic save: {}",
+            e.toString());
+      }
     }
   }
 
