@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans each spend record out to the registered listeners. Until the durable spend log exists,
- * records are also logged (at debug) so that nothing passes unseen. Thread-safe.
+ * Fans each spend record out to the registered listeners, in the order they were added (budget
+ * settlement before the spend log: see {@code Gateway}); one that throws is logged and the others
+ * still get the record. Records are also logged at debug. Thread-safe.
  */
 final class SpendListeners implements SpendSink {
   private static final Logger LOG = LoggerFactory.getLogger("dev.tollgate.spend");
