@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# JMH benchmarks of the hot paths (request parsing and rewriting, SSE framing, cost).
+# JMH benchmarks of the hot paths (request parsing and rewriting, SSE framing, cost, one
+# request's budget admission and settlement).
 # Usage: bench/jmh.sh [JMH options, e.g. -f 1 -wi 2 -i 3 RequestPathBench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
