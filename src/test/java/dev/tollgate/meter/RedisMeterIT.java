@@ -42,7 +42,17 @@ class RedisMeterIT extends MeterContract {
     return Objects.requireNonNull(server, "server");
   }
 
+  /**
+   * A generous command timeout, so that a loaded machine never sends a test to the fallback; a
+   * stopped Redis refuses connections at once, so outages are still seen at once.
+   */
   private static RedisSettings settings() {
+    return RedisSettings.ofUrl(redis().url())
+        .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(100));
+  }
+
+  /** For the tests of timeouts themselves: far shorter than the stalls they make Redis take. */
+  private static RedisSettings quick() {
     return RedisSettings.ofUrl(redis().url())
         .withTimeouts(Duration.ofMillis(300), Duration.ofMillis(100));
   }
@@ -178,7 +188,7 @@ class RedisMeterIT extends MeterContract {
     Check c = spend("life", 1_000, 100);
     // The fallback refuses (its view of the counter is at the limit); Redis would admit.
     local.restore(c.counter(), 0, NONE, 1_000, 0, 0, false);
-    RedisMeter m = redisMeter(settings(), local);
+    RedisMeter m = redisMeter(quick(), local);
     // The admit script is loaded first: an EVALSHA queued behind the busy script would otherwise
     // find no script and not run at all, which is not the case under test.
     assertThat(admit(m, id(), spend("warm", 1_000, 1))).isInstanceOf(Admitted.class);
@@ -339,7 +349,7 @@ class RedisMeterIT extends MeterContract {
   @Test
   void replyLost_settlementTimesOutThenRuns_replayCountsItOnce() {
     LocalMeter local = new LocalMeter();
-    RedisMeter m = redisMeter(settings(), local);
+    RedisMeter m = redisMeter(quick(), local);
     Check c = spend("a", 1_000_000, 100);
     String a = id();
     admit(m, a, c);

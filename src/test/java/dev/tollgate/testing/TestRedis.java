@@ -74,12 +74,29 @@ public final class TestRedis implements AutoCloseable {
     return server != null;
   }
 
-  /** Stops the embedded server; its data is gone. */
+  /** Stops the embedded server, and returns once it refuses connections; its data is gone. */
   public void stop() {
     try {
       embedded().stop();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (Socket s = new Socket(host, port)) {
+        // still accepting: the process has not gone yet
+      } catch (IOException refused) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("redis on port " + port + " still accepts after stop");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
