@@ -52,12 +52,12 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
      */
     public void headers(BiConsumer<String, String> out) {
       if (keySpendNanos.isPresent()) {
-        String v = Usd.of(keySpendNanos.getAsLong()).toPlainString();
+        String v = dev.tollgate.pricing.CostCalculator.formatUsd(keySpendNanos.getAsLong());
         out.accept("x-tollgate-key-spend", v);
         out.accept("x-litellm-key-spend", v);
       }
       if (keyMaxBudgetNanos.isPresent()) {
-        String v = Usd.of(keyMaxBudgetNanos.getAsLong()).toPlainString();
+        String v = dev.tollgate.pricing.CostCalculator.formatUsd(keyMaxBudgetNanos.getAsLong());
         out.accept("x-tollgate-key-max-budget", v);
         out.accept("x-litellm-key-max-budget", v);
       }

@@ -52,7 +52,21 @@ public final class CostCalculator {
 
   /** {@code nanos} as a plain USD string without exponent or trailing zeros, e.g. "0.054399". */
   public static String formatUsd(long nanos) {
-    return nanosToUsd(nanos).stripTrailingZeros().toPlainString();
+    if (nanos < 0) {
+      return nanosToUsd(nanos).stripTrailingZeros().toPlainString();
+    }
+    // Once or more per request (cost and spend headers): digits, not BigDecimal.
+    long whole = nanos / 1_000_000_000L;
+    long frac = nanos % 1_000_000_000L;
+    if (frac == 0) {
+      return Long.toString(whole);
+    }
+    String digits = Long.toString(frac + 1_000_000_000L);
+    int end = digits.length();
+    while (digits.charAt(end - 1) == '0') {
+      end--;
+    }
+    return whole + "." + digits.substring(1, end);
   }
 
   /** The exact cost in USD, or empty when a consumed unit has no rate. */

@@ -366,5 +366,15 @@ class CostCalculatorTest {
     assertThat(CostCalculator.formatUsd(1L)).isEqualTo("0.000000001");
     assertThat(CostCalculator.formatUsd(12_000_000_000L)).isEqualTo("12");
     assertThat(CostCalculator.formatUsd(-5L)).isEqualTo("-0.000000005");
+    assertThat(CostCalculator.formatUsd(10_000_000_000L)).isEqualTo("10");
+    assertThat(CostCalculator.formatUsd(1_500_000_000L)).isEqualTo("1.5");
+    assertThat(CostCalculator.formatUsd(Long.MAX_VALUE)).isEqualTo("9223372036.854775807");
+  }
+
+  @net.jqwik.api.Property
+  void formatUsd_isTheExactDecimalWithoutTrailingZeros(
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.LongRange(min = 0) long nanos) {
+    assertThat(CostCalculator.formatUsd(nanos))
+        .isEqualTo(CostCalculator.nanosToUsd(nanos).stripTrailingZeros().toPlainString());
   }
 }
