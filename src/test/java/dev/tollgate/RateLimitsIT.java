@@ -89,6 +89,15 @@ class RateLimitsIT {
     assertThat(r.headers().firstValue("retry-after")).contains(Long.toString(retryAfter));
   }
 
+  /** A refusal's x-ratelimit headers: the refusing unit's, with nothing left; none of the other. */
+  static void assertRefusedHeaders(
+      HttpResponse<String> r, String unit, String limit, String reset, String otherUnit) {
+    assertThat(r.headers().firstValue("x-ratelimit-limit-" + unit)).contains(limit);
+    assertThat(r.headers().firstValue("x-ratelimit-remaining-" + unit)).contains("0");
+    assertThat(r.headers().firstValue("x-ratelimit-reset-" + unit)).contains(reset);
+    assertThat(r.headers().firstValue("x-ratelimit-limit-" + otherUnit)).isEmpty();
+  }
+
   @Test
   void aGroupServesUntilEveryDeploymentsRpmIsUsedThenRefusesUntilTheNextMinute() throws Exception {
     Set<String> served = new HashSet<>();
@@ -196,10 +205,7 @@ class RateLimitsIT {
     HttpResponse<String> refused = chat(key, "pair", "");
     assertRateLimited(refused, "key_rpm_limit_exceeded", 20);
     // The 429 carries the refusing limit's OpenAI headers, and only that unit's.
-    assertThat(refused.headers().firstValue("x-ratelimit-limit-requests")).contains("3");
-    assertThat(refused.headers().firstValue("x-ratelimit-remaining-requests")).contains("0");
-    assertThat(refused.headers().firstValue("x-ratelimit-reset-requests")).contains("20s");
-    assertThat(refused.headers().firstValue("x-ratelimit-limit-tokens")).isEmpty();
+    assertRefusedHeaders(refused, "requests", "3", "20s", "tokens");
     clock.set(Instant.parse("2026-11-28T10:01:00Z"));
     assertThat(chat(key, "tokens", "").statusCode()).isEqualTo(200);
   }
@@ -261,10 +267,7 @@ class RateLimitsIT {
     // 17 tokens used of 10.
     HttpResponse<String> tokens = chat(teamKey, "tokens", "");
     assertRateLimited(tokens, "team_tpm_limit_exceeded", 30);
-    assertThat(tokens.headers().firstValue("x-ratelimit-limit-tokens")).contains("10");
-    assertThat(tokens.headers().firstValue("x-ratelimit-remaining-tokens")).contains("0");
-    assertThat(tokens.headers().firstValue("x-ratelimit-reset-tokens")).contains("30s");
-    assertThat(tokens.headers().firstValue("x-ratelimit-limit-requests")).isEmpty();
+    assertRefusedHeaders(tokens, "tokens", "10", "30s", "requests");
 
     assertThat(gw.post("/customer/new", "{\"user_id\": \"c1\", \"rpm_limit\": 1}").statusCode())
         .isEqualTo(200);

@@ -55,9 +55,17 @@ final class RateTargets {
   static Map<String, String> headers(
       List<Line> lines, List<Check> checks, List<Reading> before, long now) {
     Map<String, String> h = new java.util.LinkedHashMap<>();
-    tightest(lines, checks, before, now, Measure.RPM, "requests", h);
-    tightest(lines, checks, before, now, Measure.TPM, "tokens", h);
+    tightest(lines, checks, before, now, Measure.RPM, h);
+    tightest(lines, checks, before, now, Measure.TPM, h);
     return h;
+  }
+
+  /** One limit's three OpenAI headers, named for its unit ({@code requests} or {@code tokens}). */
+  private static void put(
+      Map<String, String> h, Measure measure, long limit, long left, long resetMillis) {
+    h.put("x-ratelimit-limit-" + measure.unit, Long.toString(limit));
+    h.put("x-ratelimit-remaining-" + measure.unit, Long.toString(left));
+    h.put("x-ratelimit-reset-" + measure.unit, duration(resetMillis));
   }
 
   private static void tightest(
@@ -66,13 +74,12 @@ final class RateTargets {
       List<Reading> before,
       long now,
       Measure measure,
-      String unit,
       Map<String, String> h) {
     int best = -1;
     long bestLeft = Long.MAX_VALUE;
     for (int i = 0; i < lines.size(); i++) {
       Line l = lines.get(i);
-      if (l.measure() != measure || l.owner().equals("deployment")) {
+      if (l.measure() != measure || !l.reported()) {
         continue;
       }
       Reading r = before.get(i);
@@ -85,9 +92,7 @@ final class RateTargets {
     if (best < 0) {
       return;
     }
-    h.put("x-ratelimit-limit-" + unit, Long.toString(lines.get(best).limit()));
-    h.put("x-ratelimit-remaining-" + unit, Long.toString(bestLeft));
-    h.put("x-ratelimit-reset-" + unit, duration(checks.get(best).windowEnd() - now));
+    put(h, measure, lines.get(best).limit(), bestLeft, checks.get(best).windowEnd() - now);
   }
 
   /**
@@ -213,17 +218,20 @@ final class RateTargets {
      * other's state was not read. None for in-flight limits (no window) or a deployment's own.
      */
     private Map<String, String> refusedHeaders(Reading r, long now) {
-      if (measure == Measure.PARALLEL || owner.equals("deployment")) {
+      if (!reported()) {
         return Map.of();
       }
-      String unit = measure == Measure.RPM ? "requests" : "tokens";
       Map<String, String> h = new java.util.LinkedHashMap<>();
-      h.put("x-ratelimit-limit-" + unit, Long.toString(limit));
-      h.put(
-          "x-ratelimit-remaining-" + unit,
-          Long.toString(Math.max(0, limit - r.used() - r.reserved())));
-      h.put("x-ratelimit-reset-" + unit, duration(r.windowEnd() - now));
+      put(h, measure, limit, Math.max(0, limit - r.used() - r.reserved()), r.windowEnd() - now);
       return h;
+    }
+
+    /**
+     * Whether OpenAI's headers report this limit: a window (RPM or TPM) of the caller's own, not a
+     * deployment's (routing).
+     */
+    boolean reported() {
+      return measure != Measure.PARALLEL && !owner.equals("deployment");
     }
   }
 
