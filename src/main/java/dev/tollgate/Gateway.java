@@ -29,6 +29,7 @@ import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.provider.openai.OpenAiProvider;
+import dev.tollgate.proxy.ProxyCounters;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.RegistryHolder;
@@ -297,6 +298,7 @@ public final class Gateway implements AutoCloseable {
             admin,
             spendRoutes,
             governanceRoutes,
+            new ProxyCounters(),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());

@@ -1,8 +1,10 @@
 package dev.tollgate;
 
+import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.Principal;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.proxy.FastPath;
 import dev.tollgate.proxy.HttpErrors;
@@ -72,7 +74,8 @@ final class GatewayVerticle extends VerticleBase {
             services.spend(),
             services.governance(),
             services.enforcer(),
-            services.clock());
+            services.clock(),
+            services.proxyCounters());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -108,19 +111,24 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private void models(RoutingContext ctx) {
+    Principal principal;
     try {
-      ProxyHandler.authenticate(ctx.request(), auth);
+      principal = ProxyHandler.authenticate(ctx.request(), auth);
     } catch (RuntimeException e) {
       HttpErrors.send(ctx.response(), e);
       return;
     }
+    // Only what this key may call: the same check a request makes (key, team, and so on).
     TreeSet<String> names = new TreeSet<>();
     var snapshot = registry.current();
     for (ModelGroup g : snapshot.groups()) {
-      names.add(g.name());
+      if (mayUse(principal, g.name(), g.name())) {
+        names.add(g.name());
+      }
     }
     for (Map.Entry<String, String> a : snapshot.aliases().entrySet()) {
-      if (snapshot.resolve(a.getKey()).isPresent()) {
+      var group = snapshot.resolve(a.getKey());
+      if (group.isPresent() && mayUse(principal, a.getKey(), group.get().name())) {
         names.add(a.getKey());
       }
     }
@@ -146,6 +154,15 @@ final class GatewayVerticle extends VerticleBase {
               }
             });
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(body));
+  }
+
+  private boolean mayUse(Principal principal, String name, String group) {
+    try {
+      services.governance().checkModelAccess(principal, name, group);
+      return true;
+    } catch (GatewayException e) {
+      return false;
+    }
   }
 
   /** Whether the gateway serves, and the store's state (probed on a worker thread). */
@@ -181,6 +198,11 @@ final class GatewayVerticle extends VerticleBase {
                           g.writeNumberField("journal_pending", stats.journalPending());
                           g.writeNumberField("dead_lettered", stats.deadLettered());
                           g.writeBooleanField("degraded", stats.degraded());
+                          g.writeEndObject();
+                          // Refused before a key was accepted: no spend record, only this count.
+                          g.writeObjectFieldStart("requests");
+                          g.writeNumberField(
+                              "unauthenticated", services.proxyCounters().unauthenticated());
                           g.writeEndObject();
                           g.writeEndObject();
                         } catch (IOException e) {

@@ -8,6 +8,7 @@ import dev.tollgate.budget.SpendSink;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
+import dev.tollgate.proxy.ProxyCounters;
 import dev.tollgate.routing.RegistryHolder;
 import dev.tollgate.store.Database;
 import java.time.Clock;
@@ -27,4 +28,5 @@ record Services(
     AdminRoutes admin,
     SpendRoutes spendRoutes,
     GovernanceRoutes governanceRoutes,
+    ProxyCounters proxyCounters,
     Clock clock) {}

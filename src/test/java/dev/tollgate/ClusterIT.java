@@ -3,7 +3,7 @@ package dev.tollgate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.budget.Estimate;
+import dev.tollgate.budget.TokenBound;
 import dev.tollgate.common.Json;
 import dev.tollgate.testing.FakeOpenAi;
 import dev.tollgate.testing.TestGateway;
@@ -117,8 +117,8 @@ class ClusterIT {
   }
 
   static long reservation(String body) {
-    long bytes = body.getBytes(StandardCharsets.UTF_8).length;
-    long input = (bytes + Estimate.BYTES_PER_INPUT_TOKEN - 1) / Estimate.BYTES_PER_INPUT_TOKEN;
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    long input = TokenBound.of(bytes, 0, bytes.length);
     return input * IN + 100 * OUT;
   }
 

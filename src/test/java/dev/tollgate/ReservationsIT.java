@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.budget.Estimate;
+import dev.tollgate.budget.TokenBound;
 import dev.tollgate.common.Json;
 import dev.tollgate.testing.FakeOpenAi;
 import dev.tollgate.testing.TestGateway;
@@ -98,8 +99,8 @@ class ReservationsIT {
 
   /** What admission reserves for {@code body}: estimated input plus the output bound. */
   static long reservation(String body, long outputTokens) {
-    long bytes = body.getBytes(StandardCharsets.UTF_8).length;
-    long input = (bytes + Estimate.BYTES_PER_INPUT_TOKEN - 1) / Estimate.BYTES_PER_INPUT_TOKEN;
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    long input = TokenBound.of(bytes, 0, bytes.length);
     return input * IN + outputTokens * OUT;
   }
 
@@ -246,9 +247,13 @@ class ReservationsIT {
     CompletableFuture<HttpResponse<String>> held =
         http.sendAsync(request(key, withImage), HttpResponse.BodyHandlers.ofString());
     await(() -> upstream.received().size() == 1, "the image request admitted and held");
-    // The text around the image at 3 bytes a token, the image at its bound, and max_tokens.
-    long textBytes = withImage.length() - (image.length() + 2L);
-    long expected = ((textBytes + 2) / 3 + Estimate.IMAGE_TOKENS) * IN + 10 * OUT;
+    // The text before and after the image at its token bound, the image at its bound, and
+    // max_tokens.
+    byte[] before = text.substring(0, text.length() - 1).getBytes(StandardCharsets.UTF_8);
+    byte[] after = "}}]}]}".getBytes(StandardCharsets.UTF_8);
+    long textTokens =
+        TokenBound.of(before, 0, before.length) + TokenBound.of(after, 0, after.length);
+    long expected = (textTokens + Estimate.IMAGE_TOKENS) * IN + 10 * OUT;
     assertThat(nanos(keyLine(key).path("reserved"))).isEqualTo(expected);
     assertThat(expected).isLessThan(200_000_000L);
 

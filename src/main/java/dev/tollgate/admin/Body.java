@@ -54,16 +54,15 @@ final class Body {
       node = Json.MAPPER.createObjectNode();
     } else {
       try {
-        JsonNode n = Json.MAPPER.readTree(bytes);
+        JsonNode n = Json.STRICT_MAPPER.readTree(bytes);
         if (!(n instanceof ObjectNode o)) {
           throw GatewayException.badRequest(null, "request body must be a JSON object");
         }
         node = o;
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw GatewayException.badRequest(
-            null, "request body is not valid JSON: " + e.getOriginalMessage());
+        throw Json.invalid(e);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw GatewayException.badRequest(null, "request body could not be read: " + e);
       }
     }
     List<String> unknown = new ArrayList<>();

@@ -294,11 +294,13 @@ public final class ModelAdmin {
 
   private static ObjectNode object(byte[] body) {
     try {
-      JsonNode n = Json.MAPPER.readTree(body);
+      JsonNode n = Json.STRICT_MAPPER.readTree(body);
       if (n instanceof ObjectNode o) {
         return o;
       }
       throw GatewayException.badRequest(null, "request body must be a JSON object");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw Json.invalid(e);
     } catch (IOException e) {
       throw GatewayException.badRequest(null, "request body is not valid JSON: " + e.getMessage());
     }

@@ -12,15 +12,17 @@ import java.util.OptionalLong;
  * <p>The rules (docs/budgets.md, "Reservations"):
  *
  * <ul>
- *   <li>input tokens: one per {@value #BYTES_PER_INPUT_TOKEN} bytes of the request body, rounded
- *       up. English text averages about four bytes a token and the JSON around it counts too, so
- *       this errs high. Images are the exception: a provider scales an image down before it counts
- *       its tokens, so each {@code image_url} part reserves {@value #IMAGE_TOKENS} tokens, and an
- *       inline ({@code data:image/...}) one at most that, or its bytes as text when fewer;
- *   <li>output tokens: the request's {@code max_tokens} (or {@code max_completion_tokens}) when
- *       set, an upper bound; otherwise the deployment's maximum output, capped at {@code
- *       defaultOutputTokens} ({@link #DEFAULT_OUTPUT_TOKENS} unless configured), so that a request
- *       without a bound reserves a bounded amount instead of the whole remaining budget;
+ *   <li>input tokens: {@link TokenBound}'s upper bound over the body's bytes, which counts natural
+ *       text at a third of its bytes and data (base64, hex), emoji and other multi-byte characters
+ *       at a token a byte. Images are the exception: a provider scales an image down before it
+ *       counts its tokens, so each {@code image_url} part reserves {@value #IMAGE_TOKENS} tokens,
+ *       and an inline ({@code data:image/...}) one at most that, or its bytes when fewer;
+ *   <li>output tokens: the request's {@code max_tokens} (or {@code max_completion_tokens}; the
+ *       larger when both are set) when set, an upper bound; otherwise the deployment's maximum
+ *       output, capped at {@code defaultOutputTokens} ({@link #DEFAULT_OUTPUT_TOKENS} unless
+ *       configured), so that a request without a bound reserves a bounded amount instead of the
+ *       whole remaining budget. Either is per choice: {@code n} (and {@code best_of} on
+ *       completions) multiplies it, since the upstream generates and bills every choice;
  *   <li>embeddings generate no output tokens.
  * </ul>
  *
@@ -30,9 +32,6 @@ import java.util.OptionalLong;
  *     the estimate is an upper bound when the input estimate is
  */
 public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
-  /** Bytes of request body per estimated input token. */
-  public static final int BYTES_PER_INPUT_TOKEN = 3;
-
   /**
    * Input tokens reserved per image: at least what any provider bills for one image. The most is
    * gpt-4o-mini's, which bills a high-detail image at 2,833 tokens plus 5,667 per 512-pixel tile,
@@ -56,28 +55,30 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
   /**
    * The estimate for a request.
    *
-   * @param textBytes the request body's length without its inline images
+   * @param textTokens the {@link TokenBound} of the request body without its inline images
    * @param imageParts the {@code image_url} parts of its messages
    * @param inlineImages how many of those carry the image inline
    * @param inlineImageBytes their bytes
    * @param maxTokens the request's {@code max_tokens}, if set
+   * @param choices how many completions the upstream generates ({@code n}, {@code best_of})
    * @param modelMaxOutput the deployment's maximum output tokens, if known
    * @param defaultOutputTokens the cap for requests without {@code max_tokens}
    * @param generates false for embeddings
    */
   public static Estimate of(
-      long textBytes,
+      long textTokens,
       int imageParts,
       int inlineImages,
       long inlineImageBytes,
       OptionalLong maxTokens,
+      int choices,
       OptionalLong modelMaxOutput,
       long defaultOutputTokens,
       boolean generates) {
     long input =
-        ceilTokens(textBytes)
+        textTokens
             + (imageParts - inlineImages) * IMAGE_TOKENS
-            + Math.min(ceilTokens(inlineImageBytes), inlineImages * IMAGE_TOKENS);
+            + Math.min(inlineImageBytes, inlineImages * IMAGE_TOKENS);
     if (!generates) {
       return new Estimate(input, 0, true);
     }
@@ -86,17 +87,18 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
       if (modelMaxOutput.isPresent()) {
         out = Math.min(out, modelMaxOutput.getAsLong());
       }
-      return new Estimate(input, out, true);
+      return new Estimate(input, perChoice(out, choices), true);
     }
     long out =
         modelMaxOutput.isPresent()
             ? Math.min(modelMaxOutput.getAsLong(), defaultOutputTokens)
             : defaultOutputTokens;
-    return new Estimate(input, out, false);
+    return new Estimate(input, perChoice(out, choices), false);
   }
 
-  private static long ceilTokens(long bytes) {
-    return (bytes + BYTES_PER_INPUT_TOKEN - 1) / BYTES_PER_INPUT_TOKEN;
+  /** {@code tokens} for each of {@code choices}, saturating rather than overflowing. */
+  private static long perChoice(long tokens, int choices) {
+    return tokens > Long.MAX_VALUE / choices ? Long.MAX_VALUE : tokens * choices;
   }
 
   /** Input plus output tokens: what a TPM limit reserves. */

@@ -1,6 +1,7 @@
 package dev.tollgate.provider;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
@@ -12,17 +13,25 @@ import org.jspecify.annotations.Nullable;
  * @param body the request body exactly as received
  * @param modelStart offset of the opening quote of the {@code model} value
  * @param modelEnd offset just past its closing quote
- * @param streamOptionsStart offset of the {@code stream_options} object's opening brace, or -1
+ * @param streamOptionsStart offset of the {@code stream_options} object's opening brace, or of its
+ *     {@code null}, or -1
+ * @param streamOptionsNull whether {@code stream_options} is {@code null}
  * @param streamOptionsEmpty whether that object has no fields
- * @param includeUsageStart offset of the {@code include_usage} value, or -1
+ * @param includeUsageStart offset of the {@code include_usage} value ({@code true}, {@code false}
+ *     or {@code null}), or -1
  * @param includeUsageEnd offset just past it
  * @param includeUsage whether the client asked for the final usage chunk
  * @param user the {@code user} field: the end-user id, when given
+ * @param maxTokens the larger of {@code max_tokens} and {@code max_completion_tokens}, when given
+ * @param choices how many completions the upstream generates: {@code n}, or {@code best_of} on
+ *     completions when larger; 1 when neither is given
  * @param tags {@code metadata.tags}, as LiteLLM reads them for tag budgets and spend
  * @param imageParts how many {@code image_url} parts the messages hold
  * @param inlineImages how many of them carry the image inline, as a {@code data:image/...} URL
  * @param inlineImageBytes the bytes of those URLs, which say little about the tokens an image
  *     costs: a provider scales an image down to a bounded number of tokens
+ * @param textTokenBound an upper bound on the input tokens of everything but the inline images (see
+ *     {@code budget.TokenBound})
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -32,30 +41,31 @@ public record ParsedRequest(
     int modelEnd,
     boolean stream,
     int streamOptionsStart,
+    boolean streamOptionsNull,
     boolean streamOptionsEmpty,
     int includeUsageStart,
     int includeUsageEnd,
     boolean includeUsage,
     Optional<String> user,
     OptionalLong maxTokens,
-    java.util.List<String> tags,
+    int choices,
+    List<String> tags,
     int imageParts,
     int inlineImages,
-    long inlineImageBytes) {
+    long inlineImageBytes,
+    long textTokenBound) {
 
   public ParsedRequest {
-    tags = java.util.List.copyOf(tags);
+    tags = List.copyOf(tags);
+    if (choices < 1 || textTokenBound < 0) {
+      throw new IllegalArgumentException("choices or token bound out of range");
+    }
     if (inlineImages < 0
         || imageParts < inlineImages
         || inlineImageBytes < 0
         || inlineImageBytes > body.length) {
       throw new IllegalArgumentException("image counts out of range");
     }
-  }
-
-  /** The bytes of the body that are not inline images: what estimates input tokens. */
-  public long textBytes() {
-    return body.length - inlineImageBytes;
   }
 
   /**
@@ -69,6 +79,9 @@ public record ParsedRequest(
     if (forceIncludeUsage && stream && !includeUsage) {
       if (includeUsageStart >= 0) {
         usage = new Edit(includeUsageStart, includeUsageEnd, ascii("true"));
+      } else if (streamOptionsNull) {
+        usage =
+            new Edit(streamOptionsStart, streamOptionsStart + 4, ascii("{\"include_usage\":true}"));
       } else if (streamOptionsStart >= 0) {
         String field = "\"include_usage\":true" + (streamOptionsEmpty ? "" : ",");
         usage = new Edit(streamOptionsStart + 1, streamOptionsStart + 1, ascii(field));

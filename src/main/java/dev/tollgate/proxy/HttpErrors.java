@@ -32,6 +32,11 @@ public final class HttpErrors {
       response.putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
     }
     e.headers().forEach(response::putHeader);
+    if (e.status() == 429 && !e.type().equals("rate_limit_exceeded")) {
+      // A spent budget does not come back on retry: the OpenAI and Anthropic SDKs honour this
+      // header and give up at once instead of retrying with backoff.
+      response.putHeader("x-should-retry", "false");
+    }
     response
         .setStatusCode(e.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

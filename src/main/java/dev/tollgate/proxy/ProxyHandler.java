@@ -55,6 +55,7 @@ public final class ProxyHandler {
   private final Governance governance;
   private final Enforcer enforcer;
   private final Clock clock;
+  private final ProxyCounters counters;
 
   public ProxyHandler(
       RegistryHolder registry,
@@ -64,7 +65,8 @@ public final class ProxyHandler {
       SpendSink spend,
       Governance governance,
       Enforcer enforcer,
-      Clock clock) {
+      Clock clock,
+      ProxyCounters counters) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -73,18 +75,37 @@ public final class ProxyHandler {
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
+    this.counters = counters;
   }
 
-  /** Authenticates a request from {@code Authorization: Bearer} or Azure's {@code api-key}. */
+  /**
+   * Authenticates a request from {@code Authorization: Bearer} or Azure's {@code api-key}. Two
+   * {@code Authorization} headers, or both headers with different keys, are a 400: which one a
+   * proxy in front would pass on is not something to guess at.
+   */
   public static Principal authenticate(HttpServerRequest req, Authenticator auth) {
     String key = null;
     String header = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (header != null) {
+      if (req.headers().getAll(HttpHeaders.AUTHORIZATION).size() > 1) {
+        throw GatewayException.badRequest(
+            null, "the request has more than one Authorization header; send one");
+      }
       String h = header.trim();
       key = h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
     }
+    String apiKey = req.getHeader("api-key");
+    if (apiKey != null) {
+      if (req.headers().getAll("api-key").size() > 1) {
+        throw GatewayException.badRequest(null, "the request has more than one api-key header");
+      }
+      if (key != null && !key.isEmpty() && !key.equals(apiKey.trim())) {
+        throw GatewayException.badRequest(
+            null, "the request carries different keys in Authorization and api-key; send one key");
+      }
+    }
     if (key == null || key.isEmpty()) {
-      key = req.getHeader("api-key");
+      key = apiKey;
     }
     if (key == null || key.isEmpty()) {
       throw GatewayException.unauthorized(
@@ -94,7 +115,6 @@ public final class ProxyHandler {
         .orElseThrow(() -> GatewayException.unauthorized("invalid API key"));
   }
 
-  /** Handles one LLM request for {@code endpoint}. */
   /** Handles one LLM request whose body has been read. */
   public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint) {
     HttpServerResponse response = request.response();
@@ -106,7 +126,7 @@ public final class ProxyHandler {
       ParsedRequest req = RequestParser.parse(endpoint, body.getBytes());
       ledger.modelGroup = req.model();
       ledger.stream = req.stream();
-      ledger.customer = req.user().orElse(request.getHeader("x-litellm-end-user-id"));
+      ledger.customer = req.user().orElse(endUserHeader(request));
       ModelRegistry snapshot = registry.current();
       ModelGroup group =
           snapshot
@@ -136,7 +156,12 @@ public final class ProxyHandler {
           principal,
           ledger);
     } catch (RuntimeException e) {
-      ledger.finish(Optional.empty(), Errors.from(e));
+      if (ledger.principal == null) {
+        // Not a request of any caller: counted, never a spend record.
+        counters.countUnauthenticated();
+      } else {
+        ledger.finish(Optional.empty(), Errors.from(e));
+      }
       HttpErrors.send(response, e);
     }
   }
@@ -174,11 +199,12 @@ public final class ProxyHandler {
                             + "' is not supported by this version of Tollgate"));
     Estimate estimate =
         Estimate.of(
-            req.textBytes(),
+            req.textTokenBound(),
             req.imageParts(),
             req.inlineImages(),
             req.inlineImageBytes(),
             req.maxTokens(),
+            req.choices(),
             deployment.maxOutputTokens(),
             enforcer.settings().reservationOutputTokens(),
             req.endpoint() != Endpoint.EMBEDDINGS);
@@ -369,6 +395,15 @@ public final class ProxyHandler {
     }
   }
 
+  /** The end user named by {@code x-litellm-end-user-id}, when the body has no {@code user}. */
+  private static @Nullable String endUserHeader(HttpServerRequest request) {
+    String id = request.getHeader("x-litellm-end-user-id");
+    if (id != null && id.length() > RequestParser.MAX_USER_LENGTH) {
+      throw RequestParser.tooLong("x-litellm-end-user-id", RequestParser.MAX_USER_LENGTH);
+    }
+    return id;
+  }
+
   /** {@code metadata.tags} and the {@code x-litellm-tags} header (comma-separated), merged. */
   private static List<String> requestTags(ParsedRequest req, HttpServerRequest request) {
     String header = request.getHeader("x-litellm-tags");
@@ -377,10 +412,7 @@ public final class ProxyHandler {
     }
     List<String> tags = new java.util.ArrayList<>(req.tags());
     for (String t : header.split(",")) {
-      String tag = t.strip();
-      if (!tag.isEmpty() && !tags.contains(tag)) {
-        tags.add(tag);
-      }
+      RequestParser.addTag(tags, t, "x-litellm-tags");
     }
     return tags;
   }

@@ -3,6 +3,7 @@ package dev.tollgate.proxy;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tollgate.budget.TokenBound;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
@@ -21,27 +22,55 @@ import org.jspecify.annotations.Nullable;
  * relies on and records where {@code model} sits, without building a tree. Stateless.
  */
 final class RequestParser {
+  /** Most tags a request may carry (body and header together). */
+  static final int MAX_TAGS = 32;
+
+  /** Longest tag, in characters. */
+  static final int MAX_TAG_LENGTH = 128;
+
+  /** Longest end-user id ({@code user}, {@code x-litellm-end-user-id}), in characters. */
+  static final int MAX_USER_LENGTH = 256;
+
+  /** Largest {@code metadata} object, in bytes as sent. */
+  static final int MAX_METADATA_BYTES = 16 * 1024;
+
   private RequestParser() {}
 
   static ParsedRequest parse(Endpoint endpoint, byte[] body) {
     if (body.length == 0) {
       throw GatewayException.badRequest(null, "request body is empty; expected a JSON object");
     }
-    try (JsonParser p = Json.FACTORY.createParser(body)) {
+    if (!looksUtf8(body)) {
+      throw GatewayException.badRequest(
+          null, "request body must be JSON encoded as UTF-8 (it looks like UTF-16 or UTF-32)");
+    }
+    try (JsonParser p = Json.STRICT_FACTORY.createParser(body)) {
       return read(endpoint, body, p);
     } catch (JsonProcessingException e) {
-      throw GatewayException.badRequest(
-          null,
-          "request body is not valid JSON: "
-              + e.getOriginalMessage()
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ")");
+      throw Json.invalid(e);
     } catch (IOException e) {
       throw GatewayException.badRequest(null, "request body could not be read: " + e.getMessage());
     }
+  }
+
+  /**
+   * Whether the body may be UTF-8. Jackson detects UTF-16 and UTF-32 from a byte-order mark or from
+   * zero bytes among the first four and would parse them, but the gateway edits the body by byte
+   * offset and forwards it as UTF-8, so they are refused. Anything else that is not UTF-8 fails in
+   * the parser.
+   */
+  private static boolean looksUtf8(byte[] b) {
+    if (b.length >= 2
+        && ((b[0] == (byte) 0xFE && b[1] == (byte) 0xFF)
+            || (b[0] == (byte) 0xFF && b[1] == (byte) 0xFE))) {
+      return false;
+    }
+    for (int i = 0; i < Math.min(4, b.length); i++) {
+      if (b[i] == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static ParsedRequest read(Endpoint endpoint, byte[] body, JsonParser p)
@@ -54,13 +83,16 @@ final class RequestParser {
     int modelEnd = -1;
     boolean stream = false;
     int streamOptionsStart = -1;
+    boolean streamOptionsNull = false;
     boolean streamOptionsEmpty = true;
     int includeUsageStart = -1;
     int includeUsageEnd = -1;
     boolean includeUsage = false;
     boolean hasRequired = false;
     String user = null;
-    OptionalLong maxTokens = OptionalLong.empty();
+    long maxTokens = -1;
+    long n = 1;
+    long bestOf = 1;
     List<String> tags = new ArrayList<>();
     Images images = new Images();
     String required = endpoint.requiredField();
@@ -73,7 +105,7 @@ final class RequestParser {
           if (t != JsonToken.VALUE_STRING) {
             throw wrongType("model", "a string", t);
           }
-          modelStart = (int) p.currentTokenLocation().getByteOffset();
+          modelStart = offset(p);
           model = p.getText();
           modelEnd = endOfString(body, modelStart);
         }
@@ -87,24 +119,28 @@ final class RequestParser {
           stream = t == JsonToken.VALUE_TRUE;
         }
         case "stream_options" -> {
+          streamOptionsStart = offset(p);
           if (t == JsonToken.VALUE_NULL) {
+            // Replaced by {"include_usage":true} for a stream, never left beside a second key.
+            streamOptionsNull = true;
             break;
           }
           if (t != JsonToken.START_OBJECT) {
             throw wrongType("stream_options", "an object", t);
           }
-          streamOptionsStart = (int) p.currentTokenLocation().getByteOffset();
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             streamOptionsEmpty = false;
             String option = p.currentName();
             JsonToken v = p.nextToken();
             if (option.equals("include_usage")) {
-              if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+              if (v != JsonToken.VALUE_TRUE
+                  && v != JsonToken.VALUE_FALSE
+                  && v != JsonToken.VALUE_NULL) {
                 throw wrongType("stream_options.include_usage", "a boolean", v);
               }
               includeUsage = v == JsonToken.VALUE_TRUE;
-              includeUsageStart = (int) p.currentTokenLocation().getByteOffset();
-              includeUsageEnd = includeUsageStart + (includeUsage ? 4 : 5);
+              includeUsageStart = offset(p);
+              includeUsageEnd = includeUsageStart + (v == JsonToken.VALUE_FALSE ? 5 : 4);
             } else {
               p.skipChildren();
             }
@@ -113,6 +149,9 @@ final class RequestParser {
         case "user" -> {
           if (t == JsonToken.VALUE_STRING) {
             user = p.getText();
+            if (user.length() > MAX_USER_LENGTH) {
+              throw tooLong("user", MAX_USER_LENGTH);
+            }
           } else if (t != JsonToken.VALUE_NULL) {
             throw wrongType("user", "a string", t);
           }
@@ -123,7 +162,23 @@ final class RequestParser {
             if (v < 0) {
               throw GatewayException.badRequest(field, field + " must not be negative");
             }
-            maxTokens = OptionalLong.of(v);
+            // Both given: the larger bounds what the upstream may generate.
+            maxTokens = Math.max(maxTokens, v);
+          } else if (t != JsonToken.VALUE_NULL) {
+            throw wrongType(field, "an integer", t);
+          }
+        }
+        case "n", "best_of" -> {
+          if (t == JsonToken.VALUE_NUMBER_INT) {
+            long v = p.getLongValue();
+            if (v < 1) {
+              throw GatewayException.badRequest(field, field + " must be at least 1, got " + v);
+            }
+            if (field.equals("n")) {
+              n = v;
+            } else {
+              bestOf = v;
+            }
           } else if (t != JsonToken.VALUE_NULL) {
             throw wrongType(field, "an integer", t);
           }
@@ -133,11 +188,15 @@ final class RequestParser {
             if (t != JsonToken.START_ARRAY) {
               throw wrongType("messages", "an array of messages", t);
             }
-            if (p.nextToken() == JsonToken.END_ARRAY) {
-              throw GatewayException.badRequest("messages", "messages must not be empty");
-            }
-            walkMessages(p, body, images);
+            readMessages(p, body, images);
             hasRequired = true;
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "tools" -> {
+          if (endpoint == Endpoint.CHAT && t != JsonToken.VALUE_NULL) {
+            readTools(p, t);
           } else {
             p.skipChildren();
           }
@@ -153,7 +212,12 @@ final class RequestParser {
         }
         case "metadata" -> {
           if (t == JsonToken.START_OBJECT) {
+            int from = offset(p);
             readTags(p, tags);
+            if (offset(p) + 1 - from > MAX_METADATA_BYTES) {
+              throw GatewayException.badRequest(
+                  "metadata", "metadata must be at most " + MAX_METADATA_BYTES + " bytes of JSON");
+            }
           } else if (t != JsonToken.VALUE_NULL) {
             throw wrongType("metadata", "an object", t);
           }
@@ -163,11 +227,6 @@ final class RequestParser {
               && t != JsonToken.VALUE_NUMBER_FLOAT
               && t != JsonToken.VALUE_NULL) {
             throw wrongType(field, "a number", t);
-          }
-        }
-        case "n" -> {
-          if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NULL) {
-            throw wrongType(field, "an integer", t);
           }
         }
         default -> p.skipChildren();
@@ -182,6 +241,11 @@ final class RequestParser {
     if (!hasRequired) {
       throw GatewayException.badRequest(required, "missing required field: " + required);
     }
+    long choices = endpoint == Endpoint.COMPLETIONS ? Math.max(n, bestOf) : n;
+    if (choices > MAX_CHOICES) {
+      throw GatewayException.badRequest(
+          choices == n ? "n" : "best_of", "n and best_of must be at most " + MAX_CHOICES);
+    }
     return new ParsedRequest(
         endpoint,
         body,
@@ -190,23 +254,160 @@ final class RequestParser {
         modelEnd,
         stream,
         streamOptionsStart,
+        streamOptionsNull,
         streamOptionsEmpty,
         includeUsageStart,
         includeUsageEnd,
         includeUsage,
         Optional.ofNullable(user),
-        maxTokens,
+        maxTokens < 0 ? OptionalLong.empty() : OptionalLong.of(maxTokens),
+        (int) choices,
         tags,
         images.parts,
         images.inline,
-        images.inlineBytes);
+        images.inlineBytes,
+        images.textTokenBound(body));
   }
 
-  /** What {@link #walkMessages} counts. */
+  /** The most choices one request may ask for; OpenAI allows 128. */
+  static final int MAX_CHOICES = 128;
+
+  /** The byte offset of the current token; the body is bytes, so it is always known. */
+  private static int offset(JsonParser p) {
+    long at = p.currentTokenLocation().getByteOffset();
+    if (at < 0) {
+      throw new IllegalStateException("the parser reads bytes, so offsets are known");
+    }
+    return (int) at;
+  }
+
+  /**
+   * Reads the messages array from its START_ARRAY through its END_ARRAY: each message is an object
+   * with a string {@code role} and a {@code content} that is a string, an array of parts or null,
+   * as OpenAI requires. Everything inside is walked for images.
+   */
+  private static void readMessages(JsonParser p, byte[] body, Images images) throws IOException {
+    int i = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken(), i++) {
+      if (t == null) {
+        throw GatewayException.badRequest("messages", "messages is not a complete JSON array");
+      }
+      if (t != JsonToken.START_OBJECT) {
+        throw wrongType("messages[" + i + "]", "an object with a role", t);
+      }
+      boolean role = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        if (name.equals("role")) {
+          if (v != JsonToken.VALUE_STRING) {
+            throw wrongType("messages[" + i + "].role", "a string", v);
+          }
+          role = true;
+        } else if (name.equals("content")) {
+          if (v == JsonToken.START_ARRAY) {
+            walk(p, body, images);
+          } else if (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL) {
+            throw wrongType(
+                "messages[" + i + "].content", "a string, an array of content parts or null", v);
+          }
+        } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+          walk(p, body, images);
+        } else if (v == null) {
+          throw GatewayException.badRequest("messages", "messages is not a complete JSON array");
+        }
+      }
+      if (!role) {
+        throw GatewayException.badRequest(
+            "messages[" + i + "].role", "missing required field: messages[" + i + "].role");
+      }
+    }
+    if (i == 0) {
+      throw GatewayException.badRequest("messages", "messages must not be empty");
+    }
+  }
+
+  /**
+   * Reads {@code tools}: an array of objects with a string {@code type}; a {@code function} tool
+   * names its function in {@code function.name}. Other tool types pass as they are.
+   */
+  private static void readTools(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      throw wrongType("tools", "an array of tools", t);
+    }
+    int i = 0;
+    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken(), i++) {
+      String at = "tools[" + i + "]";
+      if (e != JsonToken.START_OBJECT) {
+        throw wrongType(at, "an object {type, function: {name, ...}}", e);
+      }
+      String type = null;
+      boolean named = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        if (name.equals("type")) {
+          if (v != JsonToken.VALUE_STRING) {
+            throw wrongType(at + ".type", "a string", v);
+          }
+          type = p.getText();
+        } else if (name.equals("function")) {
+          if (v != JsonToken.START_OBJECT) {
+            throw wrongType(at + ".function", "an object with a name", v);
+          }
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken fv = p.nextToken();
+            if (f.equals("name")) {
+              if (fv != JsonToken.VALUE_STRING) {
+                throw wrongType(at + ".function.name", "a string", fv);
+              }
+              named = true;
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (type == null) {
+        throw GatewayException.badRequest(at + ".type", "missing required field: " + at + ".type");
+      }
+      if (type.equals("function") && !named) {
+        throw GatewayException.badRequest(
+            at + ".function.name", "missing required field: " + at + ".function.name");
+      }
+    }
+  }
+
+  /** What {@link #walk} counts, and where the inline images lie. */
   private static final class Images {
     int parts;
     int inline;
     long inlineBytes;
+
+    /** Start and end offsets of each inline image, in order. */
+    int[] ranges = new int[0];
+
+    void add(int start, int end) {
+      if (inline * 2 > ranges.length) {
+        ranges = Arrays.copyOf(ranges, Math.max(4, ranges.length * 2));
+      }
+      ranges[inline * 2 - 2] = start;
+      ranges[inline * 2 - 1] = end;
+    }
+
+    /** The token bound of the body without its inline images, which are estimated per image. */
+    long textTokenBound(byte[] body) {
+      long bound = 0;
+      int from = 0;
+      for (int i = 0; i < inline; i++) {
+        bound += TokenBound.of(body, from, ranges[2 * i]);
+        from = ranges[2 * i + 1];
+      }
+      return bound + TokenBound.of(body, from, body.length);
+    }
   }
 
   private static final byte[] DATA_IMAGE = "\"data:image/".getBytes(StandardCharsets.US_ASCII);
@@ -216,21 +417,22 @@ final class RequestParser {
       "\"data:image\\/".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * Reads the messages array from its first element's token through its END_ARRAY, as skipping it
-   * would, counting the {@code image_url} parts and the bytes of inline ({@code data:image/...})
-   * image URLs. A string's length is taken from where the next token starts, so it is never
-   * decoded.
+   * Reads an object or array from its START token through its END, as skipping it would, counting
+   * the {@code image_url} parts and the bytes of inline ({@code data:image/...}) image URLs. A
+   * string's length is taken from where the next token starts, so it is never decoded.
    */
-  private static void walkMessages(JsonParser p, byte[] body, Images images) throws IOException {
-    int depth = 0;
+  private static void walk(JsonParser p, byte[] body, Images images) throws IOException {
+    int depth = -1;
     @Nullable String field = null;
-    long inlineStart = -1;
+    int inlineStart = -1;
     for (JsonToken t = p.currentToken(); ; t = p.nextToken()) {
       if (t == null) {
         throw GatewayException.badRequest("messages", "messages is not a complete JSON array");
       }
       if (inlineStart >= 0) {
-        images.inlineBytes += p.currentTokenLocation().getByteOffset() - inlineStart;
+        int end = offset(p);
+        images.inlineBytes += end - inlineStart;
+        images.add(inlineStart, end);
         inlineStart = -1;
       }
       switch (t) {
@@ -253,7 +455,7 @@ final class RequestParser {
         }
         case VALUE_STRING -> {
           if ("url".equals(field) || "image_url".equals(field)) {
-            long at = p.currentTokenLocation().getByteOffset();
+            int at = offset(p);
             if (startsWith(body, at, DATA_IMAGE) || startsWith(body, at, DATA_IMAGE_ESCAPED)) {
               inlineStart = at;
               images.inline++;
@@ -266,10 +468,9 @@ final class RequestParser {
     }
   }
 
-  private static boolean startsWith(byte[] body, long at, byte[] prefix) {
-    return at >= 0
-        && at + prefix.length <= body.length
-        && Arrays.equals(body, (int) at, (int) at + prefix.length, prefix, 0, prefix.length);
+  private static boolean startsWith(byte[] body, int at, byte[] prefix) {
+    return at + prefix.length <= body.length
+        && Arrays.equals(body, at, at + prefix.length, prefix, 0, prefix.length);
   }
 
   /** Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. */
@@ -291,12 +492,32 @@ final class RequestParser {
         if (e != JsonToken.VALUE_STRING) {
           throw wrongType("metadata.tags", "an array of strings", e);
         }
-        String tag = p.getText().strip();
-        if (!tag.isEmpty() && !tags.contains(tag)) {
-          tags.add(tag);
-        }
+        addTag(tags, p.getText(), "metadata.tags");
       }
     }
+  }
+
+  /**
+   * Adds a tag, stripped, unless it is empty or already there; refuses one longer than {@link
+   * #MAX_TAG_LENGTH} or beyond {@link #MAX_TAGS}, naming {@code param}.
+   */
+  static void addTag(List<String> tags, String raw, String param) {
+    String tag = raw.strip();
+    if (tag.isEmpty() || tags.contains(tag)) {
+      return;
+    }
+    if (tag.length() > MAX_TAG_LENGTH) {
+      throw GatewayException.badRequest(
+          param, "a tag must be at most " + MAX_TAG_LENGTH + " characters");
+    }
+    if (tags.size() >= MAX_TAGS) {
+      throw GatewayException.badRequest(param, "a request may carry at most " + MAX_TAGS + " tags");
+    }
+    tags.add(tag);
+  }
+
+  static GatewayException tooLong(String param, int max) {
+    return GatewayException.badRequest(param, param + " must be at most " + max + " characters");
   }
 
   /** Offset just past the closing quote of the JSON string starting at {@code start}. */

@@ -3,6 +3,7 @@ package dev.tollgate.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.budget.TokenBound;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
@@ -31,7 +32,8 @@ class RequestParserTest {
 
   @Test
   void forUpstream_modelWithQuotesAndUnicode_isEscaped() throws Exception {
-    String out = upstream("{\"model\":\"g\",\"messages\":[1]}", "we\"ird/é\\model", false);
+    String out =
+        upstream("{\"model\":\"g\",\"messages\":[{\"role\":\"user\"}]}", "we\"ird/é\\model", false);
     assertThat(Json.MAPPER.readTree(out).path("model").asText()).isEqualTo("we\"ird/é\\model");
   }
 
@@ -40,17 +42,17 @@ class RequestParserTest {
       delimiter = '|',
       value = {
         // no stream_options at all: inserted at the start of the object
-        "{\"model\":\"g\",\"stream\":true,\"messages\":[1]}|{\"stream_options\":{\"include_usage\":true},\"model\":\"up\",\"stream\":true,\"messages\":[1]}",
+        "{\"model\":\"g\",\"stream\":true,\"messages\":[{\"role\":\"user\"}]}|{\"stream_options\":{\"include_usage\":true},\"model\":\"up\",\"stream\":true,\"messages\":[{\"role\":\"user\"}]}",
         // stream_options without include_usage
-        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"x\":1},\"messages\":[1]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true,\"x\":1},\"messages\":[1]}",
+        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"x\":1},\"messages\":[{\"role\":\"user\"}]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true,\"x\":1},\"messages\":[{\"role\":\"user\"}]}",
         // empty stream_options
-        "{\"stream\":true,\"stream_options\":{},\"model\":\"g\",\"messages\":[1]}|{\"stream\":true,\"stream_options\":{\"include_usage\":true},\"model\":\"up\",\"messages\":[1]}",
+        "{\"stream\":true,\"stream_options\":{},\"model\":\"g\",\"messages\":[{\"role\":\"user\"}]}|{\"stream\":true,\"stream_options\":{\"include_usage\":true},\"model\":\"up\",\"messages\":[{\"role\":\"user\"}]}",
         // include_usage false is turned on
-        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"include_usage\":false},\"messages\":[1]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[1]}",
+        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"include_usage\":false},\"messages\":[{\"role\":\"user\"}]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\"}]}",
         // already on: untouched
-        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[1]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[1]}",
+        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\"}]}|{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\"}]}",
         // not streaming: untouched
-        "{\"model\":\"g\",\"messages\":[1]}|{\"model\":\"up\",\"messages\":[1]}"
+        "{\"model\":\"g\",\"messages\":[{\"role\":\"user\"}]}|{\"model\":\"up\",\"messages\":[{\"role\":\"user\"}]}"
       })
   void forUpstream_forcesIncludeUsageOnStreams(String in, String expected) throws Exception {
     String out = upstream(in, "up", true);
@@ -62,7 +64,7 @@ class RequestParserTest {
   void parse_readsStreamUserAndMaxTokens() {
     ParsedRequest r =
         parse(
-            "{\"model\":\"g\",\"stream\":true,\"user\":\"u-1\",\"max_tokens\":64,\"messages\":[{\"a\":[1,{\"b\":2}]}]}");
+            "{\"model\":\"g\",\"stream\":true,\"user\":\"u-1\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"a\":[1,{\"b\":2}]}]}");
     assertThat(r.stream()).isTrue();
     assertThat(r.includeUsage()).isFalse();
     assertThat(r.user()).contains("u-1");
@@ -71,7 +73,8 @@ class RequestParserTest {
 
   @Test
   void parse_negativeMaxTokens_isRejected() {
-    assertThatThrownBy(() -> parse("{\"model\":\"g\",\"max_tokens\":-1,\"messages\":[1]}"))
+    assertThatThrownBy(
+            () -> parse("{\"model\":\"g\",\"max_tokens\":-1,\"messages\":[{\"role\":\"user\"}]}"))
         .isInstanceOf(GatewayException.class)
         .hasMessageContaining("max_tokens must not be negative");
   }
@@ -114,7 +117,8 @@ class RequestParserTest {
     // first, the space after the second.
     long expected = (png.length() + 2L + 1) + (escaped.length() + 2L + 1);
     assertThat(r.inlineImageBytes()).isEqualTo(expected);
-    assertThat(r.textBytes()).isEqualTo(body.length() - expected);
+    // The images' 36,000 bytes are left out of the text's token bound.
+    assertThat(r.textTokenBound()).isBetween(1L, (long) (body.length() - expected) / 2);
     assertThat(r.maxTokens()).hasValue(5);
   }
 
@@ -122,10 +126,10 @@ class RequestParserTest {
   void parse_messagesWithoutImages_countNone() {
     ParsedRequest r =
         parse(
-            "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},[1,{\"a\":[]}]]}");
+            "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"tool\",\"x\":[1,{\"a\":[]}]}]}");
     assertThat(r.imageParts()).isZero();
     assertThat(r.inlineImageBytes()).isZero();
-    assertThat(r.textBytes()).isEqualTo(r.body().length);
+    assertThat(r.textTokenBound()).isEqualTo(TokenBound.of(r.body(), 0, r.body().length));
   }
 
   @Test
@@ -137,5 +141,198 @@ class RequestParserTest {
         .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.status()).isEqualTo(400));
     assertThatThrownBy(() -> parse(cut + "\"}}]}]"))
         .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.status()).isEqualTo(400));
+  }
+
+  private static GatewayException refused(String body) {
+    return refused(Endpoint.CHAT, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static GatewayException refused(Endpoint endpoint, byte[] body) {
+    try {
+      RequestParser.parse(endpoint, body);
+    } catch (GatewayException e) {
+      assertThat(e.status()).isEqualTo(400);
+      assertThat(e.type()).isEqualTo("invalid_request_error");
+      return e;
+    }
+    throw new AssertionError("accepted: " + new String(body, StandardCharsets.UTF_8));
+  }
+
+  private static final String MSGS = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"model\":\"a\"," + MSGS + ",\"model\":\"b\"}|model",
+        "{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+            + MSGS
+            + ",\"stream_options\":{\"include_usage\":false}}|stream_options",
+        "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"role\":\"system\"}]}|role",
+        "{\"model\":\"a\"," + MSGS + ",\"metadata\":{\"x\":{\"y\":1,\"y\":2}}}|y",
+        "{\"model\":\"a\","
+            + MSGS
+            + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}|name",
+        // the same name written with an escape is the same key
+        "{\"model\":\"a\"," + MSGS + ",\"mod\\u0065l\":\"b\"}|model",
+        "{\"model\":\"a\"," + MSGS + ",\"n\":1,\"n\":128}|n",
+      })
+  void parse_duplicateKeyAtAnyDepth_is400NamingIt(String body, String key) {
+    GatewayException e = refused(body);
+    assertThat(e.param()).isEqualTo(key);
+    assertThat(e.getMessage()).contains("'" + key + "' twice");
+  }
+
+  @Test
+  void forUpstream_streamOptionsNull_becomesIncludeUsageTrue_notASecondKey() throws Exception {
+    String out =
+        upstream(
+            "{\"model\":\"g\",\"stream\":true,\"stream_options\":null," + MSGS + "}", "up", true);
+    assertThat(out)
+        .isEqualTo(
+            "{\"model\":\"up\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + MSGS
+                + "}");
+    // and the strict parser accepts what goes upstream
+    RequestParser.parse(Endpoint.CHAT, out.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void forUpstream_includeUsageNull_becomesTrue() {
+    String in =
+        "{\"model\":\"g\",\"stream\":true,\"stream_options\":{\"include_usage\":null},"
+            + MSGS
+            + "}";
+    assertThat(parse(in).includeUsage()).isFalse();
+    assertThat(upstream(in, "up", true)).contains("\"stream_options\":{\"include_usage\":true}");
+  }
+
+  @Test
+  void parse_nAndBestOf_giveTheChoicesTheUpstreamGenerates() {
+    assertThat(parse("{\"model\":\"g\"," + MSGS + "}").choices()).isEqualTo(1);
+    assertThat(parse("{\"model\":\"g\"," + MSGS + ",\"n\":128}").choices()).isEqualTo(128);
+    assertThat(parse("{\"model\":\"g\"," + MSGS + ",\"n\":null}").choices()).isEqualTo(1);
+    byte[] completion =
+        "{\"model\":\"g\",\"prompt\":\"x\",\"n\":2,\"best_of\":5}".getBytes(StandardCharsets.UTF_8);
+    assertThat(RequestParser.parse(Endpoint.COMPLETIONS, completion).choices()).isEqualTo(5);
+    assertThat(refused("{\"model\":\"g\"," + MSGS + ",\"n\":0}").param()).isEqualTo("n");
+    assertThat(refused("{\"model\":\"g\"," + MSGS + ",\"n\":129}").param()).isEqualTo("n");
+    assertThat(refused("{\"model\":\"g\"," + MSGS + ",\"n\":1.5}").param()).isEqualTo("n");
+  }
+
+  @Test
+  void parse_maxTokensAndMaxCompletionTokens_theLargerBounds() {
+    String a = "{\"model\":\"g\"," + MSGS + ",\"max_tokens\":10,\"max_completion_tokens\":500}";
+    String b = "{\"model\":\"g\"," + MSGS + ",\"max_completion_tokens\":500,\"max_tokens\":10}";
+    assertThat(parse(a).maxTokens()).hasValue(500);
+    assertThat(parse(b).maxTokens()).hasValue(500);
+  }
+
+  @Test
+  void parse_jsonBeyondTheParsersLimits_is400NotA500() {
+    String deep = "[".repeat(1_001) + "]".repeat(1_001);
+    assertThat(refused("{\"model\":\"g\"," + MSGS + ",\"x\":" + deep + "}").getMessage())
+        .contains("limits");
+    String deepInMessages =
+        "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":" + deep + "}]}";
+    refused(deepInMessages);
+    refused("{\"model\":\"g\"," + MSGS + ",\"temperature\":1" + "0".repeat(1_001) + "}");
+    refused("{\"model\":\"g\"," + MSGS + ",\"" + "k".repeat(50_001) + "\":1}");
+  }
+
+  @Test
+  void parse_bodyNotUtf8_is400() {
+    String json = "{\"model\":\"g\"," + MSGS + "}";
+    refused(Endpoint.CHAT, json.getBytes(StandardCharsets.UTF_16LE));
+    refused(Endpoint.CHAT, json.getBytes(StandardCharsets.UTF_16));
+    byte[] latin1 =
+        ("{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"caf\u00e9\"}]}")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    refused(Endpoint.CHAT, latin1);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "[{\"content\":\"hi\"}]|messages[0].role|missing",
+        "[{\"role\":\"user\",\"content\":\"a\"},{\"role\":7,\"content\":\"b\"}]|messages[1].role|must be a string",
+        "[{\"role\":\"user\",\"content\":5}]|messages[0].content|must be a string, an array of content parts or null",
+        "[{\"role\":\"user\",\"content\":{\"text\":\"x\"}}]|messages[0].content|got an object",
+        "[\"hello\"]|messages[0]|must be an object",
+        "[]|messages|must not be empty",
+      })
+  void parse_wrongMessageShape_is400NamingTheField(String messages, String param, String says) {
+    GatewayException e = refused("{\"model\":\"g\",\"messages\":" + messages + "}");
+    assertThat(e.param()).isEqualTo(param);
+    assertThat(e.getMessage()).contains(says);
+  }
+
+  @Test
+  void parse_contentNullOrParts_isAccepted() {
+    parse(
+        "{\"model\":\"g\",\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}]}");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"type\":\"function\"}|tools|tools must be an array of tools",
+        "[\"f\"]|tools[0]|must be an object",
+        "[{\"function\":{\"name\":\"f\"}}]|tools[0].type|missing",
+        "[{\"type\":\"function\",\"function\":{\"description\":\"d\"}}]|tools[0].function.name|missing",
+        "[{\"type\":\"function\",\"function\":{\"name\":3}}]|tools[0].function.name|must be a string",
+        "[{\"type\":\"function\",\"function\":\"f\"}]|tools[0].function|must be an object",
+      })
+  void parse_wrongToolsShape_is400NamingTheField(String tools, String param, String says) {
+    GatewayException e = refused("{\"model\":\"g\"," + MSGS + ",\"tools\":" + tools + "}");
+    assertThat(e.param()).isEqualTo(param);
+    assertThat(e.getMessage()).contains(says);
+  }
+
+  @Test
+  void parse_wellFormedTools_areAccepted() {
+    parse(
+        "{\"model\":\"g\","
+            + MSGS
+            + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}},"
+            + "{\"type\":\"custom\",\"custom\":{\"name\":\"c\"}}],\"tool_choice\":\"auto\"}");
+  }
+
+  @Test
+  void parse_boundsOnTagsUserAndMetadata_are400NamingTheField() {
+    String ok32 = tags(32, 128);
+    assertThat(parse("{\"model\":\"g\"," + MSGS + ",\"metadata\":{\"tags\":" + ok32 + "}}").tags())
+        .hasSize(32);
+    assertThat(
+            refused("{\"model\":\"g\"," + MSGS + ",\"metadata\":{\"tags\":" + tags(33, 5) + "}}")
+                .param())
+        .isEqualTo("metadata.tags");
+    assertThat(
+            refused("{\"model\":\"g\"," + MSGS + ",\"metadata\":{\"tags\":" + tags(1, 129) + "}}")
+                .param())
+        .isEqualTo("metadata.tags");
+    parse("{\"model\":\"g\"," + MSGS + ",\"user\":\"" + "u".repeat(256) + "\"}");
+    assertThat(
+            refused("{\"model\":\"g\"," + MSGS + ",\"user\":\"" + "u".repeat(257) + "\"}").param())
+        .isEqualTo("user");
+    String big = "{\"note\":\"" + "m".repeat(16 * 1024) + "\"}";
+    assertThat(refused("{\"model\":\"g\"," + MSGS + ",\"metadata\":" + big + "}").param())
+        .isEqualTo("metadata");
+    parse("{\"model\":\"g\"," + MSGS + ",\"metadata\":{\"note\":\"" + "m".repeat(16_000) + "\"}}");
+  }
+
+  private static String tags(int count, int length) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      String n = Integer.toString(i);
+      sb.append(i == 0 ? "\"" : ",\"")
+          .append(n)
+          .append("t".repeat(length - n.length()))
+          .append('"');
+    }
+    return sb.append(']').toString();
   }
 }
