@@ -31,7 +31,7 @@ class SpendListenersTest {
         0,
         0,
         OptionalLong.of(5),
-        true,
+        dev.tollgate.budget.UsageSource.PROVIDER,
         200,
         Optional.empty(),
         1,

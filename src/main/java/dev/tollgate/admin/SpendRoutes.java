@@ -158,6 +158,12 @@ public final class SpendRoutes {
       ObjectNode unpriced = o.putObject("unpriced_tokens");
       unpriced.put("prompt_tokens", grp.unknownCostTokens().input());
       unpriced.put("completion_tokens", grp.unknownCostTokens().output());
+      // Part of spend, shown apart: the provider reported no usage for these requests.
+      o.put("estimated_requests", grp.estimatedRequests());
+      o.put("estimated_spend", CostCalculator.nanosToUsd(grp.estimatedSpendNanos()));
+      o.put(
+          "provider_reported_spend",
+          CostCalculator.nanosToUsd(grp.spendNanos() - grp.estimatedSpendNanos()));
     }
     return out;
   }
@@ -186,6 +192,7 @@ public final class SpendRoutes {
     pricing.put("state", r.priceState());
     pricing.put("source", r.priceSource());
     o.put("unpriced", r.costNanos().isEmpty());
+    o.put("usage_source", r.usageSource().wire());
     o.put("prompt_tokens", r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens());
     o.put("completion_tokens", r.outputTokens());
     o.put(

@@ -445,40 +445,21 @@ public final class Enforcer {
   }
 
   /**
-   * Whether a failed request was refused before anything went upstream: no deployment was chosen
-   * (unknown model, model not allowed), or admission refused it. Such a stream generated nothing,
-   * unlike one that died mid-answer without reporting usage, which is counted as unpriced.
-   */
-  private static boolean neverForwarded(SpendRecord r) {
-    return r.deploymentId().isEmpty()
-        || r.errorType().filter(ADMISSION_REFUSALS::contains).isPresent();
-  }
-
-  /** The error types {@link #admit} refuses with; such requests are never forwarded. */
-  private static final java.util.Set<String> ADMISSION_REFUSALS =
-      java.util.Set.of(
-          "budget_exceeded",
-          "unknown_price_denied",
-          "budget_misconfigured",
-          "permission_error",
-          "rate_limit_exceeded");
-
-  /**
    * Whether a finished request's spend is charged to its budgets (its reservation is always
-   * released).
+   * released): unless its deployment is free or it cost exactly nothing. A request of unknown price
+   * is charged as unpriced (a request and its tokens) when anything was used, reported or
+   * estimated; one that used nothing (refused before it went upstream, or refused by the upstream)
+   * is not.
    */
   private static boolean charged(SpendRecord r) {
     if (r.priceState().equals(Price.FREE.state())) {
       return false;
     }
     OptionalLong cost = r.costNanos();
-    if (cost.isPresent() && cost.getAsLong() == 0) {
-      return false;
+    if (cost.isPresent()) {
+      return cost.getAsLong() != 0;
     }
-    return !(cost.isEmpty()
-        && !r.usageReported()
-        && r.errorType().isPresent()
-        && (!r.stream() || neverForwarded(r)));
+    return r.usageSource() != UsageSource.NONE;
   }
 
   /**

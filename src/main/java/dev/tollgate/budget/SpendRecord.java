@@ -16,9 +16,9 @@ import java.util.OptionalLong;
  * @param providerModel what was sent upstream as the model, such as {@code openai/gpt-4o-mini}
  * @param priceState {@code priced}, {@code free} or {@code unknown}
  * @param priceSource {@code custom}, {@code catalog} or {@code none}
- * @param costNanos the exact cost in nano-USD; empty when it cannot be known (unknown price, or a
- *     response whose usage was never reported), never a stand-in zero
- * @param usageReported whether the provider reported usage for this request
+ * @param costNanos the cost in nano-USD, exact from the provider's usage or from estimated usage
+ *     (see {@code usageSource}); empty only when the price is unknown, never a stand-in zero
+ * @param usageSource where the token counts came from: the provider, an estimate, or none used
  * @param status the HTTP status returned to the client
  * @param errorType the OpenAI error type when the request failed
  */
@@ -42,7 +42,7 @@ public record SpendRecord(
     long cacheCreationTokens,
     long reasoningTokens,
     OptionalLong costNanos,
-    boolean usageReported,
+    UsageSource usageSource,
     int status,
     Optional<String> errorType,
     long latencyMillis,
@@ -50,6 +50,11 @@ public record SpendRecord(
 
   public SpendRecord {
     tags = List.copyOf(tags);
+  }
+
+  /** Whether the provider reported this request's usage. */
+  public boolean usageReported() {
+    return usageSource == UsageSource.PROVIDER;
   }
 
   /**

@@ -13,7 +13,10 @@ public interface SseSink {
   /** Sends the response head (200, {@code text/event-stream}); before the first write. */
   void begin();
 
-  /** Writes already-framed SSE bytes. */
+  /**
+   * Writes already-framed SSE bytes: whole events. The sink may keep the buffer (to count what was
+   * relayed when no usage comes), so the caller must not change it afterwards.
+   */
   void write(Buffer events);
 
   /** Whether the client is not keeping up; pause the upstream until {@link #drainHandler}. */

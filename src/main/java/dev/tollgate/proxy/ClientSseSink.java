@@ -25,6 +25,7 @@ final class ClientSseSink implements SseSink {
   private final BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone;
   private final Handler<HttpServerResponse> beforeHead;
   private Optional<Usage> usage = Optional.empty();
+  private final Relayed relayed = new Relayed();
   private boolean begun;
   private boolean finished;
 
@@ -64,6 +65,7 @@ final class ClientSseSink implements SseSink {
     if (finished || response.closed()) {
       return;
     }
+    relayed.add(events);
     if (pending == null) {
       pending = Buffer.buffer(Math.max(256, events.length() * 2)).appendBuffer(events);
       context.runOnContext(v -> flush());
@@ -85,6 +87,16 @@ final class ClientSseSink implements SseSink {
     Buffer out = pending;
     pending = null;
     return out == null ? last : out.appendBuffer(last);
+  }
+
+  /** The events written for the client so far. */
+  Relayed relayed() {
+    return relayed;
+  }
+
+  /** Whether the response head was sent: after that, content may have reached the client. */
+  boolean begun() {
+    return begun;
   }
 
   @Override

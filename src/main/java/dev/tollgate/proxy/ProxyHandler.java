@@ -6,6 +6,7 @@ import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Estimate;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
+import dev.tollgate.budget.UsageSource;
 import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
@@ -27,6 +28,7 @@ import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.RegistryHolder;
 import dev.tollgate.routing.Router;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -124,6 +126,7 @@ public final class ProxyHandler {
       ledger.principal = principal;
       ledger.keyHash = principal.keyHash();
       ParsedRequest req = RequestParser.parse(endpoint, body.getBytes());
+      ledger.request = req;
       ledger.modelGroup = req.model();
       ledger.stream = req.stream();
       ledger.customer = req.user().orElse(endUserHeader(request));
@@ -266,18 +269,20 @@ public final class ProxyHandler {
         new UpstreamRequest(
             req, deployment.id(), params, timeout(params, req.stream()), cancellation);
     if (req.stream()) {
-      provider.stream(
-          up,
+      ClientSseSink sink =
           new ClientSseSink(
               java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
               response,
               r -> headers(r, deployment, ledger.requestId, null, admitted),
-              (usage, error) -> ledger.finish(usage, error)));
+              (usage, error) -> ledger.finish(usage, error));
+      ledger.streamSink = sink;
+      provider.stream(up, sink);
     } else {
       provider
           .call(up)
           .onSuccess(
               r -> {
+                ledger.answer = r.body();
                 OptionalLong cost = ledger.finish(r.usage(), null);
                 if (response.closed() || response.ended()) {
                   return;
@@ -316,15 +321,21 @@ public final class ProxyHandler {
 
   /**
    * Collects what one request did and hands exactly one {@link SpendRecord} to the sink when it
-   * ends, however it ends. Event-loop confined.
+   * ends, however it ends. A request whose deployment was sent it and may have used tokens, but
+   * whose provider reported no usage, is recorded once its usage has been estimated on a worker
+   * ({@link UsageEstimator}): it is never recorded as free. Event-loop confined.
    */
   private static final class Ledger {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ledger.class);
+
     final SpendSink sink;
     final long startedAt;
     final long startedNanos;
     final String requestId = RequestIds.next();
+    final @Nullable Context context = Vertx.currentContext();
     String keyHash = "";
     @Nullable Principal principal;
+    @Nullable ParsedRequest request;
     List<String> tags = List.of();
     String modelGroup = "";
     @Nullable String customer;
@@ -333,36 +344,113 @@ public final class ProxyHandler {
     boolean forwarded;
     boolean done;
 
+    /** The stream's sink, which knows what was relayed. */
+    @Nullable ClientSseSink streamSink;
+
+    /** The body of a non-streamed answer. */
+    byte @Nullable [] answer;
+
     Ledger(SpendSink sink, long startedAt, long startedNanos) {
       this.sink = sink;
       this.startedAt = startedAt;
       this.startedNanos = startedNanos;
     }
 
-    /** Records the outcome once; returns the cost it recorded. */
+    /**
+     * Records the outcome once; returns the cost it recorded, or empty when it is unknown or still
+     * being estimated.
+     */
     OptionalLong finish(Optional<Usage> usage, @Nullable GatewayException error) {
+      if (done) {
+        return OptionalLong.empty();
+      }
+      done = true;
       Deployment d = deployment;
+      ParsedRequest req = request;
+      if (d != null && req != null && forwarded && usage.isEmpty() && mayHaveUsed(error)) {
+        estimateThenRecord(d, req, error);
+        return OptionalLong.empty();
+      }
       Price price = d == null ? Price.UNKNOWN : d.price();
       OptionalLong cost;
       if (price instanceof Price.Unknown) {
         cost = OptionalLong.empty();
-      } else if (!forwarded) {
-        // Refused before anything went upstream: nothing was spent.
-        cost = OptionalLong.of(0);
       } else if (usage.isPresent()) {
         cost = CostCalculator.costNanos(price, usage.get());
-      } else if (error != null && !stream) {
-        // Nothing was generated for a request that failed before an answer: nothing to pay.
-        cost = OptionalLong.of(0);
       } else {
-        // A stream that ended without usage: tokens may have been billed upstream, amount unknown.
-        cost = OptionalLong.empty();
+        // Refused before it went upstream, or refused by the upstream: nothing was used.
+        cost = OptionalLong.of(0);
       }
-      if (done) {
-        return cost;
+      record(
+          usage.orElse(Usage.NONE),
+          usage.isPresent() ? UsageSource.PROVIDER : UsageSource.NONE,
+          cost,
+          error);
+      return cost;
+    }
+
+    /**
+     * Whether a forwarded request that reported no usage may have used tokens: it was answered, or
+     * its stream began, or it timed out or lost its client after the upstream had the prompt. One
+     * that the upstream refused or never received used nothing.
+     */
+    private boolean mayHaveUsed(@Nullable GatewayException error) {
+      if (error == null) {
+        return true;
       }
-      done = true;
-      Usage u = usage.orElse(Usage.NONE);
+      ClientSseSink s = streamSink;
+      if (s != null && s.begun()) {
+        return true;
+      }
+      return error.status() == 504 || error.status() == 499;
+    }
+
+    private void estimateThenRecord(
+        Deployment d, ParsedRequest req, @Nullable GatewayException error) {
+      Relayed relayed = streamSink == null ? null : streamSink.relayed();
+      byte[] body = answer;
+      String model = d.params().model();
+      java.util.concurrent.Callable<Usage> job =
+          () -> UsageEstimator.estimate(req, model, relayed, body);
+      Context ctx = context;
+      if (ctx == null) {
+        recordEstimate(d, estimateOrBound(job, req, relayed), error);
+        return;
+      }
+      ctx.<Usage>executeBlocking(() -> estimateOrBound(job, req, relayed), false)
+          .onComplete(
+              ar -> recordEstimate(d, ar.succeeded() ? ar.result() : bound(req, relayed), error));
+    }
+
+    /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
+    private static Usage estimateOrBound(
+        java.util.concurrent.Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
+      try {
+        return job.call();
+      } catch (Exception e) {
+        LOG.error("estimating usage failed; charging the request's token bounds instead", e);
+        return bound(req, relayed);
+      }
+    }
+
+    private static Usage bound(ParsedRequest req, @Nullable Relayed relayed) {
+      long out = relayed == null ? 0 : relayed.keptBytes() + relayed.droppedBytes();
+      return Usage.tokens(req.textTokenBound(), out);
+    }
+
+    private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
+      Price price = d.price();
+      OptionalLong cost =
+          price instanceof Price.Unknown
+              ? OptionalLong.empty()
+              : CostCalculator.costNanos(price, u);
+      record(u, UsageSource.ESTIMATED, cost, error);
+    }
+
+    private void record(
+        Usage u, UsageSource source, OptionalLong cost, @Nullable GatewayException error) {
+      Deployment d = deployment;
+      Price price = d == null ? Price.UNKNOWN : d.price();
       int status = error != null ? error.status() : 200;
       Principal p = principal;
       sink.record(
@@ -386,12 +474,11 @@ public final class ProxyHandler {
               u.cacheCreationTokens() + u.cacheCreation1hTokens(),
               u.reasoningTokens(),
               cost,
-              usage.isPresent(),
+              source,
               status,
               error == null ? Optional.empty() : Optional.of(error.type()),
               (System.nanoTime() - startedNanos) / 1_000_000,
               stream));
-      return cost;
     }
   }
 

@@ -114,6 +114,8 @@ final class JdbcSpendQueries implements SpendQueries {
             + sums(false)
             + ", SUM(CASE WHEN s.cost_nanos IS NULL THEN 1 ELSE 0 END)"
             + sums(true)
+            + ", SUM(CASE WHEN s.usage_source = 'estimated' THEN 1 ELSE 0 END)"
+            + ", COALESCE(SUM(CASE WHEN s.usage_source = 'estimated' THEN s.cost_nanos END), 0)"
             + " FROM spend_logs s"
             + (groupBy.contains(GroupBy.TAG)
                 ? " LEFT JOIN spend_log_tags t ON t.request_id = s.request_id"
@@ -141,7 +143,20 @@ final class JdbcSpendQueries implements SpendQueries {
           Tokens tokens = tokens(rs, col);
           col += 5;
           long unknown = rs.getLong(col++);
-          groups.add(new Group(values, requests, spend, tokens, unknown, tokens(rs, col)));
+          Tokens unknownTokens = tokens(rs, col);
+          col += 5;
+          long estimated = rs.getLong(col++);
+          long estimatedSpend = rs.getLong(col);
+          groups.add(
+              new Group(
+                  values,
+                  requests,
+                  spend,
+                  tokens,
+                  unknown,
+                  unknownTokens,
+                  estimated,
+                  estimatedSpend));
         }
       }
       groups.sort(BY_KEYS);

@@ -130,6 +130,8 @@ public interface SpendQueries {
    * @param tokens tokens of every request in the group
    * @param unknownCostRequests requests whose cost is unknown, which {@code spendNanos} leaves out
    * @param unknownCostTokens the tokens of those requests
+   * @param estimatedRequests requests whose usage the provider did not report, so was estimated
+   * @param estimatedSpendNanos the part of {@code spendNanos} that those requests cost
    */
   record Group(
       List<Optional<String>> keys,
@@ -137,7 +139,20 @@ public interface SpendQueries {
       long spendNanos,
       Tokens tokens,
       long unknownCostRequests,
-      Tokens unknownCostTokens) {
+      Tokens unknownCostTokens,
+      long estimatedRequests,
+      long estimatedSpendNanos) {
+    /** A group with no estimated usage. */
+    public Group(
+        List<Optional<String>> keys,
+        long requests,
+        long spendNanos,
+        Tokens tokens,
+        long unknownCostRequests,
+        Tokens unknownCostTokens) {
+      this(keys, requests, spendNanos, tokens, unknownCostRequests, unknownCostTokens, 0, 0);
+    }
+
     public Group {
       keys = List.copyOf(keys);
       Objects.requireNonNull(tokens, "tokens");

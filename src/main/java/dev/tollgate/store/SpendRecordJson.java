@@ -3,6 +3,7 @@ package dev.tollgate.store;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.UsageSource;
 import dev.tollgate.common.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,6 +52,7 @@ final class SpendRecordJson {
       g.writeNullField("cost_nanos");
     }
     g.writeBooleanField("usage_reported", r.usageReported());
+    g.writeStringField("usage_source", r.usageSource().wire());
     g.writeNumberField("status", r.status());
     optional(g, "error_type", r.errorType());
     g.writeNumberField("latency_ms", r.latencyMillis());
@@ -112,11 +114,26 @@ final class SpendRecordJson {
         number(n, "cache_creation_tokens"),
         number(n, "reasoning_tokens"),
         costNanos,
-        bool(n, "usage_reported"),
+        usageSource(n),
         Math.toIntExact(number(n, "status")),
         optionalText(n, "error_type"),
         number(n, "latency_ms"),
         bool(n, "stream"));
+  }
+
+  /**
+   * {@code usage_source}, or for a line journaled before it existed, from {@code usage_reported}.
+   */
+  private static UsageSource usageSource(JsonNode n) {
+    JsonNode source = n.get("usage_source");
+    if (source == null) {
+      return bool(n, "usage_reported") ? UsageSource.PROVIDER : UsageSource.NONE;
+    }
+    try {
+      return UsageSource.fromWire(source.asText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("usage_source: " + e.getMessage(), e);
+    }
   }
 
   /** The {@code tags} column: a JSON array of strings. */

@@ -1,6 +1,7 @@
 package dev.tollgate.store;
 
 import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.UsageSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,12 +25,12 @@ final class SpendSql {
       "request_id, started_at, key_hash, user_id, team_id, organization_id, customer_id, tags,"
           + " model_group, deployment_id, provider_model, price_state, price_source, input_tokens,"
           + " output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,"
-          + " cost_nanos, usage_reported, status, error_type, latency_ms, stream";
+          + " cost_nanos, usage_reported, status, error_type, latency_ms, stream, usage_source";
 
   private static final String INSERT_LOG =
       "INSERT INTO spend_logs ("
           + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (request_id) DO NOTHING";
 
   private static final String INSERT_TAG =
@@ -113,7 +114,8 @@ final class SpendSql {
     ps.setInt(i++, r.status());
     setOptional(ps, i++, r.errorType());
     ps.setLong(i++, r.latencyMillis());
-    ps.setBoolean(i, r.stream());
+    ps.setBoolean(i++, r.stream());
+    ps.setString(i, r.usageSource().wire());
   }
 
   private static void setOptional(PreparedStatement ps, int i, Optional<String> v)
@@ -149,7 +151,7 @@ final class SpendSql {
         rs.getLong("cache_creation_tokens"),
         rs.getLong("reasoning_tokens"),
         costNanos,
-        rs.getBoolean("usage_reported"),
+        UsageSource.fromWire(rs.getString("usage_source")),
         rs.getInt("status"),
         optional(rs, "error_type"),
         rs.getLong("latency_ms"),

@@ -153,7 +153,7 @@ class GovernanceRoutesTest {
             0,
             0,
             OptionalLong.of(new BigDecimal(usd).movePointRight(9).longValueExact()),
-            true,
+            dev.tollgate.budget.UsageSource.PROVIDER,
             200,
             Optional.empty(),
             1,

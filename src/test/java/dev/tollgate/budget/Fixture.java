@@ -246,7 +246,7 @@ final class Fixture {
             0,
             0,
             nanos,
-            true,
+            dev.tollgate.budget.UsageSource.PROVIDER,
             200,
             Optional.empty(),
             5,

@@ -226,7 +226,7 @@ class SpendQueriesIT {
         0,
         0,
         OptionalLong.empty(),
-        false,
+        dev.tollgate.budget.UsageSource.NONE,
         502,
         Optional.of("api_error"),
         r.latencyMillis(),

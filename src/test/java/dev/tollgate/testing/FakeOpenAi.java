@@ -41,6 +41,14 @@ public final class FakeOpenAi implements AutoCloseable {
   /** Stream two content chunks, then close the connection without finishing. */
   public record DieMidStream() implements Script {}
 
+  /**
+   * Answer without any usage, as servers that ignore {@code stream_options.include_usage} do: a
+   * stream of these {@code deltas} (JSON objects, such as {@code {"content":"Hi"}}) then {@code
+   * data: [DONE]}, or a non-streamed chat completion whose message is {@code deltas[0]}, with no
+   * {@code usage} object.
+   */
+  public record NoUsage(List<String> deltas) implements Script {}
+
   /** A request as the fake received it. */
   public record Received(String path, Map<String, String> headers, String body) {}
 
@@ -214,6 +222,25 @@ public final class FakeOpenAi implements AutoCloseable {
                   chunk("chatcmpl-slow", model, "{\"content\":\"tok\"}", null, includeUsage));
               sent.incrementAndGet();
             });
+      }
+      case NoUsage u -> {
+        if (!stream) {
+          resp.putHeader("content-type", "application/json")
+              .end(
+                  "{\"id\":\"chatcmpl-nousage\",\"object\":\"chat.completion\","
+                      + "\"created\":1727000000,\"model\":\""
+                      + model
+                      + "\",\"choices\":[{\"index\":0,\"message\":"
+                      + u.deltas().get(0)
+                      + ",\"finish_reason\":\"stop\"}]}");
+        } else {
+          startStream(resp);
+          for (String delta : u.deltas()) {
+            resp.write(chunk("chatcmpl-nousage", model, delta, null, false));
+          }
+          resp.write(chunk("chatcmpl-nousage", model, "{}", "stop", false));
+          resp.end("data: [DONE]\n\n");
+        }
       }
       case DieMidStream d -> {
         startStream(resp);

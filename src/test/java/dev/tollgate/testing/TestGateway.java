@@ -70,6 +70,11 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** The client {@link #send} uses, for other body handlers. */
+  public HttpClient http() {
+    return http;
+  }
+
   public Gateway gateway() {
     return gateway;
   }
