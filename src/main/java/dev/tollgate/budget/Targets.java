@@ -250,14 +250,16 @@ final class Targets {
       Optional<ModelRef> model,
       Trace trace) {
     for (Map.Entry<String, ModelBudget> e : budgets.entrySet()) {
-      if (model.isEmpty() || matches(e.getKey(), model.get(), trace)) {
+      // An entry with only tpm_limit or rpm_limit is a rate limit (RateTargets), not a budget.
+      if (e.getValue().maxBudgetNanos().isPresent()
+          && (model.isEmpty() || matches(e.getKey(), model.get(), trace))) {
         out.add(
             new Target(
                 new CounterKey(level, id, e.getKey()),
                 label + " for model '" + e.getKey() + "'",
-                OptionalLong.of(e.getValue().budgetLimitNanos()),
+                e.getValue().maxBudgetNanos(),
                 OptionalLong.empty(),
-                e.getValue().timePeriod(),
+                e.getValue().duration(),
                 none(),
                 none()));
       }
