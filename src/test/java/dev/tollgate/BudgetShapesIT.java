@@ -249,4 +249,156 @@ class BudgetShapesIT {
     admitted(chat(key, "custom", ""));
     admitted(chat(plain, "custom", ",\"user\":\"c1\",\"max_tokens\":1"));
   }
+
+  // --- deployment budgets -----------------------------------------------------------------------
+
+  static String served(HttpResponse<String> r) {
+    admitted(r);
+    return r.headers().firstValue("x-litellm-model-id").orElseThrow();
+  }
+
+  @Test
+  void deploymentBudget_spent_routerPassesItOverThen429NamesIt_andItHoldsAcrossARestart()
+      throws Exception {
+    // Two more deployments in config()'s model_list.
+    String yaml =
+        config(
+            """
+            - model_name: pair
+              litellm_params: {model: openai/acme-a, api_base: %1$s, %2$s,
+                               max_budget: 0.0001, budget_duration: 1d}
+              model_info: {id: pair-a}
+            - model_name: pair
+              litellm_params: {model: openai/acme-b, api_base: %1$s, %2$s, max_budget: "0.0001"}
+              model_info: {id: pair-b}
+            """
+                .formatted(upstream.apiBase(), PRICE)
+                .indent(2));
+    start(yaml);
+    String key = newKey("{}");
+    Map<String, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      counts.merge(served(chat(key, "pair", "")), 1, Integer::sum);
+    }
+    // Each deployment served until its own budget was spent: two requests each, whatever the
+    // random order, as the router moved past the one that was spent.
+    assertThat(counts).containsEntry("pair-a", 2).containsEntry("pair-b", 2);
+    JsonNode err = refused(chat(key, "pair", ""), "budget_exceeded", "deployment_budget_exceeded");
+    assertThat(err.path("message").asText())
+        .contains("(deployment level)")
+        .containsPattern("deployment 'pair-[ab]' \\(openai/acme-[ab]\\)")
+        .contains("has spent 0.000148 USD")
+        .contains("max_budget 0.0001 USD");
+    // Nobody else's budget was touched: the key is not blocked on another model.
+    admitted(chat(key, "custom", ""));
+
+    JsonNode a = get("/v1/model/info?litellm_model_id=pair-a").path("data").path(0);
+    assertThat(a.path("model_info").path("id").asText()).isEqualTo("pair-a");
+    assertThat(a.path("litellm_params").path("max_budget").decimalValue())
+        .isEqualByComparingTo("0.0001");
+    assertThat(a.path("litellm_params").path("budget_duration").asText()).isEqualTo("1d");
+
+    // Deployment spend is counted like any other budget's: it survives a restart.
+    g().close();
+    gw = null;
+    start(yaml);
+    refused(chat(key, "pair", ""), "budget_exceeded", "deployment_budget_exceeded");
+
+    // pair-a's window ends at midnight; pair-b's budget is for its lifetime.
+    clock.set(Instant.parse("2026-03-11T00:00:00Z"));
+    assertThat(served(chat(key, "pair", ""))).isEqualTo("pair-a");
+    assertThat(served(chat(key, "pair", ""))).isEqualTo("pair-a");
+    assertThat(
+            refused(chat(key, "pair", ""), "budget_exceeded", "deployment_budget_exceeded")
+                .path("message")
+                .asText())
+        .containsAnyOf("it does not reset", "it resets at 2026-03-12T00:00:00Z");
+  }
+
+  @Test
+  void deploymentBudget_setThroughModelNewAndUpdate_appliesToTheNextRequest() throws Exception {
+    start(config(""));
+    JsonNode created =
+        post(
+            "/model/new",
+            """
+            {"model_name": "api-model",
+             "litellm_params": {"model": "openai/acme-api", "api_base": "%s", %s,
+                                "max_budget": 0.0001, "budget_duration": "1d"},
+             "model_info": {"id": "api-1"}}
+            """
+                .formatted(
+                    upstream.apiBase(),
+                    "\"input_cost_per_token\": 0.000002, \"output_cost_per_token\": 0.00001"));
+    assertThat(created.path("litellm_params").path("max_budget").decimalValue())
+        .isEqualByComparingTo("0.0001");
+    String key = newKey("{}");
+    admitted(chat(key, "api-model", ""));
+    admitted(chat(key, "api-model", ""));
+    JsonNode err =
+        refused(chat(key, "api-model", ""), "budget_exceeded", "deployment_budget_exceeded");
+    assertThat(err.path("message").asText())
+        .contains("deployment 'api-1' (openai/acme-api)")
+        .contains("resets at 2026-03-11T00:00:00Z");
+
+    post(
+        "/model/update",
+        "{\"model_info\": {\"id\": \"api-1\"}, \"litellm_params\": {\"max_budget\": 1}}");
+    admitted(chat(key, "api-model", ""));
+
+    HttpResponse<String> bad =
+        g().post(
+                "/model/update",
+                "{\"model_info\": {\"id\": \"api-1\"}, \"litellm_params\": {\"max_budget\": -1}}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("max_budget");
+  }
+
+  // --- provider budgets -------------------------------------------------------------------------
+
+  @Test
+  void providerBudget_spent_routerPassesItsDeploymentsOverThen429NamesIt() throws Exception {
+    start(
+        """
+        model_list:
+          - model_name: custom
+            litellm_params: {model: openai/acme-internal, api_base: %1$s, %2$s}
+            model_info: {id: custom-1}
+          - model_name: mixed
+            litellm_params: {model: openai/acme-m, api_base: %1$s, %2$s}
+            model_info: {id: mixed-openai}
+          - model_name: mixed
+            litellm_params: {model: hosted_vllm/acme-m, api_base: %1$s, %2$s}
+            model_info: {id: mixed-vllm}
+        router_settings:
+          provider_budget_config:
+            openai: {budget_limit: 0.0001, time_period: 1d}
+            hosted_vllm: {budget_limit: 0.0001, time_period: 1h}
+        """
+            .formatted(upstream.apiBase(), PRICE));
+    String key = newKey("{}");
+    // Spend on one group counts for its provider in every group.
+    admitted(chat(key, "custom", ""));
+    admitted(chat(key, "custom", ""));
+    assertThat(served(chat(key, "mixed", ""))).isEqualTo("mixed-vllm");
+    assertThat(served(chat(key, "mixed", ""))).isEqualTo("mixed-vllm");
+    JsonNode err = refused(chat(key, "mixed", ""), "budget_exceeded", "provider_budget_exceeded");
+    assertThat(err.path("message").asText())
+        .contains("(provider level)")
+        .containsPattern(
+            "provider '(openai|hosted_vllm)' \\(router_settings.provider_budget_config\\)")
+        .contains("has spent 0.000148 USD")
+        .contains("max_budget 0.0001 USD");
+    assertThat(
+            refused(chat(key, "custom", ""), "budget_exceeded", "provider_budget_exceeded")
+                .path("message")
+                .asText())
+        .contains("provider 'openai'")
+        .contains("resets at 2026-03-11T00:00:00Z");
+
+    // hosted_vllm's window is an hour; openai's a day.
+    clock.set(Instant.parse("2026-03-10T13:00:00Z"));
+    assertThat(served(chat(key, "mixed", ""))).isEqualTo("mixed-vllm");
+    refused(chat(key, "custom", ""), "budget_exceeded", "provider_budget_exceeded");
+  }
 }

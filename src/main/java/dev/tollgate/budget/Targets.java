@@ -1,5 +1,6 @@
 package dev.tollgate.budget;
 
+import dev.tollgate.config.SpendCap;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.GovernanceSnapshot;
@@ -172,6 +173,39 @@ final class Targets {
             settings.budgetDuration(),
             none(),
             none()));
+    return out;
+  }
+
+  /**
+   * The router's budgets of an admission: its deployment's {@code max_budget} and its provider's
+   * budget in {@code provider_budget_config}, each counted per deployment id or provider name.
+   */
+  static List<Target> routing(Admission a, BudgetSettings settings) {
+    List<Target> out = new ArrayList<>(2);
+    if (a.deploymentBudget().isPresent()) {
+      SpendCap c = a.deploymentBudget().get();
+      out.add(
+          new Target(
+              CounterKey.of(Level.DEPLOYMENT, a.deploymentId()),
+              "deployment '" + a.deploymentId() + "' (" + a.providerModel() + ")",
+              OptionalLong.of(c.maxBudgetNanos()),
+              OptionalLong.empty(),
+              c.duration(),
+              none(),
+              none()));
+    }
+    SpendCap p = settings.providerBudgets().get(a.provider());
+    if (p != null) {
+      out.add(
+          new Target(
+              CounterKey.of(Level.PROVIDER, a.provider()),
+              "provider '" + a.provider() + "' (router_settings.provider_budget_config)",
+              OptionalLong.of(p.maxBudgetNanos()),
+              OptionalLong.empty(),
+              p.duration(),
+              none(),
+              none()));
+    }
     return out;
   }
 
