@@ -401,4 +401,59 @@ class BudgetShapesIT {
     assertThat(served(chat(key, "mixed", ""))).isEqualTo("mixed-vllm");
     refused(chat(key, "custom", ""), "budget_exceeded", "provider_budget_exceeded");
   }
+
+  // --- team members -----------------------------------------------------------------------------
+
+  @Test
+  void memberBudget_withoutItsOwnDuration_resetsWithTheTeamsBudgetDuration() throws Exception {
+    start(config(""));
+    post("/team/new", "{\"team_id\": \"qa\", \"max_budget\": 10, \"budget_duration\": \"1d\"}");
+    post(
+        "/team/member_add",
+        "{\"team_id\": \"qa\", \"member\": {\"user_id\": \"bob\", \"role\": \"user\"},"
+            + " \"max_budget_in_team\": 0.0001}");
+    String bob = newKey("{\"team_id\": \"qa\", \"user_id\": \"bob\"}");
+    admitted(chat(bob, "custom", ""));
+    admitted(chat(bob, "custom", ""));
+    JsonNode err =
+        refused(chat(bob, "custom", ""), "budget_exceeded", "team_member_budget_exceeded");
+    assertThat(err.path("message").asText())
+        .contains("member 'bob'")
+        .contains("resets at 2026-03-11T00:00:00Z");
+    JsonNode budget =
+        post("/team/member_update", "{\"team_id\": \"qa\", \"user_id\": \"bob\"}").path("budget");
+    assertThat(budget.path("budget_duration").asText()).isEqualTo("1d");
+
+    clock.set(Instant.parse("2026-03-11T00:00:00Z"));
+    admitted(chat(bob, "custom", ""));
+  }
+
+  @Test
+  void memberUpdate_budgetDuration_isTheMembersOwnWindow() throws Exception {
+    start(config(""));
+    post("/team/new", "{\"team_id\": \"qa\", \"budget_duration\": \"1d\"}");
+    post(
+        "/team/member_add",
+        "{\"team_id\": \"qa\", \"member\": {\"user_id\": \"bob\", \"role\": \"user\"}}");
+    JsonNode m =
+        post(
+            "/team/member_update",
+            "{\"team_id\": \"qa\", \"user_id\": \"bob\", \"max_budget_in_team\": 0.0001,"
+                + " \"budget_duration\": \"1h\"}");
+    assertThat(m.path("budget_duration").asText()).isEqualTo("1h");
+    assertThat(m.path("budget").path("budget_reset_at").asText()).isEqualTo("2026-03-10T13:00:00Z");
+    String bob = newKey("{\"team_id\": \"qa\", \"user_id\": \"bob\"}");
+    admitted(chat(bob, "custom", ""));
+    admitted(chat(bob, "custom", ""));
+    refused(chat(bob, "custom", ""), "budget_exceeded", "team_member_budget_exceeded");
+    clock.set(Instant.parse("2026-03-10T13:00:00Z"));
+    admitted(chat(bob, "custom", ""));
+
+    HttpResponse<String> bad =
+        g().post(
+                "/team/member_update",
+                "{\"team_id\": \"qa\", \"user_id\": \"bob\", \"budget_duration\": \"soon\"}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("budget_duration");
+  }
 }

@@ -110,6 +110,7 @@ final class Views {
     o.put("user_id", m.userId());
     o.put("role", m.role().wire());
     money(o, "max_budget_in_team", m.maxBudgetInTeam());
+    o.put("budget_duration", m.budgetDuration().map(d -> d.text()).orElse(null));
     o.put("budget_id", m.budgetId().orElse(null));
     BudgetLine l = e.memberBudget(t.id(), m.userId());
     money(o, "spend", OptionalLong.of(l.spendNanos()));

@@ -227,7 +227,13 @@ final class Targets {
     // every member (and to a key's user who is not a listed member) that has none of their own.
     OptionalLong own = m.map(TeamMember::maxBudgetInTeam).orElse(OptionalLong.empty());
     OptionalLong max = own.isPresent() ? own : t.teamMemberBudgetNanos();
-    Limits limits = new Limits(max, OptionalLong.empty(), t.teamMemberBudgetDuration(), Map.of());
+    // Its window: the member's own, else the team's for members, else the team's own, as LiteLLM
+    // resets members' spend with the team's.
+    Optional<BudgetDuration> duration =
+        m.flatMap(TeamMember::budgetDuration)
+            .or(t::teamMemberBudgetDuration)
+            .or(() -> t.limits().duration());
+    Limits limits = new Limits(max, OptionalLong.empty(), duration, Map.of());
     add(out, key, label, limits, none());
   }
 

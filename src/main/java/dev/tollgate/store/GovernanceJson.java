@@ -123,6 +123,7 @@ final class GovernanceJson {
           mo.put("role", m.role().wire());
           optional(mo, "max_budget_in_team_nanos", m.maxBudgetInTeam());
           optional(mo, "budget_id", m.budgetId());
+          m.budgetDuration().ifPresent(d -> mo.put("budget_duration", d.text()));
         }
         o.put("metadata", t.metadata());
         o.put("blocked", t.blocked());
@@ -226,7 +227,8 @@ final class GovernanceJson {
                   TeamMember.Role.fromWire(text(m, "role"))
                       .orElseThrow(() -> bad("role", "admin or user")),
                   optionalLong(m, "max_budget_in_team_nanos"),
-                  optionalText(m, "budget_id")));
+                  optionalText(m, "budget_id"),
+                  optionalText(m, "budget_duration").map(d -> duration("budget_duration", d))));
         }
         yield new Team(
             text(n, "id"),

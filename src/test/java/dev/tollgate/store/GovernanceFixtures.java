@@ -123,7 +123,13 @@ final class GovernanceFixtures {
                 new TeamMember(
                     "user-1", TeamMember.Role.ADMIN, OptionalLong.of(0), Optional.of("budget-1")),
                 new TeamMember(
-                    "user-2", TeamMember.Role.USER, OptionalLong.empty(), Optional.empty())),
+                    "user-2", TeamMember.Role.USER, OptionalLong.empty(), Optional.empty()),
+                new TeamMember(
+                    "user-3",
+                    TeamMember.Role.USER,
+                    OptionalLong.of(5),
+                    Optional.empty(),
+                    Optional.of(BudgetDuration.parse("7d")))),
             METADATA,
             true,
             T0,
@@ -240,7 +246,8 @@ final class GovernanceFixtures {
                   text(r),
                   r.nextBoolean() ? TeamMember.Role.ADMIN : TeamMember.Role.USER,
                   optLong(r),
-                  opt(r, () -> text(r))));
+                  opt(r, () -> text(r)),
+                  opt(r, () -> duration(r))));
         }
         yield new Team(
             text(r),
