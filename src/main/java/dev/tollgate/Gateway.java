@@ -233,7 +233,9 @@ public final class Gateway implements AutoCloseable {
     Clock clock = options.clock();
     BudgetSettings budgetSettings;
     try {
-      budgetSettings = BudgetSettings.from(config.litellm());
+      budgetSettings =
+          BudgetSettings.from(config.litellm())
+              .withProviderBudgets(config.router().providerBudgets());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(
           config.source(), "litellm_settings", String.valueOf(e.getMessage()));

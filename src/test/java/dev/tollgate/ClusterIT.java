@@ -83,15 +83,20 @@ class ClusterIT {
             litellm_params: {model: openai/acme, api_base: %s,
                              input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
             model_info: {id: priced-1}
+          - model_name: budgeted
+            litellm_params: {model: hosted_vllm/acme, api_base: %1$s,
+                             input_cost_per_token: 0.000002, output_cost_per_token: 0.00001,
+                             max_budget: %5$s, budget_duration: 1d}
+            model_info: {id: budgeted-1}
         router_settings:
-          redis_host: %s
-          redis_port: %d
+          redis_host: %2$s
+          redis_port: %3$d
         general_settings:
           config_sync_interval_seconds: 3600
         litellm_settings:
-          max_end_user_budget: %s
+          max_end_user_budget: %4$s
         """
-            .formatted(upstream.apiBase(), u.getHost(), u.getPort(), usd(C + C / 2));
+            .formatted(upstream.apiBase(), u.getHost(), u.getPort(), usd(C + C / 2), usd(R));
     env =
         Map.of(
             "TOLLGATE_MASTER_KEY",
@@ -250,6 +255,13 @@ class ClusterIT {
                 + usd(R)
                 + ", \"time_period\": \"1d\"}}}");
     assertThat(burst(key, BODY)).isEqualTo(7);
+  }
+
+  @Test
+  void aDeploymentBudgetHoldsAcrossTheCluster() throws Exception {
+    // Counted per deployment id in Redis: three instances with their own counters would admit 21.
+    String body = BODY.replace("\"priced\"", "\"budgeted\"");
+    assertThat(burst(newKey("{}"), body)).isEqualTo(7);
   }
 
   @Test

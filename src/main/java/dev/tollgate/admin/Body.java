@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A management request's JSON body, validated field by field at the boundary. Every failure is a
@@ -239,8 +240,10 @@ final class Body {
   }
 
   /**
-   * LiteLLM's {@code model_max_budget}: {@code {"gpt-4o": {"budget_limit": 1.5, "time_period":
-   * "1d"}}}; a bare number is a lifetime budget.
+   * LiteLLM's {@code model_max_budget}, each entry in any of its shapes: a bare number of dollars
+   * (a lifetime budget), {@code {"max_budget": 10, "budget_duration": "1d", "tpm_limit": 1000,
+   * "rpm_limit": 10}}, or the aliases {@code {"budget_limit": 10, "time_period": "1d"}}. A field
+   * and its alias together are refused: LiteLLM would silently keep one of them.
    */
   Optional<Map<String, ModelBudget>> modelMaxBudget(String f) {
     JsonNode v = node.get(f);
@@ -251,47 +254,101 @@ final class Body {
       throw GatewayException.badRequest(
           f,
           f
-              + " must be an object such as {\"gpt-4o\": {\"budget_limit\": 10, \"time_period\":"
+              + " must be an object such as {\"gpt-4o\": {\"max_budget\": 10, \"budget_duration\":"
               + " \"1d\"}}");
     }
     Map<String, ModelBudget> out = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : v.properties()) {
+      if (e.getKey().isBlank()) {
+        throw GatewayException.badRequest(f, f + " must not name an empty model");
+      }
       String path = f + "." + e.getKey();
-      JsonNode b = e.getValue();
-      if (b.isNumber() || b.isTextual()) {
-        out.put(e.getKey(), new ModelBudget(usd(path, b), Optional.empty()));
-        continue;
-      }
-      if (!b.isObject()) {
-        throw GatewayException.badRequest(path, path + " must be an object with budget_limit");
-      }
-      for (Iterator<String> names = b.fieldNames(); names.hasNext(); ) {
-        String n = names.next();
-        if (!n.equals("budget_limit") && !n.equals("time_period")) {
-          throw GatewayException.badRequest(
-              path + "." + n,
-              "unknown field '" + n + "' in " + path + "; expected budget_limit, time_period");
-        }
-      }
-      JsonNode limit = b.get("budget_limit");
-      if (limit == null || limit.isNull()) {
-        throw GatewayException.badRequest(
-            path + ".budget_limit", path + ".budget_limit is required");
-      }
-      Optional<BudgetDuration> period = Optional.empty();
-      JsonNode p = b.get("time_period");
-      if (p != null && !p.isNull()) {
-        try {
-          period = Optional.of(BudgetDuration.parse(p.asText()));
-        } catch (IllegalArgumentException x) {
-          throw GatewayException.badRequest(
-              path + ".time_period", path + ".time_period " + x.getMessage());
-        }
-      }
-      out.put(e.getKey(), new ModelBudget(usd(path + ".budget_limit", limit), period));
+      out.put(e.getKey(), modelBudget(path, e.getValue()));
     }
     return Optional.of(out);
+  }
+
+  private static final Set<String> MODEL_BUDGET_FIELDS =
+      Set.of(
+          "max_budget", "budget_limit", "budget_duration", "time_period", "tpm_limit", "rpm_limit");
+
+  private static ModelBudget modelBudget(String path, JsonNode b) {
+    if (b.isNumber() || b.isTextual()) {
+      return new ModelBudget(
+          OptionalLong.of(usd(path, b)),
+          Optional.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
+          ModelBudget.Spelling.NUMBER);
+    }
+    if (!b.isObject()) {
+      throw GatewayException.badRequest(
+          path, path + " must be a number of dollars or an object with max_budget");
+    }
+    for (String n : (Iterable<String>) b::fieldNames) {
+      if (!MODEL_BUDGET_FIELDS.contains(n)) {
+        throw GatewayException.badRequest(
+            path + "." + n,
+            "unknown field '"
+                + n
+                + "' in "
+                + path
+                + "; expected max_budget (or budget_limit), budget_duration (or time_period),"
+                + " tpm_limit, rpm_limit");
+      }
+    }
+    Optional<String> limitName = oneOf(path, b, "max_budget", "budget_limit");
+    Optional<String> periodName = oneOf(path, b, "budget_duration", "time_period");
+    OptionalLong max =
+        limitName.isPresent()
+            ? OptionalLong.of(usd(path + "." + limitName.get(), b.get(limitName.get())))
+            : OptionalLong.empty();
+    Optional<BudgetDuration> period = Optional.empty();
+    if (periodName.isPresent()) {
+      String p = path + "." + periodName.get();
+      JsonNode d = b.get(periodName.get());
+      if (!d.isTextual()) {
+        throw GatewayException.badRequest(p, p + " must be a duration such as 1d");
+      }
+      try {
+        period = Optional.of(BudgetDuration.parse(d.asText()));
+      } catch (IllegalArgumentException x) {
+        throw GatewayException.badRequest(p, p + " " + x.getMessage());
+      }
+    }
+    OptionalLong tpm = optionalCount(path + ".tpm_limit", b.get("tpm_limit"));
+    OptionalLong rpm = optionalCount(path + ".rpm_limit", b.get("rpm_limit"));
+    if (max.isEmpty() && tpm.isEmpty() && rpm.isEmpty()) {
+      throw GatewayException.badRequest(
+          path, path + " needs max_budget (or budget_limit), tpm_limit or rpm_limit");
+    }
+    // Read back with the names it was written with: the aliases only when no LiteLLM name was used.
+    boolean aliases =
+        !limitName.filter("max_budget"::equals).isPresent()
+            && !periodName.filter("budget_duration"::equals).isPresent()
+            && (limitName.isPresent() || periodName.isPresent());
+    return new ModelBudget(
+        max,
+        period,
+        tpm,
+        rpm,
+        aliases ? ModelBudget.Spelling.GENERIC : ModelBudget.Spelling.BUDGET_CONFIG);
+  }
+
+  /** Which of a field and its alias {@code b} sets (null counts as unset); refuses both. */
+  private static Optional<String> oneOf(String path, JsonNode b, String name, String alias) {
+    boolean hasName = b.hasNonNull(name);
+    boolean hasAlias = b.hasNonNull(alias);
+    if (hasName && hasAlias) {
+      throw GatewayException.badRequest(
+          path + "." + alias,
+          path + " sets both " + name + " and its alias " + alias + "; set one of them");
+    }
+    return hasName ? Optional.of(name) : hasAlias ? Optional.of(alias) : Optional.empty();
+  }
+
+  private static OptionalLong optionalCount(String f, @Nullable JsonNode v) {
+    return v == null || v.isNull() ? OptionalLong.empty() : OptionalLong.of(count(f, v));
   }
 
   /** {@code current} with the limit fields this body sets (absent: kept; null: cleared). */

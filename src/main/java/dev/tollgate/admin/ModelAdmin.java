@@ -412,6 +412,12 @@ public final class ModelAdmin {
     p.maxRetries().ifPresent(v -> params.put("max_retries", v));
     p.rpm().ifPresent(v -> params.put("rpm", v));
     p.tpm().ifPresent(v -> params.put("tpm", v));
+    p.budget()
+        .ifPresent(
+            b -> {
+              params.put("max_budget", dev.tollgate.budget.Usd.of(b.maxBudgetNanos()));
+              b.duration().ifPresent(w -> params.put("budget_duration", w.text()));
+            });
     params.put("weight", p.weight());
     p.customRates().forEach((k, v) -> params.put(k.liteLlmName(), v));
     p.extra()

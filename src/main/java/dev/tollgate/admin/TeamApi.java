@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.EntityChange;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
@@ -241,12 +242,20 @@ final class TeamApi {
 
   /**
    * {@code POST /team/member_update} with {@code team_id}, {@code user_id} and any of {@code role},
-   * {@code max_budget_in_team}, {@code budget_id}.
+   * {@code max_budget_in_team}, {@code budget_duration} (the window of the member's budget), {@code
+   * budget_id}.
    */
   JsonNode memberUpdate(Call c) {
     Body b =
         Body.parse(
-            c.body(), Set.of("team_id", "user_id", "role", "max_budget_in_team", "budget_id"));
+            c.body(),
+            Set.of(
+                "team_id",
+                "user_id",
+                "role",
+                "max_budget_in_team",
+                "budget_duration",
+                "budget_id"));
     String id = b.requiredString("team_id");
     String user = b.requiredString("user_id");
     Optional<TeamMember.Role> role = b.string("role").map(TeamApi::role);
@@ -269,7 +278,21 @@ final class TeamApi {
                 throw GatewayException.badRequest(
                     "budget_id", "set either budget_id or max_budget_in_team, not both");
               }
-              TeamMember next = new TeamMember(user, role.orElse(m.role()), max, budgetId);
+              Optional<BudgetDuration> duration =
+                  b.has("budget_duration") ? b.duration("budget_duration") : m.budgetDuration();
+              if (b.hasValue("budget_id") && !b.has("budget_duration")) {
+                duration = Optional.empty();
+              }
+              if (duration.isPresent() && budgetId.isPresent()) {
+                throw GatewayException.badRequest(
+                    "budget_duration",
+                    "a member on shared budget '"
+                        + budgetId.get()
+                        + "' takes its budget_duration from it; set max_budget_in_team with"
+                        + " budget_duration, or change the shared budget with /budget/update");
+              }
+              TeamMember next =
+                  new TeamMember(user, role.orElse(m.role()), max, budgetId, duration);
               List<TeamMember> list = new ArrayList<>();
               for (TeamMember x : cur.members()) {
                 list.add(x.userId().equals(user) ? next : x);

@@ -110,6 +110,7 @@ final class Views {
     o.put("user_id", m.userId());
     o.put("role", m.role().wire());
     money(o, "max_budget_in_team", m.maxBudgetInTeam());
+    o.put("budget_duration", m.budgetDuration().map(d -> d.text()).orElse(null));
     o.put("budget_id", m.budgetId().orElse(null));
     BudgetLine l = e.memberBudget(t.id(), m.userId());
     money(o, "spend", OptionalLong.of(l.spendNanos()));
@@ -233,14 +234,37 @@ final class Views {
     o.put("budget_duration", l.duration().map(d -> d.text()).orElse(null));
     ObjectNode m = o.putObject("model_max_budget");
     for (Map.Entry<String, ModelBudget> e : l.modelMaxBudget().entrySet()) {
-      ObjectNode x = m.putObject(e.getKey());
-      x.put("budget_limit", Usd.of(e.getValue().budgetLimitNanos()));
-      x.put("time_period", e.getValue().timePeriod().map(d -> d.text()).orElse(null));
+      modelBudget(m, e.getKey(), e.getValue());
     }
     RateLimits r = l.rate();
     count(o, "rpm_limit", r.rpmLimit());
     count(o, "tpm_limit", r.tpmLimit());
     count(o, "max_parallel_requests", r.maxParallelRequests());
+  }
+
+  /**
+   * One {@code model_max_budget} entry as LiteLLM returns it: in the shape and with the names it
+   * was written with (LiteLLM stores the object as sent).
+   */
+  private static void modelBudget(ObjectNode m, String model, ModelBudget b) {
+    if (b.spelling() == ModelBudget.Spelling.NUMBER) {
+      m.put(model, Usd.of(b.maxBudgetNanos().orElseThrow()));
+      return;
+    }
+    ObjectNode x = m.putObject(model);
+    boolean generic = b.spelling() == ModelBudget.Spelling.GENERIC;
+    if (generic) {
+      // The shape Tollgate has always returned for these, time_period null when lifetime.
+      x.put(
+          "budget_limit",
+          b.maxBudgetNanos().isPresent() ? Usd.of(b.maxBudgetNanos().getAsLong()) : null);
+      x.put("time_period", b.duration().map(d -> d.text()).orElse(null));
+    } else {
+      b.maxBudgetNanos().ifPresent(v -> x.put("max_budget", Usd.of(v)));
+      b.duration().ifPresent(d -> x.put("budget_duration", d.text()));
+    }
+    b.tpmLimit().ifPresent(v -> x.put("tpm_limit", v));
+    b.rpmLimit().ifPresent(v -> x.put("rpm_limit", v));
   }
 
   private static void count(ObjectNode o, String f, OptionalLong v) {

@@ -2,6 +2,7 @@ package dev.tollgate.budget;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tollgate.config.SpendCap;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.Price;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.OptionalLong;
  * @param estimate what the request is expected to use, reserved until it settles
  * @param deploymentRpm the deployment's {@code rpm} from {@code litellm_params}
  * @param deploymentTpm the deployment's {@code tpm}
+ * @param deploymentBudget the deployment's {@code max_budget} and {@code budget_duration}
+ * @param provider the deployment's provider, for {@code router_settings.provider_budget_config}
  */
 public record Admission(
     String requestId,
@@ -37,10 +40,14 @@ public record Admission(
     List<String> tags,
     Estimate estimate,
     OptionalLong deploymentRpm,
-    OptionalLong deploymentTpm) {
+    OptionalLong deploymentTpm,
+    Optional<SpendCap> deploymentBudget,
+    String provider) {
 
   public Admission {
     requireNonNull(principal, "principal");
+    requireNonNull(deploymentBudget, "deploymentBudget");
+    requireNonNull(provider, "provider");
     requireNonNull(price, "price");
     requireNonNull(estimate, "estimate");
     tags = List.copyOf(tags);

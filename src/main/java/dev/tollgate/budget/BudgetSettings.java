@@ -3,9 +3,11 @@ package dev.tollgate.budget;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.config.LitellmSettings;
+import dev.tollgate.config.SpendCap;
 import dev.tollgate.governance.BudgetDuration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -23,6 +25,7 @@ import java.util.OptionalLong;
  * @param reservationOutputTokens the output tokens reserved for a request without {@code
  *     max_tokens} ({@code litellm_settings.reservation_output_tokens}, default {@link
  *     Estimate#DEFAULT_OUTPUT_TOKENS})
+ * @param providerBudgets each provider's budget ({@code router_settings.provider_budget_config})
  */
 public record BudgetSettings(
     OptionalLong maxBudgetNanos,
@@ -31,14 +34,36 @@ public record BudgetSettings(
     Optional<String> maxEndUserBudgetId,
     UnknownPricePolicy unknownPricePolicy,
     ZoneId timezone,
-    long reservationOutputTokens) {
+    long reservationOutputTokens,
+    Map<String, SpendCap> providerBudgets) {
 
   public BudgetSettings {
+    providerBudgets = Map.copyOf(providerBudgets);
     if (reservationOutputTokens < 0) {
       throw new IllegalArgumentException("reservation_output_tokens must not be negative");
     }
     requireNonNull(unknownPricePolicy, "unknownPricePolicy");
     requireNonNull(timezone, "timezone");
+  }
+
+  /** Without provider budgets. */
+  public BudgetSettings(
+      OptionalLong maxBudgetNanos,
+      Optional<BudgetDuration> budgetDuration,
+      OptionalLong maxEndUserBudgetNanos,
+      Optional<String> maxEndUserBudgetId,
+      UnknownPricePolicy unknownPricePolicy,
+      ZoneId timezone,
+      long reservationOutputTokens) {
+    this(
+        maxBudgetNanos,
+        budgetDuration,
+        maxEndUserBudgetNanos,
+        maxEndUserBudgetId,
+        unknownPricePolicy,
+        timezone,
+        reservationOutputTokens,
+        Map.of());
   }
 
   /** No global or default budgets, policy {@code enforce}, UTC. */
@@ -85,7 +110,20 @@ public record BudgetSettings(
         maxEndUserBudgetId,
         p,
         timezone,
-        reservationOutputTokens);
+        reservationOutputTokens,
+        providerBudgets);
+  }
+
+  public BudgetSettings withProviderBudgets(Map<String, SpendCap> v) {
+    return new BudgetSettings(
+        maxBudgetNanos,
+        budgetDuration,
+        maxEndUserBudgetNanos,
+        maxEndUserBudgetId,
+        unknownPricePolicy,
+        timezone,
+        reservationOutputTokens,
+        v);
   }
 
   private static long reservationOutputTokens(@org.jspecify.annotations.Nullable Object v) {

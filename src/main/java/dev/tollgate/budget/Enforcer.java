@@ -6,6 +6,7 @@ import dev.tollgate.budget.Targets.ModelRef;
 import dev.tollgate.budget.Targets.Subject;
 import dev.tollgate.budget.Targets.Target;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.SpendCap;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.Governance;
@@ -155,15 +156,20 @@ public final class Enforcer {
     return tickets.size();
   }
 
-  /** The budgets and rate limits that apply to one kind of request. */
-  private record Plan(List<Target> targets, List<RateTargets.Line> lines) {}
+  /**
+   * The budgets and rate limits that apply to one kind of request; {@code targets} ends with the
+   * {@code routing} ones (deployment and provider budgets), which do not come from governance.
+   */
+  private record Plan(List<Target> targets, List<RateTargets.Line> lines, List<Target> routing) {}
 
   /** What a plan depends on besides the governance snapshot. */
   private record PlanKey(
       Subject subject,
       String deploymentId,
       OptionalLong deploymentRpm,
-      OptionalLong deploymentTpm) {}
+      OptionalLong deploymentTpm,
+      Optional<SpendCap> deploymentBudget,
+      String provider) {}
 
   /** Plans resolved under one governance snapshot; replaced, never changed, when it is. */
   private record Plans(
@@ -185,16 +191,25 @@ public final class Enforcer {
       current = new Plans(s, new ConcurrentHashMap<>());
       plans = current;
     }
-    PlanKey k = new PlanKey(sub, a.deploymentId(), a.deploymentRpm(), a.deploymentTpm());
+    PlanKey k =
+        new PlanKey(
+            sub,
+            a.deploymentId(),
+            a.deploymentRpm(),
+            a.deploymentTpm(),
+            a.deploymentBudget(),
+            a.provider());
     Plan plan = current.byKey().get(k);
     if (plan != null) {
       return plan;
     }
     Targets.Trace trace = new Targets.Trace();
+    List<Target> routing = Targets.routing(a, settings);
     plan =
         new Plan(
-            List.copyOf(targets.resolve(s, settings, sub, trace)),
-            List.copyOf(rates.resolve(s, sub, a, trace)));
+            List.copyOf(concat(targets.resolve(s, settings, sub, trace), routing)),
+            List.copyOf(rates.resolve(s, sub, a, trace)),
+            List.copyOf(routing));
     if (!trace.askedRegistry) {
       if (current.byKey().size() >= MAX_PLANS) {
         current.byKey().clear();
@@ -211,7 +226,8 @@ public final class Enforcer {
       List<RateTargets.Line> lines,
       GovernanceSnapshot snapshot,
       Subject subject,
-      List<Target> resolved) {}
+      List<Target> resolved,
+      List<Target> routing) {}
 
   /**
    * Decides whether a request may go ahead, after its deployment is chosen and before it is
@@ -316,7 +332,9 @@ public final class Enforcer {
             v ->
                 switch (v) {
                   case Meter.Admitted ok -> {
-                    tickets.put(a.requestId(), new Ticket(checks, spendTargets, lines, s, sub, ts));
+                    tickets.put(
+                        a.requestId(),
+                        new Ticket(checks, spendTargets, lines, s, sub, ts, plan.routing()));
                     OptionalLong keySpend =
                         keyAt < 0
                             ? OptionalLong.empty()
@@ -358,10 +376,13 @@ public final class Enforcer {
                 });
   }
 
-  /** Whether a refusal came from the deployment's own rpm or tpm, so another may serve. */
+  /**
+   * Whether a refusal came from the deployment's own rpm, tpm or budget, or its provider's budget,
+   * so another deployment may serve.
+   */
   public static boolean deploymentLimited(GatewayException e) {
     String code = e.code();
-    return code != null && code.startsWith("deployment_");
+    return code != null && (code.startsWith("deployment_") || code.startsWith("provider_"));
   }
 
   private static Future<Decision> denied(GatewayException e) {
@@ -500,11 +521,14 @@ public final class Enforcer {
               r.tags(),
               Optional.of(new ModelRef(r.modelGroup(), r.providerModel())));
       OptionalLong cost = r.costNanos();
-      // Charged to the budgets it was admitted under, resolved again only if anything changed.
+      // Charged to the budgets it was admitted under, resolved again only if anything changed;
+      // the router's budgets are those of the deployment that served it, whatever changed.
       List<Target> resolved =
           ticket != null && ticket.snapshot() == s && ticket.subject().equals(sub)
               ? ticket.resolved()
-              : targets.resolve(s, settings, sub);
+              : ticket == null
+                  ? targets.resolve(s, settings, sub)
+                  : concat(targets.resolve(s, settings, sub), ticket.routing());
       for (Target t : resolved) {
         Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
         put(
@@ -962,8 +986,8 @@ public final class Enforcer {
     return states(List.copyOf(all.values()));
   }
 
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> out = new ArrayList<>(a.size() + b.size());
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> out = new ArrayList<>(a.size() + b.size());
     out.addAll(a);
     out.addAll(b);
     return out;

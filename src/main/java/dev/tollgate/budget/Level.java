@@ -12,7 +12,11 @@ public enum Level {
   CUSTOMER("customer", "customer"),
   CUSTOMER_MODEL("customer_model", "customer per-model"),
   TAG("tag", "tag"),
-  GLOBAL("global", "global proxy");
+  GLOBAL("global", "global proxy"),
+  /** A deployment's own budget ({@code litellm_params.max_budget}): for routing. */
+  DEPLOYMENT("deployment", "deployment"),
+  /** A provider's budget ({@code router_settings.provider_budget_config}): for routing. */
+  PROVIDER("provider", "provider");
 
   private final String wire;
   private final String label;

@@ -5,6 +5,8 @@ import dev.tollgate.budget.Targets.Subject;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
 import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.Team;
@@ -23,8 +25,9 @@ import java.util.OptionalLong;
 
 /**
  * Which rate limits apply to a request: RPM, TPM and in-flight limits of its key, user, team and
- * customer, the key's per-model limits, and its deployment's {@code rpm} and {@code tpm}. Memory
- * only; thread-safe.
+ * customer, per-model limits ({@code model_rpm_limit}, {@code model_tpm_limit}, and the {@code
+ * rpm_limit} and {@code tpm_limit} of {@code model_max_budget} entries of keys, users and
+ * customers), and its deployment's {@code rpm} and {@code tpm}. Memory only; thread-safe.
  *
  * <p>Windows are fixed minutes aligned to the clock (12:00:00.000 to 12:00:59.999): a request
  * counts in the minute it settles, its reserved tokens in the minute it was admitted. A limit
@@ -133,7 +136,8 @@ final class RateTargets {
    * One rate limit that applies.
    *
    * @param owner the entity's kind on the wire: {@code key}, {@code user}, {@code team}, {@code
-   *     customer}, {@code key_model} or {@code deployment}
+   *     customer}, {@code key_model}, {@code user_model}, {@code customer_model} or {@code
+   *     deployment}
    * @param label how messages name it
    */
   record Line(String counter, String owner, String label, Measure measure, long limit) {
@@ -247,17 +251,58 @@ final class RateTargets {
       String id = sub.keyId().get();
       VirtualKey k = s.keys().get(id);
       if (k != null) {
-        RateLimits r = s.limitsOf(k.limits(), k.budgetId()).rate();
+        Limits l = s.limitsOf(k.limits(), k.budgetId());
+        RateLimits r = l.rate();
         String label = "key '" + k.displayName() + "'";
         entity(out, "key", id, label, r);
-        perModel(out, id, label, r.modelRpmLimit(), Measure.RPM, model, trace);
-        perModel(out, id, label, r.modelTpmLimit(), Measure.TPM, model, trace);
+        Map<String, ModelBudget> mb = l.modelMaxBudget();
+        perModel(
+            out,
+            "key_model",
+            id,
+            label,
+            merged(r.modelRpmLimit(), mb, Measure.RPM),
+            Measure.RPM,
+            model,
+            trace);
+        perModel(
+            out,
+            "key_model",
+            id,
+            label,
+            merged(r.modelTpmLimit(), mb, Measure.TPM),
+            Measure.TPM,
+            model,
+            trace);
       }
     }
     if (sub.userId().isPresent()) {
       User u = s.users().get(sub.userId().get());
       if (u != null) {
-        entity(out, "user", u.id(), "user '" + u.id() + "'", u.limits().rate());
+        String label = "user '" + u.id() + "'";
+        entity(out, "user", u.id(), label, u.limits().rate());
+        if (sub.teamId().isEmpty()) {
+          // Per-model limits from model_max_budget apply where its budgets do: personal keys.
+          Map<String, ModelBudget> mb = u.limits().modelMaxBudget();
+          perModel(
+              out,
+              "user_model",
+              u.id(),
+              label,
+              merged(Map.of(), mb, Measure.RPM),
+              Measure.RPM,
+              model,
+              trace);
+          perModel(
+              out,
+              "user_model",
+              u.id(),
+              label,
+              merged(Map.of(), mb, Measure.TPM),
+              Measure.TPM,
+              model,
+              trace);
+        }
       }
     }
     if (sub.teamId().isPresent()) {
@@ -287,12 +332,28 @@ final class RateTargets {
     if (sub.customerId().isPresent()) {
       Customer c = s.customers().get(sub.customerId().get());
       if (c != null) {
-        entity(
+        Limits l = s.limitsOf(c.limits(), c.budgetId());
+        String label = "customer '" + c.id() + "'";
+        entity(out, "customer", c.id(), label, l.rate());
+        Map<String, ModelBudget> mb = l.modelMaxBudget();
+        perModel(
             out,
-            "customer",
+            "customer_model",
             c.id(),
-            "customer '" + c.id() + "'",
-            s.limitsOf(c.limits(), c.budgetId()).rate());
+            label,
+            merged(Map.of(), mb, Measure.RPM),
+            Measure.RPM,
+            model,
+            trace);
+        perModel(
+            out,
+            "customer_model",
+            c.id(),
+            label,
+            merged(Map.of(), mb, Measure.TPM),
+            Measure.TPM,
+            model,
+            trace);
       }
     }
     String dep = "deployment '" + a.deploymentId() + "' (" + a.providerModel() + ")";
@@ -319,9 +380,30 @@ final class RateTargets {
     out.add(new Line(counter, owner, label, m, limit.getAsLong()));
   }
 
+  /**
+   * One measure's per-model limits: {@code limits} ({@code model_rpm_limit} or {@code
+   * model_tpm_limit}) and the {@code rpm_limit} or {@code tpm_limit} of {@code model_max_budget}
+   * entries. Where both name a model, the lower holds: one counter per model, one limit on it.
+   */
+  static Map<String, Long> merged(
+      Map<String, Long> limits, Map<String, ModelBudget> budgets, Measure m) {
+    if (budgets.isEmpty()) {
+      return limits;
+    }
+    Map<String, Long> out = new java.util.TreeMap<>(limits);
+    for (Map.Entry<String, ModelBudget> e : budgets.entrySet()) {
+      OptionalLong v = m == Measure.RPM ? e.getValue().rpmLimit() : e.getValue().tpmLimit();
+      if (v.isPresent()) {
+        out.merge(e.getKey(), v.getAsLong(), Math::min);
+      }
+    }
+    return out;
+  }
+
   private void perModel(
       List<Line> out,
-      String keyId,
+      String owner,
+      String id,
       String label,
       Map<String, Long> limits,
       Measure m,
@@ -331,8 +413,8 @@ final class RateTargets {
       if (targets.matches(e.getKey(), model, trace)) {
         limit(
             out,
-            "key_model",
-            keyId + "|" + e.getKey(),
+            owner,
+            id + "|" + e.getKey(),
             label + " for model '" + e.getKey() + "'",
             m,
             OptionalLong.of(e.getValue()));

@@ -1,5 +1,6 @@
 package dev.tollgate.budget;
 
+import dev.tollgate.config.SpendCap;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.GovernanceSnapshot;
@@ -175,6 +176,39 @@ final class Targets {
     return out;
   }
 
+  /**
+   * The router's budgets of an admission: its deployment's {@code max_budget} and its provider's
+   * budget in {@code provider_budget_config}, each counted per deployment id or provider name.
+   */
+  static List<Target> routing(Admission a, BudgetSettings settings) {
+    List<Target> out = new ArrayList<>(2);
+    if (a.deploymentBudget().isPresent()) {
+      SpendCap c = a.deploymentBudget().get();
+      out.add(
+          new Target(
+              CounterKey.of(Level.DEPLOYMENT, a.deploymentId()),
+              "deployment '" + a.deploymentId() + "' (" + a.providerModel() + ")",
+              OptionalLong.of(c.maxBudgetNanos()),
+              OptionalLong.empty(),
+              c.duration(),
+              none(),
+              none()));
+    }
+    SpendCap p = settings.providerBudgets().get(a.provider());
+    if (p != null) {
+      out.add(
+          new Target(
+              CounterKey.of(Level.PROVIDER, a.provider()),
+              "provider '" + a.provider() + "' (router_settings.provider_budget_config)",
+              OptionalLong.of(p.maxBudgetNanos()),
+              OptionalLong.empty(),
+              p.duration(),
+              none(),
+              none()));
+    }
+    return out;
+  }
+
   private void member(
       List<Target> out, GovernanceSnapshot s, String teamId, @Nullable Team t, String user) {
     CounterKey key = new CounterKey(Level.TEAM_MEMBER, teamId, user);
@@ -193,7 +227,13 @@ final class Targets {
     // every member (and to a key's user who is not a listed member) that has none of their own.
     OptionalLong own = m.map(TeamMember::maxBudgetInTeam).orElse(OptionalLong.empty());
     OptionalLong max = own.isPresent() ? own : t.teamMemberBudgetNanos();
-    Limits limits = new Limits(max, OptionalLong.empty(), t.teamMemberBudgetDuration(), Map.of());
+    // Its window: the member's own, else the team's for members, else the team's own, as LiteLLM
+    // resets members' spend with the team's.
+    Optional<BudgetDuration> duration =
+        m.flatMap(TeamMember::budgetDuration)
+            .or(t::teamMemberBudgetDuration)
+            .or(() -> t.limits().duration());
+    Limits limits = new Limits(max, OptionalLong.empty(), duration, Map.of());
     add(out, key, label, limits, none());
   }
 
@@ -250,14 +290,16 @@ final class Targets {
       Optional<ModelRef> model,
       Trace trace) {
     for (Map.Entry<String, ModelBudget> e : budgets.entrySet()) {
-      if (model.isEmpty() || matches(e.getKey(), model.get(), trace)) {
+      // An entry with only tpm_limit or rpm_limit is a rate limit (RateTargets), not a budget.
+      if (e.getValue().maxBudgetNanos().isPresent()
+          && (model.isEmpty() || matches(e.getKey(), model.get(), trace))) {
         out.add(
             new Target(
                 new CounterKey(level, id, e.getKey()),
                 label + " for model '" + e.getKey() + "'",
-                OptionalLong.of(e.getValue().budgetLimitNanos()),
+                e.getValue().maxBudgetNanos(),
                 OptionalLong.empty(),
-                e.getValue().timePeriod(),
+                e.getValue().duration(),
                 none(),
                 none()));
       }

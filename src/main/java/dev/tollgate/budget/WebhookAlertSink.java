@@ -135,7 +135,7 @@ public final class WebhookAlertSink implements AlertSink {
       case ORGANIZATION -> "organization";
       case CUSTOMER, CUSTOMER_MODEL -> "customer";
       case TAG -> "tag";
-      case GLOBAL -> "proxy";
+      case GLOBAL, DEPLOYMENT, PROVIDER -> "proxy";
     };
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.pricing.RateKey;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -292,6 +293,19 @@ public final class ConfigLoader {
       throw fail("router_settings.redis_port", "must be a port number from 1 to 65535");
     }
     Optional<String> redisPassword = s.string("redis_password");
+    Map<String, SpendCap> providerBudgets = new LinkedHashMap<>();
+    JsonNode budgetsNode = s.take("provider_budget_config");
+    if (budgetsNode != null && !absent(budgetsNode)) {
+      String base = "router_settings.provider_budget_config";
+      for (Map.Entry<String, JsonNode> e : object(budgetsNode, base).properties()) {
+        String path = join(base, e.getKey());
+        Section b = new Section(object(e.getValue(), path), path);
+        Optional<SpendCap> cap = cap(b, "budget_limit", "time_period");
+        b.warnUnknown();
+        providerBudgets.put(
+            e.getKey(), cap.orElseThrow(() -> fail(join(path, "budget_limit"), "is required")));
+      }
+    }
     s.warnUnknown();
     return new RouterSettings(
         strategy,
@@ -300,7 +314,8 @@ public final class ConfigLoader {
         aliases,
         redisHost,
         redisPort.isPresent() ? OptionalInt.of((int) redisPort.getAsLong()) : OptionalInt.empty(),
-        redisPassword);
+        redisPassword,
+        providerBudgets);
   }
 
   private LitellmSettings litellm(@Nullable JsonNode node) {
@@ -438,6 +453,7 @@ public final class ConfigLoader {
               params.maxRetries(),
               params.rpm(),
               params.tpm(),
+              params.budget(),
               params.weight(),
               merged,
               params.extra());
@@ -489,6 +505,7 @@ public final class ConfigLoader {
     if (weight.isPresent() && weight.getAsLong() == 0) {
       throw fail(path + ".weight", "must be at least 1");
     }
+    Optional<SpendCap> budget = cap(s, "max_budget", "budget_duration");
     Map<RateKey, BigDecimal> rates = new EnumMap<>(RateKey.class);
     Map<String, Object> extra = new LinkedHashMap<>();
     for (String key : s.remaining()) {
@@ -519,9 +536,44 @@ public final class ConfigLoader {
         maxRetries.isPresent() ? OptionalInt.of((int) maxRetries.getAsLong()) : OptionalInt.empty(),
         rpm,
         tpm,
+        budget,
         weight.isPresent() ? (int) Math.min(weight.getAsLong(), Integer.MAX_VALUE) : 1,
         rates,
         extra);
+  }
+
+  /**
+   * A budget and its window from {@code s}, each under its name or LiteLLM's other name for it
+   * ({@code max_budget} or {@code budget_limit}, {@code budget_duration} or {@code time_period}).
+   * Empty without an amount; a window without one is ignored with a warning, as LiteLLM ignores it.
+   */
+  private Optional<SpendCap> cap(Section s, String amountKey, String durationKey) {
+    String otherAmount = amountKey.equals("max_budget") ? "budget_limit" : "max_budget";
+    String otherDuration =
+        durationKey.equals("budget_duration") ? "time_period" : "budget_duration";
+    String amountName = s.has(otherAmount) && !s.has(amountKey) ? otherAmount : amountKey;
+    String durationName = s.has(otherDuration) && !s.has(durationKey) ? otherDuration : durationKey;
+    if (s.has(amountKey) && s.has(otherAmount)) {
+      throw fail(s.at(otherAmount), "is another name for " + amountKey + "; set one of them");
+    }
+    if (s.has(durationKey) && s.has(otherDuration)) {
+      throw fail(s.at(otherDuration), "is another name for " + durationKey + "; set one of them");
+    }
+    OptionalLong nanos = s.nanos(amountName);
+    Optional<String> text = s.duration(durationName);
+    Optional<BudgetDuration> duration;
+    try {
+      duration = text.map(BudgetDuration::parse);
+    } catch (IllegalArgumentException e) {
+      throw fail(s.at(durationName), String.valueOf(e.getMessage()));
+    }
+    if (nanos.isEmpty()) {
+      if (duration.isPresent()) {
+        warn(s.at(durationName), "has no effect without " + amountKey);
+      }
+      return Optional.empty();
+    }
+    return Optional.of(new SpendCap(nanos.getAsLong(), duration));
   }
 
   /** A stable id for an entry without {@code model_info.id}: a hash of what defines it. */
@@ -734,6 +786,34 @@ public final class ConfigLoader {
         throw fail(join(path, key), "must be greater than 0, got " + d.get().toPlainString());
       }
       return d;
+    }
+
+    /** Whether the key is present with a value. */
+    boolean has(String key) {
+      return !absent(obj.get(key));
+    }
+
+    /** The path of {@code key} in this section, for messages. */
+    String at(String key) {
+      return join(path, key);
+    }
+
+    /** A dollar amount as exact nano-USD: not negative, at most 9 decimal places. */
+    OptionalLong nanos(String key) {
+      Optional<BigDecimal> d = nonNegativeDecimal(key);
+      if (d.isEmpty()) {
+        return OptionalLong.empty();
+      }
+      try {
+        return OptionalLong.of(
+            d.get().movePointRight(9).stripTrailingZeros().toBigIntegerExact().longValueExact());
+      } catch (ArithmeticException e) {
+        throw fail(
+            join(path, key),
+            "must be a dollar amount with at most 9 decimal places (1 nano-USD) and below 9.2e9,"
+                + " got "
+                + d.get().toPlainString());
+      }
     }
 
     OptionalLong nonNegativeLong(String key) {

@@ -13,6 +13,8 @@ import java.util.OptionalLong;
  * @param model the value as written, such as {@code openai/gpt-4o-mini}
  * @param provider the part before the first slash ({@code openai} when there is none)
  * @param providerModel the part after it: what is sent upstream as {@code model}
+ * @param budget {@code max_budget} and {@code budget_duration}: once the deployment has spent it,
+ *     the router passes it over
  * @param customRates the cost keys given explicitly for this deployment, exactly as written; an
  *     absent key is absent, never zero
  * @param extra every other recognised key, for the provider adapters
@@ -29,6 +31,7 @@ public record LitellmParams(
     OptionalInt maxRetries,
     OptionalLong rpm,
     OptionalLong tpm,
+    Optional<SpendCap> budget,
     int weight,
     Map<RateKey, BigDecimal> customRates,
     Map<String, Object> extra) {

@@ -9,6 +9,8 @@ import java.util.OptionalLong;
  * {@code router_settings}.
  *
  * @param modelGroupAlias alias name to the model group it stands for
+ * @param providerBudgets {@code provider_budget_config}: each provider's budget, by provider name
+ *     as in {@code litellm_params.model} ({@code openai}, {@code anthropic}, ...)
  */
 public record RouterSettings(
     String routingStrategy,
@@ -17,10 +19,12 @@ public record RouterSettings(
     Map<String, String> modelGroupAlias,
     Optional<String> redisHost,
     OptionalInt redisPort,
-    Optional<String> redisPassword) {
+    Optional<String> redisPassword,
+    Map<String, SpendCap> providerBudgets) {
 
   public RouterSettings {
     modelGroupAlias = Map.copyOf(modelGroupAlias);
+    providerBudgets = Map.copyOf(providerBudgets);
   }
 
   public static RouterSettings defaults() {
@@ -31,6 +35,7 @@ public record RouterSettings(
         Map.of(),
         Optional.empty(),
         OptionalInt.empty(),
-        Optional.empty());
+        Optional.empty(),
+        Map.of());
   }
 }

@@ -12,9 +12,15 @@ import java.util.OptionalLong;
  * @param maxBudgetInTeam this member's own max budget in the team, nano-USD; when absent, the
  *     team's {@code team_member_budget} applies
  * @param budgetId a shared budget that applies to this member instead
+ * @param budgetDuration the window of this member's budget ({@code budget_duration}); when absent,
+ *     the team's {@code team_member_budget_duration}, else the team's {@code budget_duration}
  */
 public record TeamMember(
-    String userId, Role role, OptionalLong maxBudgetInTeam, Optional<String> budgetId) {
+    String userId,
+    Role role,
+    OptionalLong maxBudgetInTeam,
+    Optional<String> budgetId,
+    Optional<BudgetDuration> budgetDuration) {
 
   /** A member's role within the team. */
   public enum Role {
@@ -41,9 +47,16 @@ public record TeamMember(
     }
   }
 
+  /** A member without a window of their own. */
+  public TeamMember(
+      String userId, Role role, OptionalLong maxBudgetInTeam, Optional<String> budgetId) {
+    this(userId, role, maxBudgetInTeam, budgetId, Optional.empty());
+  }
+
   public TeamMember {
     requireNonNull(userId, "userId");
     requireNonNull(role, "role");
+    requireNonNull(budgetDuration, "budgetDuration");
     if (maxBudgetInTeam.isPresent() && maxBudgetInTeam.getAsLong() < 0) {
       throw new IllegalArgumentException("max_budget_in_team must not be negative");
     }

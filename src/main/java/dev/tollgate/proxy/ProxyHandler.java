@@ -171,8 +171,8 @@ public final class ProxyHandler {
 
   /**
    * Admits the request on {@code candidates.get(i)}, and forwards it. A deployment whose own {@code
-   * rpm} or {@code tpm} is used up is passed over for the next one in the group; when every
-   * deployment is, the last refusal (429 with {@code retry-after}) is the answer.
+   * rpm}, {@code tpm} or {@code max_budget}, or whose provider's budget, is used up is passed over
+   * for the next one in the group; when every deployment is, the last refusal (429) is the answer.
    */
   private void route(
       HttpServerRequest request,
@@ -226,7 +226,9 @@ public final class ProxyHandler {
                 ledger.tags,
                 estimate,
                 params.rpm(),
-                params.tpm()))
+                params.tpm(),
+                params.budget(),
+                params.provider()))
         .onComplete(
             ar -> {
               try {

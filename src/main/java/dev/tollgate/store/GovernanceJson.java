@@ -123,6 +123,7 @@ final class GovernanceJson {
           mo.put("role", m.role().wire());
           optional(mo, "max_budget_in_team_nanos", m.maxBudgetInTeam());
           optional(mo, "budget_id", m.budgetId());
+          m.budgetDuration().ifPresent(d -> mo.put("budget_duration", d.text()));
         }
         o.put("metadata", t.metadata());
         o.put("blocked", t.blocked());
@@ -226,7 +227,8 @@ final class GovernanceJson {
                   TeamMember.Role.fromWire(text(m, "role"))
                       .orElseThrow(() -> bad("role", "admin or user")),
                   optionalLong(m, "max_budget_in_team_nanos"),
-                  optionalText(m, "budget_id")));
+                  optionalText(m, "budget_id"),
+                  optionalText(m, "budget_duration").map(d -> duration("budget_duration", d))));
         }
         yield new Team(
             text(n, "id"),
@@ -306,9 +308,16 @@ final class GovernanceJson {
     l.duration().ifPresent(d -> o.put("budget_duration", d.text()));
     ObjectNode models = o.putObject("model_max_budget");
     for (Map.Entry<String, ModelBudget> e : l.modelMaxBudget().entrySet()) {
+      ModelBudget b = e.getValue();
       ObjectNode mb = models.putObject(e.getKey());
-      mb.put("budget_limit_nanos", e.getValue().budgetLimitNanos());
-      e.getValue().timePeriod().ifPresent(d -> mb.put("time_period", d.text()));
+      optional(mb, "budget_limit_nanos", b.maxBudgetNanos());
+      b.duration().ifPresent(d -> mb.put("time_period", d.text()));
+      optional(mb, "tpm_limit", b.tpmLimit());
+      optional(mb, "rpm_limit", b.rpmLimit());
+      // Entries stored before spellings existed read back as the aliases, as they were returned.
+      if (b.spelling() != ModelBudget.Spelling.GENERIC) {
+        mb.put("spelling", b.spelling().wire());
+      }
     }
     RateLimits r = l.rate();
     optional(o, "rpm_limit", r.rpmLimit());
@@ -377,11 +386,27 @@ final class GovernanceJson {
       if (!mb.isObject()) {
         throw bad("model_max_budget." + e.getKey(), "an object");
       }
-      perModel.put(
-          e.getKey(),
-          new ModelBudget(
-              number(mb, "budget_limit_nanos"),
-              optionalText(mb, "time_period").map(s -> duration("time_period", s))));
+      String path = "model_max_budget." + e.getKey();
+      ModelBudget.Spelling spelling =
+          optionalText(mb, "spelling")
+              .map(
+                  s ->
+                      ModelBudget.Spelling.fromWire(s)
+                          .orElseThrow(
+                              () -> bad(path + ".spelling", "number, budget_config or generic")))
+              .orElse(ModelBudget.Spelling.GENERIC);
+      try {
+        perModel.put(
+            e.getKey(),
+            new ModelBudget(
+                optionalLong(mb, "budget_limit_nanos"),
+                optionalText(mb, "time_period").map(s -> duration("time_period", s)),
+                optionalCount(mb, "tpm_limit"),
+                optionalCount(mb, "rpm_limit"),
+                spelling));
+      } catch (IllegalArgumentException x) {
+        throw bad(path, "a valid model budget (" + x.getMessage() + ")");
+      }
     }
     return new Limits(
         optionalLong(n, "max_budget_nanos"),

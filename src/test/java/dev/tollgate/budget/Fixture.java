@@ -212,7 +212,9 @@ final class Fixture {
                     tags,
                     Estimate.NONE,
                     OptionalLong.empty(),
-                    OptionalLong.empty()))
+                    OptionalLong.empty(),
+                    Optional.empty(),
+                    "openai"))
             .result(),
         "the local meter answers at once");
   }

@@ -3,11 +3,13 @@ package dev.tollgate.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.pricing.RateKey;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -257,5 +259,52 @@ class ConfigLoaderTest {
   void parse_costKeysAbsent_areAbsentNotZero() {
     GatewayConfig c = parse("model_list: [{model_name: m, litellm_params: {model: openai/x}}]");
     assertThat(c.modelList().get(0).params().customRates()).isEmpty();
+  }
+
+  @Test
+  void parse_deploymentAndProviderBudgets_exactNanosAndWindows() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: m
+                litellm_params: {model: openai/x, max_budget: 0.000000001, budget_duration: 1d}
+              - model_name: m
+                litellm_params: {model: openai/y, budget_duration: 1d}
+            router_settings:
+              provider_budget_config:
+                openai: {budget_limit: 100, time_period: 1d}
+                anthropic: {max_budget: "0.1"}
+            """);
+    assertThat(c.modelList().get(0).params().budget())
+        .contains(new SpendCap(1, Optional.of(BudgetDuration.parse("1d"))));
+    // A window without an amount is no budget, as in LiteLLM; it is warned about.
+    assertThat(c.modelList().get(1).params().budget()).isEmpty();
+    assertThat(c.warnings()).anyMatch(w -> w.contains("litellm_params.budget_duration"));
+    assertThat(c.router().providerBudgets())
+        .containsEntry(
+            "openai", new SpendCap(100_000_000_000L, Optional.of(BudgetDuration.parse("1d"))))
+        .containsEntry("anthropic", new SpendCap(100_000_000L, Optional.empty()));
+  }
+
+  @Test
+  void parse_badBudgets_failNamingThePath() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "model_list: [{model_name: m, litellm_params: {model: openai/x,"
+                        + " max_budget: 0.0000000001}}]"))
+        .hasMessageContaining("model_list[0].litellm_params.max_budget")
+        .hasMessageContaining("9 decimal places");
+    assertThatThrownBy(
+            () -> parse("router_settings: {provider_budget_config: {openai: {time_period: 1d}}}"))
+        .hasMessageContaining("router_settings.provider_budget_config.openai.budget_limit")
+        .hasMessageContaining("required");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "router_settings: {provider_budget_config: {openai: {budget_limit: 1,"
+                        + " max_budget: 1}}}"))
+        .hasMessageContaining("provider_budget_config.openai.max_budget");
   }
 }

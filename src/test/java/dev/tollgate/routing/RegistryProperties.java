@@ -156,6 +156,7 @@ class RegistryProperties {
                       OptionalInt.empty(),
                       OptionalLong.empty(),
                       OptionalLong.empty(),
+                      Optional.empty(),
                       1,
                       rates,
                       Map.of());

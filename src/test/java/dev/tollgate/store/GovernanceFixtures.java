@@ -49,7 +49,28 @@ final class GovernanceFixtures {
             "openai/gpt-4o",
             new ModelBudget(1_500_000_000L, Optional.of(BudgetDuration.parse("1mo"))),
             "claude",
-            new ModelBudget(0, Optional.empty())),
+            new ModelBudget(0, Optional.empty()),
+            "gpt-4o-mini",
+            new ModelBudget(
+                OptionalLong.of(10_000_000_000L),
+                Optional.of(BudgetDuration.parse("1d")),
+                OptionalLong.of(1000),
+                OptionalLong.of(10),
+                ModelBudget.Spelling.BUDGET_CONFIG),
+            "o1",
+            new ModelBudget(
+                OptionalLong.of(2_000_000_000L),
+                Optional.empty(),
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                ModelBudget.Spelling.NUMBER),
+            "o3",
+            new ModelBudget(
+                OptionalLong.empty(),
+                Optional.empty(),
+                OptionalLong.of(5),
+                OptionalLong.empty(),
+                ModelBudget.Spelling.GENERIC)),
         new RateLimits(
             OptionalLong.of(0),
             OptionalLong.of(Long.MAX_VALUE),
@@ -102,7 +123,13 @@ final class GovernanceFixtures {
                 new TeamMember(
                     "user-1", TeamMember.Role.ADMIN, OptionalLong.of(0), Optional.of("budget-1")),
                 new TeamMember(
-                    "user-2", TeamMember.Role.USER, OptionalLong.empty(), Optional.empty())),
+                    "user-2", TeamMember.Role.USER, OptionalLong.empty(), Optional.empty()),
+                new TeamMember(
+                    "user-3",
+                    TeamMember.Role.USER,
+                    OptionalLong.of(5),
+                    Optional.empty(),
+                    Optional.of(BudgetDuration.parse("7d")))),
             METADATA,
             true,
             T0,
@@ -219,7 +246,8 @@ final class GovernanceFixtures {
                   text(r),
                   r.nextBoolean() ? TeamMember.Role.ADMIN : TeamMember.Role.USER,
                   optLong(r),
-                  opt(r, () -> text(r))));
+                  opt(r, () -> text(r)),
+                  opt(r, () -> duration(r))));
         }
         yield new Team(
             text(r),
@@ -272,9 +300,30 @@ final class GovernanceFixtures {
   private static Limits limits(Random r) {
     Map<String, ModelBudget> perModel = new LinkedHashMap<>();
     for (int i = r.nextInt(3); i > 0; i--) {
-      perModel.put(text(r), new ModelBudget(money(r), opt(r, () -> duration(r))));
+      perModel.put(text(r), modelBudget(r));
     }
     return new Limits(optLong(r), optLong(r), opt(r, () -> duration(r)), perModel, rate(r));
+  }
+
+  /** A model budget in one of LiteLLM's shapes, with or without per-model rate limits. */
+  private static ModelBudget modelBudget(Random r) {
+    if (r.nextInt(3) == 0) {
+      return new ModelBudget(
+          OptionalLong.of(money(r)),
+          Optional.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
+          ModelBudget.Spelling.NUMBER);
+    }
+    OptionalLong tpm = optLong(r);
+    OptionalLong rpm = optLong(r);
+    OptionalLong max = tpm.isEmpty() && rpm.isEmpty() ? OptionalLong.of(money(r)) : optLong(r);
+    return new ModelBudget(
+        max,
+        opt(r, () -> duration(r)),
+        tpm,
+        rpm,
+        r.nextBoolean() ? ModelBudget.Spelling.GENERIC : ModelBudget.Spelling.BUDGET_CONFIG);
   }
 
   private static RateLimits rate(Random r) {

@@ -126,7 +126,9 @@ class GovernanceJsonTest {
     assertThat(members.toString())
         .isEqualTo(
             "[{\"user_id\":\"user-1\",\"role\":\"admin\",\"max_budget_in_team_nanos\":0,"
-                + "\"budget_id\":\"budget-1\"},{\"user_id\":\"user-2\",\"role\":\"user\"}]");
+                + "\"budget_id\":\"budget-1\"},{\"user_id\":\"user-2\",\"role\":\"user\"},"
+                + "{\"user_id\":\"user-3\",\"role\":\"user\",\"max_budget_in_team_nanos\":5,"
+                + "\"budget_duration\":\"7d\"}]");
   }
 
   @Test

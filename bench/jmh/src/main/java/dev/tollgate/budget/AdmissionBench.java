@@ -149,7 +149,9 @@ public class AdmissionBench {
                     List.of(),
                     estimate,
                     OptionalLong.empty(),
-                    OptionalLong.empty()))
+                    OptionalLong.empty(),
+                    Optional.empty(),
+                    "openai"))
             .result()
             .orThrow();
     Map<String, String> headers = new java.util.HashMap<>(8);
