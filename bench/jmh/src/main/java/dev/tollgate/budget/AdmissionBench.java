@@ -177,7 +177,7 @@ public class AdmissionBench {
             0,
             0,
             OptionalLong.of(40_000),
-            true,
+            UsageSource.PROVIDER,
             200,
             Optional.empty(),
             1,
