@@ -8,6 +8,7 @@ import dev.tollgate.pricing.Price;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * What admission needs to know about a request, once its model group and deployment are chosen.
@@ -22,7 +23,9 @@ import java.util.OptionalLong;
  *     tags are added by admission
  * @param requestId the request's id; its {@link SpendRecord} carries the same id, and settling that
  *     record releases what admission reserved
- * @param estimate what the request is expected to use, reserved until it settles
+ * @param estimate what the request is expected to use, reserved until it settles; asked for only
+ *     when something is to be reserved (a budget with a max, a rate limit), so that a caller
+ *     without limits never pays for the estimate
  * @param deploymentRpm the deployment's {@code rpm} from {@code litellm_params}
  * @param deploymentTpm the deployment's {@code tpm}
  * @param deploymentBudget the deployment's {@code max_budget} and {@code budget_duration}
@@ -38,7 +41,7 @@ public record Admission(
     Price price,
     Optional<String> customerId,
     List<String> tags,
-    Estimate estimate,
+    Supplier<Estimate> estimate,
     OptionalLong deploymentRpm,
     OptionalLong deploymentTpm,
     Optional<SpendCap> deploymentBudget,
@@ -51,5 +54,38 @@ public record Admission(
     requireNonNull(price, "price");
     requireNonNull(estimate, "estimate");
     tags = List.copyOf(tags);
+  }
+
+  /** An admission with an estimate already made. */
+  public Admission(
+      String requestId,
+      Principal principal,
+      String requestedModel,
+      String modelGroup,
+      String deploymentId,
+      String providerModel,
+      Price price,
+      Optional<String> customerId,
+      List<String> tags,
+      Estimate estimate,
+      OptionalLong deploymentRpm,
+      OptionalLong deploymentTpm,
+      Optional<SpendCap> deploymentBudget,
+      String provider) {
+    this(
+        requestId,
+        principal,
+        requestedModel,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        price,
+        customerId,
+        tags,
+        () -> estimate,
+        deploymentRpm,
+        deploymentTpm,
+        deploymentBudget,
+        provider);
   }
 }

@@ -298,7 +298,7 @@ public final class Enforcer {
     }
     // The checks: the key's counter (for its headers), every spend budget with a max (unless the
     // deployment is free), then every rate limit. Spend budgets without a max are only charged.
-    long reserveNanos = free ? 0 : a.estimate().costNanos(a.price());
+    long reserveNanos = -1;
     List<Check> checks = new ArrayList<>();
     List<Target> spendTargets = new ArrayList<>();
     int keyIndex = -1;
@@ -311,6 +311,9 @@ public final class Enforcer {
       if (isKey) {
         keyIndex = checks.size();
       }
+      if (limited && reserveNanos < 0) {
+        reserveNanos = a.estimate().get().costNanos(a.price());
+      }
       checks.add(
           spendCheck(
               t, now, limited ? t.max().getAsLong() : Long.MAX_VALUE, limited ? reserveNanos : 0));
@@ -318,8 +321,9 @@ public final class Enforcer {
     }
     int rateFrom = checks.size();
     List<RateTargets.Line> lines = plan.lines();
+    Estimate estimate = lines.isEmpty() ? Estimate.NONE : a.estimate().get();
     for (RateTargets.Line l : lines) {
-      checks.add(l.check(now, a.estimate()));
+      checks.add(l.check(now, estimate));
     }
     if (checks.isEmpty()) {
       return Future.succeededFuture(

@@ -101,6 +101,27 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
     return tokens > Long.MAX_VALUE / choices ? Long.MAX_VALUE : tokens * choices;
   }
 
+  /**
+   * {@code make}, run once on first use: for an estimate that only some admissions need. Not
+   * thread-safe; admission asks for it on one thread.
+   */
+  public static java.util.function.Supplier<Estimate> deferred(
+      java.util.function.Supplier<Estimate> make) {
+    return new java.util.function.Supplier<>() {
+      private @org.jspecify.annotations.Nullable Estimate made;
+
+      @Override
+      public Estimate get() {
+        Estimate e = made;
+        if (e == null) {
+          e = make.get();
+          made = e;
+        }
+        return e;
+      }
+    };
+  }
+
   /** Input plus output tokens: what a TPM limit reserves. */
   public long tokens() {
     return inputTokens + outputTokens;

@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * @param inlineImages how many of them carry the image inline, as a {@code data:image/...} URL
  * @param inlineImageBytes the bytes of those URLs, which say little about the tokens an image
  *     costs: a provider scales an image down to a bounded number of tokens
- * @param textTokenBound an upper bound on the input tokens of everything but the inline images (see
- *     {@code budget.TokenBound})
+ * @param inlineRanges the start and end offset of each inline image, in order, so that the
+ *     reservation's token bound can leave them out (see {@code budget.TokenBound})
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -53,12 +53,12 @@ public record ParsedRequest(
     int imageParts,
     int inlineImages,
     long inlineImageBytes,
-    long textTokenBound) {
+    int[] inlineRanges) {
 
   public ParsedRequest {
     tags = List.copyOf(tags);
-    if (choices < 1 || textTokenBound < 0) {
-      throw new IllegalArgumentException("choices or token bound out of range");
+    if (choices < 1 || inlineRanges.length != 2 * inlineImages) {
+      throw new IllegalArgumentException("choices or inline image ranges out of range");
     }
     if (inlineImages < 0
         || imageParts < inlineImages

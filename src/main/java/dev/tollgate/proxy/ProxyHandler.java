@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -200,17 +201,19 @@ public final class ProxyHandler {
                             + "' of model group '"
                             + group.name()
                             + "' is not supported by this version of Tollgate"));
-    Estimate estimate =
-        Estimate.of(
-            req.textTokenBound(),
-            req.imageParts(),
-            req.inlineImages(),
-            req.inlineImageBytes(),
-            req.maxTokens(),
-            req.choices(),
-            deployment.maxOutputTokens(),
-            enforcer.settings().reservationOutputTokens(),
-            req.endpoint() != Endpoint.EMBEDDINGS);
+    Supplier<Estimate> estimate =
+        Estimate.deferred(
+            () ->
+                Estimate.of(
+                    RequestParser.textTokenBound(req),
+                    req.imageParts(),
+                    req.inlineImages(),
+                    req.inlineImageBytes(),
+                    req.maxTokens(),
+                    req.choices(),
+                    deployment.maxOutputTokens(),
+                    enforcer.settings().reservationOutputTokens(),
+                    req.endpoint() != Endpoint.EMBEDDINGS));
     HttpServerResponse response = request.response();
     enforcer
         .admit(
@@ -437,7 +440,7 @@ public final class ProxyHandler {
 
     private static Usage bound(ParsedRequest req, @Nullable Relayed relayed) {
       long out = relayed == null ? 0 : relayed.keptBytes() + relayed.droppedBytes();
-      return Usage.tokens(req.textTokenBound(), out);
+      return Usage.tokens(RequestParser.textTokenBound(req), out);
     }
 
     private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {

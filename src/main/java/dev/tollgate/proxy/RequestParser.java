@@ -266,7 +266,7 @@ final class RequestParser {
         images.parts,
         images.inline,
         images.inlineBytes,
-        images.textTokenBound(body));
+        images.inline == 0 ? NO_RANGES : Arrays.copyOf(images.ranges, 2 * images.inline));
   }
 
   /** The most choices one request may ask for; OpenAI allows 128. */
@@ -381,6 +381,8 @@ final class RequestParser {
     }
   }
 
+  private static final int[] NO_RANGES = new int[0];
+
   /** What {@link #walk} counts, and where the inline images lie. */
   private static final class Images {
     int parts;
@@ -388,7 +390,7 @@ final class RequestParser {
     long inlineBytes;
 
     /** Start and end offsets of each inline image, in order. */
-    int[] ranges = new int[0];
+    int[] ranges = NO_RANGES;
 
     void add(int start, int end) {
       if (inline * 2 > ranges.length) {
@@ -397,17 +399,22 @@ final class RequestParser {
       ranges[inline * 2 - 2] = start;
       ranges[inline * 2 - 1] = end;
     }
+  }
 
-    /** The token bound of the body without its inline images, which are estimated per image. */
-    long textTokenBound(byte[] body) {
-      long bound = 0;
-      int from = 0;
-      for (int i = 0; i < inline; i++) {
-        bound += TokenBound.of(body, from, ranges[2 * i]);
-        from = ranges[2 * i + 1];
-      }
-      return bound + TokenBound.of(body, from, body.length);
+  /**
+   * The reservation's token bound of the body without its inline images, which are reserved per
+   * image. One pass over the body: made only when a budget or rate limit needs it.
+   */
+  static long textTokenBound(ParsedRequest r) {
+    byte[] body = r.body();
+    int[] ranges = r.inlineRanges();
+    long bound = 0;
+    int from = 0;
+    for (int i = 0; i < ranges.length; i += 2) {
+      bound += TokenBound.of(body, from, ranges[i]);
+      from = ranges[i + 1];
     }
+    return bound + TokenBound.of(body, from, body.length);
   }
 
   private static final byte[] DATA_IMAGE = "\"data:image/".getBytes(StandardCharsets.US_ASCII);

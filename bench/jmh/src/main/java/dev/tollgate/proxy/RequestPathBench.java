@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.budget.TokenBound;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseFramer;
@@ -55,6 +56,12 @@ public class RequestPathBench {
   @Benchmark
   public byte[] parseAndRewrite() {
     return RequestParser.parse(Endpoint.CHAT, chat).forUpstream("gpt-4o-mini-2024-07-18", true);
+  }
+
+  /** The reservation's input bound over the whole body, part of {@link #parse}. */
+  @Benchmark
+  public long tokenBound() {
+    return TokenBound.of(chat, 0, chat.length);
   }
 
   @Benchmark
