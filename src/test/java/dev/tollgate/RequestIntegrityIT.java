@@ -83,6 +83,15 @@ class RequestIntegrityIT {
             .build());
   }
 
+  /** A chat request with exactly these headers, given as name, value, name, value... */
+  static HttpResponse<String> chatWith(String body, String... headers) {
+    return gw.send(
+        HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+            .headers(headers)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
   static JsonNode error(HttpResponse<String> r) throws Exception {
     return Json.MAPPER.readTree(r.body()).path("error");
   }
@@ -159,32 +168,21 @@ class RequestIntegrityIT {
     String body = "{\"model\":\"priced\"," + MSGS + "}";
     String key = newKey("{}");
     HttpResponse<String> twoAuth =
-        gw.send(
-            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
+        chatWith(
+            body,
+            "Authorization",
+            "Bearer " + key,
+            "Authorization",
+            "Bearer " + TestGateway.MASTER_KEY);
     assertThat(twoAuth.statusCode()).as(twoAuth.body()).isEqualTo(400);
     assertThat(error(twoAuth).path("message").asText()).contains("more than one Authorization");
 
     HttpResponse<String> differ =
-        gw.send(
-            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .header("api-key", TestGateway.MASTER_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
+        chatWith(body, "Authorization", "Bearer " + key, "api-key", TestGateway.MASTER_KEY);
     assertThat(differ.statusCode()).as(differ.body()).isEqualTo(400);
     assertThat(error(differ).path("message").asText()).contains("different keys");
 
-    HttpResponse<String> same =
-        gw.send(
-            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key)
-                .header("api-key", key)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
+    HttpResponse<String> same = chatWith(body, "Authorization", "Bearer " + key, "api-key", key);
     assertThat(same.statusCode()).as(same.body()).isEqualTo(200);
 
     HttpResponse<String> admin =
@@ -233,21 +231,21 @@ class RequestIntegrityIT {
       many.append(i == 0 ? "" : ",").append("tag-").append(i);
     }
     HttpResponse<String> tags =
-        gw.send(
-            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
-                .header("x-litellm-tags", many.toString())
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
+        chatWith(
+            body,
+            "Authorization",
+            "Bearer " + TestGateway.MASTER_KEY,
+            "x-litellm-tags",
+            many.toString());
     assertThat(tags.statusCode()).as(tags.body()).isEqualTo(400);
     assertThat(error(tags).path("param").asText()).isEqualTo("x-litellm-tags");
     HttpResponse<String> user =
-        gw.send(
-            HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-                .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
-                .header("x-litellm-end-user-id", "u".repeat(257))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
+        chatWith(
+            body,
+            "Authorization",
+            "Bearer " + TestGateway.MASTER_KEY,
+            "x-litellm-end-user-id",
+            "u".repeat(257));
     assertThat(user.statusCode()).as(user.body()).isEqualTo(400);
     assertThat(error(user).path("param").asText()).isEqualTo("x-litellm-end-user-id");
   }
