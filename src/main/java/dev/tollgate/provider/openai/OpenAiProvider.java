@@ -31,9 +31,9 @@ import java.util.concurrent.TimeoutException;
  * stream_options.include_usage} forced on so the gateway can bill; the usage-only chunk is then
  * withheld from a client that did not ask for it). Runs on one event loop; never blocks.
  */
-public final class OpenAiProvider implements Provider {
+final class OpenAiProvider implements Provider {
   /** Default API bases of OpenAI-compatible providers, by LiteLLM provider name. */
-  private static final Map<String, String> DEFAULT_BASES =
+  static final Map<String, String> DEFAULT_BASES =
       Map.ofEntries(
           Map.entry("openai", "https://api.openai.com/v1"),
           Map.entry("text-completion-openai", "https://api.openai.com/v1"),
@@ -52,7 +52,7 @@ public final class OpenAiProvider implements Provider {
           Map.entry("ollama_chat", "http://localhost:11434/v1"));
 
   /** Providers that speak OpenAI's format but have no public default base: api_base required. */
-  private static final java.util.Set<String> BASE_REQUIRED =
+  static final java.util.Set<String> BASE_REQUIRED =
       java.util.Set.of("hosted_vllm", "openai_like", "custom_openai", "vllm", "litellm_proxy");
 
   private static final byte[] USAGE_OBJECT = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
@@ -79,19 +79,9 @@ public final class OpenAiProvider implements Provider {
     }
   }
 
-  public OpenAiProvider(Vertx vertx, HttpClient client) {
+  OpenAiProvider(Vertx vertx, HttpClient client) {
     this.vertx = vertx;
     this.client = client;
-  }
-
-  /** Whether {@code provider} is served by this wire format. */
-  public static boolean handles(String provider) {
-    return DEFAULT_BASES.containsKey(provider) || BASE_REQUIRED.contains(provider);
-  }
-
-  /** Whether a deployment of {@code provider} must name its {@code api_base}. */
-  public static boolean requiresApiBase(String provider) {
-    return BASE_REQUIRED.contains(provider);
   }
 
   @Override
