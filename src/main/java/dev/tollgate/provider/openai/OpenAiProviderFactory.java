@@ -4,6 +4,7 @@ import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.InvalidParam;
 import dev.tollgate.provider.Provider;
 import dev.tollgate.provider.ProviderFactory;
+import dev.tollgate.provider.UpstreamCall;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.HashSet;
@@ -25,7 +26,7 @@ public final class OpenAiProviderFactory implements ProviderFactory {
 
   @Override
   public Optional<InvalidParam> validate(LitellmParams params) {
-    if (OpenAiProvider.BASE_REQUIRED.contains(params.provider()) && params.apiBase().isEmpty()) {
+    if (OpenAiWire.BASE_REQUIRED.contains(params.provider()) && params.apiBase().isEmpty()) {
       return Optional.of(
           new InvalidParam("api_base", "is required for provider " + params.provider()));
     }
@@ -34,12 +35,12 @@ public final class OpenAiProviderFactory implements ProviderFactory {
 
   @Override
   public Provider create(Vertx vertx, HttpClient client) {
-    return new OpenAiProvider(vertx, client);
+    return new UpstreamCall(vertx, client, new OpenAiWire());
   }
 
   private static Set<String> allNames() {
-    Set<String> all = new HashSet<>(OpenAiProvider.DEFAULT_BASES.keySet());
-    all.addAll(OpenAiProvider.BASE_REQUIRED);
+    Set<String> all = new HashSet<>(OpenAiWire.DEFAULT_BASES.keySet());
+    all.addAll(OpenAiWire.BASE_REQUIRED);
     return Set.copyOf(all);
   }
 }
