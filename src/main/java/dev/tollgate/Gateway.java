@@ -27,8 +27,8 @@ import dev.tollgate.meter.RedisSettings;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
+import dev.tollgate.provider.InvalidParam;
 import dev.tollgate.provider.Providers;
-import dev.tollgate.provider.openai.OpenAiProvider;
 import dev.tollgate.proxy.ProxyCounters;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistrar;
@@ -157,11 +157,17 @@ public final class Gateway implements AutoCloseable {
             d.modelName(),
             d.id(),
             provider);
-      } else if (OpenAiProvider.requiresApiBase(provider) && d.params().apiBase().isEmpty()) {
-        throw new ConfigException(
-            config.source(),
-            "model_list (model_name " + d.modelName() + ").litellm_params.api_base",
-            "is required for provider " + provider);
+      } else {
+        Optional<InvalidParam> invalid = Providers.validate(d.params());
+        if (invalid.isPresent()) {
+          throw new ConfigException(
+              config.source(),
+              "model_list (model_name "
+                  + d.modelName()
+                  + ").litellm_params."
+                  + invalid.get().param(),
+              invalid.get().problem());
+        }
       }
     }
     MasterKey key = masterKey(options, config);

@@ -3,8 +3,10 @@ package dev.tollgate.provider;
 import io.vertx.core.Future;
 
 /**
- * A provider wire format. Implementations translate an OpenAI-format request for their upstream and
- * translate the answer back. One instance per event loop; runs on it and never blocks.
+ * What the request path calls to reach one kind of upstream with an OpenAI-format request, getting
+ * an OpenAI-format answer back. HTTP providers are an {@link UpstreamCall} driving their {@link
+ * WireFormat}; the mock answers in-process. One instance per event loop; runs on it and never
+ * blocks.
  */
 public interface Provider {
   /** A non-streaming call; fails with a {@link dev.tollgate.common.GatewayException}. */

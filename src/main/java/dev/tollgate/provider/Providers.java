@@ -1,34 +1,79 @@
 package dev.tollgate.provider;
 
-import dev.tollgate.provider.mock.MockProvider;
-import dev.tollgate.provider.openai.OpenAiProvider;
+import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.mock.MockProviderFactory;
+import dev.tollgate.provider.openai.OpenAiProviderFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** The provider adapters of one event loop, by LiteLLM provider name. */
+/**
+ * The provider registry: every {@link ProviderFactory} Tollgate ships, and an instance holding the
+ * providers of one event loop by LiteLLM provider name. The static side answers config-time
+ * questions from any thread; an instance is confined to its event loop.
+ */
 public final class Providers {
-  private final MockProvider mock;
-  private final OpenAiProvider openai;
+  /**
+   * The one place that names the provider sub-packages. An explicit list rather than a {@code
+   * ServiceLoader}: it is checked by the compiler, and a name served twice fails at class loading.
+   */
+  private static final List<ProviderFactory> FACTORIES =
+      List.of(new MockProviderFactory(), new OpenAiProviderFactory());
 
+  private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
+
+  private final Map<String, Provider> providers;
+
+  /** Creates each factory's provider for the event loop of {@code vertx}'s current context. */
   public Providers(Vertx vertx, HttpClient client) {
-    this.mock = new MockProvider(vertx);
-    this.openai = new OpenAiProvider(vertx, client);
+    Map<String, Provider> byName = new HashMap<>();
+    for (ProviderFactory f : FACTORIES) {
+      Provider p = f.create(vertx, client);
+      for (String name : f.names()) {
+        byName.put(name, p);
+      }
+    }
+    this.providers = Map.copyOf(byName);
   }
 
-  /** The adapter for a provider name, if Tollgate speaks its wire format. */
+  /** The provider for a LiteLLM provider name, if Tollgate speaks its wire format. */
   public Optional<Provider> forName(String provider) {
-    if (provider.equals("mock")) {
-      return Optional.of(mock);
-    }
-    if (OpenAiProvider.handles(provider)) {
-      return Optional.of(openai);
-    }
-    return Optional.empty();
+    return Optional.ofNullable(providers.get(provider));
   }
 
   /** Whether {@link #forName} knows {@code provider}; usable before any event loop exists. */
   public static boolean supports(String provider) {
-    return provider.equals("mock") || OpenAiProvider.handles(provider);
+    return BY_NAME.containsKey(provider);
+  }
+
+  /**
+   * Checks a deployment against its provider's rules; empty when it can be served or when its
+   * provider is not supported at all (see {@link #supports}).
+   */
+  public static Optional<InvalidParam> validate(LitellmParams params) {
+    ProviderFactory f = BY_NAME.get(params.provider());
+    return f == null ? Optional.empty() : f.validate(params);
+  }
+
+  private static Map<String, ProviderFactory> index(List<ProviderFactory> factories) {
+    Map<String, ProviderFactory> byName = new HashMap<>();
+    for (ProviderFactory f : factories) {
+      for (String name : f.names()) {
+        ProviderFactory other = byName.putIfAbsent(name, f);
+        if (other != null) {
+          throw new IllegalStateException(
+              "provider name '"
+                  + name
+                  + "' is served by both "
+                  + other.getClass().getName()
+                  + " and "
+                  + f.getClass().getName());
+        }
+      }
+    }
+    return Map.copyOf(byName);
   }
 }

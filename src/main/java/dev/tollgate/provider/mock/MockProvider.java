@@ -31,12 +31,12 @@ import java.util.Optional;
  * mock_latency_ms} (delay before the first byte). Input tokens are the request body's length over
  * four, rounded up, so the same request always reports the same usage.
  */
-public final class MockProvider implements Provider {
+final class MockProvider implements Provider {
   static final String DEFAULT_RESPONSE = "Hello from the Tollgate mock provider!";
 
   private final Vertx vertx;
 
-  public MockProvider(Vertx vertx) {
+  MockProvider(Vertx vertx) {
     this.vertx = vertx;
   }
 

@@ -1,0 +1,236 @@
+package dev.tollgate.provider;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.common.GatewayException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Calls an upstream over HTTP in a {@link WireFormat}, owning what every HTTP provider shares so
+ * that a format owns only its bytes:
+ *
+ * <ul>
+ *   <li>The timeout. A non-streamed call fails with 504 once {@link UpstreamRequest#timeoutMillis}
+ *       has passed; a stream fails once the upstream has sent nothing for that long.
+ *   <li>Cancellation. When the client goes away, a timeout fires or the stream fails, the upstream
+ *       request is reset: otherwise Vert.x keeps reading, and the tokens are still paid for.
+ *   <li>Backpressure. A stream's upstream is paused while the client's write queue is full, and
+ *       resumed by the sink's drain handler.
+ *   <li>Transport failures. A timeout becomes a 504; a failed connection, before or during the
+ *       answer, a 502 naming the deployment. An answer of HTTP 400 or above is read whole and
+ *       handed to the format, which makes the error.
+ * </ul>
+ *
+ * <p>One instance per event loop, made by a {@link ProviderFactory}. A call runs on the event loop
+ * that started it: every callback, timer and sink call comes back to it, so per-call state needs no
+ * lock. Nothing here blocks.
+ */
+public final class UpstreamCall implements Provider {
+  /** The longest wait for a connection, however long the call may take. */
+  private static final long MAX_CONNECT_MILLIS = 10_000;
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final WireFormat format;
+
+  public UpstreamCall(Vertx vertx, HttpClient client, WireFormat format) {
+    this.vertx = requireNonNull(vertx, "vertx");
+    this.client = requireNonNull(client, "client");
+    this.format = requireNonNull(format, "format");
+  }
+
+  @Override
+  public Future<UpstreamResponse> call(UpstreamRequest up) {
+    Promise<UpstreamResponse> promise = Promise.promise();
+    Buffer body = format.body(up);
+    long timer =
+        vertx.setTimer(
+            up.timeoutMillis(),
+            id ->
+                promise.tryFail(
+                    GatewayException.timeout(
+                        "upstream did not answer within " + up.timeoutMillis() + " ms")));
+    client
+        .request(format.request(up).setConnectTimeout(connectTimeout(up)))
+        .compose(
+            req -> {
+              up.cancellation()
+                  .onCancel(
+                      () -> {
+                        promise.tryFail(GatewayException.clientClosed());
+                        req.reset();
+                      });
+              promise.future().onFailure(e -> req.reset());
+              return req.send(body);
+            })
+        .compose(resp -> resp.body().map(b -> answer(resp, b)))
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(timer);
+              if (ar.succeeded()) {
+                promise.tryComplete(ar.result());
+              } else {
+                promise.tryFail(translate(ar.cause(), up));
+              }
+            });
+    return promise.future();
+  }
+
+  private UpstreamResponse answer(HttpClientResponse resp, Buffer b) {
+    byte[] bytes = b.getBytes();
+    if (resp.statusCode() >= 400) {
+      throw format.error(resp.statusCode(), bytes);
+    }
+    return format.answer(resp.statusCode(), resp.headers(), bytes);
+  }
+
+  @Override
+  public void stream(UpstreamRequest up, SseSink sink) {
+    Buffer body = format.body(up);
+    Stream stream = new Stream(up, sink);
+    stream.armIdleTimer();
+    client
+        .request(format.request(up).setConnectTimeout(connectTimeout(up)))
+        .compose(
+            req -> {
+              stream.request = req;
+              up.cancellation().onCancel(() -> stream.finish(GatewayException.clientClosed()));
+              return req.send(body);
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                stream.finish(translate(ar.cause(), up));
+                return;
+              }
+              HttpClientResponse resp = ar.result();
+              if (resp.statusCode() >= 400) {
+                resp.body()
+                    .onComplete(
+                        b ->
+                            stream.finish(
+                                b.succeeded()
+                                    ? format.error(resp.statusCode(), b.result().getBytes())
+                                    : translate(b.cause(), up)));
+                return;
+              }
+              sink.begin();
+              StreamRelay relay = format.relay(up, sink);
+              resp.handler(
+                  chunk -> {
+                    stream.lastActivity = System.nanoTime();
+                    relay.relay(chunk);
+                    if (sink.writeQueueFull()) {
+                      resp.pause();
+                      sink.drainHandler(v -> resp.resume());
+                    }
+                  });
+              resp.exceptionHandler(
+                  e ->
+                      stream.finish(
+                          GatewayException.badGateway(
+                              "upstream connection failed mid-stream: " + describe(e), e)));
+              resp.endHandler(v -> stream.finish(relay.end().orElse(null)));
+            });
+  }
+
+  private static long connectTimeout(UpstreamRequest up) {
+    return Math.min(up.timeoutMillis(), MAX_CONNECT_MILLIS);
+  }
+
+  private static GatewayException translate(Throwable e, UpstreamRequest up) {
+    if (e instanceof GatewayException g) {
+      return g;
+    }
+    if (e instanceof TimeoutException) {
+      return GatewayException.timeout(
+          "upstream did not answer within " + up.timeoutMillis() + " ms");
+    }
+    if (e instanceof ConnectException) {
+      return GatewayException.badGateway(
+          "could not connect to the upstream of deployment "
+              + up.deploymentId()
+              + ": "
+              + describe(e),
+          e);
+    }
+    return GatewayException.badGateway(
+        "upstream request for deployment " + up.deploymentId() + " failed: " + describe(e), e);
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  /** One stream's state: the upstream request, the idle timer, and whether it has finished. */
+  private final class Stream {
+    private final UpstreamRequest up;
+    private final SseSink sink;
+    @Nullable HttpClientRequest request;
+    long timer = -1;
+    boolean finished;
+
+    /** When the upstream last sent something, from {@link System#nanoTime()}. */
+    long lastActivity = System.nanoTime();
+
+    Stream(UpstreamRequest up, SseSink sink) {
+      this.up = up;
+      this.sink = sink;
+    }
+
+    /**
+     * Fails the stream once the upstream has been silent for the timeout. One timer at a time,
+     * re-armed for the remaining time when it fires early, so events do not each touch a timer.
+     */
+    void armIdleTimer() {
+      long timeoutNanos = up.timeoutMillis() * 1_000_000L;
+      long wait = Math.max(1, (lastActivity + timeoutNanos - System.nanoTime()) / 1_000_000L);
+      timer =
+          vertx.setTimer(
+              wait,
+              id -> {
+                if (finished) {
+                  return;
+                }
+                if (System.nanoTime() - lastActivity >= timeoutNanos) {
+                  finish(
+                      GatewayException.timeout(
+                          "upstream sent nothing for " + up.timeoutMillis() + " ms"));
+                } else {
+                  armIdleTimer();
+                }
+              });
+    }
+
+    /** Ends the sink, normally when {@code error} is null; resets the upstream on an error. */
+    void finish(@Nullable GatewayException error) {
+      if (finished) {
+        return;
+      }
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      // Marked finished before the reset, which fails the pending response synchronously.
+      finished = true;
+      if (error != null) {
+        HttpClientRequest r = request;
+        if (r != null) {
+          r.reset();
+        }
+        sink.fail(error);
+      } else {
+        sink.end();
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.tollgate.provider;
+
+import dev.tollgate.common.GatewayException;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * One provider's HTTP API as it looks on the wire: how a call is addressed, authenticated and
+ * encoded, how its answer or its error is read, and how its stream is relayed. {@link UpstreamCall}
+ * drives a format and owns everything else (timeouts, cancellation, backpressure, transport
+ * failures), so a format never touches a timer, a connection or a pause.
+ *
+ * <p>One instance per event loop, made by its sub-package's {@link ProviderFactory}. Every method
+ * runs on that event loop and never blocks.
+ */
+public interface WireFormat {
+  /**
+   * Where and how to send a call: method, host, port, path and headers, credentials included. The
+   * transport sets the connect timeout.
+   */
+  RequestOptions request(UpstreamRequest up);
+
+  /** The request body, in this format. */
+  Buffer body(UpstreamRequest up);
+
+  /** A non-streamed answer below HTTP 400, in OpenAI's format, with the usage it reports. */
+  UpstreamResponse answer(int status, MultiMap headers, byte[] body);
+
+  /** An answer of HTTP 400 or above, as the error the client gets. */
+  GatewayException error(int status, byte[] body);
+
+  /**
+   * Starts relaying a stream whose response head was a success, once {@link SseSink#begin} has been
+   * called; one relay per stream.
+   */
+  StreamRelay relay(UpstreamRequest up, SseSink sink);
+}
