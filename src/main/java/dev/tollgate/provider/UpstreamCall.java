@@ -102,6 +102,12 @@ public final class UpstreamCall implements Provider {
         .request(format.request(up).setConnectTimeout(connectTimeout(up)))
         .compose(
             req -> {
+              if (stream.finished) {
+                // It timed out or its client left while it waited for a connection: never send
+                // it, or the upstream generates (and bills) an answer no one reads.
+                req.reset();
+                return Future.failedFuture(GatewayException.clientClosed());
+              }
               stream.request = req;
               up.cancellation().onCancel(() -> stream.finish(GatewayException.clientClosed()));
               return req.send(body);
