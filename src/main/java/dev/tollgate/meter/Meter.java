@@ -109,6 +109,13 @@ public interface Meter extends AutoCloseable {
   record Unavailable(String why) implements Verdict {}
 
   /**
+   * The shared backend may have lost data (flushed, restarted empty, or restored from an older
+   * snapshot) since the floors in these checks were read: read them afresh from the durable store,
+   * call {@link #floorsLoaded}, and admit again with them. Nothing was reserved.
+   */
+  record Stale() implements Verdict {}
+
+  /**
    * What a finished request adds to one counter it was checked against.
    *
    * @param release the reservation taken at admission, given back (reserved never goes below 0)
@@ -177,6 +184,21 @@ public interface Meter extends AutoCloseable {
    */
   default boolean authoritative() {
     return true;
+  }
+
+  /**
+   * Says that the floors in the checks from now on were read afresh from the durable store, so that
+   * admissions stop answering {@link Stale} (until the backend loses data again).
+   */
+  default Future<Void> floorsLoaded() {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Whether admissions would answer {@link Stale} now: reads too should reload the floors first.
+   */
+  default boolean needsFloors() {
+    return false;
   }
 
   /** Health, for readiness and logs: e.g. {@code local}, {@code redis}, {@code redis-fallback}. */
