@@ -143,7 +143,7 @@ public final class Enforcer {
 
   /**
    * Notes whether other instances enforce budgets on the same store with their own counters, so
-   * that each could spend a whole budget (see {@code CounterFlush}); shown on readiness.
+   * that each could spend a whole budget (see {@code PeerCheck}); shown on readiness.
    */
   public void noteSharing(Optional<String> warning) {
     sharingWarning = warning.orElse(null);

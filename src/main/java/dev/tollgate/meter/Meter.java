@@ -177,16 +177,6 @@ public interface Meter extends AutoCloseable {
   Future<List<Reading>> read(List<Check> counters, long now);
 
   /**
-   * Whether readings are the whole truth, fit to be saved as the durable store's view: false while
-   * a shared meter answers from its local fallback, whose counters hold only this instance's share
-   * of the outage (saving them would let a floor count that share twice once the outage's
-   * settlements are replayed).
-   */
-  default boolean authoritative() {
-    return true;
-  }
-
-  /**
    * Says that the floors in the checks from now on were read afresh from the durable store, so that
    * admissions stop answering {@link Stale} (until the backend loses data again).
    */

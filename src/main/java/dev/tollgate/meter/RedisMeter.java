@@ -482,11 +482,6 @@ public final class RedisMeter implements Meter {
   }
 
   @Override
-  public boolean authoritative() {
-    return state == State.UP;
-  }
-
-  @Override
   public String mode() {
     if (state == State.UP) {
       return "redis";
