@@ -502,6 +502,9 @@ class ClusterIT {
     for (TestGateway gw : gws) {
       assertThat(counters(gw)).isEqualTo("redis-fallback-local");
     }
+    // Redis comes back empty: the outage's queued settlements are dropped, and its spend comes
+    // back through the floors, which hold what the spend log has committed.
+    awaitSpendCommitted();
 
     redis.restart();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
