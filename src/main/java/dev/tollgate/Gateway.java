@@ -78,7 +78,7 @@ public final class Gateway implements AutoCloseable {
   private final ConfigSync governanceSync;
   private final ChangeNotifier notifier;
   private final ModelAdmin models;
-  private final CounterFlush counterFlush;
+  private final PeerCheck peers;
   private final Enforcer enforcer;
   private final int port;
   private final String masterKey;
@@ -94,7 +94,7 @@ public final class Gateway implements AutoCloseable {
       ConfigSync governanceSync,
       ChangeNotifier notifier,
       ModelAdmin models,
-      CounterFlush counterFlush,
+      PeerCheck peers,
       Enforcer enforcer,
       int port,
       String masterKey,
@@ -108,7 +108,7 @@ public final class Gateway implements AutoCloseable {
     this.governanceSync = governanceSync;
     this.notifier = notifier;
     this.models = models;
-    this.counterFlush = counterFlush;
+    this.peers = peers;
     this.enforcer = enforcer;
     this.port = port;
     this.masterKey = masterKey;
@@ -276,23 +276,17 @@ public final class Gateway implements AutoCloseable {
             alerts,
             name -> registry.current().resolve(name).map(ModelGroup::name),
             meter);
+    // The stored counters move with the spend log; one changed by hand is corrected here, before
+    // it becomes the floor that admission starts from.
+    db.reconcileCounters(clock.millis());
+    enforcer.useStore(counterStore);
     enforcer.restore(counterStore.loadCounters());
-    // Settled before it is logged: a batch's rows are then always in the counters that the spend
-    // log saves after committing it (below), so a kill -9 cannot leave committed spend uncounted.
-    spend.add(enforcer::settle);
-    spend.add(db.spendLog());
-    if (meter instanceof LocalMeter) {
-      // Shared counters live in Redis, which outlives this instance; the periodic save covers them.
-      db.spendLog().afterCommit(() -> enforcer.flushTo(counterStore));
-    }
-    CounterFlush counterFlush =
-        new CounterFlush(
-            vertx,
-            enforcer,
-            counterStore,
-            !(meter instanceof LocalMeter),
-            db.instances(),
-            java.time.Clock.systemUTC());
+    // Settled before it is logged: the settlement says which counters the record was charged to,
+    // and the spend log moves those stored counters in the transaction that writes the record.
+    spend.add(new SettleThenLog(enforcer, db.spendLog()));
+    PeerCheck peers =
+        new PeerCheck(
+            vertx, enforcer, !(meter instanceof LocalMeter), db.instances(), Clock.systemUTC());
     GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
     Services services =
         new Services(
@@ -356,7 +350,7 @@ public final class Gateway implements AutoCloseable {
         governanceSync,
         Objects.requireNonNull(notifier.get()),
         models,
-        counterFlush,
+        peers,
         enforcer,
         port,
         key.value(),
@@ -451,18 +445,10 @@ public final class Gateway implements AutoCloseable {
     // Stop serving first, then flush every spend record, then release the database.
     sync.stop();
     governanceSync.stop();
-    // Shared counters are read through Vert.x for the last save, so before it closes; local ones
-    // after the servers stop, so that nothing settles after the save.
-    boolean shared = counterFlush.shared();
-    if (shared) {
-      counterFlush.stopAndFlush();
-    }
+    peers.stop();
     try {
       await(vertx.close());
     } finally {
-      if (!shared) {
-        counterFlush.stopAndFlush();
-      }
       enforcer.closeMeter();
       try {
         notifier.close();
@@ -479,11 +465,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Saves the budget counters now, and with shared counters re-reads the store's, as the periodic
-   * job does every few seconds. Blocks; for tests and diagnostics.
+   * Records this instance among those using the store now, and learns of the others, as the
+   * periodic check does every few seconds. Blocks; for tests and diagnostics.
    */
-  public void saveCounters() {
-    counterFlush.runOnce();
+  public void checkPeers() {
+    peers.runOnce();
   }
 
   /** Budget and rate-limit enforcement; for tests and diagnostics. */

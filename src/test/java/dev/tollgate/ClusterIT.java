@@ -229,7 +229,7 @@ class ClusterIT {
   @Test
   void everyInstanceSharesCountersThroughRedis() throws Exception {
     for (TestGateway gw : gws) {
-      gw.gateway().saveCounters();
+      gw.gateway().checkPeers();
     }
     for (TestGateway gw : gws) {
       assertThat(counters(gw)).isEqualTo("redis");
@@ -313,9 +313,7 @@ class ClusterIT {
     for (int i = 0; i < 20; i++) {
       ok(send(gws.get(i % 3), key, BODY));
     }
-    for (TestGateway gw : gws) {
-      gw.gateway().saveCounters();
-    }
+    awaitSpendCommitted();
     // Redis loses everything; the store has 20 requests' spend.
     redis.flushAll();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
@@ -334,7 +332,7 @@ class ClusterIT {
   }
 
   @Test
-  void aStaleLowCounterAfterARedisRestartStillRefusesAnOverBudgetKey() throws Exception {
+  void anEmptyRedisAfterARestartStillRefusesAnOverBudgetKey() throws Exception {
     Assumptions.assumeTrue(redis.canRestart(), "needs the embedded redis");
     // Three requests reach 0.000222 USD, past 0.0002.
     String key = newKey("{\"max_budget\": 0.0002}");
@@ -342,20 +340,7 @@ class ClusterIT {
       ok(send(gws.get(i), key, BODY));
     }
     assertThat(send(gws.get(0), key, BODY).statusCode()).isEqualTo(429);
-    for (TestGateway gw : gws) {
-      gw.gateway().saveCounters();
-    }
-    // A restore from an old snapshot: the counter is there, with less spend than the store's.
-    if (!(redis.command("KEYS", "tollgate:spend:s|key|*") instanceof List<?> keys)) {
-      throw new AssertionError("KEYS answers a list");
-    }
-    assertThat(keys).hasSize(1);
-    redis.command("HSET", String.valueOf(keys.get(0)), "used", "1000");
-    for (TestGateway gw : gws) {
-      HttpResponse<String> r = send(gw, key, BODY);
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
-      assertThat(r.body()).contains("has spent 0.000222");
-    }
+    awaitSpendCommitted();
     // A restart: the counter is gone.
     redis.stop();
     redis.restart();
@@ -365,6 +350,100 @@ class ClusterIT {
       assertThat(r.body()).contains("has spent 0.000222");
     }
     assertThat(upstream.received()).hasSize(3);
+  }
+
+  /** A key, a customer and a team, each with a budget that three requests exhaust. */
+  record Exhausted(String overKey, String customerKey, String teamKey) {
+    List<String[]> requests() {
+      return List.of(
+          new String[] {overKey, BODY},
+          new String[] {customerKey, BODY.replace("{\"model\"", "{\"user\":\"c-over\",\"model\"")},
+          new String[] {teamKey, BODY});
+    }
+  }
+
+  Exhausted threeBudgets() throws Exception {
+    ok(gws.get(0).post("/customer/new", "{\"user_id\": \"c-over\", \"max_budget\": 0.0002}"));
+    ok(gws.get(0).post("/team/new", "{\"team_id\": \"tm-over\", \"max_budget\": 0.0002}"));
+    Exhausted e =
+        new Exhausted(
+            newKey("{\"max_budget\": 0.0002}"), newKey("{}"), newKey("{\"team_id\": \"tm-over\"}"));
+    for (TestGateway gw : gws) {
+      await(
+          () -> gw.get("/customer/info?end_user_id=c-over").body().contains("max_budget\":0.0002"),
+          "the customer's budget is known everywhere");
+      await(
+          () -> gw.get("/team/info?team_id=tm-over").body().contains("max_budget\":0.0002"),
+          "the team's budget is known everywhere");
+    }
+    return e;
+  }
+
+  /**
+   * Spends each budget past its max on the first instance only, so that no other instance has seen
+   * the spend, and waits until the spend log has committed every record: then the store, and only
+   * the store, knows it all.
+   */
+  void exhaustOnTheFirstInstance(Exhausted e) throws Exception {
+    for (String[] r : e.requests()) {
+      HttpResponse<String> last = send(gws.get(0), r[0], r[1]);
+      for (int i = 0; i < 5 && last.statusCode() == 200; i++) {
+        last = send(gws.get(0), r[0], r[1]);
+      }
+      assertThat(last.statusCode()).as(last.body()).isEqualTo(429);
+    }
+    awaitSpendCommitted();
+  }
+
+  /** Waits until every instance's spend log has committed every record handed to it. */
+  void awaitSpendCommitted() throws InterruptedException {
+    for (TestGateway gw : gws) {
+      dev.tollgate.store.SpendLog log = gw.gateway().database().spendLog();
+      await(
+          () -> log.stats().persisted() == log.stats().recorded(), "every spend record committed");
+    }
+  }
+
+  void everyInstanceRefuses(Exhausted e, String after) throws Exception {
+    for (TestGateway gw : gws) {
+      for (String[] r : e.requests()) {
+        HttpResponse<String> refused = send(gw, r[0], r[1]);
+        assertThat(refused.statusCode()).as(after + ": " + refused.body()).isEqualTo(429);
+        assertThat(Json.MAPPER.readTree(refused.body()).path("error").path("type").asText())
+            .isEqualTo("budget_exceeded");
+      }
+    }
+    // Only the three requests per budget that spent it reached the upstream.
+    assertThat(upstream.received()).hasSize(9);
+  }
+
+  @Test
+  void afterRedisIsFlushedEveryInstanceRefusesWhatTheSpendLogShowsOverBudget() throws Exception {
+    Exhausted e = threeBudgets();
+    exhaustOnTheFirstInstance(e);
+    // No periodic save, no waiting: the store's counters moved with each committed batch.
+    redis.flushAll();
+    everyInstanceRefuses(e, "after FLUSHALL");
+  }
+
+  @Test
+  void afterRedisComesBackFromAnOlderSnapshotEveryInstanceRefusesWhatTheSpendLogShowsOverBudget()
+      throws Exception {
+    Assumptions.assumeTrue(redis.canRestart(), "needs the embedded redis");
+    Exhausted e = threeBudgets();
+    // The snapshot holds the team's counters, below their max.
+    ok(send(gws.get(1), e.teamKey(), BODY));
+    await(
+        () ->
+            Long.toString(COST)
+                .equals(redis.command("HGET", "tollgate:spend:s|team|tm-over|", "used")),
+        "the team's spend settled in redis");
+    java.nio.file.Path before = redis.snapshot();
+    exhaustOnTheFirstInstance(e);
+    redis.restartFrom(before);
+    assertThat(redis.command("HGET", "tollgate:spend:s|team|tm-over|", "used"))
+        .isEqualTo(Long.toString(COST));
+    everyInstanceRefuses(e, "after a restore from an older snapshot");
   }
 
   @Test
@@ -402,9 +481,7 @@ class ClusterIT {
     }
     await(() -> upstream.received().size() == 15, "six requests held upstream");
     upstream.fallback(new FakeOpenAi.Normal(12, 5, 0));
-    for (TestGateway gw : gws) {
-      gw.gateway().saveCounters();
-    }
+    awaitSpendCommitted();
 
     redis.stop();
     release.countDown();
@@ -425,6 +502,9 @@ class ClusterIT {
     for (TestGateway gw : gws) {
       assertThat(counters(gw)).isEqualTo("redis-fallback-local");
     }
+    // Redis comes back empty: the outage's queued settlements are dropped, and its spend comes
+    // back through the floors, which hold what the spend log has committed.
+    awaitSpendCommitted();
 
     redis.restart();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

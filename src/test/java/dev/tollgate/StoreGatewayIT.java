@@ -345,9 +345,9 @@ class StoreGatewayIT {
   }
 
   /**
-   * The spend log saves the budget counters after each batch it commits, so a kill -9 right after a
-   * commit loses none of that batch's spend from the counters (the periodic save runs every 5 s,
-   * the first 5 s after start).
+   * The stored budget counters move in the transaction that writes each spend batch, so the spend a
+   * committed batch holds is in them the moment it is committed: a kill -9 at any time loses none
+   * of it from the counters.
    */
   @ParameterizedTest
   @EnumSource(Db.class)

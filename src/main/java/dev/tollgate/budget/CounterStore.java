@@ -8,7 +8,10 @@ import java.util.List;
  */
 public interface CounterStore {
 
-  /** Every saved counter; called once, at start, and handed to {@link Enforcer#restore}. */
+  /**
+   * Every saved counter: at start, handed to {@link Enforcer#restore}, and again as fresh floors
+   * when shared counters may have lost data.
+   */
   List<CounterState> loadCounters();
 
   /**
@@ -17,4 +20,11 @@ public interface CounterStore {
    * instance sharing the counter may have read it, leaves the saved one in place.
    */
   void saveCounters(List<CounterState> states);
+
+  /**
+   * Restarts these counters at their {@code since} (a manual reset): each is stored with its window
+   * and what the spend log has charged to it since then, which is nothing unless a request settled
+   * after the reset has already been written. Returns the stored states, in order.
+   */
+  List<CounterState> restartCounters(List<CounterState> counters);
 }

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * unknown_price_policy: deny} it is refused to any caller with a max budget at any level.
  *
  * <p>Threading: {@link #admit} and {@link #settle} read memory and compare-and-set counters; they
- * are safe on any event loop and never block. {@link #flushTo} blocks on the store.
+ * are safe on any event loop and never block; a reload of the floors they need runs on a virtual
+ * thread. Resets block on the meter and the store.
  */
 public final class Enforcer {
   private static final Logger LOG = LoggerFactory.getLogger(Enforcer.class);
@@ -72,11 +73,18 @@ public final class Enforcer {
   /** What each admitted request reserved, until its spend record settles it. */
   private final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
 
-  /** Spend counters changed since the last flush, with what it takes to read them. */
-  private final ConcurrentHashMap<String, Target> dirty = new ConcurrentHashMap<>();
-
-  /** The store's view of each spend counter: loaded at start, updated by every flush. */
+  /**
+   * The store's view of each spend counter: loaded at start, again when a shared meter may have
+   * lost data, and updated by resets. The store moves with the spend log, so this is a floor: what
+   * the ledger had committed when it was read.
+   */
   private final ConcurrentHashMap<CounterKey, CounterState> floors = new ConcurrentHashMap<>();
+
+  /** Where resets are written and floors re-read from; none for an enforcer without a store. */
+  private volatile @Nullable CounterStore store;
+
+  /** The floor reload in progress, which every admission that needs fresh floors waits for. */
+  private @Nullable Future<Void> reloading;
 
   /**
    * @param groupOf resolves a model name (group or alias) to its model group, so that per-model
@@ -135,7 +143,7 @@ public final class Enforcer {
 
   /**
    * Notes whether other instances enforce budgets on the same store with their own counters, so
-   * that each could spend a whole budget (see {@code CounterFlush}); shown on readiness.
+   * that each could spend a whole budget (see {@code PeerCheck}); shown on readiness.
    */
   public void noteSharing(Optional<String> warning) {
     sharingWarning = warning.orElse(null);
@@ -242,6 +250,13 @@ public final class Enforcer {
    * unreachable and configured to fail closed.
    */
   public Future<Decision> admit(Admission a) {
+    return admit(a, 0);
+  }
+
+  /** How many times one admission reloads the floors before it gives up (503). */
+  private static final int MAX_FLOOR_RELOADS = 3;
+
+  private Future<Decision> admit(Admission a, int reloads) {
     long now = clock.millis();
     GovernanceSnapshot s = governance.snapshot();
     Principal p = a.principal();
@@ -332,52 +347,140 @@ public final class Enforcer {
     int keyAt = keyIndex;
     return meter
         .admit(a.requestId(), checks, now)
-        .map(
+        .compose(
             v ->
-                switch (v) {
-                  case Meter.Admitted ok -> {
-                    tickets.put(
-                        a.requestId(),
-                        new Ticket(checks, spendTargets, lines, s, sub, ts, plan.routing()));
-                    OptionalLong keySpend =
-                        keyAt < 0
-                            ? OptionalLong.empty()
-                            : OptionalLong.of(ok.before().get(keyAt).used());
-                    OptionalLong keyMax =
-                        keyAt < 0 ? OptionalLong.empty() : spendTargets.get(keyAt).max();
-                    yield (Decision)
-                        new Decision.Admitted(
-                            keySpend,
-                            keyMax,
-                            tags,
-                            RateTargets.headers(
-                                lines,
-                                checks.subList(rateFrom, checks.size()),
-                                ok.before().subList(rateFrom, checks.size()),
-                                now));
-                  }
-                  case Meter.Refused no ->
-                      no.index() < rateFrom
-                          ? new Decision.Denied(
-                              exceeded(
-                                  spendTargets.get(no.index()),
-                                  no.reading(),
-                                  checks.get(no.index()).limit()))
-                          : new Decision.Denied(
-                              lines.get(no.index() - rateFrom).exceeded(no.reading(), now));
-                  case Meter.Unavailable u ->
-                      new Decision.Denied(
-                          GatewayException.of(
-                                  503,
-                                  "service_unavailable",
-                                  null,
-                                  "budget_counters_unavailable",
-                                  "budgets and rate limits cannot be checked right now ("
-                                      + u.why()
-                                      + "); the gateway is configured to refuse rather than admit"
-                                      + " unchecked requests")
-                              .withRetryAfter(1));
-                });
+                v instanceof Meter.Stale
+                    ? afterReload(a, reloads)
+                    : Future.succeededFuture(
+                        switch (v) {
+                          case Meter.Admitted ok -> {
+                            tickets.put(
+                                a.requestId(),
+                                new Ticket(
+                                    checks, spendTargets, lines, s, sub, ts, plan.routing()));
+                            OptionalLong keySpend =
+                                keyAt < 0
+                                    ? OptionalLong.empty()
+                                    : OptionalLong.of(ok.before().get(keyAt).used());
+                            OptionalLong keyMax =
+                                keyAt < 0 ? OptionalLong.empty() : spendTargets.get(keyAt).max();
+                            yield (Decision)
+                                new Decision.Admitted(
+                                    keySpend,
+                                    keyMax,
+                                    tags,
+                                    RateTargets.headers(
+                                        lines,
+                                        checks.subList(rateFrom, checks.size()),
+                                        ok.before().subList(rateFrom, checks.size()),
+                                        now));
+                          }
+                          case Meter.Refused no ->
+                              no.index() < rateFrom
+                                  ? new Decision.Denied(
+                                      exceeded(
+                                          spendTargets.get(no.index()),
+                                          no.reading(),
+                                          checks.get(no.index()).limit()))
+                                  : new Decision.Denied(
+                                      lines.get(no.index() - rateFrom).exceeded(no.reading(), now));
+                          case Meter.Unavailable u ->
+                              new Decision.Denied(
+                                  GatewayException.of(
+                                          503,
+                                          "service_unavailable",
+                                          null,
+                                          "budget_counters_unavailable",
+                                          "budgets and rate limits cannot be checked right now ("
+                                              + u.why()
+                                              + "); the gateway is configured to refuse rather than admit"
+                                              + " unchecked requests")
+                                      .withRetryAfter(1));
+                          case Meter.Stale st -> throw new IllegalStateException("handled above");
+                        }));
+  }
+
+  /**
+   * Admits {@code a} again once the floors are read afresh from the store: the shared meter may
+   * have lost data (a flushed or restarted Redis, an old snapshot), and only the store, which moves
+   * with the spend log, still holds what was spent.
+   */
+  private Future<Decision> afterReload(Admission a, int reloads) {
+    if (reloads >= MAX_FLOOR_RELOADS) {
+      return denied(countersUnavailable("the shared counters keep losing their data"));
+    }
+    // The reload completes on another thread; the caller gets its decision back on its own.
+    io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+    io.vertx.core.Promise<Decision> decided = io.vertx.core.Promise.promise();
+    reloadFloors()
+        .onComplete(
+            ar -> {
+              Runnable next =
+                  () ->
+                      (ar.succeeded()
+                              ? admit(a, reloads + 1)
+                              : denied(
+                                  countersUnavailable(
+                                      "the shared counters lost their data and the store's could"
+                                          + " not be read: "
+                                          + ar.cause())))
+                          .onComplete(decided);
+              if (caller != null) {
+                caller.runOnContext(v -> next.run());
+              } else {
+                next.run();
+              }
+            });
+    return decided.future();
+  }
+
+  private static GatewayException countersUnavailable(String why) {
+    return GatewayException.of(503, "service_unavailable", null, "budget_counters_unavailable", why)
+        .withRetryAfter(1);
+  }
+
+  /**
+   * Reads every stored counter afresh as the floors, then tells the meter they are fresh. One
+   * reload at a time: admissions that need it meanwhile wait for the same one. Runs the read on a
+   * virtual thread, so that the event loop never blocks.
+   */
+  private Future<Void> reloadFloors() {
+    CounterStore s = store;
+    if (s == null) {
+      return meter.floorsLoaded();
+    }
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    synchronized (this) {
+      Future<Void> current = reloading;
+      if (current != null) {
+        return current;
+      }
+      reloading = done.future();
+    }
+    Thread.ofVirtual()
+        .name("tollgate-floors")
+        .start(
+            () -> {
+              try {
+                List<CounterState> states = s.loadCounters();
+                for (CounterState st : states) {
+                  floors.put(st.key(), st);
+                }
+                LOG.info("{} budget counters re-read from the store as floors", states.size());
+                meter.floorsLoaded().onComplete(done);
+              } catch (RuntimeException e) {
+                done.fail(e);
+              }
+            });
+    return done.future()
+        .onComplete(
+            ar -> {
+              synchronized (this) {
+                if (reloading == done.future()) {
+                  reloading = null;
+                }
+              }
+            });
   }
 
   /**
@@ -501,10 +604,19 @@ public final class Enforcer {
    * by regeneration while the request was in flight.
    */
   public void settle(SpendRecord r) {
+    settleCharges(r);
+  }
+
+  /**
+   * {@link #settle}s the record and returns the budget counters it charged, each in the window of
+   * this settlement, for the spend log to move the stored counters in the transaction that writes
+   * the record.
+   */
+  public Charges settleCharges(SpendRecord r) {
     Ticket ticket = tickets.remove(r.requestId());
     boolean charged = charged(r);
     if (ticket == null && !charged) {
-      return;
+      return Charges.NONE;
     }
     long now = clock.millis();
     GovernanceSnapshot s = governance.snapshot();
@@ -514,7 +626,9 @@ public final class Enforcer {
     List<@Nullable Target> targetOfOut = new ArrayList<>(16);
     long tokens =
         r.inputTokens() + r.outputTokens() + r.cacheReadTokens() + r.cacheCreationTokens();
+    Map<CounterKey, Charge> charges = Map.of();
     if (charged) {
+      charges = new LinkedHashMap<>();
       Subject sub =
           new Subject(
               s.keyIdForSpend(r.keyHash()),
@@ -535,6 +649,14 @@ public final class Enforcer {
                   : concat(targets.resolve(s, settings, sub), ticket.routing());
       for (Target t : resolved) {
         Check c = spendCheck(t, now, Long.MAX_VALUE, 0);
+        charges.put(
+            t.key(),
+            new Charge(
+                t.key(),
+                c.windowEnd() == Long.MAX_VALUE ? Optional.empty() : t.duration(),
+                c.windowStart(),
+                c.windowEnd(),
+                t.soft().orElse(Long.MAX_VALUE)));
         put(
             out,
             targetOfOut,
@@ -568,8 +690,10 @@ public final class Enforcer {
         }
       }
     }
+    Charges result =
+        charges.isEmpty() ? Charges.NONE : new Charges(now, List.copyOf(charges.values()));
     if (out.isEmpty()) {
-      return;
+      return result;
     }
     List<Settlement> list = List.copyOf(out);
     meter
@@ -581,15 +705,12 @@ public final class Enforcer {
                 if (t == null) {
                   continue;
                 }
-                String counter = list.get(i).check().counter();
-                if (dirty.get(counter) != t) {
-                  dirty.put(counter, t);
-                }
                 if (done.softCrossed().get(i)) {
                   softAlert(t, done.after().get(i), r, s);
                 }
               }
             });
+    return result;
   }
 
   /**
@@ -748,6 +869,10 @@ public final class Enforcer {
   }
 
   private List<BudgetLine> lines(GovernanceSnapshot s, Subject sub) {
+    if (meter.needsFloors()) {
+      // what operators read is what admission would see: from the store's counters, once reloaded
+      await(reloadFloors());
+    }
     long now = clock.millis();
     List<Target> ts = targets.resolve(s, settings, sub);
     List<Check> checks = new ArrayList<>(ts.size());
@@ -874,14 +999,30 @@ public final class Enforcer {
       checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
     }
     await(meter.reset(checks, now));
-    dirty.putAll(all);
+    CounterStore s = store;
+    if (s != null) {
+      // The store restarts each counter at the same instant, and counts again what the spend log
+      // has charged to it since (records settled before the reset and committed after it are not
+      // counted, as in the meter). Then the floors carry the reset too.
+      List<CounterState> restarted = new ArrayList<>(checks.size());
+      int i = 0;
+      for (Target t : all.values()) {
+        Check c = checks.get(i++);
+        Optional<BudgetDuration> d =
+            c.windowEnd() == Long.MAX_VALUE ? Optional.empty() : t.duration();
+        restarted.add(CounterState.fresh(t.key(), d, now, c.windowEnd()));
+      }
+      for (CounterState st : s.restartCounters(restarted)) {
+        floors.put(st.key(), st);
+      }
+    }
   }
 
   // --- persistence ------------------------------------------------------------------------------
 
   /**
    * Installs counters loaded from a {@link CounterStore}, as the floors every check starts from.
-   * Call once, before serving, and again whenever the store may know more (other instances).
+   * Call once, before serving.
    */
   public void restore(Collection<CounterState> states) {
     for (CounterState st : states) {
@@ -899,6 +1040,16 @@ public final class Enforcer {
             st.softAlerted());
       }
     }
+    // What admission checks now starts from what was just read.
+    meter.floorsLoaded();
+  }
+
+  /**
+   * The store whose counters move with the spend log: manual resets are written to it, and the
+   * floors are re-read from it when a shared meter may have lost data. Call once, before serving.
+   */
+  public void useStore(CounterStore store) {
+    this.store = requireNonNull(store, "store");
   }
 
   /** The later of two views of one counter: a later start, or more spend in the same window. */
@@ -909,66 +1060,7 @@ public final class Enforcer {
     return a.spendNanos() >= b.spendNanos() ? a : b;
   }
 
-  /**
-   * Saves every counter changed since the last flush, as the meter has it now. Blocks on the meter
-   * and the store: call from a worker, periodically and at shutdown. If the store fails the
-   * counters stay pending and the exception propagates.
-   */
-  public void flushTo(CounterStore store) {
-    if (dirty.isEmpty() || !meter.authoritative()) {
-      // During a shared meter's outage the counters wait: they are saved once it is back.
-      return;
-    }
-    Map<String, Target> batch = new LinkedHashMap<>();
-    for (String name : List.copyOf(dirty.keySet())) {
-      Target t = dirty.remove(name);
-      if (t != null) {
-        batch.put(name, t);
-      }
-    }
-    try {
-      List<CounterState> states = states(List.copyOf(batch.values()));
-      store.saveCounters(states);
-      for (CounterState st : states) {
-        floors.merge(st.key(), st, Enforcer::newer);
-      }
-    } catch (RuntimeException e) {
-      batch.forEach(dirty::putIfAbsent);
-      throw e;
-    }
-  }
-
-  private List<CounterState> states(List<Target> ts) {
-    long now = clock.millis();
-    List<Check> checks = new ArrayList<>(ts.size());
-    for (Target t : ts) {
-      checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
-    }
-    List<Meter.Reading> readings = await(meter.read(checks, now));
-    List<CounterState> out = new ArrayList<>(ts.size());
-    for (int i = 0; i < ts.size(); i++) {
-      Meter.Reading r = readings.get(i);
-      Target t = ts.get(i);
-      Optional<BudgetDuration> d =
-          r.windowEnd() == Long.MAX_VALUE ? Optional.empty() : t.duration();
-      if (d.isEmpty() && r.windowEnd() != Long.MAX_VALUE) {
-        continue;
-      }
-      out.add(
-          new CounterState(
-              t.key(),
-              d,
-              r.since(),
-              r.windowEnd(),
-              r.used(),
-              r.unpricedRequests(),
-              r.unpricedTokens(),
-              r.softAlerted()));
-    }
-    return out;
-  }
-
-  /** A counter known from the store, as a target without limits: to read, reset or save it. */
+  /** A counter known from the store, as a target without limits: to read or reset it. */
   private static Target stored(CounterState st) {
     return new Target(
         st.key(),
@@ -978,16 +1070,6 @@ public final class Enforcer {
         st.duration(),
         Optional.empty(),
         Optional.empty());
-  }
-
-  /** Every spend counter the store and this instance know, as the meter has it now. */
-  public List<CounterState> counterStates() {
-    Map<String, Target> all = new LinkedHashMap<>();
-    for (CounterState st : floors.values()) {
-      all.put(counterName(st.key()), stored(st));
-    }
-    all.putAll(dirty);
-    return states(List.copyOf(all.values()));
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -17,4 +17,11 @@ public final class InMemoryCounterStore implements CounterStore {
   public synchronized void saveCounters(List<CounterState> saved) {
     saved.forEach(s -> states.put(s.key(), s));
   }
+
+  /** Without a spend log to count again from, a restarted counter starts empty. */
+  @Override
+  public synchronized List<CounterState> restartCounters(List<CounterState> counters) {
+    counters.forEach(s -> states.put(s.key(), s));
+    return List.copyOf(counters);
+  }
 }

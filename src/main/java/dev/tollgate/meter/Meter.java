@@ -109,6 +109,13 @@ public interface Meter extends AutoCloseable {
   record Unavailable(String why) implements Verdict {}
 
   /**
+   * The shared backend may have lost data (flushed, restarted empty, or restored from an older
+   * snapshot) since the floors in these checks were read: read them afresh from the durable store,
+   * call {@link #floorsLoaded}, and admit again with them. Nothing was reserved.
+   */
+  record Stale() implements Verdict {}
+
+  /**
    * What a finished request adds to one counter it was checked against.
    *
    * @param release the reservation taken at admission, given back (reserved never goes below 0)
@@ -170,13 +177,18 @@ public interface Meter extends AutoCloseable {
   Future<List<Reading>> read(List<Check> counters, long now);
 
   /**
-   * Whether readings are the whole truth, fit to be saved as the durable store's view: false while
-   * a shared meter answers from its local fallback, whose counters hold only this instance's share
-   * of the outage (saving them would let a floor count that share twice once the outage's
-   * settlements are replayed).
+   * Says that the floors in the checks from now on were read afresh from the durable store, so that
+   * admissions stop answering {@link Stale} (until the backend loses data again).
    */
-  default boolean authoritative() {
-    return true;
+  default Future<Void> floorsLoaded() {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Whether admissions would answer {@link Stale} now: reads too should reload the floors first.
+   */
+  default boolean needsFloors() {
+    return false;
   }
 
   /** Health, for readiness and logs: e.g. {@code local}, {@code redis}, {@code redis-fallback}. */

@@ -104,6 +104,10 @@ public final class RedisMeter implements Meter {
   // guarded by lock:
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean draining;
+
+  /** Redis came back without what it held: the queued settlements are not replayed. */
+  private boolean lostDuringOutage;
+
   private boolean probing;
   private boolean closed;
   private long replayed;
@@ -155,7 +159,12 @@ public final class RedisMeter implements Meter {
 
   private Future<Verdict> admitHere(String requestId, List<Check> checks, long now) {
     if (state != State.UP) {
-      return admitWithoutRedis(requestId, checks, now);
+      return fallbackStale
+          ? Future.succeededFuture(new Stale())
+          : admitWithoutRedis(requestId, checks, now);
+    }
+    if (floorsStale) {
+      return Future.succeededFuture(new Stale());
     }
     List<String> keys = new ArrayList<>(checks.size() + 1);
     keys.add(marker(requestId));
@@ -171,6 +180,10 @@ public final class RedisMeter implements Meter {
         .map(r -> verdict(r, checks))
         .recover(
             e -> {
+              if (e instanceof ErrorType err && err.is(RedisScripts.STALE)) {
+                floorsStale = true;
+                return Future.succeededFuture(new Stale());
+              }
               failed("admit", e);
               return admitWithoutRedis(requestId, checks, now)
                   .map(
@@ -328,7 +341,7 @@ public final class RedisMeter implements Meter {
       args.add(Long.toString(c.windowStart()));
       args.add(bound(c.windowEnd()));
     }
-    return eval(RedisScripts.RESET, keys, args)
+    return eval(resetScript, keys, args)
         .<Void>mapEmpty()
         .recover(
             e -> {
@@ -366,7 +379,7 @@ public final class RedisMeter implements Meter {
       keys.add(key(c));
       addCheckArgs(args, c);
     }
-    return eval(RedisScripts.READ, keys, args)
+    return eval(readScript, keys, args)
         .map(r -> readings(r.toString(), counters.size(), i -> counters.get(i).counter()))
         .recover(
             e -> {
@@ -403,9 +416,69 @@ public final class RedisMeter implements Meter {
     return p.future();
   }
 
+  /**
+   * Whether Redis may have lost data since the floors were last read: a restart (NOSCRIPT for this
+   * instance's own scripts), or this instance's floors marker gone. Admissions answer {@link Stale}
+   * until {@link #floorsLoaded}.
+   */
+  private volatile boolean floorsStale;
+
+  /**
+   * This instance's floors marker: present while Redis holds what it held when floors were read.
+   */
+  private String floorsMarker() {
+    return prefix + "floors:" + epoch;
+  }
+
+  /** Whether the fallback is to start from floors read afresh: set when an outage begins. */
+  private volatile boolean fallbackStale;
+
   @Override
-  public boolean authoritative() {
-    return state == State.UP;
+  public boolean needsFloors() {
+    return state == State.UP ? floorsStale : fallbackStale;
+  }
+
+  @Override
+  public Future<Void> floorsLoaded() {
+    fallbackStale = false;
+    if (state != State.UP) {
+      // Only the fallback takes them now; a Redis that comes back is checked for lost data (and
+      // its marker set) before it is used.
+      return Future.succeededFuture();
+    }
+    return onHome(
+        () ->
+            loadScripts()
+                .compose(
+                    loaded ->
+                        send(
+                            Request.cmd(Command.SET)
+                                .arg(floorsMarker())
+                                .arg("1")
+                                .arg("PX")
+                                .arg(MARKER_TTL_MILLIS)))
+                .<Void>mapEmpty()
+                .onSuccess(v -> floorsStale = false)
+                .recover(
+                    e -> {
+                      failed("floors marker", e);
+                      // Unreachable: admissions go to the fallback meanwhile; a Redis that comes
+                      // back is checked for lost data before it is used again.
+                      return state == State.UP ? Future.failedFuture(e) : Future.succeededFuture();
+                    }));
+  }
+
+  /**
+   * Loads this instance's scripts, so that a NOSCRIPT from now on means that Redis lost its script
+   * cache (a restart) rather than that they were never loaded.
+   */
+  private Future<Void> loadScripts() {
+    Future<Void> all = Future.succeededFuture();
+    for (Script sc : List.of(admitMany, settleMany, readScript, resetScript, reapScript)) {
+      all =
+          all.compose(v -> send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(sc.text())).mapEmpty());
+    }
+    return all;
   }
 
   @Override
@@ -570,7 +643,7 @@ public final class RedisMeter implements Meter {
               Future<Integer> step =
                   markers.isEmpty()
                       ? Future.succeededFuture(0)
-                      : eval(RedisScripts.REAP, markers, List.of()).map(RedisMeter::integerOf);
+                      : eval(reapScript, markers, List.of()).map(RedisMeter::integerOf);
               return step.compose(
                   n -> {
                     int total = released + n;
@@ -584,7 +657,10 @@ public final class RedisMeter implements Meter {
                           total,
                           id);
                     }
-                    return send(Request.cmd(Command.SREM).arg(prefix + "instances").arg(id))
+                    return send(Request.cmd(Command.DEL).arg(prefix + "floors:" + id))
+                        .compose(
+                            ignored ->
+                                send(Request.cmd(Command.SREM).arg(prefix + "instances").arg(id)))
                         .map(ignored -> total);
                   });
             });
@@ -634,6 +710,8 @@ public final class RedisMeter implements Meter {
       }
       boolean wasUp = state == State.UP;
       state = State.DOWN;
+      // The fallback starts from the store's floors as they are now, not as they were at start.
+      fallbackStale = true;
       startProbe = !probing;
       probing = true;
       if (wasUp) {
@@ -659,6 +737,7 @@ public final class RedisMeter implements Meter {
       }
     }
     send(Request.cmd(Command.PING))
+        .compose(pong -> checkForLostData().map(pong))
         .onComplete(
             ar -> {
               boolean replay;
@@ -684,6 +763,29 @@ public final class RedisMeter implements Meter {
                 vertx.setTimer(settings.probeInterval().toMillis(), t -> probe());
               }
             });
+  }
+
+  /**
+   * Before a Redis that answers again is used: if it restarted (this instance's settle script is
+   * gone from its cache) or lost this instance's floors marker, the floors must be read afresh, and
+   * the queued settlements are dropped rather than replayed, as their records are in the spend log
+   * and so in the fresh floors; replayed on top, they would count twice.
+   */
+  private Future<Void> checkForLostData() {
+    return send(Request.cmd(Command.SCRIPT).arg("EXISTS").arg(settleMany.sha()))
+        .compose(
+            scripts ->
+                send(Request.cmd(Command.EXISTS).arg(floorsMarker()))
+                    .map(
+                        marker -> {
+                          if (integerOf(scripts.get(0)) == 0 || integerOf(marker) == 0) {
+                            floorsStale = true;
+                            synchronized (lock) {
+                              lostDuringOutage = true;
+                            }
+                          }
+                          return null;
+                        }));
   }
 
   private void enqueue(Pending p) {
@@ -738,6 +840,13 @@ public final class RedisMeter implements Meter {
     long lost = 0;
     boolean recovered = false;
     synchronized (lock) {
+      if (lostDuringOutage && !queue.isEmpty()) {
+        log.warn(
+            "redis lost data during the outage; {} queued settlements are dropped: their spend"
+                + " is in the spend log, from which the floors are read again",
+            queue.size());
+        queue.clear();
+      }
       if (!closed) {
         java.util.Iterator<Pending> it = queue.iterator();
         while (it.hasNext() && batch.size() < REPLAY_BATCH) {
@@ -746,6 +855,7 @@ public final class RedisMeter implements Meter {
       }
       if (batch.isEmpty()) {
         draining = false;
+        lostDuringOutage = false;
         if (state == State.REPLAYING) {
           state = State.UP;
           recovered = true;
@@ -810,8 +920,15 @@ public final class RedisMeter implements Meter {
   /** Batched calls of one script in flight at once; the next waits and grows meanwhile. */
   static final int MAX_IN_FLIGHT = 1;
 
-  private final Batcher admits = new Batcher(RedisScripts.ADMIT_MANY);
-  private final Batcher settles = new Batcher(RedisScripts.SETTLE_MANY);
+  // This instance's own copies of the scripts: see Script.forInstance.
+  private final Script admitMany = RedisScripts.ADMIT_MANY.forInstance(epoch);
+  private final Script settleMany = RedisScripts.SETTLE_MANY.forInstance(epoch);
+  private final Script readScript = RedisScripts.READ.forInstance(epoch);
+  private final Script resetScript = RedisScripts.RESET.forInstance(epoch);
+  private final Script reapScript = RedisScripts.REAP.forInstance(epoch);
+
+  private final Batcher admits = new Batcher(admitMany, true);
+  private final Batcher settles = new Batcher(settleMany, false);
 
   /**
    * Group commit for one script: calls that arrive while {@link #MAX_IN_FLIGHT} batches are in
@@ -824,11 +941,17 @@ public final class RedisMeter implements Meter {
     private record Call(List<String> keys, List<String> args, Promise<Response> done) {}
 
     private final Script script;
+    private final boolean guarded;
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
     private int inFlight;
 
-    Batcher(Script script) {
+    /**
+     * @param guarded whether the script's first key is the floors marker ({@link
+     *     RedisScripts#ADMIT_MANY})
+     */
+    Batcher(Script script, boolean guarded) {
       this.script = script;
+      this.guarded = guarded;
     }
 
     Future<Response> submit(List<String> keys, List<String> args) {
@@ -853,6 +976,9 @@ public final class RedisMeter implements Meter {
         }
       }
       List<String> keys = new ArrayList<>();
+      if (guarded) {
+        keys.add(floorsMarker());
+      }
       List<String> args = new ArrayList<>();
       args.add(Integer.toString(batch.size()));
       for (Call c : batch) {
@@ -890,8 +1016,13 @@ public final class RedisMeter implements Meter {
         .recover(
             e -> {
               if (e instanceof ErrorType err && err.is("NOSCRIPT")) {
-                // Redis restarted or its script cache was flushed: load the script, try once more
-                return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.text()))
+                // Redis restarted or its script cache was flushed: load the script, try once more.
+                // A restart may have brought back an older snapshot, so the floors are stale.
+                // The marker goes too, so that the admission retried here answers STALE.
+                floorsStale = true;
+                return send(Request.cmd(Command.DEL).arg(floorsMarker()))
+                    .compose(
+                        ignored -> send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.text())))
                     .compose(ignored -> send(evalsha(script, keys, args)));
               }
               return Future.failedFuture(e);

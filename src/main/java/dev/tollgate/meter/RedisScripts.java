@@ -313,7 +313,7 @@ final class RedisScripts {
             + """
             end
             local out = {}
-            local ki, ai = 1, 2
+            local ki, ai = %FIRST_KEY%, 2
             for c = 1, tonumber(ARGV[1]) do
               local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
               ai = ai + 2
@@ -326,8 +326,18 @@ final class RedisScripts {
             """);
   }
 
-  /** {@link #ADMIT} for many requests in one call; each is still all or nothing on its own. */
-  static final Script ADMIT_MANY = many(ADMIT, ADMIT_BODY);
+  /** What {@link #ADMIT_MANY} answers when the floors marker (its first key) is missing. */
+  static final String STALE = "STALE";
+
+  /**
+   * {@link #ADMIT} for many requests in one call; each is still all or nothing on its own. KEYS[1]
+   * is the instance's floors marker: when it is missing, Redis has lost data since this instance
+   * read its floors, and the script answers {@link #STALE} without touching anything.
+   */
+  static final Script ADMIT_MANY =
+      many(ADMIT, ADMIT_BODY)
+          .guarded(
+              "if redis.call('EXISTS', KEYS[1]) == 0 then return {err = '" + STALE + "'} end\n");
 
   /** {@link #SETTLE} for many requests in one call. */
   static final Script SETTLE_MANY = many(SETTLE, SETTLE_BODY);
@@ -337,13 +347,33 @@ final class RedisScripts {
     Script(String name, String template) {
       this(name, expand(template), sha1(expand(template)));
     }
+
+    /** This batched script with {@code guard} run first, and the calls' keys from KEYS[2]. */
+    Script guarded(String guard) {
+      int body = text.indexOf("local function body(");
+      String t = text.substring(0, body) + guard + text.substring(body);
+      t = t.replace("local ki, ai = 1, 2", "local ki, ai = 2, 2");
+      return new Script(name, t, sha1(t));
+    }
+
+    /**
+     * The same script named for one gateway instance (a comment), so that its SHA-1 is that
+     * instance's own: after a Redis restart, which empties the script cache, every instance's first
+     * call is answered NOSCRIPT, whoever loaded the scripts first. That is how an instance learns
+     * that Redis may have come back from an older snapshot.
+     */
+    Script forInstance(String instance) {
+      String t = "-- gateway instance " + instance + "\n" + text;
+      return new Script(name, t, sha1(t));
+    }
   }
 
   private static String expand(String template) {
     return template
         .replace("%GAUGE_TTL%", Long.toString(GAUGE_TTL_MILLIS))
         .replace("%WINDOW_GRACE%", Long.toString(WINDOW_GRACE_MILLIS))
-        .replace("%SPEND_GRACE%", Long.toString(SPEND_GRACE_MILLIS));
+        .replace("%SPEND_GRACE%", Long.toString(SPEND_GRACE_MILLIS))
+        .replace("%FIRST_KEY%", "1");
   }
 
   private static String sha1(String text) {

@@ -282,6 +282,16 @@ public final class Database implements AutoCloseable {
     return counters;
   }
 
+  /**
+   * Counts every budget counter of a current window again from the spend rows charged to it, and
+   * corrects (and logs) each that disagrees; returns how many were corrected. The counters move in
+   * the spend log's transactions, so only a counter changed by hand, or restored apart from the
+   * spend log, can disagree. Blocks; call at start, before the counters are loaded.
+   */
+  public int reconcileCounters(long nowMillis) {
+    return counters.reconcile(nowMillis).size();
+  }
+
   /** The gateway instances using this store. */
   public InstanceRegistry instances() {
     return instances;

@@ -24,6 +24,9 @@ import javax.sql.DataSource;
  * Blocking; thread-safe (one connection a call).
  */
 final class JdbcCounterStore implements CounterStore {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(JdbcCounterStore.class);
+
   private static final String COLUMNS =
       "level, entity_id, sub, duration, since_ms, end_ms, spend_nanos, unpriced_requests,"
           + " unpriced_tokens, soft_alerted";
@@ -73,6 +76,66 @@ final class JdbcCounterStore implements CounterStore {
     } catch (SQLException e) {
       throw new StoreException("cannot load the budget counters: " + SpendSql.describe(e), e);
     }
+  }
+
+  /** One stored counter, read on the caller's connection. */
+  static Optional<CounterState> load(Connection c, CounterKey key) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + COLUMNS
+                + " FROM budget_counters WHERE level = ? AND entity_id = ? AND sub = ?")) {
+      ps.setString(1, key.level().wire());
+      ps.setString(2, key.id());
+      ps.setString(3, key.sub());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public List<CounterState> restartCounters(List<CounterState> counters) {
+    Objects.requireNonNull(counters, "counters");
+    if (counters.isEmpty()) {
+      return List.of();
+    }
+    List<List<CounterState>> out = new ArrayList<>(1);
+    try (Connection c = pool.getConnection()) {
+      Transactions.run(c, tx -> out.add(CounterSql.restart(tx, counters, clock.millis())));
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot reset " + counters.size() + " budget counters: " + SpendSql.describe(e), e);
+    }
+    return out.get(0);
+  }
+
+  /**
+   * Counts every counter of a current window again from the spend rows charged to it, corrects each
+   * that disagrees, and logs each correction. Blocks; call at start, before {@link #loadCounters}.
+   */
+  List<CounterSql.Correction> reconcile(long now) {
+    List<CounterState> stored = loadCounters();
+    List<List<CounterSql.Correction>> out = new ArrayList<>(1);
+    try (Connection c = pool.getConnection()) {
+      Transactions.run(c, tx -> out.add(CounterSql.reconcile(tx, stored, now)));
+    } catch (SQLException e) {
+      throw new StoreException("cannot check the budget counters: " + SpendSql.describe(e), e);
+    }
+    for (CounterSql.Correction k : out.get(0)) {
+      LOG.warn(
+          "budget counter {} disagreed with the spend log and was corrected: spend {} -> {}"
+              + " nano-USD, unpriced requests {} -> {}, unpriced tokens {} -> {} (counting since {})",
+          k.stored().key(),
+          k.stored().spendNanos(),
+          k.counted().spendNanos(),
+          k.stored().unpricedRequests(),
+          k.counted().unpricedRequests(),
+          k.stored().unpricedTokens(),
+          k.counted().unpricedTokens(),
+          java.time.Instant.ofEpochMilli(k.stored().sinceMillis()));
+    }
+    return out.get(0);
   }
 
   private static CounterState read(ResultSet rs) throws SQLException {

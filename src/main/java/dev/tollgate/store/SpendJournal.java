@@ -36,7 +36,7 @@ final class SpendJournal {
 
   /** Writes a batch of records read back from the journal; throws when it must be tried later. */
   interface BatchWriter {
-    void write(List<SpendRecord> batch) throws SQLException, IOException;
+    void write(List<CounterSql.Charged> batch) throws SQLException, IOException;
   }
 
   private final Path dir;
@@ -71,11 +71,11 @@ final class SpendJournal {
   }
 
   /** Appends the records and fsyncs the journal. */
-  synchronized void append(List<SpendRecord> records) throws IOException {
+  synchronized void append(List<CounterSql.Charged> records) throws IOException {
     if (records.isEmpty()) {
       return;
     }
-    appendDurably(journal, SpendRecordJson.lines(records));
+    appendDurably(journal, ChargesJson.lines(records));
     pending.addAndGet(records.size());
   }
 
@@ -100,7 +100,7 @@ final class SpendJournal {
     }
     long lines = 0;
     long records = 0;
-    List<SpendRecord> batch = new ArrayList<>(batchSize);
+    List<CounterSql.Charged> batch = new ArrayList<>(batchSize);
     try (BufferedReader in = reader(file)) {
       String line;
       while ((line = in.readLine()) != null) {
@@ -109,7 +109,7 @@ final class SpendJournal {
         }
         lines++;
         try {
-          batch.add(SpendRecordJson.read(Json.MAPPER.readTree(line)));
+          batch.add(ChargesJson.read(Json.MAPPER.readTree(line)));
         } catch (IOException | IllegalArgumentException e) {
           deadLetterRaw(line, "unreadable journal line: " + e.getMessage());
           continue;

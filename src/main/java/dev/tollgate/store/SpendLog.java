@@ -1,7 +1,9 @@
 package dev.tollgate.store;
 
+import dev.tollgate.budget.Charges;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
+import dev.tollgate.store.CounterSql.Charged;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -147,8 +150,8 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   private final BooleanSupplier reachable;
   private final SpendJournal journal;
   private final Options options;
-  private final ArrayBlockingQueue<SpendRecord> queue;
-  private final ConcurrentLinkedQueue<SpendRecord> overflow = new ConcurrentLinkedQueue<>();
+  private final ArrayBlockingQueue<Charged> queue;
+  private final ConcurrentLinkedQueue<Charged> overflow = new ConcurrentLinkedQueue<>();
   private final AtomicInteger overflowed = new AtomicInteger();
   private final LongAdder recorded = new LongAdder();
   private final AtomicLong persisted = new AtomicLong();
@@ -169,14 +172,9 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   /**
    * The writer's current batch, for {@link Stats#queued} and for a {@link #close} that times out.
    */
-  private volatile List<SpendRecord> inFlight = List.of();
+  private volatile List<Charged> inFlight = List.of();
 
   private long degradedSinceNanos;
-
-  /** Runs on the writer after each batch it commits; see {@link #afterCommit}. */
-  private volatile Runnable afterCommit = () -> {};
-
-  private long afterCommitWarnedNanos;
 
   /**
    * Opens the spend log on the data dir's journal and replays what an earlier run left there.
@@ -205,10 +203,18 @@ public final class SpendLog implements SpendSink, AutoCloseable {
     spiller.start();
   }
 
-  /** Queues the record and returns at once; never blocks on the database or the disk. */
+  /** Queues the record, charged to no counter, and returns at once. */
   @Override
   public void record(SpendRecord r) {
-    Objects.requireNonNull(r, "r");
+    record(r, Charges.NONE);
+  }
+
+  /**
+   * Queues the record with the counters its settlement charged, and returns at once; never blocks
+   * on the database or the disk. The record's row and those counters move in one transaction.
+   */
+  public void record(SpendRecord record, Charges charges) {
+    Charged r = new Charged(Objects.requireNonNull(record, "record"), charges);
     recorded.increment();
     if (!queue.offer(r)) {
       overflow.add(r);
@@ -279,7 +285,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   }
 
   private void write() {
-    List<SpendRecord> batch = new ArrayList<>(options.batchSize());
+    List<Charged> batch = new ArrayList<>(options.batchSize());
     int failures = 0;
     long firstFailure = 0;
     long backoff = options.retryBackoff().toNanos();
@@ -322,7 +328,6 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         inFlight = List.copyOf(batch);
         try {
           writeDurably(batch);
-          runAfterCommit();
           persisted.addAndGet(batch.size());
           batch.clear();
           failures = 0;
@@ -381,9 +386,9 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   private static final Duration LINGER = Duration.ofMillis(20);
 
   /** Takes the next batch: waits up to {@link Options#poll} for a first record, then drains. */
-  private void take(List<SpendRecord> batch) {
+  private void take(List<Charged> batch) {
     try {
-      SpendRecord first =
+      Charged first =
           closing ? queue.poll() : queue.poll(options.poll().toNanos(), TimeUnit.NANOSECONDS);
       if (first != null) {
         batch.add(first);
@@ -404,37 +409,12 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   }
 
   /**
-   * Runs {@code hook} on the writer thread after each batch is committed, before the batch counts
-   * as persisted: the gateway saves its budget counters there, so that counters in the store always
-   * cover the spend rows committed before them, not just those of the last periodic save. A hook
-   * that throws is logged (at most once a minute) and does not affect the spend log.
-   */
-  public void afterCommit(Runnable hook) {
-    this.afterCommit = java.util.Objects.requireNonNull(hook, "hook");
-  }
-
-  private void runAfterCommit() {
-    try {
-      afterCommit.run();
-    } catch (RuntimeException e) {
-      long now = System.nanoTime();
-      if (afterCommitWarnedNanos == 0 || now - afterCommitWarnedNanos >= 60_000_000_000L) {
-        afterCommitWarnedNanos = now;
-        LOG.warn(
-            "after a spend batch was committed, saving the budget counters failed; they stay"
-                + " pending for the next batch or the periodic save: {}",
-            e.toString());
-      }
-    }
-  }
-
-  /**
    * Writes the batch, isolating and dead-lettering records that fail on their own data. Returns
    * when every record is stored or dead-lettered; throws when the database must be tried again.
    */
-  private void writeDurably(List<SpendRecord> batch) throws SQLException, IOException {
+  private void writeDurably(List<Charged> batch) throws SQLException, IOException {
     try (Connection c = pool.getConnection()) {
-      SpendSql.insert(c, batch);
+      insert(c, batch);
       written.addAndGet(batch.size());
       return;
     } catch (SQLException e) {
@@ -442,24 +422,52 @@ public final class SpendLog implements SpendSink, AutoCloseable {
         throw e;
       }
     }
-    for (SpendRecord r : batch) {
+    for (Charged r : batch) {
       try (Connection c = pool.getConnection()) {
-        SpendSql.insert(c, List.of(r));
+        insert(c, List.of(r));
         written.incrementAndGet();
       } catch (SQLException e) {
         if (!SpendSql.isBadData(e)) {
           throw e;
         }
         String why = SpendSql.describe(e);
-        journal.deadLetter(r, why);
+        journal.deadLetter(r.record(), why);
         deadLettered.incrementAndGet();
         LOG.error(
             "spend log: request {} cannot be stored ({}); it is kept in {}",
-            r.requestId(),
+            r.record().requestId(),
             why,
             journal.deadLetterFile());
       }
     }
+  }
+
+  /**
+   * Inserts the records and, in the same transaction, moves the counters that the ones not stored
+   * before were charged to: a batch written again (a retry after a lost commit, a replayed journal)
+   * moves them once.
+   */
+  private void insert(Connection c, List<Charged> batch) throws SQLException {
+    List<String> charged = new ArrayList<>();
+    List<SpendRecord> records = new ArrayList<>(batch.size());
+    for (Charged r : batch) {
+      records.add(r.record());
+      if (!r.charges().isEmpty()) {
+        charged.add(r.record().requestId());
+      }
+    }
+    if (charged.isEmpty()) {
+      SpendSql.insert(c, records);
+      return;
+    }
+    Set<String> stored = CounterSql.alreadyStored(c, charged);
+    List<Charged> fresh = new ArrayList<>(charged.size());
+    for (Charged r : batch) {
+      if (!r.charges().isEmpty() && !stored.contains(r.record().requestId())) {
+        fresh.add(r);
+      }
+    }
+    SpendSql.insert(c, records, tx -> CounterSql.charge(tx, fresh, System.currentTimeMillis()));
   }
 
   private void replayJournal() throws SQLException, IOException {
@@ -505,7 +513,7 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   }
 
   /** Journals the batch; false (after one error line) when the disk refuses too. */
-  private boolean journalBatch(List<SpendRecord> batch) {
+  private boolean journalBatch(List<Charged> batch) {
     try {
       journal.append(batch);
       journaled.addAndGet(batch.size());
@@ -523,9 +531,9 @@ public final class SpendLog implements SpendSink, AutoCloseable {
 
   /** Moves records that did not fit in the queue to the journal. */
   private void spill() {
-    List<SpendRecord> batch = new ArrayList<>(options.batchSize());
+    List<Charged> batch = new ArrayList<>(options.batchSize());
     while (true) {
-      SpendRecord r;
+      Charged r;
       while (batch.size() < options.batchSize() && (r = overflow.poll()) != null) {
         batch.add(r);
       }
@@ -553,9 +561,9 @@ public final class SpendLog implements SpendSink, AutoCloseable {
 
   /** After close: whatever is still in memory goes to the journal. */
   private synchronized void journalLeftovers() {
-    List<SpendRecord> left = new ArrayList<>();
+    List<Charged> left = new ArrayList<>();
     queue.drainTo(left);
-    SpendRecord r;
+    Charged r;
     while ((r = overflow.poll()) != null) {
       overflowed.decrementAndGet();
       left.add(r);
@@ -564,14 +572,14 @@ public final class SpendLog implements SpendSink, AutoCloseable {
   }
 
   /** Journals records at close; if even that fails, logs each one whole so none is lost unseen. */
-  private void appendLastResort(List<SpendRecord> records) {
+  private void appendLastResort(List<Charged> records) {
     if (records.isEmpty() || journalBatch(records)) {
       return;
     }
-    for (SpendRecord r : records) {
+    for (Charged r : records) {
       LOG.error(
           "spend log: unsaved record {}",
-          new String(SpendRecordJson.lines(List.of(r)), java.nio.charset.StandardCharsets.UTF_8)
+          new String(ChargesJson.lines(List.of(r)), java.nio.charset.StandardCharsets.UTF_8)
               .strip());
     }
   }

@@ -44,6 +44,12 @@ final class SpendSql {
    * so writing a batch again never counts it twice.
    */
   static void insert(Connection c, List<SpendRecord> records) throws SQLException {
+    insert(c, records, tx -> {});
+  }
+
+  /** {@link #insert}, with {@code more} run in the same transaction, after the rows. */
+  static void insert(Connection c, List<SpendRecord> records, Transactions.Work more)
+      throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
@@ -68,6 +74,7 @@ final class SpendSql {
           ps.executeBatch();
         }
       }
+      more.run(c);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       try {

@@ -658,46 +658,89 @@ class EnforcerTest {
   }
 
   @Test
-  void flushTo_andRestore_keepSpendAndWindows() {
+  void settleCharges_teamKeyRecord_namesEveryChargedCounterInTheWindowOfSettlement() {
+    f.put(f.team("t1", max("50", "1d"), OptionalLong.empty(), List.of()));
+    VirtualKey k = f.key("k1", max("10", "1d"), Optional.empty(), Optional.of("t1"));
+    f.put(k);
+    f.clock.set(Instant.parse("2025-03-12T10:00:00Z"));
+    f.settle(f.principal(k), "4");
+    Charges c = f.lastCharges;
+    assertThat(c.settledAtMillis()).isEqualTo(f.clock.millis());
+    assertThat(c.counters())
+        .extracting(Charge::key)
+        .contains(
+            CounterKey.of(Level.KEY, "k1"),
+            CounterKey.of(Level.TEAM, "t1"),
+            CounterKey.of(Level.GLOBAL, CounterKey.GLOBAL_ID));
+    Charge key = c.counters().get(0);
+    assertThat(key.windowStart()).isEqualTo(Instant.parse("2025-03-12T00:00:00Z").toEpochMilli());
+    assertThat(key.windowEnd()).isEqualTo(Instant.parse("2025-03-13T00:00:00Z").toEpochMilli());
+    Charge global =
+        c.counters().stream()
+            .filter(x -> x.key().level() == Level.GLOBAL)
+            .findFirst()
+            .orElseThrow();
+    assertThat(global.windowEnd()).isEqualTo(CounterState.NO_END);
+    assertThat(global.duration()).isEmpty();
+  }
+
+  @Test
+  void settleCharges_freeRecord_chargesNothing() {
+    VirtualKey k = f.key("k1", max("10"));
+    f.put(k);
+    f.settle(
+        f.principal(k),
+        "gpt-4o",
+        OptionalLong.of(0),
+        Optional.empty(),
+        List.of(),
+        dev.tollgate.pricing.Price.FREE);
+    assertThat(f.lastCharges.isEmpty()).isTrue();
+  }
+
+  @Test
+  void restore_storedWindow_isWhereCountingResumes() {
     VirtualKey k = f.key("k1", max("10", "1d"));
     f.put(k);
-    f.settle(f.principal(k), "4");
-    InMemoryCounterStore store = new InMemoryCounterStore();
-    f.enforcer.flushTo(store);
     Enforcer restarted =
         new Enforcer(
             f.gov, BudgetSettings.defaults(), f.clock, AlertSink.NONE, n -> Optional.empty());
-    restarted.restore(store.loadCounters());
+    long start = Instant.parse("2025-03-12T00:00:00Z").toEpochMilli();
+    long end = Instant.parse("2025-03-13T00:00:00Z").toEpochMilli();
+    restarted.restore(
+        List.of(
+            new CounterState(
+                CounterKey.of(Level.KEY, "k1"),
+                Optional.of(dev.tollgate.governance.BudgetDuration.parse("1d")),
+                start,
+                end,
+                usd("4"),
+                0,
+                0,
+                false)));
     BudgetLine l = restarted.entityBudgets(Level.KEY, "k1").get(0);
     assertThat(l.spendNanos()).isEqualTo(usd("4"));
-    assertThat(l.windowStart()).isEqualTo(Instant.parse("2025-03-12T00:00:00Z"));
-    f.clock.set(Instant.parse("2025-03-13T00:00:00Z"));
+    assertThat(l.windowStart()).isEqualTo(Instant.ofEpochMilli(start));
+    f.clock.set(Instant.ofEpochMilli(end));
     assertThat(restarted.entityBudgets(Level.KEY, "k1").get(0).spendNanos()).isZero();
   }
 
   @Test
-  void flushTo_storeFails_countersStayPending() {
-    VirtualKey k = f.key("k1", Limits.NONE);
+  void reset_withAStore_restartsTheStoredCounterAtTheReset() {
+    VirtualKey k = f.key("k1", max("10"));
     f.put(k);
-    f.settle(f.principal(k), "1");
-    CounterStore failing =
-        new CounterStore() {
-          @Override
-          public List<CounterState> loadCounters() {
-            return List.of();
-          }
-
-          @Override
-          public void saveCounters(List<CounterState> states) {
-            throw new IllegalStateException("disk full");
-          }
-        };
-    assertThatThrownBy(() -> f.enforcer.flushTo(failing)).hasMessage("disk full");
-    InMemoryCounterStore ok = new InMemoryCounterStore();
-    f.enforcer.flushTo(ok);
-    assertThat(ok.loadCounters())
-        .extracting(CounterState::key)
-        .contains(CounterKey.of(Level.KEY, "k1"));
+    InMemoryCounterStore store = new InMemoryCounterStore();
+    f.enforcer.useStore(store);
+    f.settle(f.principal(k), "4");
+    f.enforcer.reset(Level.KEY, "k1");
+    assertThat(store.loadCounters())
+        .filteredOn(s -> s.key().equals(CounterKey.of(Level.KEY, "k1")))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.sinceMillis()).isEqualTo(f.clock.millis());
+              assertThat(s.spendNanos()).isZero();
+            });
   }
 
   @Test

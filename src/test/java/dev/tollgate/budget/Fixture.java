@@ -253,9 +253,12 @@ final class Fixture {
             Optional.empty(),
             5,
             false);
-    enforcer.settle(r);
+    lastCharges = enforcer.settleCharges(r);
     return r;
   }
+
+  /** What the last {@link #settle} charged. */
+  Charges lastCharges = Charges.NONE;
 
   SpendRecord settle(Principal p, String usd) {
     return settle(p, "gpt-4o", OptionalLong.of(usd(usd)), Optional.empty(), List.of(), PRICED);

@@ -24,8 +24,8 @@ class DatabaseIT {
     StoreKind.Target t = kind.fresh();
     try (Database db = t.open()) {
       assertThat(db.kind().name()).isEqualTo(kind.name());
-      assertThat(tables(db)).contains("models", "spend_logs", "spend_log_tags");
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5");
+      assertThat(tables(db)).contains("models", "spend_logs", "spend_log_tags", "spend_charges");
+      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6");
     }
   }
 
@@ -35,7 +35,7 @@ class DatabaseIT {
     StoreKind.Target t = kind.fresh();
     t.open().close();
     try (Database db = t.open()) {
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5");
+      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6");
     }
   }
 

@@ -109,47 +109,6 @@ class SpendLogIT {
 
   @ParameterizedTest
   @EnumSource(StoreKind.class)
-  void afterCommit_runsAfterEachCommittedBatch_andAFailingHookLosesNoRecord(StoreKind kind)
-      throws Exception {
-    StoreKind.Target t = kind.fresh();
-    java.util.concurrent.atomic.AtomicLong committedWhenRun =
-        new java.util.concurrent.atomic.AtomicLong(-1);
-    java.util.concurrent.atomic.AtomicInteger runs =
-        new java.util.concurrent.atomic.AtomicInteger();
-    try (Database db = t.open()) {
-      SpendLog log = db.spendLog();
-      log.afterCommit(
-          () -> {
-            runs.incrementAndGet();
-            try {
-              committedWhenRun.set(count(db, "SELECT COUNT(*) FROM spend_logs"));
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
-      log.record(SpendRecords.priced("first", 5));
-      awaitTrue(() -> log.stats().persisted() == 1);
-      // The hook ran before the batch counted as persisted, with its row already committed.
-      assertThat(runs.get()).isEqualTo(1);
-      assertThat(committedWhenRun.get()).isEqualTo(1);
-
-      log.afterCommit(
-          () -> {
-            throw new IllegalStateException("counter store down");
-          });
-      log.record(SpendRecords.priced("second", 7));
-      log.record(SpendRecords.priced("third", 11));
-      awaitTrue(() -> log.stats().persisted() == 3);
-      assertThat(log.stats().degraded()).isFalse();
-    }
-    try (Database db = t.open()) {
-      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs")).isEqualTo(3);
-      assertThat(count(db, "SELECT SUM(cost_nanos) FROM spend_logs")).isEqualTo(23);
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(StoreKind.class)
   void insert_sameBatchTwice_storesEachRecordOnce(StoreKind kind) throws Exception {
     try (Database db = kind.fresh().open()) {
       List<SpendRecord> batch =

@@ -10,6 +10,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,9 +21,11 @@ import redis.embedded.RedisServer;
 
 /**
  * Redis for tests: the server named by {@code TOLLGATE_TEST_REDIS_URL}, or else an embedded
- * redis-server on a free loopback port, without persistence, so that {@link #stop()} then {@link
- * #start()} is a restart that loses every key. Only an embedded server can be stopped. Also a tiny
- * blocking client ({@link #command}) for assertions; call it from test threads only.
+ * redis-server on a free loopback port, without automatic persistence, so that {@link #stop()} then
+ * {@link #start()} is a restart that loses every key; {@link #snapshot()} and {@link
+ * #restartFrom(Path)} restore an older RDB snapshot instead. Only an embedded server can be
+ * stopped. Also a tiny blocking client ({@link #command}) for assertions; call it from test threads
+ * only.
  */
 public final class TestRedis implements AutoCloseable {
   public static final String ENV = "TOLLGATE_TEST_REDIS_URL";
@@ -30,11 +35,18 @@ public final class TestRedis implements AutoCloseable {
   private final @Nullable String password;
   private final @Nullable RedisServer server;
 
-  private TestRedis(String host, int port, @Nullable String password, @Nullable RedisServer s) {
+  /** The embedded server's dir, where {@code SAVE} writes {@value #DUMP} and a start reads it. */
+  private final @Nullable Path dir;
+
+  static final String DUMP = "dump.rdb";
+
+  private TestRedis(
+      String host, int port, @Nullable String password, @Nullable RedisServer s, @Nullable Path d) {
     this.host = host;
     this.port = port;
     this.password = password;
     this.server = s;
+    this.dir = d;
   }
 
   /** A started Redis: the external one if configured, else a new embedded one. */
@@ -44,22 +56,25 @@ public final class TestRedis implements AutoCloseable {
       URI u = URI.create(url.get());
       String info = u.getUserInfo();
       String pw = info == null ? null : info.substring(info.indexOf(':') + 1);
-      return new TestRedis(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort(), pw, null);
+      return new TestRedis(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort(), pw, null, null);
     }
     try {
       int port;
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         port = s.getLocalPort();
       }
+      Path dir = Files.createTempDirectory("tollgate-redis");
       RedisServer s =
           RedisServer.newRedisServer()
               .port(port)
               .bind("127.0.0.1")
               .setting("save \"\"")
               .setting("appendonly no")
+              .setting("dir " + dir)
+              .setting("dbfilename " + DUMP)
               .build();
       s.start();
-      return new TestRedis("127.0.0.1", port, null, s);
+      return new TestRedis("127.0.0.1", port, null, s, dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start an embedded redis-server", e);
     }
@@ -103,10 +118,49 @@ public final class TestRedis implements AutoCloseable {
   /** Starts the embedded server again on the same port, empty. */
   public void restart() {
     try {
+      if (dir != null) {
+        Files.deleteIfExists(dir.resolve(DUMP));
+      }
       embedded().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Saves an RDB snapshot of the embedded server now and returns a copy of it. */
+  public Path snapshot() {
+    Path d = dirOfEmbedded();
+    command("SAVE");
+    try {
+      Path copy = Files.createTempFile(d.getParent(), "tollgate-redis-snapshot", ".rdb");
+      Files.copy(d.resolve(DUMP), copy, StandardCopyOption.REPLACE_EXISTING);
+      return copy;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Stops the embedded server, puts {@code snapshot} back as its dump file and starts it again: a
+   * Redis restored from an older snapshot, without what was written since.
+   */
+  public void restartFrom(Path snapshot) {
+    Path d = dirOfEmbedded();
+    stop();
+    try {
+      Files.copy(snapshot, d.resolve(DUMP), StandardCopyOption.REPLACE_EXISTING);
+      embedded().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path dirOfEmbedded() {
+    embedded();
+    if (dir == null) {
+      throw new IllegalStateException("the embedded redis has no dir");
+    }
+    return dir;
   }
 
   public void flushAll() {

@@ -1,6 +1,5 @@
 package dev.tollgate;
 
-import dev.tollgate.budget.CounterStore;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.store.InstanceRegistry;
 import io.vertx.core.Vertx;
@@ -10,12 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Saves the budget counters to the store every few seconds on a worker thread, and once more at
- * shutdown. The spend log is the record of truth; the saved counters let a restart resume the
- * windows without re-reading it.
+ * Records this instance among those using the store every few seconds, on a worker thread, and says
+ * so when instances that share the store do not share their budget counters. (The counters
+ * themselves need no saving: the store's move with the spend log, in its transactions.)
  */
-final class CounterFlush {
-  private static final Logger LOG = LoggerFactory.getLogger(CounterFlush.class);
+final class PeerCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerCheck.class);
   static final long INTERVAL_MILLIS = 5_000;
 
   /** How long since its last beat another instance still counts as running. */
@@ -26,7 +25,6 @@ final class CounterFlush {
 
   private final Vertx vertx;
   private final Enforcer enforcer;
-  private final CounterStore store;
   private final InstanceRegistry instances;
   private final java.time.Clock clock;
   private final String instanceId = Long.toHexString(new java.security.SecureRandom().nextLong());
@@ -36,20 +34,17 @@ final class CounterFlush {
   private long warnedAt = Long.MIN_VALUE;
 
   /**
-   * @param shared whether the counters are shared with other instances (Redis): then each tick also
-   *     re-reads the store, so that this instance's floors include what the others saved
-   * @param instances where each tick also records this instance, and learns of the others
+   * @param shared whether the counters are shared with other instances (Redis)
+   * @param instances where each tick records this instance, and learns of the others
    */
-  CounterFlush(
+  PeerCheck(
       Vertx vertx,
       Enforcer enforcer,
-      CounterStore store,
       boolean shared,
       InstanceRegistry instances,
       java.time.Clock clock) {
     this.vertx = vertx;
     this.enforcer = enforcer;
-    this.store = store;
     this.shared = shared;
     this.instances = instances;
     this.clock = clock;
@@ -65,18 +60,11 @@ final class CounterFlush {
                           return null;
                         },
                         true)
-                    .onFailure(e -> LOG.warn("budget counters not saved: {}", e.toString())));
+                    .onFailure(e -> LOG.debug("peer check failed: {}", e.toString())));
   }
 
-  /**
-   * Saves changed counters, with shared counters re-reads the store's, and records this instance
-   * among those using the store. Blocks.
-   */
+  /** Records this instance among those using the store, and learns of the others. Blocks. */
   void runOnce() {
-    enforcer.flushTo(store);
-    if (shared) {
-      enforcer.restore(store.loadCounters());
-    }
     checkPeers();
   }
 
@@ -125,22 +113,13 @@ final class CounterFlush {
     }
   }
 
-  boolean shared() {
-    return shared;
-  }
-
-  /** Stops the timer and saves once more; call after the servers have stopped. */
-  void stopAndFlush() {
+  /** Stops the timer and removes this instance from those using the store. */
+  void stop() {
     vertx.cancelTimer(timer);
     try {
       instances.leave(instanceId);
     } catch (RuntimeException e) {
       LOG.debug("gateway instance not removed: {}", e.toString());
-    }
-    try {
-      enforcer.flushTo(store);
-    } catch (RuntimeException e) {
-      LOG.error("budget counters not saved at shutdown: {}", e.toString());
     }
   }
 }
