@@ -243,6 +243,12 @@ public final class ModelAdmin {
           "litellm_params.model",
           "provider '" + d.params().provider() + "' is not supported by this version of Tollgate");
     }
+    // The same check the config file gets: a deployment the gateway could not call is refused.
+    var invalid = dev.tollgate.provider.Providers.validate(d.params());
+    if (invalid.isPresent()) {
+      String param = "litellm_params." + invalid.get().param();
+      throw GatewayException.badRequest(param, param + " " + invalid.get().problem());
+    }
     return d;
   }
 

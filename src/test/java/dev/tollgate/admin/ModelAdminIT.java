@@ -290,6 +290,11 @@ class ModelAdminIT {
         "litellm_params.model",
         "not supported"
       },
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"hosted_vllm/llama\"}}",
+        "litellm_params.api_base",
+        "api_base"
+      },
       {"not json", null, "not valid JSON"},
     };
     int before = json(gw.get("/model/info")).path("data").size();
