@@ -573,24 +573,6 @@ public final class Enforcer {
   }
 
   /**
-   * Whether a finished request's spend is charged to its budgets (its reservation is always
-   * released): unless its deployment is free or it cost exactly nothing. A request of unknown price
-   * is charged as unpriced (a request and its tokens) when anything was used, reported or
-   * estimated; one that used nothing (refused before it went upstream, or refused by the upstream)
-   * is not.
-   */
-  private static boolean charged(SpendRecord r) {
-    if (r.priceState().equals(Price.FREE.state())) {
-      return false;
-    }
-    OptionalLong cost = r.costNanos();
-    if (cost.isPresent()) {
-      return cost.getAsLong() != 0;
-    }
-    return r.usageSource() != UsageSource.NONE;
-  }
-
-  /**
    * Settles a finished request: releases what its admission reserved, on every terminal path, and
    * adds its cost, exactly the {@link SpendRecord#costNanos()} that went into the spend log, to
    * every counter it belongs to, in the window current at settlement. A record whose cost is
@@ -614,7 +596,7 @@ public final class Enforcer {
    */
   public Charges settleCharges(SpendRecord r) {
     Ticket ticket = tickets.remove(r.requestId());
-    boolean charged = charged(r);
+    boolean charged = Outcome.charged(r);
     if (ticket == null && !charged) {
       return Charges.NONE;
     }

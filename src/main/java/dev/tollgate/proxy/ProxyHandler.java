@@ -4,9 +4,9 @@ import dev.tollgate.budget.Admission;
 import dev.tollgate.budget.Decision;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Estimate;
+import dev.tollgate.budget.Outcome;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
-import dev.tollgate.budget.UsageSource;
 import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
@@ -326,9 +326,9 @@ public final class ProxyHandler {
 
   /**
    * Collects what one request did and hands exactly one {@link SpendRecord} to the sink when it
-   * ends, however it ends. A request whose deployment was sent it and may have used tokens, but
-   * whose provider reported no usage, is recorded once its usage has been estimated on a worker
-   * ({@link UsageEstimator}): it is never recorded as free. Event-loop confined.
+   * ends, however it ends. {@link Outcome} decides what the end cost; an unreported one (tokens may
+   * have been used, none were reported) is recorded once its usage has been estimated on a worker
+   * ({@link UsageEstimator}), never as free. Event-loop confined.
    */
   private static final class Ledger {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ledger.class);
@@ -370,44 +370,18 @@ public final class ProxyHandler {
         return OptionalLong.empty();
       }
       done = true;
+      ClientSseSink s = streamSink;
+      Outcome outcome = Outcome.of(forwarded, usage, error, s != null && s.begun());
       Deployment d = deployment;
       ParsedRequest req = request;
-      if (d != null && req != null && forwarded && usage.isEmpty() && mayHaveUsed(error)) {
+      if (outcome instanceof Outcome.Unreported && d != null && req != null) {
         estimateThenRecord(d, req, error);
         return OptionalLong.empty();
       }
       Price price = d == null ? Price.UNKNOWN : d.price();
-      OptionalLong cost;
-      if (price instanceof Price.Unknown) {
-        cost = OptionalLong.empty();
-      } else if (usage.isPresent()) {
-        cost = CostCalculator.costNanos(price, usage.get());
-      } else {
-        // Refused before it went upstream, or refused by the upstream: nothing was used.
-        cost = OptionalLong.of(0);
-      }
-      record(
-          usage.orElse(Usage.NONE),
-          usage.isPresent() ? UsageSource.PROVIDER : UsageSource.NONE,
-          cost,
-          error);
+      OptionalLong cost = outcome.cost(price);
+      record(outcome, cost, error);
       return cost;
-    }
-
-    /**
-     * Whether a forwarded request that reported no usage may have used tokens: it was answered, or
-     * its stream began, or it timed out or lost its client after the upstream had the prompt. One
-     * that the upstream refused or never received used nothing.
-     */
-    private boolean mayHaveUsed(@Nullable GatewayException error) {
-      if (error == null) {
-        return true;
-      }
-      ClientSseSink s = streamSink;
-      if (s != null && s.begun()) {
-        return true;
-      }
-      return error.status() == 504 || error.status() == 499;
     }
 
     private void estimateThenRecord(
@@ -444,16 +418,12 @@ public final class ProxyHandler {
     }
 
     private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
-      Price price = d.price();
-      OptionalLong cost =
-          price instanceof Price.Unknown
-              ? OptionalLong.empty()
-              : CostCalculator.costNanos(price, u);
-      record(u, UsageSource.ESTIMATED, cost, error);
+      Outcome estimated = new Outcome.Estimated(u);
+      record(estimated, estimated.cost(d.price()), error);
     }
 
-    private void record(
-        Usage u, UsageSource source, OptionalLong cost, @Nullable GatewayException error) {
+    private void record(Outcome outcome, OptionalLong cost, @Nullable GatewayException error) {
+      Usage u = outcome.usage();
       Deployment d = deployment;
       Price price = d == null ? Price.UNKNOWN : d.price();
       int status = error != null ? error.status() : 200;
@@ -479,7 +449,7 @@ public final class ProxyHandler {
               u.cacheCreationTokens() + u.cacheCreation1hTokens(),
               u.reasoningTokens(),
               cost,
-              source,
+              outcome.source(),
               status,
               error == null ? Optional.empty() : Optional.of(error.type()),
               (System.nanoTime() - startedNanos) / 1_000_000,
