@@ -279,7 +279,9 @@ public final class Gateway implements AutoCloseable {
     // The stored counters move with the spend log; one changed by hand is corrected here, before
     // it becomes the floor that admission starts from.
     db.reconcileCounters(clock.millis());
-    enforcer.useStore(counterStore);
+    // A floor reload (Redis lost data) first waits for the spend already settled to be committed.
+    enforcer.useStore(
+        counterStore, () -> db.spendLog().awaitPersisted(java.time.Duration.ofSeconds(10)));
     enforcer.restore(counterStore.loadCounters());
     // Settled before it is logged: the settlement says which counters the record was charged to,
     // and the spend log moves those stored counters in the transaction that writes the record.

@@ -83,6 +83,9 @@ public final class Enforcer {
   /** Where resets are written and floors re-read from; none for an enforcer without a store. */
   private volatile @Nullable CounterStore store;
 
+  /** Runs on the reload's thread before the floors are read; see {@link #useStore}. */
+  private volatile Runnable beforeReload = () -> {};
+
   /** The floor reload in progress, which every admission that needs fresh floors waits for. */
   private @Nullable Future<Void> reloading;
 
@@ -462,6 +465,7 @@ public final class Enforcer {
         .start(
             () -> {
               try {
+                beforeReload.run();
                 List<CounterState> states = s.loadCounters();
                 for (CounterState st : states) {
                   floors.put(st.key(), st);
@@ -1031,7 +1035,17 @@ public final class Enforcer {
    * floors are re-read from it when a shared meter may have lost data. Call once, before serving.
    */
   public void useStore(CounterStore store) {
+    useStore(store, () -> {});
+  }
+
+  /**
+   * As {@link #useStore(CounterStore)}, with what a floor reload runs first: the gateway waits
+   * there for its spend log to persist what was already settled, so that a reload after Redis lost
+   * data does not miss spend settled just before it (its queued settlements are dropped then).
+   */
+  public void useStore(CounterStore store, Runnable beforeReload) {
     this.store = requireNonNull(store, "store");
+    this.beforeReload = requireNonNull(beforeReload, "beforeReload");
   }
 
   /** The later of two views of one counter: a later start, or more spend in the same window. */

@@ -226,6 +226,23 @@ public final class SpendLog implements SpendSink, AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every record handed to the log before this call is persisted, or {@code max} has
+   * passed; returns whether it was. Blocks: call it from a worker or virtual thread. The floors of
+   * shared counters are re-read after it, so that spend settled just before is in them.
+   */
+  public boolean awaitPersisted(java.time.Duration max) {
+    long target = recorded.sum();
+    long deadline = System.nanoTime() + max.toNanos();
+    while (persisted.get() + deadLettered.get() < target) {
+      if (System.nanoTime() >= deadline || closed) {
+        return false;
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+    return true;
+  }
+
   public Stats stats() {
     return new Stats(
         recorded.sum(),
