@@ -4,6 +4,8 @@ import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.Price;
 import dev.tollgate.pricing.Usage;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What admission expects a request to use, before it is forwarded: the amount reserved against
@@ -105,10 +107,9 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
    * {@code make}, run once on first use: for an estimate that only some admissions need. Not
    * thread-safe; admission asks for it on one thread.
    */
-  public static java.util.function.Supplier<Estimate> deferred(
-      java.util.function.Supplier<Estimate> make) {
+  public static Supplier<Estimate> deferred(Supplier<Estimate> make) {
     return new java.util.function.Supplier<>() {
-      private @org.jspecify.annotations.Nullable Estimate made;
+      private @Nullable Estimate made;
 
       @Override
       public Estimate get() {

@@ -27,9 +27,6 @@ import org.jspecify.annotations.Nullable;
  *     completions when larger; 1 when neither is given
  * @param tags {@code metadata.tags}, as LiteLLM reads them for tag budgets and spend
  * @param imageParts how many {@code image_url} parts the messages hold
- * @param inlineImages how many of them carry the image inline, as a {@code data:image/...} URL
- * @param inlineImageBytes the bytes of those URLs, which say little about the tokens an image
- *     costs: a provider scales an image down to a bounded number of tokens
  * @param inlineRanges the start and end offset of each inline image, in order, so that the
  *     reservation's token bound can leave them out (see {@code budget.TokenBound})
  */
@@ -51,21 +48,42 @@ public record ParsedRequest(
     int choices,
     List<String> tags,
     int imageParts,
-    int inlineImages,
-    long inlineImageBytes,
     int[] inlineRanges) {
 
   public ParsedRequest {
     tags = List.copyOf(tags);
-    if (choices < 1 || inlineRanges.length != 2 * inlineImages) {
-      throw new IllegalArgumentException("choices or inline image ranges out of range");
+    if (choices < 1) {
+      throw new IllegalArgumentException("choices must be at least 1");
     }
-    if (inlineImages < 0
-        || imageParts < inlineImages
-        || inlineImageBytes < 0
-        || inlineImageBytes > body.length) {
-      throw new IllegalArgumentException("image counts out of range");
+    if (inlineRanges.length % 2 != 0 || imageParts < inlineRanges.length / 2) {
+      throw new IllegalArgumentException("inline image ranges out of range");
     }
+    int from = 0;
+    for (int i = 0; i < inlineRanges.length; i += 2) {
+      if (inlineRanges[i] < from
+          || inlineRanges[i + 1] < inlineRanges[i]
+          || inlineRanges[i + 1] > body.length) {
+        throw new IllegalArgumentException("inline image ranges out of order or outside the body");
+      }
+      from = inlineRanges[i + 1];
+    }
+  }
+
+  /** How many image parts carry the image inline, as a {@code data:image/...} URL. */
+  public int inlineImages() {
+    return inlineRanges.length / 2;
+  }
+
+  /**
+   * The bytes of those URLs, which say little about the tokens an image costs: a provider scales an
+   * image down to a bounded number of tokens.
+   */
+  public long inlineImageBytes() {
+    long bytes = 0;
+    for (int i = 0; i < inlineRanges.length; i += 2) {
+      bytes += inlineRanges[i + 1] - inlineRanges[i];
+    }
+    return bytes;
   }
 
   /**

@@ -38,9 +38,12 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The LLM request path: authenticate, parse, resolve the model group, pick a deployment, forward,
@@ -331,7 +334,7 @@ public final class ProxyHandler {
    * ({@link UsageEstimator}), never as free. Event-loop confined.
    */
   private static final class Ledger {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ledger.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
 
     final SpendSink sink;
     final long startedAt;
@@ -389,8 +392,7 @@ public final class ProxyHandler {
       Relayed relayed = streamSink == null ? null : streamSink.relayed();
       byte[] body = answer;
       String model = d.params().model();
-      java.util.concurrent.Callable<Usage> job =
-          () -> UsageEstimator.estimate(req, model, relayed, body);
+      Callable<Usage> job = () -> UsageEstimator.estimate(req, model, relayed, body);
       Context ctx = context;
       if (ctx == null) {
         recordEstimate(d, estimateOrBound(job, req, relayed), error);
@@ -403,7 +405,7 @@ public final class ProxyHandler {
 
     /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
     private static Usage estimateOrBound(
-        java.util.concurrent.Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
+        Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
       try {
         return job.call();
       } catch (Exception e) {

@@ -264,8 +264,6 @@ final class RequestParser {
         (int) choices,
         tags,
         images.parts,
-        images.inline,
-        images.inlineBytes,
         images.inline == 0 ? NO_RANGES : Arrays.copyOf(images.ranges, 2 * images.inline));
   }
 
@@ -387,7 +385,6 @@ final class RequestParser {
   private static final class Images {
     int parts;
     int inline;
-    long inlineBytes;
 
     /** Start and end offsets of each inline image, in order. */
     int[] ranges = NO_RANGES;
@@ -438,7 +435,6 @@ final class RequestParser {
       }
       if (inlineStart >= 0) {
         int end = offset(p);
-        images.inlineBytes += end - inlineStart;
         images.add(inlineStart, end);
         inlineStart = -1;
       }

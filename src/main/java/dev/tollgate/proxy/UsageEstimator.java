@@ -2,6 +2,7 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.pricing.TokenCounter;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.openai.OpenAiContent;
 import io.vertx.core.buffer.Buffer;
@@ -39,7 +40,7 @@ final class UsageEstimator {
     TokenCounter counter = TokenCounter.forModel(providerModel);
     OpenAiContent.RequestText in = OpenAiContent.request(request.body(), request.endpoint());
     long input = counter.count(in.text()) + (long) in.images() * TOKENS_PER_IMAGE;
-    if (in.messages() > 0 && request.endpoint() == dev.tollgate.provider.Endpoint.CHAT) {
+    if (in.messages() > 0 && request.endpoint() == Endpoint.CHAT) {
       input += (long) in.messages() * TOKENS_PER_MESSAGE + REPLY_PRIMING_TOKENS;
     }
     StringBuilder out = new StringBuilder();

@@ -55,10 +55,7 @@ public final class OpenAiContent {
               }
             }
           }
-          for (JsonNode call : m.path("tool_calls")) {
-            strings(call.path("function").path("name"), text);
-            strings(call.path("function").path("arguments"), text);
-          }
+          toolCalls(m, text);
           strings(m.path("function_call").path("arguments"), text);
         }
         JsonNode tools = root.path("tools");
@@ -122,12 +119,17 @@ public final class OpenAiContent {
     strings(m.path("refusal"), out);
     strings(m.path("reasoning_content"), reasoning);
     strings(m.path("reasoning"), reasoning);
+    toolCalls(m, out);
+    strings(m.path("function_call").path("name"), out);
+    strings(m.path("function_call").path("arguments"), out);
+  }
+
+  /** The names and arguments of a message's tool calls. */
+  private static void toolCalls(JsonNode m, StringBuilder out) {
     for (JsonNode call : m.path("tool_calls")) {
       strings(call.path("function").path("name"), out);
       strings(call.path("function").path("arguments"), out);
     }
-    strings(m.path("function_call").path("name"), out);
-    strings(m.path("function_call").path("arguments"), out);
   }
 
   private static @Nullable JsonNode tree(byte[] json) {
