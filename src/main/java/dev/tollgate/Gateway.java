@@ -288,7 +288,12 @@ public final class Gateway implements AutoCloseable {
     spend.add(new SettleThenLog(enforcer, db.spendLog()));
     PeerCheck peers =
         new PeerCheck(
-            vertx, enforcer, !(meter instanceof LocalMeter), db.instances(), Clock.systemUTC());
+            vertx,
+            enforcer,
+            counterStore,
+            !(meter instanceof LocalMeter),
+            db.instances(),
+            Clock.systemUTC());
     GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
     Services services =
         new Services(

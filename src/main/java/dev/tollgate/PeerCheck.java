@@ -1,5 +1,6 @@
 package dev.tollgate;
 
+import dev.tollgate.budget.CounterStore;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.store.InstanceRegistry;
 import io.vertx.core.Vertx;
@@ -25,6 +26,7 @@ final class PeerCheck {
 
   private final Vertx vertx;
   private final Enforcer enforcer;
+  private final CounterStore store;
   private final InstanceRegistry instances;
   private final java.time.Clock clock;
   private final String instanceId = Long.toHexString(new java.security.SecureRandom().nextLong());
@@ -34,17 +36,20 @@ final class PeerCheck {
   private long warnedAt = Long.MIN_VALUE;
 
   /**
+   * @param store where the counters are re-read from when they are shared
    * @param shared whether the counters are shared with other instances (Redis)
    * @param instances where each tick records this instance, and learns of the others
    */
   PeerCheck(
       Vertx vertx,
       Enforcer enforcer,
+      CounterStore store,
       boolean shared,
       InstanceRegistry instances,
       java.time.Clock clock) {
     this.vertx = vertx;
     this.enforcer = enforcer;
+    this.store = store;
     this.shared = shared;
     this.instances = instances;
     this.clock = clock;
@@ -63,8 +68,19 @@ final class PeerCheck {
                     .onFailure(e -> LOG.debug("peer check failed: {}", e.toString())));
   }
 
-  /** Records this instance among those using the store, and learns of the others. Blocks. */
+  /**
+   * With shared counters, re-reads the store's counters as the floors; then records this instance
+   * among those using the store, and learns of the others. Blocks.
+   *
+   * <p>The re-read is what makes Redis's view converge after it lost data: the instances notice the
+   * loss at different moments, and a counter raised to one instance's floors (never added to) can
+   * miss spend that another had settled but not yet committed then. The store has it; the next
+   * re-read raises the counter to it.
+   */
   void runOnce() {
+    if (shared) {
+      enforcer.restore(store.loadCounters());
+    }
     checkPeers();
   }
 
