@@ -9,6 +9,16 @@ import io.vertx.core.Future;
  * blocks.
  */
 public interface Provider {
+  /**
+   * Whether requests to {@code endpoint} reach this provider as they are; see {@link
+   * WireFormat#serves}.
+   */
+  default boolean serves(Endpoint endpoint) {
+    return endpoint == Endpoint.CHAT
+        || endpoint == Endpoint.COMPLETIONS
+        || endpoint == Endpoint.EMBEDDINGS;
+  }
+
   /** A non-streaming call; fails with a {@link dev.tollgate.common.GatewayException}. */
   Future<UpstreamResponse> call(UpstreamRequest request);
 

@@ -49,6 +49,11 @@ public final class UpstreamCall implements Provider {
   }
 
   @Override
+  public boolean serves(Endpoint endpoint) {
+    return format.serves(endpoint);
+  }
+
+  @Override
   public Future<UpstreamResponse> call(UpstreamRequest up) {
     Promise<UpstreamResponse> promise = Promise.promise();
     Buffer body = format.body(up);

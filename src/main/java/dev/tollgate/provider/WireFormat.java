@@ -16,6 +16,19 @@ import io.vertx.core.http.RequestOptions;
  */
 public interface WireFormat {
   /**
+   * Whether requests to {@code endpoint} are sent in their own format. OpenAI's three endpoints are
+   * taken by every format (translated where it differs); {@link Endpoint#MESSAGES} and {@link
+   * Endpoint#RESPONSES} only by a format that speaks them natively, which passes the body and the
+   * answer through as they are, reading only the usage. The request path bridges the others through
+   * {@link Endpoint#CHAT}.
+   */
+  default boolean serves(Endpoint endpoint) {
+    return endpoint == Endpoint.CHAT
+        || endpoint == Endpoint.COMPLETIONS
+        || endpoint == Endpoint.EMBEDDINGS;
+  }
+
+  /**
    * Where and how to send a call: method, host, port, path and headers, credentials included. The
    * transport sets the connect timeout.
    */
@@ -24,7 +37,10 @@ public interface WireFormat {
   /** The request body, in this format. */
   Buffer body(UpstreamRequest up);
 
-  /** A non-streamed answer below HTTP 400, in OpenAI's format, with the usage it reports. */
+  /**
+   * A non-streamed answer below HTTP 400, with the usage it reports: in OpenAI's format, or for a
+   * native {@link Endpoint#MESSAGES} or {@link Endpoint#RESPONSES} call, in that API's format.
+   */
   UpstreamResponse answer(int status, MultiMap headers, byte[] body);
 
   /** An answer of HTTP 400 or above, as the error the client gets. */

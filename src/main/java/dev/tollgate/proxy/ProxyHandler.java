@@ -275,7 +275,12 @@ public final class ProxyHandler {
     response.closeHandler(v -> cancellation.cancel());
     UpstreamRequest up =
         new UpstreamRequest(
-            req, deployment.id(), params, timeout(params, req.stream()), cancellation);
+            req,
+            deployment.id(),
+            params,
+            timeout(params, req.stream()),
+            cancellation,
+            deployment.maxOutputTokens());
     if (req.stream()) {
       ClientSseSink sink =
           new ClientSseSink(

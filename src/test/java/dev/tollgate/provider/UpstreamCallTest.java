@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -299,7 +300,12 @@ class UpstreamCallTest {
             "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
                 + (stream ? ",\"stream\":true}" : "}"));
     return new UpstreamRequest(
-        parsed, "d1", ProvidersTest.params("openai", Optional.of(apiBase)), timeoutMillis, c);
+        parsed,
+        "d1",
+        ProvidersTest.params("openai", Optional.of(apiBase)),
+        timeoutMillis,
+        c,
+        OptionalLong.empty());
   }
 
   private static CompletableFuture<UpstreamResponse> call(UpstreamRequest up) {

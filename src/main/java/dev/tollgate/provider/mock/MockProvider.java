@@ -207,6 +207,9 @@ final class MockProvider implements Provider {
                           g.writeEndObject();
                           g.writeEndObject();
                         }));
+        case MESSAGES, RESPONSES ->
+            // serves() is false for these: the request path bridges them through chat.
+            throw new IllegalStateException(req.endpoint() + " is not served natively by mock");
       };
     }
 
