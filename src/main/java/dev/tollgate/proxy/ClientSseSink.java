@@ -1,7 +1,8 @@
 package dev.tollgate.proxy;
 
-import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.dialect.Dialect;
+import dev.tollgate.dialect.StreamEncoder;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.SseSink;
 import io.vertx.core.Context;
@@ -14,13 +15,17 @@ import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes a provider's SSE stream to the client response. Event-loop confined. When the stream ends,
- * however it ends, {@code onDone} gets the usage seen (empty when none was reported).
+ * Writes a provider's SSE stream to the client response, through the client's dialect: its {@link
+ * StreamEncoder} turns the provider's OpenAI events into the client API's events (or passes them as
+ * they are), and its error body answers a stream that failed before its head. What was relayed is
+ * kept as the provider sent it, so that an estimate reads OpenAI's format whatever the client
+ * speaks. Event-loop confined. When the stream ends, however it ends, {@code onDone} gets the usage
+ * seen (empty when none was reported).
  */
 final class ClientSseSink implements SseSink {
-  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
-
   private final Context context;
+  private final Dialect dialect;
+  private final StreamEncoder encoder;
   private final HttpServerResponse response;
   private final BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone;
   private final Handler<HttpServerResponse> beforeHead;
@@ -31,10 +36,14 @@ final class ClientSseSink implements SseSink {
 
   ClientSseSink(
       Context context,
+      Dialect dialect,
+      StreamEncoder encoder,
       HttpServerResponse response,
       Handler<HttpServerResponse> beforeHead,
       BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone) {
     this.context = context;
+    this.dialect = dialect;
+    this.encoder = encoder;
     this.response = response;
     this.beforeHead = beforeHead;
     this.onDone = onDone;
@@ -66,11 +75,15 @@ final class ClientSseSink implements SseSink {
       return;
     }
     relayed.add(events);
+    Buffer out = encoder.encode(events);
+    if (out.length() == 0) {
+      return;
+    }
     if (pending == null) {
-      pending = Buffer.buffer(Math.max(256, events.length() * 2)).appendBuffer(events);
+      pending = Buffer.buffer(Math.max(256, out.length() * 2)).appendBuffer(out);
       context.runOnContext(v -> flush());
     } else {
-      pending.appendBuffer(events);
+      pending.appendBuffer(out);
     }
   }
 
@@ -121,7 +134,7 @@ final class ClientSseSink implements SseSink {
     }
     finished = true;
     if (!response.closed() && !response.ended()) {
-      response.end(drain(Buffer.buffer()));
+      response.end(drain(encoder.end()));
     }
     onDone.accept(usage, null);
   }
@@ -133,10 +146,9 @@ final class ClientSseSink implements SseSink {
     }
     finished = true;
     if (!begun) {
-      HttpErrors.send(response, error);
+      HttpErrors.send(response, error, dialect);
     } else if (!response.closed() && !response.ended()) {
-      Buffer event = Buffer.buffer("data: ").appendBytes(Errors.body(error)).appendString("\n\n");
-      response.end(drain(event.appendBuffer(DONE)));
+      response.end(drain(encoder.error(error)));
     }
     onDone.accept(usage, error);
   }

@@ -1,28 +1,46 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.dialect.Dialect;
+import dev.tollgate.dialect.OpenAiDialect;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves the LLM endpoints straight from the HTTP server, ahead of the vertx-web router, which
  * handles everything else: routing and body handling per request cost more than the gateway's own
- * work on this path. Reads the body with the same size limit. Runs on the event loop.
+ * work on this path. Picks the client's dialect by path: OpenAI's routes, Azure's deployment routes
+ * ({@code /openai/deployments/{deployment}/chat/completions}, whose deployment is the model group),
+ * Anthropic's Messages API and OpenAI's Responses API. Reads the body with the same size limit.
+ * Runs on the event loop.
  */
 public final class FastPath implements Handler<HttpServerRequest> {
-  private static final Map<String, Endpoint> ROUTES =
+  private static final Dialect CHAT = new OpenAiDialect(Endpoint.CHAT);
+  private static final Dialect COMPLETIONS = new OpenAiDialect(Endpoint.COMPLETIONS);
+  private static final Dialect EMBEDDINGS = new OpenAiDialect(Endpoint.EMBEDDINGS);
+
+  private static final Map<String, Inbound> ROUTES =
       Map.of(
-          "/v1/chat/completions", Endpoint.CHAT,
-          "/chat/completions", Endpoint.CHAT,
-          "/v1/completions", Endpoint.COMPLETIONS,
-          "/completions", Endpoint.COMPLETIONS,
-          "/v1/embeddings", Endpoint.EMBEDDINGS,
-          "/embeddings", Endpoint.EMBEDDINGS);
+          "/v1/chat/completions", new Inbound(CHAT, null),
+          "/chat/completions", new Inbound(CHAT, null),
+          "/v1/completions", new Inbound(COMPLETIONS, null),
+          "/completions", new Inbound(COMPLETIONS, null),
+          "/v1/embeddings", new Inbound(EMBEDDINGS, null),
+          "/embeddings", new Inbound(EMBEDDINGS, null));
+
+  /** The operations under Azure's {@code /openai/deployments/{deployment}/}. */
+  private static final Map<String, Dialect> AZURE_OPERATIONS =
+      Map.of("chat/completions", CHAT, "completions", COMPLETIONS, "embeddings", EMBEDDINGS);
+
+  private static final String AZURE_PREFIX = "/openai/deployments/";
 
   /** How much of an oversized body is read and dropped before the connection is closed. */
   private static final long MAX_DISCARD = 64L * 1024 * 1024;
@@ -37,10 +55,32 @@ public final class FastPath implements Handler<HttpServerRequest> {
     this.bodyLimit = bodyLimit;
   }
 
+  /** The dialect and model group of an LLM route; null for every other path. */
+  static @Nullable Inbound inbound(@Nullable String path) {
+    if (path == null) {
+      return null;
+    }
+    Inbound in = ROUTES.get(path);
+    if (in != null || !path.startsWith(AZURE_PREFIX)) {
+      return in;
+    }
+    int slash = path.indexOf('/', AZURE_PREFIX.length());
+    if (slash <= AZURE_PREFIX.length()) {
+      return null;
+    }
+    Dialect d = AZURE_OPERATIONS.get(path.substring(slash + 1));
+    if (d == null) {
+      return null;
+    }
+    String deployment =
+        URLDecoder.decode(path.substring(AZURE_PREFIX.length(), slash), StandardCharsets.UTF_8);
+    return new Inbound(d, deployment);
+  }
+
   @Override
   public void handle(HttpServerRequest req) {
-    Endpoint endpoint = ROUTES.get(req.path());
-    if (endpoint == null) {
+    Inbound in = inbound(req.path());
+    if (in == null) {
       rest.handle(req);
       return;
     }
@@ -52,20 +92,21 @@ public final class FastPath implements Handler<HttpServerRequest> {
               "invalid_request_error",
               null,
               "method_not_allowed",
-              "method " + req.method() + " is not allowed on " + req.path() + "; use POST"));
+              "method " + req.method() + " is not allowed on " + req.path() + "; use POST"),
+          in.dialect());
       return;
     }
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     Buffer body = Buffer.buffer();
     long[] discarded = {-1};
     if (length != null && parseLength(length) > bodyLimit) {
-      tooLarge(req);
+      tooLarge(req, in.dialect());
       discarded[0] = 0;
     }
     req.handler(
         chunk -> {
           if (discarded[0] < 0 && body.length() + chunk.length() > bodyLimit) {
-            tooLarge(req);
+            tooLarge(req, in.dialect());
             discarded[0] = 0;
           }
           if (discarded[0] >= 0) {
@@ -82,7 +123,7 @@ public final class FastPath implements Handler<HttpServerRequest> {
     req.endHandler(
         v -> {
           if (discarded[0] < 0) {
-            proxy.handle(req, body, endpoint);
+            proxy.handle(req, body, in);
           }
         });
   }
@@ -95,7 +136,7 @@ public final class FastPath implements Handler<HttpServerRequest> {
     }
   }
 
-  private void tooLarge(HttpServerRequest req) {
-    HttpErrors.send(req.response(), GatewayException.tooLarge(bodyLimit));
+  private void tooLarge(HttpServerRequest req, Dialect dialect) {
+    HttpErrors.send(req.response(), GatewayException.tooLarge(bodyLimit), dialect);
   }
 }

@@ -2,6 +2,9 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.dialect.Dialect;
+import dev.tollgate.dialect.OpenAiDialect;
+import dev.tollgate.provider.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -15,8 +18,16 @@ public final class HttpErrors {
 
   private HttpErrors() {}
 
-  /** Ends the response with {@code error}, unless it has already been sent. */
+  /** The dialect of the admin API and of OpenAI's routes. */
+  private static final Dialect OPENAI = new OpenAiDialect(Endpoint.CHAT);
+
+  /** Ends the response with {@code error} in OpenAI's shape, unless it has already been sent. */
   public static void send(HttpServerResponse response, Throwable error) {
+    send(response, error, OPENAI);
+  }
+
+  /** Ends the response with {@code error} in {@code dialect}'s shape, unless already sent. */
+  public static void send(HttpServerResponse response, Throwable error, Dialect dialect) {
     GatewayException e = Errors.from(error);
     if (e.status() >= 500) {
       if (e.status() == 500) {
@@ -40,7 +51,7 @@ public final class HttpErrors {
     response
         .setStatusCode(e.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(Buffer.buffer(Errors.body(e)));
+        .end(Buffer.buffer(dialect.errorBody(e)));
   }
 
   /** Failure handler for the router: body too large, no route, and anything thrown. */

@@ -11,6 +11,7 @@ import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.config.RouterSettings;
+import dev.tollgate.dialect.Dialect;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
@@ -36,6 +37,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -85,9 +87,9 @@ public final class ProxyHandler {
   }
 
   /**
-   * Authenticates a request from {@code Authorization: Bearer} or Azure's {@code api-key}. Two
-   * {@code Authorization} headers, or both headers with different keys, are a 400: which one a
-   * proxy in front would pass on is not something to guess at.
+   * Authenticates a request from {@code Authorization: Bearer}, Azure's {@code api-key} or
+   * Anthropic's {@code x-api-key}. A header sent twice, or two headers with different keys, are a
+   * 400: which one a proxy in front would pass on is not something to guess at.
    */
   public static Principal authenticate(HttpServerRequest req, Authenticator auth) {
     String key = null;
@@ -99,37 +101,60 @@ public final class ProxyHandler {
       }
       String h = header.trim();
       key = h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
-    }
-    String apiKey = req.getHeader("api-key");
-    if (apiKey != null) {
-      if (req.headers().getAll("api-key").size() > 1) {
-        throw GatewayException.badRequest(null, "the request has more than one api-key header");
-      }
-      if (key != null && !key.isEmpty() && !key.equals(apiKey.trim())) {
-        throw GatewayException.badRequest(
-            null, "the request carries different keys in Authorization and api-key; send one key");
+      if (key.isEmpty()) {
+        key = null;
       }
     }
-    if (key == null || key.isEmpty()) {
-      key = apiKey;
-    }
-    if (key == null || key.isEmpty()) {
+    key = otherKey(req, "api-key", key);
+    key = otherKey(req, "x-api-key", key);
+    if (key == null) {
       throw GatewayException.unauthorized(
-          "missing API key: send it as 'Authorization: Bearer <key>' or in the 'api-key' header");
+          "missing API key: send it as 'Authorization: Bearer <key>', or in the 'api-key' or"
+              + " 'x-api-key' header");
     }
     return auth.authenticate(key)
         .orElseThrow(() -> GatewayException.unauthorized("invalid API key"));
   }
 
+  /** The key in {@code name}, checked against the key found so far; that key when absent. */
+  private static @Nullable String otherKey(
+      HttpServerRequest req, String name, @Nullable String found) {
+    String value = req.getHeader(name);
+    if (value == null || value.isBlank()) {
+      return found;
+    }
+    if (req.headers().getAll(name).size() > 1) {
+      throw GatewayException.badRequest(null, "the request has more than one " + name + " header");
+    }
+    String v = value.trim();
+    if (found != null && !found.equals(v)) {
+      throw GatewayException.badRequest(
+          null, "the request carries different keys in two headers (" + name + "); send one key");
+    }
+    return v;
+  }
+
   /** Handles one LLM request whose body has been read. */
-  public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint) {
+  void handle(HttpServerRequest request, Buffer body, Inbound inbound) {
     HttpServerResponse response = request.response();
-    Ledger ledger = new Ledger(spend, clock.millis(), System.nanoTime());
+    Dialect dialect = inbound.dialect();
+    Ledger ledger = new Ledger(spend, clock.millis(), System.nanoTime(), dialect);
     try {
       Principal principal = authenticate(request, auth);
       ledger.principal = principal;
       ledger.keyHash = principal.keyHash();
-      ParsedRequest req = RequestParser.parse(endpoint, body.getBytes());
+      byte[] bytes = body.getBytes();
+      Endpoint endpoint = dialect.endpoint();
+      if (inbound.group() != null) {
+        bytes = RequestParser.withModel(endpoint, bytes, inbound.group());
+      }
+      ParsedRequest req;
+      if (bridged(endpoint)) {
+        ledger.clientBody = bytes;
+        req = RequestParser.parse(Endpoint.CHAT, dialect.toChat(bytes));
+      } else {
+        req = RequestParser.parse(endpoint, bytes);
+      }
       ledger.request = req;
       ledger.modelGroup = req.model();
       ledger.stream = req.stream();
@@ -150,7 +175,7 @@ public final class ProxyHandler {
                               + "' does not exist or you do not have access to it."));
       ledger.modelGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
-      if (endpoint == Endpoint.EMBEDDINGS && req.stream()) {
+      if (req.endpoint() == Endpoint.EMBEDDINGS && req.stream()) {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
       }
       ledger.tags = requestTags(req, request);
@@ -169,8 +194,13 @@ public final class ProxyHandler {
       } else {
         ledger.finish(Optional.empty(), Errors.from(e));
       }
-      HttpErrors.send(response, e);
+      HttpErrors.send(response, e, dialect);
     }
+  }
+
+  /** Whether a client API reaches providers that do not speak it through chat. */
+  private static boolean bridged(Endpoint endpoint) {
+    return endpoint == Endpoint.MESSAGES || endpoint == Endpoint.RESPONSES;
   }
 
   /**
@@ -255,12 +285,16 @@ public final class ProxyHandler {
                 forward(request, req, deployment, provider, admitted, ledger);
               } catch (RuntimeException e) {
                 ledger.finish(Optional.empty(), Errors.from(e));
-                HttpErrors.send(response, e);
+                HttpErrors.send(response, e, ledger.dialect);
               }
             });
   }
 
-  /** Sends an admitted request upstream and the answer to the client. */
+  /**
+   * Sends an admitted request upstream and the answer to the client. A request in a bridged API
+   * goes as the client sent it when the provider speaks that API, and through chat otherwise: the
+   * answer and the stream are then translated back by the client's dialect.
+   */
   private void forward(
       HttpServerRequest request,
       ParsedRequest req,
@@ -270,12 +304,17 @@ public final class ProxyHandler {
       Ledger ledger) {
     HttpServerResponse response = request.response();
     LitellmParams params = deployment.params();
+    Dialect dialect = ledger.dialect;
+    byte[] clientBody = ledger.clientBody;
+    boolean bridge = clientBody != null && !provider.serves(dialect.endpoint());
+    ParsedRequest sent =
+        clientBody == null || bridge ? req : RequestParser.parse(dialect.endpoint(), clientBody);
     ledger.forwarded = true;
     Cancellation cancellation = new Cancellation();
     response.closeHandler(v -> cancellation.cancel());
     UpstreamRequest up =
         new UpstreamRequest(
-            req,
+            sent,
             deployment.id(),
             params,
             timeout(params, req.stream()),
@@ -284,7 +323,9 @@ public final class ProxyHandler {
     if (req.stream()) {
       ClientSseSink sink =
           new ClientSseSink(
-              java.util.Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
+              Objects.requireNonNull(Vertx.currentContext(), "on an event loop"),
+              dialect,
+              bridge || clientBody == null ? dialect.encoder(req.model()) : dialect.passThrough(),
               response,
               r -> headers(r, deployment, ledger.requestId, null, admitted),
               (usage, error) -> ledger.finish(usage, error));
@@ -301,15 +342,17 @@ public final class ProxyHandler {
                   return;
                 }
                 headers(response, deployment, ledger.requestId, cost, admitted);
+                byte[] answer = bridge ? dialect.fromChat(r.body(), req.model()) : r.body();
                 response
                     .setStatusCode(r.status())
-                    .putHeader(HttpHeaders.CONTENT_TYPE, r.contentType())
-                    .end(Buffer.buffer(r.body()));
+                    .putHeader(
+                        HttpHeaders.CONTENT_TYPE, bridge ? "application/json" : r.contentType())
+                    .end(Buffer.buffer(answer));
               })
           .onFailure(
               e -> {
                 ledger.finish(Optional.empty(), Errors.from(e));
-                HttpErrors.send(response, e);
+                HttpErrors.send(response, e, dialect);
               });
     }
   }
@@ -344,6 +387,11 @@ public final class ProxyHandler {
     final SpendSink sink;
     final long startedAt;
     final long startedNanos;
+    final Dialect dialect;
+
+    /** The client's body when its API is bridged: what is sent to a provider that speaks it. */
+    byte @Nullable [] clientBody;
+
     final String requestId = RequestIds.next();
     final @Nullable Context context = Vertx.currentContext();
     String keyHash = "";
@@ -363,8 +411,9 @@ public final class ProxyHandler {
     /** The body of a non-streamed answer. */
     byte @Nullable [] answer;
 
-    Ledger(SpendSink sink, long startedAt, long startedNanos) {
+    Ledger(SpendSink sink, long startedAt, long startedNanos, Dialect dialect) {
       this.sink = sink;
+      this.dialect = dialect;
       this.startedAt = startedAt;
       this.startedNanos = startedNanos;
     }

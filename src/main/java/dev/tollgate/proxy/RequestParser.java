@@ -54,6 +54,47 @@ final class RequestParser {
   }
 
   /**
+   * The body with {@code model} set to {@code group}: for a path that names the model group, as
+   * Azure's deployment routes do, whatever the body says. Its {@code model} is replaced where it
+   * stands, or added as the first field when it is missing; every other byte stays as sent.
+   */
+  static byte[] withModel(Endpoint endpoint, byte[] body, String group) {
+    try {
+      ParsedRequest parsed = parse(endpoint, body);
+      return parsed.model().equals(group) ? body : parsed.forUpstream(group, false);
+    } catch (GatewayException e) {
+      String m = e.getMessage();
+      if (!"model".equals(e.param()) || m == null || !m.startsWith("missing required field")) {
+        throw e;
+      }
+    }
+    int brace = 0;
+    while (body[brace] != '{') {
+      brace++;
+    }
+    int next = brace + 1;
+    while (next < body.length && Character.isWhitespace(body[next])) {
+      next++;
+    }
+    boolean empty = next < body.length && body[next] == '}';
+    byte[] field =
+        ("\"model\":" + quoted(group) + (empty ? "" : ",")).getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[body.length + field.length];
+    System.arraycopy(body, 0, out, 0, brace + 1);
+    System.arraycopy(field, 0, out, brace + 1, field.length);
+    System.arraycopy(body, brace + 1, out, brace + 1 + field.length, body.length - brace - 1);
+    return out;
+  }
+
+  private static String quoted(String s) {
+    try {
+      return Json.MAPPER.writeValueAsString(s);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * Whether the body may be UTF-8. Jackson detects UTF-16 and UTF-32 from a byte-order mark or from
    * zero bytes among the first four and would parse them, but the gateway edits the body by byte
    * offset and forwards it as UTF-8, so they are refused. Anything else that is not UTF-8 fails in
@@ -191,6 +232,8 @@ final class RequestParser {
             readMessages(p, body, images);
             hasRequired = true;
           } else {
+            // Anthropic's messages: its dialect has validated them while bridging to chat.
+            hasRequired |= field.equals(required) && t == JsonToken.START_ARRAY;
             p.skipChildren();
           }
         }
