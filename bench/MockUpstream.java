@@ -17,7 +17,9 @@ import java.util.List;
 /**
  * A fast fake OpenAI upstream for benchmarks: POST /v1/chat/completions answers a canned
  * chat.completion, or an SSE stream of chat.completion.chunk events when the body says
- * {@code "stream": true}. GET /health* answers 200 so scripts can poll it.
+ * {@code "stream": true}. POST /v1/messages answers the same text in Anthropic's Messages format
+ * (a message, or its event stream from message_start to message_stop), for the Anthropic-upstream
+ * target. GET /health* answers 200 so scripts can poll it.
  *
  * <p>Every response is built once at startup; a request only reads its body, scans it for the
  * stream flag and writes shared buffers. One verticle per core; runs on the event loop and never
@@ -46,6 +48,8 @@ public final class MockUpstream extends VerticleBase {
 
   static final Buffer COMPLETION = shared(completionJson());
   static final List<Buffer> STREAM_EVENTS = streamEvents();
+  static final Buffer MESSAGE = shared(messageJson());
+  static final List<Buffer> MESSAGE_EVENTS = messageEvents();
   static final Buffer HEALTH = shared("{\"status\":\"ok\"}");
   static final Buffer NOT_FOUND =
       shared(
@@ -98,6 +102,16 @@ public final class MockUpstream extends VerticleBase {
     String path = req.path();
     if (req.method() == HttpMethod.POST && path.equals("/v1/chat/completions")) {
       req.body().onSuccess(body -> respond(req.response(), wantsStream(body)));
+    } else if (req.method() == HttpMethod.POST && path.equals("/v1/messages")) {
+      req.body()
+          .onSuccess(
+              body -> {
+                if (wantsStream(body)) {
+                  send(req.response(), MESSAGE_EVENTS);
+                } else {
+                  req.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(MESSAGE);
+                }
+              });
     } else if (req.method() == HttpMethod.GET && path.startsWith("/health")) {
       req.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(HEALTH);
     } else {
@@ -110,14 +124,18 @@ public final class MockUpstream extends VerticleBase {
       resp.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(COMPLETION);
       return;
     }
+    send(resp, STREAM_EVENTS);
+  }
+
+  private static void send(HttpServerResponse resp, List<Buffer> events) {
     resp.setChunked(true)
         .putHeader(HttpHeaders.CONTENT_TYPE, SSE)
         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
-    int last = STREAM_EVENTS.size() - 1;
+    int last = events.size() - 1;
     for (int i = 0; i < last; i++) {
-      resp.write(STREAM_EVENTS.get(i));
+      resp.write(events.get(i));
     }
-    resp.end(STREAM_EVENTS.get(last));
+    resp.end(events.get(last));
   }
 
   /** True when the body has {@code "stream"} followed by {@code : true}; a byte scan, no JSON. */
@@ -194,6 +212,52 @@ public final class MockUpstream extends VerticleBase {
                 + "\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"));
     events.add(shared(head + "\"choices\":[],\"usage\":" + USAGE + "}\n\n"));
     events.add(shared("data: [DONE]\n\n"));
+    return List.copyOf(events);
+  }
+
+  /** The same answer as Anthropic's Messages API gives it: 19 tokens in, 8 out. */
+  static String messageJson() {
+    return "{\"id\":\"msg_bench00000000000000000001\",\"type\":\"message\",\"role\":\"assistant\","
+        + "\"model\":\"claude-bench\",\"content\":[{\"type\":\"text\",\"text\":\""
+        + String.join("", PIECES)
+        + "\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+        + "\"usage\":{\"input_tokens\":19,\"cache_creation_input_tokens\":0,"
+        + "\"cache_read_input_tokens\":0,\"output_tokens\":8,\"service_tier\":\"standard\"}}";
+  }
+
+  /** Anthropic's event stream for that answer, in the order the API sends it. */
+  static List<Buffer> messageEvents() {
+    List<Buffer> events = new ArrayList<>();
+    events.add(
+        shared(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+                + "{\"id\":\"msg_bench00000000000000000002\",\"type\":\"message\","
+                + "\"role\":\"assistant\",\"model\":\"claude-bench\",\"content\":[],"
+                + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":19,"
+                + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+                + "\"output_tokens\":1}}}\n\n"));
+    events.add(
+        shared(
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"));
+    events.add(shared("event: ping\ndata: {\"type\":\"ping\"}\n\n"));
+    for (String piece : PIECES) {
+      events.add(
+          shared(
+              "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                  + "\"delta\":{\"type\":\"text_delta\",\"text\":\""
+                  + piece
+                  + "\"}}\n\n"));
+    }
+    events.add(
+        shared(
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"));
+    events.add(
+        shared(
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+                + "{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                + "\"usage\":{\"output_tokens\":8}}\n\n"));
+    events.add(shared("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
     return List.copyOf(events);
   }
 }

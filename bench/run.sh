@@ -23,8 +23,9 @@ Usage: bench/run.sh [options]
                         CPU (at most MAX_WARMUP_STEPS=6 steps; at least one)
   --connections N       wrk connections (default 32)
   --threads N           wrk threads (default 2)
-  --targets LIST        comma list of direct, bare, gateway, gateway-limited, gateway-redis,
-                        gateway-redis-limited (default all six); see ALL_TARGETS below
+  --targets LIST        comma list of direct, bare, gateway, gateway-limited, gateway-anthropic,
+                        gateway-redis, gateway-redis-limited (default all seven); see ALL_TARGETS
+                        below
   --modes LIST          comma list of nonstream,stream (default both)
   --rounds N            measure every target N times, interleaved, and report medians (default 1;
                         use 3 or more before judging a difference of less than about 15%)
@@ -54,7 +55,10 @@ THREADS=2
 # The gateway targets: gateway and gateway-limited share one process with local counters,
 # gateway-redis and gateway-redis-limited share one configured with Redis. The -limited ones
 # send a virtual key with key, team, organization and tag budgets and RPM and TPM limits.
-ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-redis,gateway-redis-limited"
+# gateway-anthropic is the gateway process of gateway, sending OpenAI chat requests to a model
+# group whose deployment is anthropic/, so each request is translated to the Messages API and its
+# answer or stream back.
+ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-anthropic,gateway-redis,gateway-redis-limited"
 TARGETS="$ALL_TARGETS"
 MODES="nonstream,stream"
 STARTUP_RUNS=5
@@ -277,7 +281,7 @@ fi
 
 ports=("$MOCK_PORT" "$STARTUP_PORT")
 has "$TARGETS" bare && ports+=("$BARE_PORT")
-has_any "$TARGETS" gateway gateway-limited && ports+=("$GATEWAY_PORT")
+has_any "$TARGETS" gateway gateway-limited gateway-anthropic && ports+=("$GATEWAY_PORT")
 ((USE_REDIS)) && ports+=("$GATEWAY_REDIS_PORT" "$REDIS_PORT_USED")
 for port in "${ports[@]}"; do
   port_free "$port" || die "port $port on $HOST is already in use"
@@ -312,6 +316,13 @@ model_list:
       api_key: sk-bench
       input_cost_per_token: 0.000001
       output_cost_per_token: 0.000002
+  - model_name: bench-claude
+    litellm_params:
+      model: anthropic/claude-bench
+      api_base: http://$HOST:$MOCK_PORT
+      api_key: sk-ant-bench
+      input_cost_per_token: 0.000003
+      output_cost_per_token: 0.000015
 ${2:-}
 EOF
 }
@@ -375,7 +386,7 @@ key_spend() {
 
 GATEWAY_PID=""
 LOCAL_KEY=""
-if has_any "$TARGETS" gateway gateway-limited; then
+if has_any "$TARGETS" gateway gateway-limited gateway-anthropic; then
   write_config "$WORK/config.yaml"
   start_gateway gateway "$GATEWAY_PORT" "$WORK/config.yaml" local
   GATEWAY_PID=$LAUNCHED
@@ -417,9 +428,9 @@ fi
 smoke() {
   local url="$1" mode="$2" key="$3" body out
   if [[ "$mode" == stream ]]; then
-    body='{"model":"bench-model","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
+    body='{"model":"'"${BENCH_MODEL:-bench-model}"'","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
   else
-    body='{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+    body='{"model":"'"${BENCH_MODEL:-bench-model}"'","messages":[{"role":"user","content":"hi"}]}'
   fi
   out="$(curl -s -N --max-time 10 -w '\nHTTP %{http_code}' -X POST "$url" \
     -H 'Content-Type: application/json' -H "Authorization: Bearer $key" \
@@ -543,7 +554,7 @@ measure() {
     NON2XX+=("$target $mode: $non2xx of $req answers were not 2xx")
     log "ERROR: $target $mode: $non2xx of $req answers were not 2xx; one answer now:"
     curl -s --max-time 10 -w '\nHTTP %{http_code}\n' -X POST "$url" -H 'Content-Type: application/json' \
-      -H "Authorization: Bearer $key" -d '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}' |
+      -H "Authorization: Bearer $key" -d '{"model":"'"${BENCH_MODEL:-bench-model}"'","messages":[{"role":"user","content":"hi"}]}' |
       head -c 2000 >&2 || true
   fi
   local rps proxy_us mock_us other writes idle jit top_loop redis_us=- redis_cmds=-
@@ -582,6 +593,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
       measure gateway "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$master"
     has "$TARGETS" gateway-limited &&
       measure gateway-limited "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$LOCAL_KEY"
+    if has "$TARGETS" gateway-anthropic; then
+      export BENCH_MODEL=bench-claude
+      measure gateway-anthropic "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$master"
+      unset BENCH_MODEL
+    fi
     has "$TARGETS" gateway-redis &&
       measure gateway-redis "$mode" "http://$HOST:$GATEWAY_REDIS_PORT$path" "$REDIS_GATEWAY_PID" "$warmup" "$master"
     has "$TARGETS" gateway-redis-limited &&
@@ -723,7 +739,8 @@ check_ratio() {
     [[ "$target" == bare ]] && xbare=1.00x
     # The master key on the same gateway process (same counters).
     xmaster=-
-    [[ "$target" == gateway-limited ]] && xmaster=$(ratio "$rps" "${RPS[gateway/$mode]:-}")
+    [[ "$target" == gateway-limited || "$target" == gateway-anthropic ]] &&
+      xmaster=$(ratio "$rps" "${RPS[gateway/$mode]:-}")
     [[ "$target" == gateway-redis-limited ]] && xmaster=$(ratio "$rps" "${RPS[gateway-redis/$mode]:-}")
     [[ "$target" == direct ]] && proxy_us=-
     # shellcheck disable=SC2059
