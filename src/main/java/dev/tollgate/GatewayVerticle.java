@@ -8,6 +8,7 @@ import dev.tollgate.governance.Principal;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.proxy.FastPath;
 import dev.tollgate.proxy.HttpErrors;
+import dev.tollgate.proxy.PassThrough;
 import dev.tollgate.proxy.ProxyHandler;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.RegistryHolder;
@@ -84,6 +85,14 @@ final class GatewayVerticle extends VerticleBase {
       router.get(prefix + "/models").handler(this::models);
     }
     services.admin().mount(router, body);
+    new PassThrough(
+            registry,
+            auth,
+            services.governance(),
+            providers,
+            client,
+            config.router().timeoutMillis().orElse(ProxyHandler.DEFAULT_TIMEOUT_MILLIS))
+        .mount(router, body);
     services.spendRoutes().mount(router);
     services.governanceRoutes().mount(router, body);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));

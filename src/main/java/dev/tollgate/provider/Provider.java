@@ -1,6 +1,10 @@
 package dev.tollgate.provider;
 
+import dev.tollgate.config.LitellmParams;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.Optional;
 
 /**
  * What the request path calls to reach one kind of upstream with an OpenAI-format request, getting
@@ -24,4 +28,10 @@ public interface Provider {
 
   /** A streaming call, written to {@code sink}. */
   void stream(UpstreamRequest request, SseSink sink);
+
+  /** See {@link WireFormat#passThrough}. */
+  default Optional<RequestOptions> passThrough(
+      LitellmParams params, HttpMethod method, String pathAndQuery) {
+    return Optional.empty();
+  }
 }

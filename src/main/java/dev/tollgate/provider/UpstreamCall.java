@@ -3,6 +3,7 @@ package dev.tollgate.provider;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.LitellmParams;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,7 +11,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
@@ -51,6 +55,12 @@ public final class UpstreamCall implements Provider {
   @Override
   public boolean serves(Endpoint endpoint) {
     return format.serves(endpoint);
+  }
+
+  @Override
+  public Optional<RequestOptions> passThrough(
+      LitellmParams params, HttpMethod method, String pathAndQuery) {
+    return format.passThrough(params, method, pathAndQuery);
   }
 
   @Override

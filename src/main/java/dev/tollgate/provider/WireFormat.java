@@ -1,9 +1,12 @@
 package dev.tollgate.provider;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.LitellmParams;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.util.Optional;
 
 /**
  * One provider's HTTP API as it looks on the wire: how a call is addressed, authenticated and
@@ -51,4 +54,16 @@ public interface WireFormat {
    * called; one relay per stream.
    */
   StreamRelay relay(UpstreamRequest up, SseSink sink);
+
+  /**
+   * Where and how to send a client's own request, unchanged but for credentials, to the provider of
+   * a deployment with {@code params}: the pass-through routes ({@code /openai/...}, {@code
+   * /anthropic/...}). {@code pathAndQuery} is what follows the route's prefix, and is appended to
+   * the origin (scheme, host and port) of the deployment's API base. Empty when the format has no
+   * pass-through route.
+   */
+  default Optional<RequestOptions> passThrough(
+      LitellmParams params, HttpMethod method, String pathAndQuery) {
+    return Optional.empty();
+  }
 }

@@ -27,14 +27,18 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private static final Dialect COMPLETIONS = new OpenAiDialect(Endpoint.COMPLETIONS);
   private static final Dialect EMBEDDINGS = new OpenAiDialect(Endpoint.EMBEDDINGS);
 
+  /** Each API's paths, with LiteLLM's {@code /openai/} pass-through forms, billed like the rest. */
   private static final Map<String, Inbound> ROUTES =
-      Map.of(
-          "/v1/chat/completions", new Inbound(CHAT, null),
-          "/chat/completions", new Inbound(CHAT, null),
-          "/v1/completions", new Inbound(COMPLETIONS, null),
-          "/completions", new Inbound(COMPLETIONS, null),
-          "/v1/embeddings", new Inbound(EMBEDDINGS, null),
-          "/embeddings", new Inbound(EMBEDDINGS, null));
+      Map.ofEntries(
+          Map.entry("/v1/chat/completions", new Inbound(CHAT, null)),
+          Map.entry("/chat/completions", new Inbound(CHAT, null)),
+          Map.entry("/openai/v1/chat/completions", new Inbound(CHAT, null)),
+          Map.entry("/v1/completions", new Inbound(COMPLETIONS, null)),
+          Map.entry("/completions", new Inbound(COMPLETIONS, null)),
+          Map.entry("/openai/v1/completions", new Inbound(COMPLETIONS, null)),
+          Map.entry("/v1/embeddings", new Inbound(EMBEDDINGS, null)),
+          Map.entry("/embeddings", new Inbound(EMBEDDINGS, null)),
+          Map.entry("/openai/v1/embeddings", new Inbound(EMBEDDINGS, null)));
 
   /** The operations under Azure's {@code /openai/deployments/{deployment}/}. */
   private static final Map<String, Dialect> AZURE_OPERATIONS =

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyHandler {
   /** Used when neither the deployment nor router_settings sets a timeout: LiteLLM's 600 s. */
-  static final long DEFAULT_TIMEOUT_MILLIS = 600_000;
+  public static final long DEFAULT_TIMEOUT_MILLIS = 600_000;
 
   private final RegistryHolder registry;
   private final Authenticator auth;

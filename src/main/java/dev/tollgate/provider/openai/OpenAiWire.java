@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * OpenAI's wire format, for OpenAI itself and every OpenAI-compatible server. The request body is
@@ -152,5 +153,30 @@ final class OpenAiWire implements WireFormat {
     String text =
         new String(body, 0, Math.min(body.length, MAX_ERROR_BODY), StandardCharsets.UTF_8);
     return text.length() > 500 ? text.substring(0, 500) + "..." : text.strip();
+  }
+
+  /** OpenAI's pass-through: the base's origin, the client's path, the deployment's bearer key. */
+  @Override
+  public Optional<RequestOptions> passThrough(
+      LitellmParams p, HttpMethod method, String pathAndQuery) {
+    String base = p.apiBase().orElseGet(() -> DEFAULT_BASES.getOrDefault(p.provider(), ""));
+    if (base.isEmpty()) {
+      return Optional.empty();
+    }
+    Target t =
+        targets.computeIfAbsent(
+            base.endsWith("/") ? base.substring(0, base.length() - 1) : base, Target::parse);
+    RequestOptions o =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost(t.host())
+            .setPort(t.port())
+            .setSsl(t.ssl())
+            .setURI(pathAndQuery);
+    p.apiKey().ifPresent(k -> o.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + k));
+    if (p.extra().get("organization") instanceof String org) {
+      o.putHeader("OpenAI-Organization", org);
+    }
+    return Optional.of(o);
   }
 }
