@@ -3,6 +3,7 @@ package dev.tollgate.proxy;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.dialect.Dialect;
 import dev.tollgate.dialect.OpenAiDialect;
+import dev.tollgate.dialect.messages.MessagesDialect;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -26,6 +27,7 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private static final Dialect CHAT = new OpenAiDialect(Endpoint.CHAT);
   private static final Dialect COMPLETIONS = new OpenAiDialect(Endpoint.COMPLETIONS);
   private static final Dialect EMBEDDINGS = new OpenAiDialect(Endpoint.EMBEDDINGS);
+  private static final Dialect MESSAGES = new MessagesDialect();
 
   /** Each API's paths, with LiteLLM's {@code /openai/} pass-through forms, billed like the rest. */
   private static final Map<String, Inbound> ROUTES =
@@ -38,7 +40,9 @@ public final class FastPath implements Handler<HttpServerRequest> {
           Map.entry("/openai/v1/completions", new Inbound(COMPLETIONS, null)),
           Map.entry("/v1/embeddings", new Inbound(EMBEDDINGS, null)),
           Map.entry("/embeddings", new Inbound(EMBEDDINGS, null)),
-          Map.entry("/openai/v1/embeddings", new Inbound(EMBEDDINGS, null)));
+          Map.entry("/openai/v1/embeddings", new Inbound(EMBEDDINGS, null)),
+          Map.entry("/v1/messages", new Inbound(MESSAGES, null)),
+          Map.entry("/anthropic/v1/messages", new Inbound(MESSAGES, null)));
 
   /** The operations under Azure's {@code /openai/deployments/{deployment}/}. */
   private static final Map<String, Dialect> AZURE_OPERATIONS =
