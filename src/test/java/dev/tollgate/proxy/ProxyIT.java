@@ -178,7 +178,7 @@ class ProxyIT {
       List<String> ids = new ArrayList<>();
       body.path("data").forEach(m -> ids.add(m.path("id").asText()));
       assertThat(ids)
-          .containsExactly("claude", "embed", "gpt-4o-mini", "mini", "nowhere", "short-timeout");
+          .containsExactly("command", "embed", "gpt-4o-mini", "mini", "nowhere", "short-timeout");
       assertThat(body.path("data").get(0).path("object").asText()).isEqualTo("model");
     }
   }
