@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.UpstreamResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -26,13 +27,13 @@ import org.jspecify.annotations.Nullable;
 final class AnthropicAnswer {
   private AnthropicAnswer() {}
 
-  /** A translated answer and the usage it reported. */
-  record Translated(byte[] body, Optional<Usage> usage) {}
-
   private record ToolCall(String id, String name, String arguments) {}
 
-  /** Translates {@code body}, a Messages answer; a body that is not one is a 502. */
-  static Translated toChat(byte[] body, boolean jsonMode, long created) {
+  /**
+   * Translates {@code body}, a Messages answer of HTTP {@code status}; a body that is not one is a
+   * 502.
+   */
+  static UpstreamResponse toChat(int status, byte[] body, boolean jsonMode, long created) {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body);
@@ -84,7 +85,7 @@ final class AnthropicAnswer {
     byte[] out =
         Json.write(
             g -> write(g, id, model, created, content, calls, thinkingBlocks, reasoning, f, usage));
-    return new Translated(out, usage);
+    return new UpstreamResponse(status, "application/json", out, usage);
   }
 
   private static void write(

@@ -148,10 +148,11 @@ final class AnthropicWire implements WireFormat {
       return new UpstreamResponse(
           status, type == null ? "application/json" : type, body, AnthropicAnswer.usageOf(body));
     }
-    AnthropicAnswer.Translated t =
-        AnthropicAnswer.toChat(
-            body, AnthropicRequest.jsonMode(up.request().body()), clock.instant().getEpochSecond());
-    return new UpstreamResponse(status, "application/json", t.body(), t.usage());
+    return AnthropicAnswer.toChat(
+        status,
+        body,
+        AnthropicRequest.jsonMode(up.request().body()),
+        clock.instant().getEpochSecond());
   }
 
   @Override

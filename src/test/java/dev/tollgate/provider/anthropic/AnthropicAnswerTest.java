@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.UpstreamResponse;
 import dev.tollgate.testing.FakeAnthropic;
 import dev.tollgate.testing.FakeAnthropic.Reply;
 import dev.tollgate.testing.FakeAnthropic.Text;
@@ -21,15 +22,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Messages answers as OpenAI chat completions. */
 class AnthropicAnswerTest {
-  static AnthropicAnswer.Translated translate(Reply r, boolean jsonMode) {
+  static UpstreamResponse translate(Reply r, boolean jsonMode) {
     byte[] body =
         FakeAnthropic.message(r, "claude-haiku-4-5").toString().getBytes(StandardCharsets.UTF_8);
-    return AnthropicAnswer.toChat(body, jsonMode, 1_727_000_000L);
+    return AnthropicAnswer.toChat(200, body, jsonMode, 1_727_000_000L);
   }
 
   @Test
   void toChat_text_chatCompletionWithLiteLlmUsage() {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         translate(
             new Reply(
                 List.of(new Text("Hello"), new Text(" there")),
@@ -55,7 +56,7 @@ class AnthropicAnswerTest {
 
   @Test
   void toChat_toolUse_toolCallsWithJsonArguments() {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         translate(
             new Reply(
                 List.of(
@@ -80,7 +81,7 @@ class AnthropicAnswerTest {
 
   @Test
   void toChat_thinking_reasoningContentAndThinkingBlocks() {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         translate(
             new Reply(
                 List.of(
@@ -113,7 +114,7 @@ class AnthropicAnswerTest {
     "model_context_window_exceeded,length"
   })
   void toChat_stopReason_finishReason(String stopReason, String finishReason) {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         translate(new Reply(List.of(new Text("x")), stopReason, null, Tokens.of(1, 1)), false);
     assertThat(tree(t.body()).path("choices").get(0).path("finish_reason").asText())
         .isEqualTo(finishReason);
@@ -121,7 +122,7 @@ class AnthropicAnswerTest {
 
   @Test
   void toChat_jsonModeToolCall_isTheContentAndTheAnswerStops() {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         translate(
             new Reply(
                 List.of(new ToolUse("toolu_1", "json_tool_call", "{\"name\":\"Ada\"}")),
@@ -141,7 +142,7 @@ class AnthropicAnswerTest {
     assertThatThrownBy(
             () ->
                 AnthropicAnswer.toChat(
-                    "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8), false, 0))
+                    200, "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8), false, 0))
         .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.status()).isEqualTo(502));
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.UpstreamResponse;
 import dev.tollgate.testing.FakeAnthropic;
 import dev.tollgate.testing.FakeAnthropic.Block;
 import dev.tollgate.testing.FakeAnthropic.Reply;
@@ -43,8 +44,9 @@ class AnthropicTranslationProperties {
 
   @Property(tries = 300)
   void answer_keepsTextToolCallsAndUsageTotals(@ForAll("replies") Reply reply) {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         AnthropicAnswer.toChat(
+            200,
             FakeAnthropic.message(reply, MODEL).toString().getBytes(StandardCharsets.UTF_8),
             false,
             0);
@@ -78,8 +80,9 @@ class AnthropicTranslationProperties {
   @Property(tries = 300)
   void stream_relaysWhatTheAnswerHolds_andTheSameUsage(
       @ForAll("replies") Reply reply, @ForAll @IntRange(min = 1, max = 400) int readSize) {
-    AnthropicAnswer.Translated t =
+    UpstreamResponse t =
         AnthropicAnswer.toChat(
+            200,
             FakeAnthropic.message(reply, MODEL).toString().getBytes(StandardCharsets.UTF_8),
             false,
             0);
