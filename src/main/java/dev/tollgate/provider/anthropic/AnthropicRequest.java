@@ -100,7 +100,8 @@ final class AnthropicRequest {
     ObjectNode toolChoice = toolChoice(root.path("tool_choice"), root.path("parallel_tool_calls"));
     if (jsonMode(root)) {
       tools.add(jsonTool(root.path("response_format")));
-      if (toolChoice == null && thinking == null) {
+      boolean thinks = thinking != null && thinking.path("type").asText("").equals("enabled");
+      if (toolChoice == null && !thinks) {
         toolChoice = NODES.objectNode().put("type", "tool").put("name", JSON_TOOL);
       }
     }
