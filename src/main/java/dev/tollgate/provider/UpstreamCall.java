@@ -87,7 +87,7 @@ public final class UpstreamCall implements Provider {
               promise.future().onFailure(e -> req.reset());
               return req.send(body);
             })
-        .compose(resp -> resp.body().map(b -> answer(resp, b)))
+        .compose(resp -> resp.body().map(b -> answer(up, resp, b)))
         .onComplete(
             ar -> {
               vertx.cancelTimer(timer);
@@ -100,12 +100,12 @@ public final class UpstreamCall implements Provider {
     return promise.future();
   }
 
-  private UpstreamResponse answer(HttpClientResponse resp, Buffer b) {
+  private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
       throw format.error(resp.statusCode(), bytes);
     }
-    return format.answer(resp.statusCode(), resp.headers(), bytes);
+    return format.answer(up, resp.statusCode(), resp.headers(), bytes);
   }
 
   @Override

@@ -46,6 +46,15 @@ public interface WireFormat {
    */
   UpstreamResponse answer(int status, MultiMap headers, byte[] body);
 
+  /**
+   * {@link #answer(int, MultiMap, byte[])} for the call {@code up}: what {@link UpstreamCall} asks,
+   * for a format whose answer depends on its request (a native endpoint passed through, or a
+   * translation that follows what the request asked for). By default the request is not needed.
+   */
+  default UpstreamResponse answer(UpstreamRequest up, int status, MultiMap headers, byte[] body) {
+    return answer(status, headers, body);
+  }
+
   /** An answer of HTTP 400 or above, as the error the client gets. */
   GatewayException error(int status, byte[] body);
 

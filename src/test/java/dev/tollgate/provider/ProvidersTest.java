@@ -16,6 +16,7 @@ class ProvidersTest {
     assertThat(Providers.supports("openai")).isTrue();
     assertThat(Providers.supports("groq")).isTrue();
     assertThat(Providers.supports("hosted_vllm")).isTrue();
+    assertThat(Providers.supports("anthropic")).isTrue();
   }
 
   @Test
@@ -39,6 +40,7 @@ class ProvidersTest {
   @Test
   void validate_defaultBaseOrMockOrUnknown_empty() {
     assertThat(Providers.validate(params("openai", Optional.empty()))).isEmpty();
+    assertThat(Providers.validate(params("anthropic", Optional.empty()))).isEmpty();
     assertThat(Providers.validate(params("mock", Optional.empty()))).isEmpty();
     assertThat(Providers.validate(params("nosuchprovider", Optional.empty()))).isEmpty();
   }

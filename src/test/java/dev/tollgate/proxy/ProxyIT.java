@@ -56,9 +56,9 @@ class ProxyIT {
                 litellm_params:
                   model: hosted_vllm/llama
                   api_base: http://127.0.0.1:1/v1
-              - model_name: claude
+              - model_name: command
                 litellm_params:
-                  model: anthropic/claude-sonnet-4-5
+                  model: cohere/command-r-plus
             router_settings:
               model_group_alias:
                 mini: gpt-4o-mini
@@ -178,7 +178,7 @@ class ProxyIT {
       List<String> ids = new ArrayList<>();
       body.path("data").forEach(m -> ids.add(m.path("id").asText()));
       assertThat(ids)
-          .containsExactly("claude", "embed", "gpt-4o-mini", "mini", "nowhere", "short-timeout");
+          .containsExactly("command", "embed", "gpt-4o-mini", "mini", "nowhere", "short-timeout");
       assertThat(body.path("data").get(0).path("object").asText()).isEqualTo("model");
     }
   }
@@ -332,8 +332,8 @@ class ProxyIT {
   @Test
   void unsupportedProvider_is501NamingIt() throws Exception {
     HttpResponse<String> r =
-        gw.post("/v1/chat/completions", CHAT.replace("\"gpt-4o-mini\"", "\"claude\""));
-    assertError(r, 501, "not_implemented", "provider 'anthropic'");
+        gw.post("/v1/chat/completions", CHAT.replace("\"gpt-4o-mini\"", "\"command\""));
+    assertError(r, 501, "not_implemented", "provider 'cohere'");
   }
 
   @ParameterizedTest
