@@ -6,6 +6,7 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.provider.Providers;
+import dev.tollgate.proxy.CountTokens;
 import dev.tollgate.proxy.FastPath;
 import dev.tollgate.proxy.HttpErrors;
 import dev.tollgate.proxy.PassThrough;
@@ -85,6 +86,7 @@ final class GatewayVerticle extends VerticleBase {
       router.get(prefix + "/models").handler(this::models);
     }
     services.admin().mount(router, body);
+    new CountTokens(registry, auth, services.governance(), providers, client).mount(router, body);
     new PassThrough(
             registry,
             auth,

@@ -227,16 +227,19 @@ public final class PassThrough {
         "no " + provider + " deployment that this key may use is configured");
   }
 
-  private static void copy(MultiMap headers, RequestOptions o) {
+  /** The caller's headers, but for the dropped ones and those the provider's format has set. */
+  static void copy(MultiMap headers, RequestOptions o) {
+    MultiMap set = o.getHeaders();
     headers.forEach(
         (name, value) -> {
-          if (!DROPPED.contains(name.toLowerCase(Locale.ROOT))) {
+          if (!DROPPED.contains(name.toLowerCase(Locale.ROOT))
+              && (set == null || !set.contains(name))) {
             o.addHeader(name, value);
           }
         });
   }
 
-  private static void relay(HttpClientResponse resp, HttpServerResponse out) {
+  static void relay(HttpClientResponse resp, HttpServerResponse out) {
     if (out.closed()) {
       resp.request().reset();
       return;

@@ -160,6 +160,11 @@ public final class FakeAnthropic implements AutoCloseable {
 
   private void respond(HttpServerRequest req, String body, Script script) {
     HttpServerResponse resp = req.response();
+    if (req.path().equals("/v1/messages/count_tokens")) {
+      // Anthropic's token counter: free, and answers only the count.
+      resp.putHeader("content-type", "application/json").end("{\"input_tokens\":" + COUNTED + "}");
+      return;
+    }
     if (!req.path().equals("/v1/messages")) {
       error(resp, new Error(404, "not_found_error", "Not Found", 0));
       return;
@@ -217,6 +222,9 @@ public final class FakeAnthropic implements AutoCloseable {
       }
     }
   }
+
+  /** What {@code /v1/messages/count_tokens} answers. */
+  public static final long COUNTED = 2095;
 
   private static void startStream(HttpServerResponse resp) {
     resp.setChunked(true)

@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -171,5 +172,28 @@ final class AnthropicWire implements WireFormat {
         AnthropicRequest.jsonMode(up.request().body()),
         clock.instant().getEpochSecond(),
         up.params().providerModel());
+  }
+
+  /**
+   * Anthropic's pass-through: the API base's origin, the client's path (such as {@code
+   * /v1/messages/count_tokens} or {@code /v1/models}), the deployment's key, the API version and
+   * the configured headers.
+   */
+  @Override
+  public Optional<RequestOptions> passThrough(
+      LitellmParams p, HttpMethod method, String pathAndQuery) {
+    Target t = targets.computeIfAbsent(p.apiBase().orElse(DEFAULT_BASE), Target::parse);
+    RequestOptions o =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost(t.host())
+            .setPort(t.port())
+            .setSsl(t.ssl())
+            .setURI(pathAndQuery)
+            .putHeader("anthropic-version", VERSION);
+    p.apiKey().ifPresent(k -> o.putHeader("x-api-key", k));
+    configured(p.extra().get("headers"), o);
+    configured(p.extra().get("extra_headers"), o);
+    return Optional.of(o);
   }
 }
