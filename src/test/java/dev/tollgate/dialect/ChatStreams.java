@@ -5,6 +5,7 @@ import dev.tollgate.common.Json;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +42,7 @@ public final class ChatStreams {
 
   /** Feeds {@code stream} cut at {@code cuts} (ascending offsets), then ends it. */
   public static String feed(StreamEncoder encoder, String stream, int... cuts) {
-    byte[] bytes = stream.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
     Buffer out = Buffer.buffer();
     int from = 0;
     for (int cut : cuts) {
@@ -50,7 +51,7 @@ public final class ChatStreams {
     }
     out.appendBuffer(encoder.encode(Buffer.buffer().appendBytes(bytes, from, bytes.length - from)));
     out.appendBuffer(encoder.end());
-    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** One server-sent event: its {@code event:} name (empty if none) and its JSON data. */

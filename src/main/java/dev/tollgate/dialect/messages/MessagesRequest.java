@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -303,7 +304,7 @@ final class MessagesRequest {
           call.put("id", requiredString(block, "id", bat)).put("type", "function");
           call.putObject("function")
               .put("name", requiredString(block, "name", bat))
-              .put("arguments", new String(write(input), java.nio.charset.StandardCharsets.UTF_8));
+              .put("arguments", new String(write(input), StandardCharsets.UTF_8));
         }
         case "thinking", "redacted_thinking" -> {
           // Dropped: chat has no field for them (see MessagesDialect).
