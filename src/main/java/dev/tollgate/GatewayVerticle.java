@@ -113,7 +113,7 @@ final class GatewayVerticle extends VerticleBase {
                 .setIdleTimeout(0)
                 .setMaxInitialLineLength(8192));
     this.server = server;
-    return server.requestHandler(new FastPath(proxy, router, bodyLimit)).listen();
+    return server.requestHandler(new FastPath(proxy, router, bodyLimit, services.clock())).listen();
   }
 
   /** The port actually bound (useful when asked for port 0). */

@@ -4,6 +4,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.dialect.Dialect;
 import dev.tollgate.dialect.OpenAiDialect;
 import dev.tollgate.dialect.messages.MessagesDialect;
+import dev.tollgate.dialect.responses.ResponsesDialect;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -12,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -30,19 +32,23 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private static final Dialect MESSAGES = new MessagesDialect();
 
   /** Each API's paths, with LiteLLM's {@code /openai/} pass-through forms, billed like the rest. */
-  private static final Map<String, Inbound> ROUTES =
-      Map.ofEntries(
-          Map.entry("/v1/chat/completions", new Inbound(CHAT, null)),
-          Map.entry("/chat/completions", new Inbound(CHAT, null)),
-          Map.entry("/openai/v1/chat/completions", new Inbound(CHAT, null)),
-          Map.entry("/v1/completions", new Inbound(COMPLETIONS, null)),
-          Map.entry("/completions", new Inbound(COMPLETIONS, null)),
-          Map.entry("/openai/v1/completions", new Inbound(COMPLETIONS, null)),
-          Map.entry("/v1/embeddings", new Inbound(EMBEDDINGS, null)),
-          Map.entry("/embeddings", new Inbound(EMBEDDINGS, null)),
-          Map.entry("/openai/v1/embeddings", new Inbound(EMBEDDINGS, null)),
-          Map.entry("/v1/messages", new Inbound(MESSAGES, null)),
-          Map.entry("/anthropic/v1/messages", new Inbound(MESSAGES, null)));
+  private static Map<String, Inbound> routes(Dialect responses) {
+    return Map.ofEntries(
+        Map.entry("/v1/chat/completions", new Inbound(CHAT, null)),
+        Map.entry("/chat/completions", new Inbound(CHAT, null)),
+        Map.entry("/openai/v1/chat/completions", new Inbound(CHAT, null)),
+        Map.entry("/v1/completions", new Inbound(COMPLETIONS, null)),
+        Map.entry("/completions", new Inbound(COMPLETIONS, null)),
+        Map.entry("/openai/v1/completions", new Inbound(COMPLETIONS, null)),
+        Map.entry("/v1/embeddings", new Inbound(EMBEDDINGS, null)),
+        Map.entry("/embeddings", new Inbound(EMBEDDINGS, null)),
+        Map.entry("/openai/v1/embeddings", new Inbound(EMBEDDINGS, null)),
+        Map.entry("/v1/messages", new Inbound(MESSAGES, null)),
+        Map.entry("/anthropic/v1/messages", new Inbound(MESSAGES, null)),
+        Map.entry("/v1/responses", new Inbound(responses, null)),
+        Map.entry("/responses", new Inbound(responses, null)),
+        Map.entry("/openai/v1/responses", new Inbound(responses, null)));
+  }
 
   /** The operations under Azure's {@code /openai/deployments/{deployment}/}. */
   private static final Map<String, Dialect> AZURE_OPERATIONS =
@@ -57,18 +63,22 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private final Handler<HttpServerRequest> rest;
   private final long bodyLimit;
 
-  public FastPath(ProxyHandler proxy, Handler<HttpServerRequest> rest, long bodyLimit) {
+  private final Map<String, Inbound> routes;
+
+  public FastPath(
+      ProxyHandler proxy, Handler<HttpServerRequest> rest, long bodyLimit, Clock clock) {
+    this.routes = routes(new ResponsesDialect(clock));
     this.proxy = proxy;
     this.rest = rest;
     this.bodyLimit = bodyLimit;
   }
 
   /** The dialect and model group of an LLM route; null for every other path. */
-  static @Nullable Inbound inbound(@Nullable String path) {
+  @Nullable Inbound inbound(@Nullable String path) {
     if (path == null) {
       return null;
     }
-    Inbound in = ROUTES.get(path);
+    Inbound in = routes.get(path);
     if (in != null || !path.startsWith(AZURE_PREFIX)) {
       return in;
     }
