@@ -9,17 +9,14 @@ import dev.tollgate.proxy.ParsedRequests;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -350,63 +347,5 @@ class UpstreamCallTest {
     CompletableFuture<T> out = new CompletableFuture<>();
     context.runOnContext(v -> out.complete(s.get()));
     return out;
-  }
-
-  /** Records what a provider writes; called on the event loop, read by the test thread. */
-  private static final class RecordingSink implements SseSink {
-    final CompletableFuture<Optional<GatewayException>> done = new CompletableFuture<>();
-    final AtomicInteger finishes = new AtomicInteger();
-    final List<Usage> usages = new CopyOnWriteArrayList<>();
-    private final List<String> written = new CopyOnWriteArrayList<>();
-    volatile boolean begun;
-    volatile boolean full;
-    volatile @Nullable Handler<Void> drain;
-    volatile Runnable onWrite = () -> {};
-
-    @Override
-    public void begin() {
-      begun = true;
-    }
-
-    @Override
-    public void write(Buffer events) {
-      written.add(events.toString(StandardCharsets.UTF_8));
-      onWrite.run();
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-      return full;
-    }
-
-    @Override
-    public void drainHandler(Handler<Void> handler) {
-      drain = handler;
-    }
-
-    @Override
-    public void usage(Usage usage) {
-      usages.add(usage);
-    }
-
-    @Override
-    public void end() {
-      finishes.incrementAndGet();
-      done.complete(Optional.empty());
-    }
-
-    @Override
-    public void fail(GatewayException error) {
-      finishes.incrementAndGet();
-      done.complete(Optional.of(error));
-    }
-
-    Optional<GatewayException> outcome() throws Exception {
-      return done.get(10, TimeUnit.SECONDS);
-    }
-
-    String text() {
-      return String.join("", written);
-    }
   }
 }

@@ -3,6 +3,8 @@ package dev.tollgate.provider.openai;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
@@ -21,9 +23,14 @@ import java.util.Map;
  * forwarded as the client sent it, with only {@code model} rewritten (and, for streams, {@code
  * stream_options.include_usage} forced on so the gateway can bill; {@link OpenAiStream} then
  * withholds the usage-only chunk from a client that did not ask for it). Credentials are a bearer
- * token. One instance per event loop; runs on it and never blocks.
+ * token. The Responses API is served natively: its body and answer pass through with only {@code
+ * model} rewritten, and its stream is relayed by {@link ResponsesStream}.
+ *
+ * <p>Public so that formats which only address and authenticate OpenAI's format differently (Azure
+ * OpenAI) can use its body, answer, error and stream handling. One instance per event loop; runs on
+ * it and never blocks.
  */
-final class OpenAiWire implements WireFormat {
+public final class OpenAiWire implements WireFormat {
   /** Default API bases of OpenAI-compatible providers, by LiteLLM provider name. */
   static final Map<String, String> DEFAULT_BASES =
       Map.ofEntries(
@@ -65,6 +72,11 @@ final class OpenAiWire implements WireFormat {
   }
 
   @Override
+  public boolean serves(Endpoint endpoint) {
+    return endpoint == Endpoint.RESPONSES || WireFormat.super.serves(endpoint);
+  }
+
+  @Override
   public RequestOptions request(UpstreamRequest up) {
     LitellmParams p = up.params();
     String base = p.apiBase().orElseGet(() -> DEFAULT_BASES.getOrDefault(p.provider(), ""));
@@ -91,10 +103,16 @@ final class OpenAiWire implements WireFormat {
     return o;
   }
 
+  /**
+   * The client's body with {@code model} rewritten; a stream's {@code include_usage} forced on,
+   * except on the Responses API, whose stream always ends with the usage.
+   */
   @Override
   public Buffer body(UpstreamRequest up) {
+    ParsedRequest r = up.request();
     return Buffer.buffer(
-        up.request().forUpstream(up.params().providerModel(), up.request().stream()));
+        r.forUpstream(
+            up.params().providerModel(), r.stream() && r.endpoint() != Endpoint.RESPONSES));
   }
 
   @Override
@@ -106,6 +124,9 @@ final class OpenAiWire implements WireFormat {
 
   @Override
   public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+    if (up.request().endpoint() == Endpoint.RESPONSES) {
+      return new ResponsesStream(sink);
+    }
     return new OpenAiStream(up.request().includeUsage(), sink);
   }
 
