@@ -1,9 +1,11 @@
 package dev.tollgate.provider;
 
 import dev.tollgate.common.GatewayException;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.RequestOptions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One provider's HTTP API as it looks on the wire: how a call is addressed, authenticated and
@@ -26,6 +28,17 @@ public interface WireFormat {
     return endpoint == Endpoint.CHAT
         || endpoint == Endpoint.COMPLETIONS
         || endpoint == Endpoint.EMBEDDINGS;
+  }
+
+  /**
+   * What a call must wait for before {@link #request} can address it, such as an access token being
+   * fetched; null when everything is at hand, which is the case for every call of a format whose
+   * credentials are static, so that such a call allocates nothing here. {@link UpstreamCall} keeps
+   * the call's timeout and cancellation running while it waits, and fails the call with the
+   * future's failure (a {@link GatewayException} naming the deployment).
+   */
+  default @Nullable Future<Void> ready(UpstreamRequest up) {
+    return null;
   }
 
   /**
