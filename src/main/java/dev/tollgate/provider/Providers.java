@@ -1,6 +1,7 @@
 package dev.tollgate.provider;
 
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.azure.AzureProviderFactory;
 import dev.tollgate.provider.mock.MockProviderFactory;
 import dev.tollgate.provider.openai.OpenAiProviderFactory;
 import io.vertx.core.Vertx;
@@ -21,7 +22,7 @@ public final class Providers {
    * ServiceLoader}: it is checked by the compiler, and a name served twice fails at class loading.
    */
   private static final List<ProviderFactory> FACTORIES =
-      List.of(new MockProviderFactory(), new OpenAiProviderFactory());
+      List.of(new MockProviderFactory(), new OpenAiProviderFactory(), new AzureProviderFactory());
 
   private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
 

@@ -30,10 +30,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * OpenAI's Responses API passed through natively by the OpenAI-format providers, driven through
- * {@link UpstreamCall} over real loopback HTTP against a scripted server: where the call goes, the
- * body sent (only {@code model} rewritten), the answer and the stream relayed byte for byte, and
- * the usage read from the answer's {@code usage} or the stream's terminal event.
+ * OpenAI's Responses API passed through natively by the OpenAI-format providers (OpenAI, and Azure
+ * OpenAI in both its address forms), driven through {@link UpstreamCall} over real loopback HTTP
+ * against a scripted server: where the call goes, the body sent (only {@code model} rewritten), the
+ * answer and the stream relayed byte for byte, and the usage read from the answer's {@code usage}
+ * or the stream's terminal event.
  */
 class ResponsesPassThroughTest {
   private static final String ANSWER =
@@ -105,7 +106,20 @@ class ResponsesPassThroughTest {
         new Case(
             "openai",
             params("openai/gpt-4.1", "gpt-4.1", base + "/v1", Optional.empty(), Map.of()),
-            "/v1/responses"));
+            "/v1/responses"),
+        new Case(
+            "azure",
+            params(
+                "azure/gpt-4o-prod",
+                "gpt-4o-prod",
+                base,
+                Optional.of("2025-04-01-preview"),
+                Map.of()),
+            "/openai/responses?api-version=2025-04-01-preview"),
+        new Case(
+            "azure v1",
+            params("azure/gpt-4o-prod", "gpt-4o-prod", base, Optional.empty(), Map.of()),
+            "/openai/v1/responses?api-version=preview"));
   }
 
   static LitellmParams params(
