@@ -49,6 +49,8 @@ public final class ModelAdmin {
           "aws_session_token",
           "aws_access_key_id",
           "vertex_credentials",
+          "azure_ad_token",
+          "client_secret",
           "headers",
           "extra_headers");
 

@@ -17,7 +17,7 @@ public interface Provider {
    * Whether requests to {@code endpoint} reach this provider as they are; see {@link
    * WireFormat#serves}.
    */
-  default boolean serves(Endpoint endpoint) {
+  default boolean serves(Endpoint endpoint, String provider) {
     return endpoint == Endpoint.CHAT
         || endpoint == Endpoint.COMPLETIONS
         || endpoint == Endpoint.EMBEDDINGS;

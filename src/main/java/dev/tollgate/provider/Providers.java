@@ -2,6 +2,7 @@ package dev.tollgate.provider;
 
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.anthropic.AnthropicProviderFactory;
+import dev.tollgate.provider.azure.AzureProviderFactory;
 import dev.tollgate.provider.mock.MockProviderFactory;
 import dev.tollgate.provider.openai.OpenAiProviderFactory;
 import io.vertx.core.Vertx;
@@ -23,7 +24,10 @@ public final class Providers {
    */
   private static final List<ProviderFactory> FACTORIES =
       List.of(
-          new MockProviderFactory(), new OpenAiProviderFactory(), new AnthropicProviderFactory());
+          new MockProviderFactory(),
+          new OpenAiProviderFactory(),
+          new AnthropicProviderFactory(),
+          new AzureProviderFactory());
 
   private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
 

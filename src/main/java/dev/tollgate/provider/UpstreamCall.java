@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>The timeout. A non-streamed call fails with 504 once {@link UpstreamRequest#timeoutMillis}
- *       has passed; a stream fails once the upstream has sent nothing for that long.
+ *       has passed; a stream fails once the upstream has sent nothing for that long. Both count the
+ *       wait for what {@link WireFormat#ready} asks for, such as an access token.
  *   <li>Cancellation. When the client goes away, a timeout fires or the stream fails, the upstream
  *       request is reset: otherwise Vert.x keeps reading, and the tokens are still paid for.
  *   <li>Backpressure. A stream's upstream is paused while the client's write queue is full, and
@@ -53,8 +54,8 @@ public final class UpstreamCall implements Provider {
   }
 
   @Override
-  public boolean serves(Endpoint endpoint) {
-    return format.serves(endpoint);
+  public boolean serves(Endpoint endpoint, String provider) {
+    return format.serves(endpoint, provider);
   }
 
   @Override
@@ -66,7 +67,6 @@ public final class UpstreamCall implements Provider {
   @Override
   public Future<UpstreamResponse> call(UpstreamRequest up) {
     Promise<UpstreamResponse> promise = Promise.promise();
-    Buffer body = format.body(up);
     long timer =
         vertx.setTimer(
             up.timeoutMillis(),
@@ -74,6 +74,34 @@ public final class UpstreamCall implements Provider {
                 promise.tryFail(
                     GatewayException.timeout(
                         "upstream did not answer within " + up.timeoutMillis() + " ms")));
+    Future<Void> ready = format.ready(up);
+    if (ready == null) {
+      send(up, promise, timer);
+    } else {
+      up.cancellation()
+          .onCancel(
+              () -> {
+                vertx.cancelTimer(timer);
+                promise.tryFail(GatewayException.clientClosed());
+              });
+      ready.onComplete(
+          ar -> {
+            if (promise.future().isComplete()) {
+              return; // timed out or its client left while it waited: never send it
+            }
+            if (ar.failed()) {
+              vertx.cancelTimer(timer);
+              promise.tryFail(translate(ar.cause(), up));
+            } else {
+              send(up, promise, timer);
+            }
+          });
+    }
+    return promise.future();
+  }
+
+  private void send(UpstreamRequest up, Promise<UpstreamResponse> promise, long timer) {
+    Buffer body = format.body(up);
     client
         .request(format.request(up).setConnectTimeout(connectTimeout(up)))
         .compose(
@@ -97,7 +125,6 @@ public final class UpstreamCall implements Provider {
                 promise.tryFail(translate(ar.cause(), up));
               }
             });
-    return promise.future();
   }
 
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
@@ -110,9 +137,31 @@ public final class UpstreamCall implements Provider {
 
   @Override
   public void stream(UpstreamRequest up, SseSink sink) {
-    Buffer body = format.body(up);
     Stream stream = new Stream(up, sink);
     stream.armIdleTimer();
+    Future<Void> ready = format.ready(up);
+    if (ready == null) {
+      send(stream);
+    } else {
+      up.cancellation().onCancel(() -> stream.finish(GatewayException.clientClosed()));
+      ready.onComplete(
+          ar -> {
+            if (stream.finished) {
+              return;
+            }
+            if (ar.failed()) {
+              stream.finish(translate(ar.cause(), up));
+            } else {
+              send(stream);
+            }
+          });
+    }
+  }
+
+  private void send(Stream stream) {
+    UpstreamRequest up = stream.up;
+    SseSink sink = stream.sink;
+    Buffer body = format.body(up);
     client
         .request(format.request(up).setConnectTimeout(connectTimeout(up)))
         .compose(

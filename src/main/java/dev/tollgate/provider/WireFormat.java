@@ -2,11 +2,13 @@ package dev.tollgate.provider;
 
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One provider's HTTP API as it looks on the wire: how a call is addressed, authenticated and
@@ -23,12 +25,24 @@ public interface WireFormat {
    * taken by every format (translated where it differs); {@link Endpoint#MESSAGES} and {@link
    * Endpoint#RESPONSES} only by a format that speaks them natively, which passes the body and the
    * answer through as they are, reading only the usage. The request path bridges the others through
-   * {@link Endpoint#CHAT}.
+   * {@link Endpoint#CHAT}. {@code provider} is the deployment's LiteLLM provider name: one format
+   * serves several, and not all of them have every API.
    */
-  default boolean serves(Endpoint endpoint) {
+  default boolean serves(Endpoint endpoint, String provider) {
     return endpoint == Endpoint.CHAT
         || endpoint == Endpoint.COMPLETIONS
         || endpoint == Endpoint.EMBEDDINGS;
+  }
+
+  /**
+   * What a call must wait for before {@link #request} can address it, such as an access token being
+   * fetched; null when everything is at hand, which is the case for every call of a format whose
+   * credentials are static, so that such a call allocates nothing here. {@link UpstreamCall} keeps
+   * the call's timeout and cancellation running while it waits, and fails the call with the
+   * future's failure (a {@link GatewayException} naming the deployment).
+   */
+  default @Nullable Future<Void> ready(UpstreamRequest up) {
+    return null;
   }
 
   /**

@@ -106,7 +106,7 @@ public final class CountTokens {
       Deployment d = Router.order(group, ThreadLocalRandom.current()).get(0);
       Optional<Provider> provider = providers.forName(d.params().provider());
       Optional<RequestOptions> exact =
-          provider.isPresent() && provider.get().serves(Endpoint.MESSAGES)
+          provider.isPresent() && provider.get().serves(Endpoint.MESSAGES, d.params().provider())
               ? provider.get().passThrough(d.params(), HttpMethod.POST, "/v1/messages/count_tokens")
               : Optional.empty();
       if (exact.isPresent()) {

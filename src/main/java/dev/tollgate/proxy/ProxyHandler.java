@@ -306,7 +306,7 @@ public final class ProxyHandler {
     LitellmParams params = deployment.params();
     Dialect dialect = ledger.dialect;
     byte[] clientBody = ledger.clientBody;
-    boolean bridge = clientBody != null && !provider.serves(dialect.endpoint());
+    boolean bridge = clientBody != null && !provider.serves(dialect.endpoint(), params.provider());
     ParsedRequest sent =
         clientBody == null || bridge ? req : RequestParser.parse(dialect.endpoint(), clientBody);
     ledger.forwarded = true;

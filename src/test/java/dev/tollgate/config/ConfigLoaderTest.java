@@ -112,6 +112,49 @@ class ConfigLoaderTest {
         .anySatisfy(w -> assertThat(w).contains("litellm_settings.drop_params"));
   }
 
+  /** Azure AD client credentials are provider keys, resolved from the environment like api_key. */
+  @Test
+  void parse_azureAdCredentials_keptForTheProviderAndResolvedFromTheEnvironment() {
+    GatewayConfig c =
+        ConfigLoader.parse(
+            "config.yaml",
+            """
+            model_list:
+              - model_name: gpt-4o
+                litellm_params:
+                  model: azure/gpt-4o-prod
+                  api_base: https://x.openai.azure.com
+                  api_version: "2024-10-21"
+                  tenant_id: os.environ/AZURE_TENANT_ID
+                  client_id: os.environ/AZURE_CLIENT_ID
+                  client_secret: os.environ/AZURE_CLIENT_SECRET
+                  azure_authority_host: os.environ/AZURE_AUTHORITY_HOST
+                  azure_scope: https://cognitiveservices.azure.com/.default
+              - model_name: gpt-4o
+                litellm_params:
+                  model: azure/gpt-4o-other
+                  api_base: https://y.openai.azure.com
+                  azure_ad_token: os.environ/AZURE_AD_TOKEN
+            """,
+            Environment.of(
+                Map.of(
+                    "AZURE_TENANT_ID", "tenant-1",
+                    "AZURE_CLIENT_ID", "client-1",
+                    "AZURE_CLIENT_SECRET", "s3cret",
+                    "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us",
+                    "AZURE_AD_TOKEN", "eyJ0")));
+
+    assertThat(c.warnings()).isEmpty();
+    assertThat(c.modelList().get(0).params().extra())
+        .containsEntry("tenant_id", "tenant-1")
+        .containsEntry("client_id", "client-1")
+        .containsEntry("client_secret", "s3cret")
+        .containsEntry("azure_authority_host", "https://login.microsoftonline.us")
+        .containsEntry("azure_scope", "https://cognitiveservices.azure.com/.default");
+    assertThat(c.modelList().get(0).params().apiVersion()).contains("2024-10-21");
+    assertThat(c.modelList().get(1).params().extra()).containsEntry("azure_ad_token", "eyJ0");
+  }
+
   @Test
   void parse_environmentVariablesSection_isAppliedBeforeReferencesAreResolved() {
     GatewayConfig c =

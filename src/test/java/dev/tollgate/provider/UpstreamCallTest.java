@@ -5,21 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.openai.OpenAiWire;
 import dev.tollgate.proxy.ParsedRequests;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The transport every HTTP provider shares, driven over real loopback HTTP against a scripted
  * Vert.x server, in OpenAI's wire format: the call timeout, the stream's idle timeout,
- * cancellation, backpressure, and transport failures.
+ * cancellation, backpressure, and transport failures; and a format's wait for {@link
+ * WireFormat#ready}, during which the timeout and cancellation apply.
  */
 class UpstreamCallTest {
   private static final String CHUNK =
@@ -50,6 +54,8 @@ class UpstreamCallTest {
   private static HttpClient client;
   private static Context context;
   private static Provider openai;
+  private static GatedWire gatedWire;
+  private static Provider gated;
 
   /** What the upstream does with the next request. */
   private static final AtomicReference<Handler<HttpServerRequest>> script = new AtomicReference<>();
@@ -79,6 +85,8 @@ class UpstreamCallTest {
     openai =
         onLoop(() -> new Providers(vertx, client).forName("openai").orElseThrow())
             .get(10, TimeUnit.SECONDS);
+    gatedWire = new GatedWire();
+    gated = new UpstreamCall(vertx, client, gatedWire);
   }
 
   @AfterAll
@@ -90,6 +98,8 @@ class UpstreamCallTest {
   void reset() {
     upstreamClosed = new CountDownLatch(1);
     upstreamReceived = new CountDownLatch(1);
+    gatedWire.gate = Promise.promise();
+    gatedWire.requests.set(0);
   }
 
   @Test
@@ -260,6 +270,115 @@ class UpstreamCallTest {
     assertThat(sink.text()).isEqualTo(CHUNK.repeat(4) + DONE);
   }
 
+  @Test
+  void call_readyPending_sendsOnceReady() throws Exception {
+    script.set(
+        req ->
+            req.response()
+                .putHeader("content-type", "application/json")
+                .end("{\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}"));
+
+    CompletableFuture<UpstreamResponse> r = call(gated, request(false, 5_000, new Cancellation()));
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS))
+        .as("nothing addressed before ready")
+        .isZero();
+    context.runOnContext(v -> gatedWire.gate.complete());
+
+    assertThat(r.get(10, TimeUnit.SECONDS).usage()).contains(Usage.tokens(2, 1));
+    assertThat(gatedWire.requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void call_readyFails_failsWithItsErrorAndSendsNothing() throws Exception {
+    CompletableFuture<UpstreamResponse> r = call(gated, request(false, 5_000, new Cancellation()));
+    context.runOnContext(
+        v -> gatedWire.gate.fail(GatewayException.unauthorized("no token for deployment d1")));
+
+    GatewayException e = failure(r);
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.getMessage()).isEqualTo("no token for deployment d1");
+    assertThat(gatedWire.requests.get()).isZero();
+  }
+
+  @Test
+  void call_timeoutWhileWaitingForReady_fails504AndNeverSends() throws Exception {
+    CompletableFuture<UpstreamResponse> r = call(gated, request(false, 300, new Cancellation()));
+
+    GatewayException e = failure(r);
+    assertThat(e.status()).isEqualTo(504);
+    assertThat(e.getMessage()).isEqualTo("upstream did not answer within 300 ms");
+    context.runOnContext(v -> gatedWire.gate.complete());
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS))
+        .as("a call that timed out while it waited is never sent")
+        .isZero();
+  }
+
+  @Test
+  void call_cancelledWhileWaitingForReady_fails499AndNeverSends() throws Exception {
+    Cancellation cancellation = new Cancellation();
+    CompletableFuture<UpstreamResponse> r = call(gated, request(false, 30_000, cancellation));
+    context.runOnContext(v -> cancellation.cancel());
+
+    assertThat(failure(r).status()).isEqualTo(499);
+    context.runOnContext(v -> gatedWire.gate.complete());
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void stream_readyPending_relaysOnceReady() throws Exception {
+    script.set(req -> sse(req, 2, 0, true));
+    RecordingSink sink = new RecordingSink();
+
+    context.runOnContext(v -> gated.stream(request(true, 5_000, new Cancellation()), sink));
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS)).isZero();
+    context.runOnContext(v -> gatedWire.gate.complete());
+
+    assertThat(sink.outcome()).isEmpty();
+    assertThat(sink.text()).isEqualTo(CHUNK.repeat(2) + DONE);
+    assertThat(sink.usages).containsExactly(Usage.tokens(7, 3));
+  }
+
+  @Test
+  void stream_readyFails_failsBeforeBegin() throws Exception {
+    RecordingSink sink = new RecordingSink();
+
+    context.runOnContext(v -> gated.stream(request(true, 5_000, new Cancellation()), sink));
+    context.runOnContext(
+        v -> gatedWire.gate.fail(GatewayException.badGateway("token endpoint down", null)));
+
+    GatewayException e = sink.outcome().orElseThrow();
+    assertThat(e.status()).isEqualTo(502);
+    assertThat(e.getMessage()).isEqualTo("token endpoint down");
+    assertThat(sink.begun).isFalse();
+    assertThat(gatedWire.requests.get()).isZero();
+  }
+
+  @Test
+  void stream_timeoutWhileWaitingForReady_fails504AndNeverSends() throws Exception {
+    RecordingSink sink = new RecordingSink();
+
+    context.runOnContext(v -> gated.stream(request(true, 300, new Cancellation()), sink));
+
+    assertThat(sink.outcome().orElseThrow().status()).isEqualTo(504);
+    context.runOnContext(v -> gatedWire.gate.complete());
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(sink.finishes.get()).isEqualTo(1);
+  }
+
+  @Test
+  void stream_cancelledWhileWaitingForReady_fails499AndNeverSends() throws Exception {
+    Cancellation cancellation = new Cancellation();
+    RecordingSink sink = new RecordingSink();
+
+    context.runOnContext(v -> gated.stream(request(true, 30_000, cancellation), sink));
+    context.runOnContext(v -> cancellation.cancel());
+
+    assertThat(sink.outcome().orElseThrow().status()).isEqualTo(499);
+    context.runOnContext(v -> gatedWire.gate.complete());
+    assertThat(onLoop(() -> gatedWire.requests.get()).get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(sink.finishes.get()).isEqualTo(1);
+  }
+
   /**
    * Streams {@code events} chunks {@code intervalMs} apart, then usage and [DONE] if {@code end}.
    */
@@ -309,10 +428,14 @@ class UpstreamCallTest {
   }
 
   private static CompletableFuture<UpstreamResponse> call(UpstreamRequest up) {
+    return call(openai, up);
+  }
+
+  private static CompletableFuture<UpstreamResponse> call(Provider provider, UpstreamRequest up) {
     CompletableFuture<UpstreamResponse> out = new CompletableFuture<>();
     context.runOnContext(
         v ->
-            openai
+            provider
                 .call(up)
                 .onComplete(
                     ar -> {
@@ -352,61 +475,44 @@ class UpstreamCallTest {
     return out;
   }
 
-  /** Records what a provider writes; called on the event loop, read by the test thread. */
-  private static final class RecordingSink implements SseSink {
-    final CompletableFuture<Optional<GatewayException>> done = new CompletableFuture<>();
-    final AtomicInteger finishes = new AtomicInteger();
-    final List<Usage> usages = new CopyOnWriteArrayList<>();
-    private final List<String> written = new CopyOnWriteArrayList<>();
-    volatile boolean begun;
-    volatile boolean full;
-    volatile @Nullable Handler<Void> drain;
-    volatile Runnable onWrite = () -> {};
+  /**
+   * OpenAI's format behind a gate: {@link #ready} waits for {@link #gate}, as a format does while
+   * it fetches credentials, and {@link #request} counts the calls it addressed.
+   */
+  private static final class GatedWire implements WireFormat {
+    private final OpenAiWire openai = new OpenAiWire();
+    volatile Promise<Void> gate = Promise.promise();
+    final AtomicInteger requests = new AtomicInteger();
 
     @Override
-    public void begin() {
-      begun = true;
+    public Future<Void> ready(UpstreamRequest up) {
+      return gate.future();
     }
 
     @Override
-    public void write(Buffer events) {
-      written.add(events.toString(StandardCharsets.UTF_8));
-      onWrite.run();
+    public RequestOptions request(UpstreamRequest up) {
+      requests.incrementAndGet();
+      return openai.request(up);
     }
 
     @Override
-    public boolean writeQueueFull() {
-      return full;
+    public Buffer body(UpstreamRequest up) {
+      return openai.body(up);
     }
 
     @Override
-    public void drainHandler(Handler<Void> handler) {
-      drain = handler;
+    public UpstreamResponse answer(int status, MultiMap headers, byte[] body) {
+      return openai.answer(status, headers, body);
     }
 
     @Override
-    public void usage(Usage usage) {
-      usages.add(usage);
+    public GatewayException error(int status, byte[] body) {
+      return openai.error(status, body);
     }
 
     @Override
-    public void end() {
-      finishes.incrementAndGet();
-      done.complete(Optional.empty());
-    }
-
-    @Override
-    public void fail(GatewayException error) {
-      finishes.incrementAndGet();
-      done.complete(Optional.of(error));
-    }
-
-    Optional<GatewayException> outcome() throws Exception {
-      return done.get(10, TimeUnit.SECONDS);
-    }
-
-    String text() {
-      return String.join("", written);
+    public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+      return openai.relay(up, sink);
     }
   }
 }

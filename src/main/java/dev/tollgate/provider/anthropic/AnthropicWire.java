@@ -77,7 +77,7 @@ final class AnthropicWire implements WireFormat {
   }
 
   @Override
-  public boolean serves(Endpoint endpoint) {
+  public boolean serves(Endpoint endpoint, String provider) {
     return endpoint == Endpoint.CHAT || endpoint == Endpoint.MESSAGES;
   }
 

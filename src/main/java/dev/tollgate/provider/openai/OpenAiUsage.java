@@ -9,12 +9,16 @@ import java.util.Optional;
 
 /**
  * Reads OpenAI's {@code usage} object into a normalised {@link Usage}: {@code prompt_tokens}
- * includes cached tokens, which are split out so that nothing is counted twice. Stateless.
+ * includes cached tokens, which are split out so that nothing is counted twice. The Responses API
+ * names the same counts {@code input_tokens} and {@code output_tokens} (with {@code
+ * input_tokens_details} and {@code output_tokens_details}), with the same meaning, so both
+ * spellings are read: an answer is read without knowing which endpoint it came from. Stateless.
  */
 final class OpenAiUsage {
   private OpenAiUsage() {}
 
   private static final byte[] USAGE = {'u', 's', 'a', 'g', 'e'};
+  private static final byte[] RESPONSE = {'r', 'e', 's', 'p', 'o', 'n', 's', 'e'};
 
   /**
    * The top-level {@code usage} of a response or chunk, if present and not null. The top level is
@@ -22,7 +26,23 @@ final class OpenAiUsage {
    * generated text, which needs no decoding); the usage object alone goes to Jackson.
    */
   static Optional<Usage> find(byte[] json) {
-    int start = topLevelValue(json, USAGE);
+    return usageAt(json, topLevelValue(json, USAGE));
+  }
+
+  /**
+   * The {@code response.usage} of a Responses API stream event, such as {@code response.completed},
+   * if present and not null.
+   */
+  static Optional<Usage> findInResponse(byte[] json) {
+    int response = topLevelValue(json, RESPONSE);
+    if (response < 0 || json[response] != '{') {
+      return Optional.empty();
+    }
+    return usageAt(json, valueIn(json, response, USAGE));
+  }
+
+  /** Reads the usage object starting at {@code start}, or nothing if there is none there. */
+  private static Optional<Usage> usageAt(byte[] json, int start) {
     if (start < 0 || json[start] != '{') {
       return Optional.empty();
     }
@@ -41,7 +61,14 @@ final class OpenAiUsage {
    * object, has no such field, or is malformed before reaching it. Keys with escapes never match.
    */
   static int topLevelValue(byte[] j, byte[] key) {
-    int i = ws(j, 0);
+    return valueIn(j, ws(j, 0), key);
+  }
+
+  /**
+   * Where the value of field {@code key} of the object whose opening brace is at {@code i} starts,
+   * or -1 as for {@link #topLevelValue}.
+   */
+  static int valueIn(byte[] j, int i, byte[] key) {
     if (i >= j.length || j[i] != '{') {
       return -1;
     }
@@ -146,9 +173,9 @@ final class OpenAiUsage {
       String name = p.currentName();
       JsonToken t = p.nextToken();
       switch (name) {
-        case "prompt_tokens" -> prompt = count(p, t);
-        case "completion_tokens" -> completion = count(p, t);
-        case "prompt_tokens_details" -> {
+        case "prompt_tokens", "input_tokens" -> prompt = count(p, t);
+        case "completion_tokens", "output_tokens" -> completion = count(p, t);
+        case "prompt_tokens_details", "input_tokens_details" -> {
           if (t == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String d = p.currentName();
@@ -161,7 +188,7 @@ final class OpenAiUsage {
             }
           }
         }
-        case "completion_tokens_details" -> {
+        case "completion_tokens_details", "output_tokens_details" -> {
           if (t == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String d = p.currentName();

@@ -3,6 +3,8 @@ package dev.tollgate.provider.openai;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
@@ -16,15 +18,21 @@ import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * OpenAI's wire format, for OpenAI itself and every OpenAI-compatible server. The request body is
  * forwarded as the client sent it, with only {@code model} rewritten (and, for streams, {@code
  * stream_options.include_usage} forced on so the gateway can bill; {@link OpenAiStream} then
  * withholds the usage-only chunk from a client that did not ask for it). Credentials are a bearer
- * token. One instance per event loop; runs on it and never blocks.
+ * token. The Responses API is served natively: its body and answer pass through with only {@code
+ * model} rewritten, and its stream is relayed by {@link ResponsesStream}.
+ *
+ * <p>Public so that formats which only address and authenticate OpenAI's format differently (Azure
+ * OpenAI) can use its body, answer, error and stream handling. One instance per event loop; runs on
+ * it and never blocks.
  */
-final class OpenAiWire implements WireFormat {
+public final class OpenAiWire implements WireFormat {
   /** Default API bases of OpenAI-compatible providers, by LiteLLM provider name. */
   static final Map<String, String> DEFAULT_BASES =
       Map.ofEntries(
@@ -65,6 +73,20 @@ final class OpenAiWire implements WireFormat {
     }
   }
 
+  /**
+   * The providers of OpenAI's format that have the Responses API themselves; a Responses request to
+   * any other (vLLM, Groq, DeepSeek...) is bridged through chat, which all of them have.
+   */
+  static final Set<String> RESPONSES_NATIVE =
+      Set.of("openai", "azure", "azure_text", "litellm_proxy");
+
+  @Override
+  public boolean serves(Endpoint endpoint, String provider) {
+    return endpoint == Endpoint.RESPONSES
+        ? RESPONSES_NATIVE.contains(provider)
+        : WireFormat.super.serves(endpoint, provider);
+  }
+
   @Override
   public RequestOptions request(UpstreamRequest up) {
     LitellmParams p = up.params();
@@ -92,10 +114,16 @@ final class OpenAiWire implements WireFormat {
     return o;
   }
 
+  /**
+   * The client's body with {@code model} rewritten; a stream's {@code include_usage} forced on,
+   * except on the Responses API, whose stream always ends with the usage.
+   */
   @Override
   public Buffer body(UpstreamRequest up) {
+    ParsedRequest r = up.request();
     return Buffer.buffer(
-        up.request().forUpstream(up.params().providerModel(), up.request().stream()));
+        r.forUpstream(
+            up.params().providerModel(), r.stream() && r.endpoint() != Endpoint.RESPONSES));
   }
 
   @Override
@@ -107,6 +135,9 @@ final class OpenAiWire implements WireFormat {
 
   @Override
   public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+    if (up.request().endpoint() == Endpoint.RESPONSES) {
+      return new ResponsesStream(sink);
+    }
     return new OpenAiStream(up.request().includeUsage(), sink);
   }
 

@@ -81,11 +81,11 @@ class AnthropicWireTest {
 
   @Test
   void serves_chatAndMessagesOnly() {
-    assertThat(wire.serves(Endpoint.CHAT)).isTrue();
-    assertThat(wire.serves(Endpoint.MESSAGES)).isTrue();
-    assertThat(wire.serves(Endpoint.COMPLETIONS)).isFalse();
-    assertThat(wire.serves(Endpoint.EMBEDDINGS)).isFalse();
-    assertThat(wire.serves(Endpoint.RESPONSES)).isFalse();
+    assertThat(wire.serves(Endpoint.CHAT, "anthropic")).isTrue();
+    assertThat(wire.serves(Endpoint.MESSAGES, "anthropic")).isTrue();
+    assertThat(wire.serves(Endpoint.COMPLETIONS, "anthropic")).isFalse();
+    assertThat(wire.serves(Endpoint.EMBEDDINGS, "anthropic")).isFalse();
+    assertThat(wire.serves(Endpoint.RESPONSES, "anthropic")).isFalse();
   }
 
   @Test

@@ -81,4 +81,30 @@ class OpenAiUsageTest {
                 choices))
         .isFalse();
   }
+
+  @Test
+  void find_responsesApiUsage_readsInputAndOutputTokenNames() {
+    Optional<Usage> u =
+        find(
+            "{\"id\":\"resp_1\",\"object\":\"response\",\"output\":[],\"usage\":"
+                + "{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":6},"
+                + "\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":12},"
+                + "\"total_tokens\":123}}");
+    assertThat(u).contains(new Usage(30, 87, 6, 0, 0, 12, 0, 0, 0, 0));
+  }
+
+  @Test
+  void findInResponse_terminalEvent_readsTheResponsesUsageOnly() {
+    String event =
+        "{\"type\":\"response.completed\",\"usage\":{\"input_tokens\":999},\"response\":"
+            + "{\"id\":\"resp_1\",\"output\":[{\"usage\":{\"input_tokens\":998}}],"
+            + "\"usage\":{\"input_tokens\":10,\"output_tokens\":3}},\"sequence_number\":9}";
+    assertThat(OpenAiUsage.findInResponse(event.getBytes(StandardCharsets.UTF_8)))
+        .contains(Usage.tokens(10, 3));
+    assertThat(
+            OpenAiUsage.findInResponse(
+                "{\"type\":\"response.created\",\"response\":{\"usage\":null}}"
+                    .getBytes(StandardCharsets.UTF_8)))
+        .isEmpty();
+  }
 }
