@@ -110,7 +110,27 @@ public final class PassThrough {
       // Two routes, as vert.x-web wants the body handler first on its route: authentication runs
       // on the first and passes on to the second only for a known key.
       router.route(prefix + "/*").handler(this::authenticate);
-      router.route(prefix + "/*").handler(body).handler(ctx -> forward(ctx, provider, prefix));
+      router
+          .route(prefix + "/*")
+          .handler(body)
+          .handler(
+              ctx ->
+                  forward(
+                      ctx,
+                      provider,
+                      Objects.requireNonNull(ctx.request().path(), "routed by path")
+                          .substring(prefix.length())));
+    }
+    // A stored response, read or deleted: OpenAI's, through an OpenAI deployment the key may use
+    // (the Responses API keeps responses only on OpenAI's side; a bridged one is never stored).
+    for (String path : new String[] {"/v1/responses/:id", "/responses/:id"}) {
+      for (HttpMethod m : new HttpMethod[] {HttpMethod.GET, HttpMethod.DELETE}) {
+        router.route(m, path).handler(this::authenticate);
+        router
+            .route(m, path)
+            .handler(body)
+            .handler(ctx -> forward(ctx, "openai", "/v1/responses/" + ctx.pathParam("id")));
+      }
     }
   }
 
@@ -123,13 +143,12 @@ public final class PassThrough {
     }
   }
 
-  private void forward(RoutingContext ctx, String provider, String prefix) {
+  private void forward(RoutingContext ctx, String provider, String path) {
     HttpServerRequest in = ctx.request();
     HttpServerResponse out = ctx.response();
     try {
       Principal principal =
           Objects.requireNonNull(ctx.get(Principal.class.getName()), "authenticated first");
-      String path = Objects.requireNonNull(in.path(), "routed by path").substring(prefix.length());
       HttpMethod method = in.method();
       if (path.startsWith("/deployments/")) {
         // Azure's routes: FastPath serves the ones Tollgate knows.

@@ -59,6 +59,18 @@ class DialectParityIT {
       String errorType(JsonNode body) {
         return body.path("error").path("type").asText();
       }
+    },
+    RESPONSES("/v1/responses") {
+      @Override
+      String body(boolean stream) {
+        return "{\"model\":\"g\",\"max_output_tokens\":5,\"input\":\"hello there\""
+            + (stream ? ",\"stream\":true}" : "}");
+      }
+
+      @Override
+      String errorType(JsonNode body) {
+        return body.path("error").path("type").asText();
+      }
     };
 
     final String path;
@@ -118,7 +130,7 @@ class DialectParityIT {
           assertThat(r.statusCode()).as(api + ": " + r.body()).isEqualTo(429);
           JsonNode body = Json.MAPPER.readTree(r.body());
           assertThat(api.errorType(body))
-              .isEqualTo(api == Api.CHAT ? "budget_exceeded" : "rate_limit_error");
+              .isEqualTo(api == Api.MESSAGES ? "rate_limit_error" : "budget_exceeded");
           assertThat(r.body()).contains("max_budget").contains("0.0002");
           assertThat(r.headers().firstValue("x-should-retry")).contains("false");
         }
@@ -141,7 +153,7 @@ class DialectParityIT {
       HttpResponse<String> r = send(api, key, api.body(false));
       assertThat(r.statusCode()).as(api + ": " + r.body()).isEqualTo(429);
       assertThat(api.errorType(Json.MAPPER.readTree(r.body())))
-          .isEqualTo(api == Api.CHAT ? "rate_limit_exceeded" : "rate_limit_error");
+          .isEqualTo(api == Api.MESSAGES ? "rate_limit_error" : "rate_limit_exceeded");
       assertThat(r.headers().firstValue("retry-after")).as(api.name()).isPresent();
       assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).contains("0");
     }

@@ -47,7 +47,7 @@ public final class FakeAzure implements AutoCloseable {
   private static final Pattern DEPLOYMENT_PATH =
       Pattern.compile("/openai/deployments/([^/]+)(/chat/completions|/completions|/embeddings)");
   private static final Pattern V1_PATH =
-      Pattern.compile("/openai/v1(/chat/completions|/completions|/embeddings)");
+      Pattern.compile("/openai/v1(/chat/completions|/completions|/embeddings|/responses)");
 
   /** A request as the fake resource or token endpoint received it. */
   public record Received(
@@ -191,6 +191,18 @@ public final class FakeAzure implements AutoCloseable {
       operation = byDeployment.group(2);
     } else if (v1.matches()) {
       operation = v1.group(1);
+      deployment = model(r.body());
+    } else if (req.path().equals("/openai/responses")) {
+      // Azure's Responses API has no deployment path: the deployment is the body's model.
+      if (req.getParam("api-version") == null) {
+        error(
+            resp,
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.");
+        return;
+      }
+      operation = "/responses";
       deployment = model(r.body());
     } else {
       error(resp, 404, "404", "Resource not found");

@@ -162,7 +162,9 @@ public final class FakeOpenAi implements AutoCloseable {
                 }
               });
       case Normal n -> {
-        if (req.path().endsWith("/embeddings")) {
+        if (req.path().endsWith("/responses")) {
+          responses(resp, model, stream, n);
+        } else if (req.path().endsWith("/embeddings")) {
           resp.putHeader("content-type", "application/json")
               .end(
                   "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
@@ -288,6 +290,65 @@ public final class FakeOpenAi implements AutoCloseable {
         + "\"usage\":"
         + usage(n)
         + ",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fake\"}";
+  }
+
+  /**
+   * OpenAI's Responses API: a {@code response} object with its usage ({@code input_tokens} counting
+   * the cached ones, as the API does), or its event stream from {@code response.created} to {@code
+   * response.completed}, which carries the usage; the stream has no {@code [DONE]}.
+   */
+  private static void responses(HttpServerResponse resp, String model, boolean stream, Normal n) {
+    String usage =
+        "{\"input_tokens\":"
+            + n.promptTokens()
+            + ",\"input_tokens_details\":{\"cached_tokens\":"
+            + n.cachedTokens()
+            + "},\"output_tokens\":"
+            + n.completionTokens()
+            + ",\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":"
+            + (n.promptTokens() + n.completionTokens())
+            + "}";
+    String message =
+        "{\"type\":\"message\",\"id\":\"msg_fake\",\"status\":\"completed\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"output_text\",\"text\":\"Hello there\",\"annotations\":[]}]}";
+    String head =
+        "\"id\":\"resp_fake\",\"object\":\"response\",\"created_at\":1727000000,"
+            + "\"model\":\""
+            + model
+            + "\",\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],"
+            + "\"temperature\":1.0,\"top_p\":1.0,\"error\":null,\"incomplete_details\":null,"
+            + "\"instructions\":null,\"metadata\":{},";
+    if (!stream) {
+      resp.putHeader("content-type", "application/json")
+          .end(
+              "{"
+                  + head
+                  + "\"status\":\"completed\",\"output\":["
+                  + message
+                  + "],\"usage\":"
+                  + usage
+                  + "}");
+      return;
+    }
+    startStream(resp);
+    resp.write(
+        "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,"
+            + "\"response\":{"
+            + head
+            + "\"status\":\"in_progress\",\"output\":[],\"usage\":null}}\n\n");
+    resp.write(
+        "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+            + "\"sequence_number\":1,\"item_id\":\"msg_fake\",\"output_index\":0,"
+            + "\"content_index\":0,\"delta\":\"Hello there\",\"logprobs\":[]}\n\n");
+    resp.end(
+        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":2,"
+            + "\"response\":{"
+            + head
+            + "\"status\":\"completed\",\"output\":["
+            + message
+            + "],\"usage\":"
+            + usage
+            + "}}\n\n");
   }
 
   static String usage(Normal n) {
