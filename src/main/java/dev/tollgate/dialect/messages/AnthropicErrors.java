@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.BodyJson;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
@@ -35,7 +36,7 @@ final class AnthropicErrors {
   }
 
   static byte[] body(GatewayException e) {
-    return MessagesRequest.write(object(e));
+    return BodyJson.write(object(e));
   }
 
   /** The stream event that reports {@code e}. */

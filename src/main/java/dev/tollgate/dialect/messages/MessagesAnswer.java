@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.BodyJson;
 import java.io.IOException;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -62,7 +63,7 @@ final class MessagesAnswer {
     ChatUsage u =
         usage != null && usage.isObject() ? ChatUsage.of(usage) : new ChatUsage(0, 0, 0, 0);
     u.write(out.putObject("usage"));
-    return MessagesRequest.write(out);
+    return BodyJson.write(out);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.tollgate.dialect.messages;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.BodyJson;
 import dev.tollgate.dialect.Dialect;
 import dev.tollgate.dialect.StreamEncoder;
 import dev.tollgate.provider.Endpoint;
@@ -90,7 +91,7 @@ public final class MessagesDialect implements Dialect {
   /** The answer to {@code /v1/messages/count_tokens}: {@code {"input_tokens": N}}. */
   public static byte[] countTokensAnswer(long inputTokens) {
     ObjectNode out = Json.MAPPER.createObjectNode().put("input_tokens", inputTokens);
-    return MessagesRequest.write(out);
+    return BodyJson.write(out);
   }
 
   /** Anthropic's own stream, relayed as it is; stateless, so one serves every stream. */

@@ -1,12 +1,11 @@
 package dev.tollgate.dialect.messages;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
-import java.io.IOException;
+import dev.tollgate.dialect.BodyJson;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -62,15 +61,15 @@ final class MessagesRequest {
    * maxTokensRequired} is false.
    */
   static byte[] toChat(byte[] body, boolean maxTokensRequired) {
-    JsonNode root = parse(body);
+    JsonNode root = BodyJson.parse(body);
     if (!root.isObject()) {
-      throw bad(null, "request body must be a JSON object");
+      throw BodyJson.bad(null, "request body must be a JSON object");
     }
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       String why = UNBRIDGEABLE.get(name);
       if (why != null && !root.get(name).isNull()) {
-        throw bad(
+        throw BodyJson.bad(
             name,
             "'"
                 + name
@@ -78,7 +77,8 @@ final class MessagesRequest {
                 + why);
       }
       if (why == null && !KNOWN.contains(name)) {
-        throw bad(name, "unknown field '" + name + "': Anthropic's Messages API has no such field");
+        throw BodyJson.bad(
+            name, "unknown field '" + name + "': Anthropic's Messages API has no such field");
       }
     }
     ObjectNode chat = Json.MAPPER.createObjectNode();
@@ -87,16 +87,17 @@ final class MessagesRequest {
     system(root.get("system"), messages);
     messages(root.get("messages"), messages);
 
-    JsonNode maxTokens = present(root, "max_tokens");
+    JsonNode maxTokens = BodyJson.present(root, "max_tokens");
     if (maxTokens != null) {
       if (!maxTokens.canConvertToLong()
           || !maxTokens.isIntegralNumber()
           || maxTokens.asLong() < 1) {
-        throw bad("max_tokens", "'max_tokens' must be a positive integer");
+        throw BodyJson.bad("max_tokens", "'max_tokens' must be a positive integer");
       }
       chat.put("max_tokens", maxTokens.asLong());
     } else if (maxTokensRequired) {
-      throw bad("max_tokens", "'max_tokens' is required: the most tokens the answer may have");
+      throw BodyJson.bad(
+          "max_tokens", "'max_tokens' is required: the most tokens the answer may have");
     }
     JsonNode temperature = number(root, "temperature");
     if (temperature != null) {
@@ -113,39 +114,17 @@ final class MessagesRequest {
     toolChoice(root, chat);
     reasoning(root, chat);
     responseFormat(root, chat);
-    JsonNode stream = present(root, "stream");
+    JsonNode stream = BodyJson.present(root, "stream");
     if (stream != null) {
       if (!stream.isBoolean()) {
-        throw bad("stream", "'stream' must be true or false");
+        throw BodyJson.bad("stream", "'stream' must be true or false");
       }
       if (stream.booleanValue()) {
         chat.put("stream", true);
         chat.putObject("stream_options").put("include_usage", true);
       }
     }
-    return write(chat);
-  }
-
-  private static JsonNode parse(byte[] body) {
-    try {
-      JsonNode root = Json.STRICT_MAPPER.readTree(body);
-      if (root == null) {
-        throw bad(null, "request body is empty; send a JSON object");
-      }
-      return root;
-    } catch (JsonProcessingException e) {
-      throw Json.invalid(e);
-    } catch (IOException e) {
-      throw bad(null, "request body could not be read: " + e.getMessage());
-    }
-  }
-
-  static byte[] write(JsonNode node) {
-    try {
-      return Json.MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw GatewayException.internal("could not write a translated request", e);
-    }
+    return BodyJson.write(chat);
   }
 
   private static void system(@Nullable JsonNode system, ArrayNode out) {
@@ -159,7 +138,7 @@ final class MessagesRequest {
       return;
     }
     if (!system.isArray()) {
-      throw bad("system", "'system' must be a string or an array of text blocks");
+      throw BodyJson.bad("system", "'system' must be a string or an array of text blocks");
     }
     ArrayNode parts = Json.MAPPER.createArrayNode();
     for (int i = 0; i < system.size(); i++) {
@@ -167,9 +146,9 @@ final class MessagesRequest {
       JsonNode block = system.get(i);
       String type = blockType(block, at);
       if (!type.equals("text")) {
-        throw bad(at + ".type", "'" + at + "' must be a text block, not '" + type + "'");
+        throw BodyJson.bad(at + ".type", "'" + at + "' must be a text block, not '" + type + "'");
       }
-      parts.addObject().put("type", "text").put("text", requiredString(block, "text", at));
+      parts.addObject().put("type", "text").put("text", BodyJson.requiredString(block, "text", at));
     }
     if (!parts.isEmpty()) {
       out.addObject().put("role", "system").set("content", collapse(parts));
@@ -178,21 +157,22 @@ final class MessagesRequest {
 
   private static void messages(@Nullable JsonNode list, ArrayNode out) {
     if (list == null || !list.isArray() || list.isEmpty()) {
-      throw bad("messages", "'messages' must be a non-empty array of {role, content} objects");
+      throw BodyJson.bad(
+          "messages", "'messages' must be a non-empty array of {role, content} objects");
     }
     for (int i = 0; i < list.size(); i++) {
       String at = "messages[" + i + "]";
       JsonNode m = list.get(i);
       if (!m.isObject()) {
-        throw bad(at, "'" + at + "' must be an object with 'role' and 'content'");
+        throw BodyJson.bad(at, "'" + at + "' must be an object with 'role' and 'content'");
       }
-      String role = requiredString(m, "role", at);
+      String role = BodyJson.requiredString(m, "role", at);
       JsonNode content = m.get("content");
       boolean last = i == list.size() - 1;
       if (content == null
           || !(content.isTextual() || content.isArray())
           || (content.isArray() && content.isEmpty() && !(last && role.equals("assistant")))) {
-        throw bad(
+        throw BodyJson.bad(
             at + ".content",
             "'" + at + ".content' must be a string or a non-empty array of content blocks");
       }
@@ -200,7 +180,7 @@ final class MessagesRequest {
         case "user" -> user(content, at, out);
         case "assistant" -> assistant(content, at, out);
         default ->
-            throw bad(
+            throw BodyJson.bad(
                 at + ".role",
                 "'"
                     + at
@@ -234,7 +214,7 @@ final class MessagesRequest {
         case "document" -> parts.add(document(block, bat));
         case "tool_result" -> toolMessages.add(toolResult(block, bat, toolImages));
         case "tool_use", "thinking", "redacted_thinking" ->
-            throw bad(
+            throw BodyJson.bad(
                 bat + ".type",
                 "'" + bat + "' is a '" + type + "' block, which only an assistant turn may hold");
         default -> throw unsupportedBlock(type, bat);
@@ -248,7 +228,7 @@ final class MessagesRequest {
   }
 
   private static ObjectNode toolResult(JsonNode block, String at, ArrayNode images) {
-    String id = requiredString(block, "tool_use_id", at);
+    String id = BodyJson.requiredString(block, "tool_use_id", at);
     JsonNode content = block.get("content");
     StringBuilder text = new StringBuilder();
     if (content != null && content.isTextual()) {
@@ -270,7 +250,8 @@ final class MessagesRequest {
         }
       }
     } else if (content != null && !content.isNull()) {
-      throw bad(at + ".content", "'" + at + ".content' must be a string or an array of blocks");
+      throw BodyJson.bad(
+          at + ".content", "'" + at + ".content' must be a string or an array of blocks");
     }
     ObjectNode message = Json.MAPPER.createObjectNode();
     message.put("role", "tool").put("tool_call_id", id).put("content", text.toString());
@@ -298,19 +279,19 @@ final class MessagesRequest {
         case "tool_use" -> {
           JsonNode input = block.get("input");
           if (input == null || !input.isObject()) {
-            throw bad(bat + ".input", "'" + bat + ".input' must be an object");
+            throw BodyJson.bad(bat + ".input", "'" + bat + ".input' must be an object");
           }
           ObjectNode call = calls.addObject();
-          call.put("id", requiredString(block, "id", bat)).put("type", "function");
+          call.put("id", BodyJson.requiredString(block, "id", bat)).put("type", "function");
           call.putObject("function")
-              .put("name", requiredString(block, "name", bat))
-              .put("arguments", new String(write(input), StandardCharsets.UTF_8));
+              .put("name", BodyJson.requiredString(block, "name", bat))
+              .put("arguments", new String(BodyJson.write(input), StandardCharsets.UTF_8));
         }
         case "thinking", "redacted_thinking" -> {
           // Dropped: chat has no field for them (see MessagesDialect).
         }
         case "image", "document", "tool_result" ->
-            throw bad(
+            throw BodyJson.bad(
                 bat + ".type",
                 "'" + bat + "' is a '" + type + "' block, which only a user turn may hold");
         default -> throw unsupportedBlock(type, bat);
@@ -333,23 +314,24 @@ final class MessagesRequest {
   private static ObjectNode image(JsonNode block, String at) {
     JsonNode source = block.get("source");
     if (source == null || !source.isObject()) {
-      throw bad(at + ".source", "'" + at + ".source' must be an object");
+      throw BodyJson.bad(at + ".source", "'" + at + ".source' must be an object");
     }
     String sat = at + ".source";
     String url =
-        switch (requiredString(source, "type", sat)) {
+        switch (BodyJson.requiredString(source, "type", sat)) {
           case "base64" ->
               "data:"
-                  + requiredString(source, "media_type", sat)
+                  + BodyJson.requiredString(source, "media_type", sat)
                   + ";base64,"
-                  + requiredString(source, "data", sat);
-          case "url" -> requiredString(source, "url", sat);
+                  + BodyJson.requiredString(source, "data", sat);
+          case "url" -> BodyJson.requiredString(source, "url", sat);
           case "file" ->
-              throw bad(
+              throw BodyJson.bad(
                   sat + ".type",
                   "'" + sat + "' refers to Anthropic's Files API, which a bridge cannot read");
           default ->
-              throw bad(sat + ".type", "'" + sat + ".type' must be 'base64', 'url' or 'file'");
+              throw BodyJson.bad(
+                  sat + ".type", "'" + sat + ".type' must be 'base64', 'url' or 'file'");
         };
     ObjectNode part = Json.MAPPER.createObjectNode().put("type", "image_url");
     part.putObject("image_url").put("url", url);
@@ -360,29 +342,31 @@ final class MessagesRequest {
   private static ObjectNode document(JsonNode block, String at) {
     JsonNode source = block.get("source");
     if (source == null || !source.isObject()) {
-      throw bad(at + ".source", "'" + at + ".source' must be an object");
+      throw BodyJson.bad(at + ".source", "'" + at + ".source' must be an object");
     }
     String sat = at + ".source";
-    String type = requiredString(source, "type", sat);
+    String type = BodyJson.requiredString(source, "type", sat);
     switch (type) {
       case "base64" -> {
-        String media = requiredString(source, "media_type", sat);
+        String media = BodyJson.requiredString(source, "media_type", sat);
         ObjectNode part = Json.MAPPER.createObjectNode().put("type", "file");
         JsonNode title = block.get("title");
         part.putObject("file")
             .put(
                 "filename", title != null && title.isTextual() ? title.textValue() : "document.pdf")
-            .put("file_data", "data:" + media + ";base64," + requiredString(source, "data", sat));
+            .put(
+                "file_data",
+                "data:" + media + ";base64," + BodyJson.requiredString(source, "data", sat));
         return part;
       }
       case "text" -> {
         return Json.MAPPER
             .createObjectNode()
             .put("type", "text")
-            .put("text", requiredString(source, "data", sat));
+            .put("text", BodyJson.requiredString(source, "data", sat));
       }
       default ->
-          throw bad(
+          throw BodyJson.bad(
               sat + ".type",
               "a document source of type '"
                   + type
@@ -392,16 +376,17 @@ final class MessagesRequest {
   }
 
   private static void stopSequences(JsonNode root, ObjectNode chat) {
-    JsonNode stop = present(root, "stop_sequences");
+    JsonNode stop = BodyJson.present(root, "stop_sequences");
     if (stop == null) {
       return;
     }
     if (!stop.isArray()) {
-      throw bad("stop_sequences", "'stop_sequences' must be an array of strings");
+      throw BodyJson.bad("stop_sequences", "'stop_sequences' must be an array of strings");
     }
     for (int i = 0; i < stop.size(); i++) {
       if (!stop.get(i).isTextual()) {
-        throw bad("stop_sequences[" + i + "]", "'stop_sequences' must be an array of strings");
+        throw BodyJson.bad(
+            "stop_sequences[" + i + "]", "'stop_sequences' must be an array of strings");
       }
     }
     if (!stop.isEmpty()) {
@@ -410,46 +395,46 @@ final class MessagesRequest {
   }
 
   private static void metadata(JsonNode root, ObjectNode chat) {
-    JsonNode metadata = present(root, "metadata");
+    JsonNode metadata = BodyJson.present(root, "metadata");
     if (metadata == null) {
       return;
     }
     if (!metadata.isObject()) {
-      throw bad("metadata", "'metadata' must be an object");
+      throw BodyJson.bad("metadata", "'metadata' must be an object");
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = metadata.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getKey().equals("user_id")) {
-        throw bad(
+        throw BodyJson.bad(
             "metadata." + e.getKey(),
             "unknown field 'metadata." + e.getKey() + "': Anthropic's metadata has only user_id");
       }
       if (e.getValue().isTextual()) {
         chat.put("user", e.getValue().textValue());
       } else if (!e.getValue().isNull()) {
-        throw bad("metadata.user_id", "'metadata.user_id' must be a string");
+        throw BodyJson.bad("metadata.user_id", "'metadata.user_id' must be a string");
       }
     }
   }
 
   private static void tools(JsonNode root, ObjectNode chat) {
-    JsonNode tools = present(root, "tools");
+    JsonNode tools = BodyJson.present(root, "tools");
     if (tools == null) {
       return;
     }
     if (!tools.isArray()) {
-      throw bad("tools", "'tools' must be an array");
+      throw BodyJson.bad("tools", "'tools' must be an array");
     }
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (int i = 0; i < tools.size(); i++) {
       String at = "tools[" + i + "]";
       JsonNode tool = tools.get(i);
       if (!tool.isObject()) {
-        throw bad(at, "'" + at + "' must be an object");
+        throw BodyJson.bad(at, "'" + at + "' must be an object");
       }
       JsonNode type = tool.get("type");
       if (type != null && !type.isNull() && !"custom".equals(type.asText())) {
-        throw bad(
+        throw BodyJson.bad(
             at + ".type",
             "'"
                 + at
@@ -460,10 +445,11 @@ final class MessagesRequest {
       }
       JsonNode schema = tool.get("input_schema");
       if (schema == null || !schema.isObject()) {
-        throw bad(at + ".input_schema", "'" + at + ".input_schema' must be a JSON schema object");
+        throw BodyJson.bad(
+            at + ".input_schema", "'" + at + ".input_schema' must be a JSON schema object");
       }
       ObjectNode function = out.addObject().put("type", "function").putObject("function");
-      function.put("name", requiredString(tool, "name", at));
+      function.put("name", BodyJson.requiredString(tool, "name", at));
       JsonNode description = tool.get("description");
       if (description != null && description.isTextual()) {
         function.put("description", description.textValue());
@@ -480,24 +466,26 @@ final class MessagesRequest {
   }
 
   private static void toolChoice(JsonNode root, ObjectNode chat) {
-    JsonNode choice = present(root, "tool_choice");
+    JsonNode choice = BodyJson.present(root, "tool_choice");
     if (choice == null) {
       return;
     }
     if (!choice.isObject()) {
-      throw bad("tool_choice", "'tool_choice' must be an object with a 'type'");
+      throw BodyJson.bad("tool_choice", "'tool_choice' must be an object with a 'type'");
     }
-    String type = requiredString(choice, "type", "tool_choice");
+    String type = BodyJson.requiredString(choice, "type", "tool_choice");
     switch (type) {
       case "auto" -> chat.put("tool_choice", "auto");
       case "any" -> chat.put("tool_choice", "required");
       case "none" -> chat.put("tool_choice", "none");
       case "tool" -> {
         ObjectNode named = chat.putObject("tool_choice").put("type", "function");
-        named.putObject("function").put("name", requiredString(choice, "name", "tool_choice"));
+        named
+            .putObject("function")
+            .put("name", BodyJson.requiredString(choice, "name", "tool_choice"));
       }
       default ->
-          throw bad(
+          throw BodyJson.bad(
               "tool_choice.type",
               "'tool_choice.type' must be 'auto', 'any', 'tool' or 'none', not '" + type + "'");
     }
@@ -510,32 +498,33 @@ final class MessagesRequest {
   /** {@code output_config.effort}, else the thinking budget, as reasoning_effort. */
   private static void reasoning(JsonNode root, ObjectNode chat) {
     @Nullable String effort = null;
-    JsonNode thinking = present(root, "thinking");
+    JsonNode thinking = BodyJson.present(root, "thinking");
     if (thinking != null) {
       if (!thinking.isObject()) {
-        throw bad("thinking", "'thinking' must be an object with a 'type'");
+        throw BodyJson.bad("thinking", "'thinking' must be an object with a 'type'");
       }
-      String type = requiredString(thinking, "type", "thinking");
+      String type = BodyJson.requiredString(thinking, "type", "thinking");
       switch (type) {
         case "enabled" -> {
           JsonNode budget = thinking.get("budget_tokens");
           if (budget == null || !budget.isIntegralNumber()) {
-            throw bad("thinking.budget_tokens", "'thinking.budget_tokens' must be an integer");
+            throw BodyJson.bad(
+                "thinking.budget_tokens", "'thinking.budget_tokens' must be an integer");
           }
           effort = effortForBudget(budget.asLong());
         }
         case "adaptive" -> effort = "medium";
         case "disabled" -> effort = null;
         default ->
-            throw bad(
+            throw BodyJson.bad(
                 "thinking.type",
                 "'thinking.type' must be 'enabled', 'adaptive' or 'disabled', not '" + type + "'");
       }
     }
-    JsonNode config = present(root, "output_config");
+    JsonNode config = BodyJson.present(root, "output_config");
     if (config != null) {
       if (!config.isObject()) {
-        throw bad("output_config", "'output_config' must be an object");
+        throw BodyJson.bad("output_config", "'output_config' must be an object");
       }
       JsonNode e = config.get("effort");
       if (e != null && !e.isNull()) {
@@ -544,7 +533,7 @@ final class MessagesRequest {
               case "low", "medium", "high" -> e.asText();
               case "xhigh", "max" -> "high";
               default ->
-                  throw bad(
+                  throw BodyJson.bad(
                       "output_config.effort",
                       "'output_config.effort' must be low, medium, high, xhigh or max");
             };
@@ -572,8 +561,8 @@ final class MessagesRequest {
   /** {@code output_config.format} (or the older {@code output_format}) as response_format. */
   private static void responseFormat(JsonNode root, ObjectNode chat) {
     String param = "output_format";
-    JsonNode format = present(root, "output_format");
-    JsonNode config = present(root, "output_config");
+    JsonNode format = BodyJson.present(root, "output_format");
+    JsonNode config = BodyJson.present(root, "output_config");
     if (format == null && config != null) {
       param = "output_config.format";
       format = config.get("format");
@@ -585,11 +574,12 @@ final class MessagesRequest {
       return;
     }
     if (!format.isObject() || !"json_schema".equals(format.path("type").asText())) {
-      throw bad(param, "'" + param + "' must be {\"type\": \"json_schema\", \"schema\": {...}}");
+      throw BodyJson.bad(
+          param, "'" + param + "' must be {\"type\": \"json_schema\", \"schema\": {...}}");
     }
     JsonNode schema = format.get("schema");
     if (schema == null || !schema.isObject()) {
-      throw bad(param + ".schema", "'" + param + ".schema' must be a JSON schema object");
+      throw BodyJson.bad(param + ".schema", "'" + param + ".schema' must be a JSON schema object");
     }
     ObjectNode rf = chat.putObject("response_format").put("type", "json_schema");
     rf.putObject("json_schema")
@@ -608,17 +598,17 @@ final class MessagesRequest {
 
   private static String blockType(JsonNode block, String at) {
     if (!block.isObject()) {
-      throw bad(at, "'" + at + "' must be a content block object with a 'type'");
+      throw BodyJson.bad(at, "'" + at + "' must be a content block object with a 'type'");
     }
-    return requiredString(block, "type", at);
+    return BodyJson.requiredString(block, "type", at);
   }
 
   private static String text(JsonNode block, String at) {
-    return requiredString(block, "text", at);
+    return BodyJson.requiredString(block, "text", at);
   }
 
   private static GatewayException unsupportedBlock(String type, String at) {
-    return bad(
+    return BodyJson.bad(
         at + ".type",
         "'"
             + at
@@ -628,15 +618,10 @@ final class MessagesRequest {
             + " servers, or is not a Messages API block)");
   }
 
-  private static @Nullable JsonNode present(JsonNode node, String name) {
-    JsonNode v = node.get(name);
-    return v == null || v.isNull() ? null : v;
-  }
-
   private static @Nullable JsonNode number(JsonNode root, String name) {
-    JsonNode v = present(root, name);
+    JsonNode v = BodyJson.present(root, name);
     if (v != null && !v.isNumber()) {
-      throw bad(name, "'" + name + "' must be a number");
+      throw BodyJson.bad(name, "'" + name + "' must be a number");
     }
     return v;
   }
@@ -644,20 +629,8 @@ final class MessagesRequest {
   private static String requiredString(JsonNode node, String name) {
     JsonNode v = node.get(name);
     if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
-      throw bad(name, "'" + name + "' is required and must be a non-empty string");
+      throw BodyJson.bad(name, "'" + name + "' is required and must be a non-empty string");
     }
     return v.textValue();
-  }
-
-  private static String requiredString(JsonNode node, String name, String at) {
-    JsonNode v = node.get(name);
-    if (v == null || !v.isTextual()) {
-      throw bad(at + "." + name, "'" + at + "." + name + "' is required and must be a string");
-    }
-    return v.textValue();
-  }
-
-  private static GatewayException bad(@Nullable String param, String message) {
-    return GatewayException.badRequest(param, message);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.BodyJson;
 import java.io.IOException;
 import java.time.Clock;
 import org.jspecify.annotations.Nullable;
@@ -71,7 +72,7 @@ final class ResponsesAnswer {
             ? created.asLong()
             : clock.instant().getEpochSecond();
     JsonNode usage = answer.get("usage");
-    return ResponsesRequest.write(
+    return BodyJson.write(
         ResponseJson.response(
             ResponseJson.id("resp_", chatId),
             createdAt,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.BodyJson;
 import dev.tollgate.dialect.StreamEncoder;
 import dev.tollgate.provider.SseFramer;
 import io.vertx.core.buffer.Buffer;
@@ -71,7 +72,7 @@ final class ResponsesErrors {
       e.put("message", message(error)).put("param", error.param());
       e.put("sequence_number", events);
       return Buffer.buffer("event: error\ndata: ")
-          .appendBytes(ResponsesRequest.write(e))
+          .appendBytes(BodyJson.write(e))
           .appendString("\n\n");
     }
   }

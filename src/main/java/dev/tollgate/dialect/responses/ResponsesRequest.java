@@ -1,12 +1,10 @@
 package dev.tollgate.dialect.responses;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
-import java.io.IOException;
+import dev.tollgate.dialect.BodyJson;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +66,9 @@ final class ResponsesRequest {
           "context_management", "context compaction runs on OpenAI's servers");
 
   static byte[] toChat(byte[] body) {
-    JsonNode root = parse(body);
+    JsonNode root = BodyJson.parse(body);
     if (!root.isObject()) {
-      throw bad(null, "request body must be a JSON object");
+      throw BodyJson.bad(null, "request body must be a JSON object");
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
@@ -79,7 +77,7 @@ final class ResponsesRequest {
       String why = UNBRIDGEABLE.get(name);
       if (why != null) {
         if (!value.isNull() && !(value.isBoolean() && !value.booleanValue())) {
-          throw bad(
+          throw BodyJson.bad(
               name,
               "'"
                   + name
@@ -87,34 +85,35 @@ final class ResponsesRequest {
                   + why);
         }
       } else if (!CARRIED.contains(name) && !TRANSLATED.contains(name) && !DROPPED.contains(name)) {
-        throw bad(name, "unknown field '" + name + "': the Responses API has no such field");
+        throw BodyJson.bad(
+            name, "unknown field '" + name + "': the Responses API has no such field");
       }
     }
     ObjectNode chat = Json.MAPPER.createObjectNode();
     JsonNode model = root.get("model");
     if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
-      throw bad("model", "'model' is required and must be a non-empty string");
+      throw BodyJson.bad("model", "'model' is required and must be a non-empty string");
     }
     chat.put("model", model.textValue());
     ArrayNode messages = chat.putArray("messages");
-    JsonNode instructions = present(root, "instructions");
+    JsonNode instructions = BodyJson.present(root, "instructions");
     if (instructions != null) {
       if (!instructions.isTextual()) {
-        throw bad("instructions", "'instructions' must be a string");
+        throw BodyJson.bad("instructions", "'instructions' must be a string");
       }
       messages.addObject().put("role", "system").put("content", instructions.textValue());
     }
     input(root.get("input"), messages);
 
-    JsonNode max = present(root, "max_output_tokens");
+    JsonNode max = BodyJson.present(root, "max_output_tokens");
     if (max != null) {
       if (!max.isIntegralNumber() || max.asLong() < 1) {
-        throw bad("max_output_tokens", "'max_output_tokens' must be a positive integer");
+        throw BodyJson.bad("max_output_tokens", "'max_output_tokens' must be a positive integer");
       }
       chat.put("max_tokens", max.asLong());
     }
     for (String name : CARRIED) {
-      JsonNode v = present(root, name);
+      JsonNode v = BodyJson.present(root, name);
       if (v != null) {
         chat.set(name, v);
       }
@@ -122,67 +121,45 @@ final class ResponsesRequest {
     tools(root, chat);
     toolChoice(root, chat);
     text(root, chat);
-    JsonNode reasoning = present(root, "reasoning");
+    JsonNode reasoning = BodyJson.present(root, "reasoning");
     if (reasoning != null) {
       if (!reasoning.isObject()) {
-        throw bad("reasoning", "'reasoning' must be an object");
+        throw BodyJson.bad("reasoning", "'reasoning' must be an object");
       }
       JsonNode effort = reasoning.get("effort");
       if (effort != null && effort.isTextual()) {
         chat.put("reasoning_effort", effort.textValue());
       }
     }
-    JsonNode stream = present(root, "stream");
+    JsonNode stream = BodyJson.present(root, "stream");
     if (stream != null) {
       if (!stream.isBoolean()) {
-        throw bad("stream", "'stream' must be true or false");
+        throw BodyJson.bad("stream", "'stream' must be true or false");
       }
       if (stream.booleanValue()) {
         chat.put("stream", true);
         chat.putObject("stream_options").put("include_usage", true);
       }
     }
-    return write(chat);
-  }
-
-  private static JsonNode parse(byte[] body) {
-    try {
-      JsonNode root = Json.STRICT_MAPPER.readTree(body);
-      if (root == null) {
-        throw bad(null, "request body is empty; send a JSON object");
-      }
-      return root;
-    } catch (JsonProcessingException e) {
-      throw Json.invalid(e);
-    } catch (IOException e) {
-      throw bad(null, "request body could not be read: " + e.getMessage());
-    }
-  }
-
-  static byte[] write(JsonNode node) {
-    try {
-      return Json.MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw GatewayException.internal("could not write a translated request", e);
-    }
+    return BodyJson.write(chat);
   }
 
   private static void input(@Nullable JsonNode input, ArrayNode out) {
     if (input == null || input.isNull()) {
-      throw bad("input", "'input' is required: a string, or an array of input items");
+      throw BodyJson.bad("input", "'input' is required: a string, or an array of input items");
     }
     if (input.isTextual()) {
       out.addObject().put("role", "user").put("content", input.textValue());
       return;
     }
     if (!input.isArray()) {
-      throw bad("input", "'input' must be a string or an array of input items");
+      throw BodyJson.bad("input", "'input' must be a string or an array of input items");
     }
     for (int i = 0; i < input.size(); i++) {
       String at = "input[" + i + "]";
       JsonNode item = input.get(i);
       if (!item.isObject()) {
-        throw bad(at, "'" + at + "' must be an input item object");
+        throw BodyJson.bad(at, "'" + at + "' must be an input item object");
       }
       JsonNode t = item.get("type");
       String type = t == null || t.isNull() ? "message" : t.asText();
@@ -194,13 +171,13 @@ final class ResponsesRequest {
           // Dropped, as LiteLLM does: chat takes no reasoning back.
         }
         case "item_reference" ->
-            throw bad(
+            throw BodyJson.bad(
                 at + ".type",
                 "'"
                     + at
                     + "' refers to a stored item, which a bridge cannot read; send the item itself");
         default ->
-            throw bad(
+            throw BodyJson.bad(
                 at + ".type",
                 "'"
                     + at
@@ -215,7 +192,7 @@ final class ResponsesRequest {
   private static void message(JsonNode item, String at, ArrayNode out) {
     JsonNode r = item.get("role");
     if (r == null || !r.isTextual()) {
-      throw bad(
+      throw BodyJson.bad(
           at + ".role", "'" + at + ".role' is required: user, assistant, system or developer");
     }
     String role =
@@ -224,7 +201,7 @@ final class ResponsesRequest {
           // Chat's "developer" role is OpenAI's alone; every chat model takes "system".
           case "developer" -> "system";
           default ->
-              throw bad(
+              throw BodyJson.bad(
                   at + ".role", "'" + at + ".role' must be user, assistant, system or developer");
         };
     JsonNode content = item.get("content");
@@ -233,7 +210,8 @@ final class ResponsesRequest {
       return;
     }
     if (content == null || !content.isArray()) {
-      throw bad(at + ".content", "'" + at + ".content' must be a string or an array of parts");
+      throw BodyJson.bad(
+          at + ".content", "'" + at + ".content' must be a string or an array of parts");
     }
     ArrayNode parts = Json.MAPPER.createArrayNode();
     StringBuilder refusal = new StringBuilder();
@@ -245,18 +223,19 @@ final class ResponsesRequest {
         case "input_text", "output_text" -> {
           JsonNode text = part.get("text");
           if (text == null || !text.isTextual()) {
-            throw bad(pat + ".text", "'" + pat + ".text' must be a string");
+            throw BodyJson.bad(pat + ".text", "'" + pat + ".text' must be a string");
           }
           parts.addObject().put("type", "text").put("text", text.textValue());
         }
         case "refusal" -> refusal.append(part.path("refusal").asText(""));
         case "input_image" -> {
           if (!role.equals("user")) {
-            throw bad(pat + ".type", "'" + pat + "': only a user message may hold an image");
+            throw BodyJson.bad(
+                pat + ".type", "'" + pat + "': only a user message may hold an image");
           }
           JsonNode url = part.get("image_url");
           if (url == null || !url.isTextual()) {
-            throw bad(
+            throw BodyJson.bad(
                 pat + ".image_url",
                 "'"
                     + pat
@@ -271,11 +250,11 @@ final class ResponsesRequest {
           }
         }
         case "input_file", "input_audio" ->
-            throw bad(
+            throw BodyJson.bad(
                 pat + ".type",
                 "'" + pat + "' is an '" + type + "' part, which the bridge does not carry to chat");
         default ->
-            throw bad(
+            throw BodyJson.bad(
                 pat + ".type", "'" + pat + "' has an unknown content part type '" + type + "'");
       }
     }
@@ -297,10 +276,10 @@ final class ResponsesRequest {
   /** A function call joins the assistant message before it, as chat keeps one turn together. */
   private static void functionCall(JsonNode item, String at, ArrayNode out) {
     ObjectNode call = Json.MAPPER.createObjectNode();
-    call.put("id", requiredString(item, "call_id", at)).put("type", "function");
+    call.put("id", BodyJson.requiredString(item, "call_id", at)).put("type", "function");
     call.putObject("function")
-        .put("name", requiredString(item, "name", at))
-        .put("arguments", requiredString(item, "arguments", at));
+        .put("name", BodyJson.requiredString(item, "name", at))
+        .put("arguments", BodyJson.requiredString(item, "arguments", at));
     JsonNode last = out.isEmpty() ? null : out.get(out.size() - 1);
     ObjectNode assistant;
     if (last != null && "assistant".equals(last.path("role").asText())) {
@@ -314,7 +293,7 @@ final class ResponsesRequest {
   }
 
   private static void functionCallOutput(JsonNode item, String at, ArrayNode out) {
-    String callId = requiredString(item, "call_id", at);
+    String callId = BodyJson.requiredString(item, "call_id", at);
     JsonNode output = item.get("output");
     String text;
     if (output != null && output.isTextual()) {
@@ -326,7 +305,7 @@ final class ResponsesRequest {
         JsonNode part = output.get(j);
         String type = part.path("type").asText("");
         if (!type.equals("input_text") && !type.equals("output_text")) {
-          throw bad(
+          throw BodyJson.bad(
               pat + ".type",
               "'"
                   + pat
@@ -339,18 +318,19 @@ final class ResponsesRequest {
       }
       text = sb.toString();
     } else {
-      throw bad(at + ".output", "'" + at + ".output' must be a string or an array of parts");
+      throw BodyJson.bad(
+          at + ".output", "'" + at + ".output' must be a string or an array of parts");
     }
     out.addObject().put("role", "tool").put("tool_call_id", callId).put("content", text);
   }
 
   private static void tools(JsonNode root, ObjectNode chat) {
-    JsonNode tools = present(root, "tools");
+    JsonNode tools = BodyJson.present(root, "tools");
     if (tools == null) {
       return;
     }
     if (!tools.isArray()) {
-      throw bad("tools", "'tools' must be an array");
+      throw BodyJson.bad("tools", "'tools' must be an array");
     }
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (int i = 0; i < tools.size(); i++) {
@@ -358,7 +338,7 @@ final class ResponsesRequest {
       JsonNode tool = tools.get(i);
       String type = tool.path("type").asText("");
       if (!type.equals("function")) {
-        throw bad(
+        throw BodyJson.bad(
             at + ".type",
             "'"
                 + at
@@ -368,7 +348,7 @@ final class ResponsesRequest {
                 + " tools run on OpenAI's servers)");
       }
       ObjectNode function = out.addObject().put("type", "function").putObject("function");
-      function.put("name", requiredString(tool, "name", at));
+      function.put("name", BodyJson.requiredString(tool, "name", at));
       JsonNode description = tool.get("description");
       if (description != null && description.isTextual()) {
         function.put("description", description.textValue());
@@ -388,7 +368,7 @@ final class ResponsesRequest {
   }
 
   private static void toolChoice(JsonNode root, ObjectNode chat) {
-    JsonNode choice = present(root, "tool_choice");
+    JsonNode choice = BodyJson.present(root, "tool_choice");
     if (choice == null) {
       return;
     }
@@ -396,7 +376,8 @@ final class ResponsesRequest {
       switch (choice.textValue()) {
         case "none", "auto", "required" -> chat.set("tool_choice", choice);
         default ->
-            throw bad("tool_choice", "'tool_choice' must be none, auto, required or an object");
+            throw BodyJson.bad(
+                "tool_choice", "'tool_choice' must be none, auto, required or an object");
       }
       return;
     }
@@ -404,12 +385,14 @@ final class ResponsesRequest {
     switch (type) {
       case "function" -> {
         ObjectNode named = chat.putObject("tool_choice").put("type", "function");
-        named.putObject("function").put("name", requiredString(choice, "name", "tool_choice"));
+        named
+            .putObject("function")
+            .put("name", BodyJson.requiredString(choice, "name", "tool_choice"));
       }
       case "allowed_tools" -> {
         JsonNode tools = choice.get("tools");
         if (tools == null || !tools.isArray()) {
-          throw bad("tool_choice.tools", "'tool_choice.tools' must be an array of tools");
+          throw BodyJson.bad("tool_choice.tools", "'tool_choice.tools' must be an array of tools");
         }
         ObjectNode allowed = chat.putObject("tool_choice").put("type", "allowed_tools");
         ObjectNode spec = allowed.putObject("allowed_tools");
@@ -418,16 +401,16 @@ final class ResponsesRequest {
         for (int i = 0; i < tools.size(); i++) {
           String at = "tool_choice.tools[" + i + "]";
           if (!"function".equals(tools.get(i).path("type").asText())) {
-            throw bad(at + ".type", "'" + at + "' must be a function tool");
+            throw BodyJson.bad(at + ".type", "'" + at + "' must be a function tool");
           }
           list.addObject()
               .put("type", "function")
               .putObject("function")
-              .put("name", requiredString(tools.get(i), "name", at));
+              .put("name", BodyJson.requiredString(tools.get(i), "name", at));
         }
       }
       default ->
-          throw bad(
+          throw BodyJson.bad(
               "tool_choice.type",
               "'tool_choice' of type '"
                   + type
@@ -437,12 +420,12 @@ final class ResponsesRequest {
 
   /** {@code text.format} as response_format and {@code text.verbosity} as verbosity. */
   private static void text(JsonNode root, ObjectNode chat) {
-    JsonNode text = present(root, "text");
+    JsonNode text = BodyJson.present(root, "text");
     if (text == null) {
       return;
     }
     if (!text.isObject()) {
-      throw bad("text", "'text' must be an object");
+      throw BodyJson.bad("text", "'text' must be an object");
     }
     JsonNode verbosity = text.get("verbosity");
     if (verbosity != null && verbosity.isTextual()) {
@@ -459,7 +442,7 @@ final class ResponsesRequest {
       case "json_schema" -> {
         ObjectNode schema =
             chat.putObject("response_format").put("type", "json_schema").putObject("json_schema");
-        schema.put("name", requiredString(format, "name", "text.format"));
+        schema.put("name", BodyJson.requiredString(format, "name", "text.format"));
         for (String f : new String[] {"description", "schema", "strict"}) {
           JsonNode v = format.get(f);
           if (v != null && !v.isNull()) {
@@ -468,25 +451,8 @@ final class ResponsesRequest {
         }
       }
       default ->
-          throw bad(
+          throw BodyJson.bad(
               "text.format.type", "'text.format.type' must be text, json_object or json_schema");
     }
-  }
-
-  private static @Nullable JsonNode present(JsonNode node, String name) {
-    JsonNode v = node.get(name);
-    return v == null || v.isNull() ? null : v;
-  }
-
-  private static String requiredString(JsonNode node, String name, String at) {
-    JsonNode v = node.get(name);
-    if (v == null || !v.isTextual()) {
-      throw bad(at + "." + name, "'" + at + "." + name + "' is required and must be a string");
-    }
-    return v.textValue();
-  }
-
-  private static GatewayException bad(@Nullable String param, String message) {
-    return GatewayException.badRequest(param, message);
   }
 }
