@@ -210,6 +210,29 @@ class MessagesNativeIT {
   }
 
   @Test
+  void aStreamCutBeforeItsUsage_isChargedAnEstimate_readFromAnthropicsOwnEvents() throws Exception {
+    String key = newKey("{}");
+    anthropic.enqueue(
+        new FakeAnthropic.CutStream(
+            FakeAnthropic.Reply.text(
+                "A long answer that was cut before Anthropic reported its usage", USAGE)));
+    HttpResponse<String> r =
+        post(
+            "/v1/messages",
+            key,
+            "{\"model\":\"claude\",\"max_tokens\":300,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(r.body()).contains("text_delta");
+    JsonNode row = awaitLogs(key, 1).path("data").get(0);
+    assertThat(row.path("usage_source").asText()).isEqualTo("estimated");
+    // The relayed text is about a dozen tokens; none of it may go unbilled.
+    assertThat(row.path("completion_tokens").asLong())
+        .as(row.toString())
+        .isGreaterThanOrEqualTo(10);
+    assertThat(row.path("spend").decimalValue()).isPositive();
+  }
+
+  @Test
   void anUpstreamError_isInAnthropicsShape() throws Exception {
     String key = newKey("{}");
     anthropic.enqueue(new FakeAnthropic.Error(529, "overloaded_error", "Overloaded", 0));

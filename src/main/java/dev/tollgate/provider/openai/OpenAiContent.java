@@ -99,7 +99,36 @@ public final class OpenAiContent {
                 generated(choice.path("delta"), out, reasoning);
                 strings(choice.path("text"), out);
               }
+              nativeEvent(chunk, out, reasoning);
             });
+  }
+
+  /**
+   * The generated text of an event that a native pass-through relayed in its own API: Anthropic's
+   * {@code content_block_start} and {@code content_block_delta}, and the Responses API's {@code
+   * *.delta} events. Without this, a native stream cut before its usage would be estimated at no
+   * output at all.
+   */
+  private static void nativeEvent(JsonNode event, StringBuilder out, StringBuilder reasoning) {
+    String type = event.path("type").asText("");
+    switch (type) {
+      case "content_block_start" -> strings(event.path("content_block").path("name"), out);
+      case "content_block_delta" -> {
+        JsonNode d = event.path("delta");
+        strings(d.path("text"), out);
+        strings(d.path("partial_json"), out);
+        strings(d.path("thinking"), reasoning);
+      }
+      case "response.output_text.delta",
+          "response.refusal.delta",
+          "response.function_call_arguments.delta" ->
+          strings(event.path("delta"), out);
+      case "response.reasoning_text.delta", "response.reasoning_summary_text.delta" ->
+          strings(event.path("delta"), reasoning);
+      default -> {
+        // not a native event that carries generated text
+      }
+    }
   }
 
   /** The generated text of a non-streamed answer, as {@link #streamed} reads a stream's. */
@@ -111,6 +140,26 @@ public final class OpenAiContent {
     for (JsonNode choice : root.path("choices")) {
       generated(choice.path("message"), out, reasoning);
       strings(choice.path("text"), out);
+    }
+    // A native answer in Anthropic's format (content blocks) or the Responses API's (output items).
+    for (JsonNode block : root.path("content")) {
+      strings(block.path("text"), out);
+      strings(block.path("name"), out);
+      if (block.has("input")) {
+        out.append(block.path("input")).append('\n');
+      }
+      strings(block.path("thinking"), reasoning);
+    }
+    for (JsonNode item : root.path("output")) {
+      for (JsonNode part : item.path("content")) {
+        strings(part.path("text"), out);
+        strings(part.path("refusal"), out);
+      }
+      strings(item.path("name"), out);
+      strings(item.path("arguments"), out);
+      for (JsonNode s : item.path("summary")) {
+        strings(s.path("text"), reasoning);
+      }
     }
   }
 
