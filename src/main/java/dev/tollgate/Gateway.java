@@ -10,6 +10,7 @@ import dev.tollgate.budget.CounterStore;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.budget.WebhookAlertSink;
+import dev.tollgate.common.PrivateFiles;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
@@ -45,7 +46,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
@@ -537,7 +537,7 @@ public final class Gateway implements AutoCloseable {
     }
     Path file = options.dataDir().resolve(MASTER_KEY_FILE);
     try {
-      Files.createDirectories(options.dataDir());
+      PrivateFiles.directory(options.dataDir());
       if (Files.exists(file)) {
         String stored = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (!stored.isEmpty()) {
@@ -547,12 +547,9 @@ public final class Gateway implements AutoCloseable {
       byte[] random = new byte[32];
       new SecureRandom().nextBytes(random);
       String key = "sk-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+      // Created owner-only before the key is written into it.
+      PrivateFiles.file(file);
       Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException e) {
-        LOG.warn("cannot restrict permissions of {} on this file system", file);
-      }
       return new MasterKey(key, true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or write the master key in " + file, e);

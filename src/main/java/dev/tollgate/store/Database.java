@@ -3,10 +3,10 @@ package dev.tollgate.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tollgate.budget.CounterStore;
+import dev.tollgate.common.PrivateFiles;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.routing.ModelStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -110,7 +110,7 @@ public final class Database implements AutoCloseable {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(dataDir, "dataDir");
     try {
-      Files.createDirectories(dataDir);
+      PrivateFiles.directory(dataDir);
     } catch (IOException e) {
       throw new StoreException("cannot create the data dir " + dataDir + ": " + e.getMessage(), e);
     }
@@ -122,6 +122,13 @@ public final class Database implements AutoCloseable {
 
   private static Database openSqlite(Path dataDir, SpendLog.Options spendOptions) {
     Path file = dataDir.resolve(SQLITE_FILE).toAbsolutePath();
+    try {
+      // Owner-only before SQLite opens it; its -wal and -shm files take the same permissions.
+      PrivateFiles.file(file);
+    } catch (IOException e) {
+      throw new StoreException(
+          "cannot create the database file " + file + ": " + e.getMessage(), e);
+    }
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);

@@ -3,6 +3,7 @@ package dev.tollgate.store;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.common.Json;
+import dev.tollgate.common.PrivateFiles;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,7 +54,7 @@ final class SpendJournal {
     this.journal = dir.resolve(JOURNAL);
     this.replaying = dir.resolve(REPLAYING);
     this.deadLetter = dir.resolve(DEAD_LETTER);
-    Files.createDirectories(dir);
+    PrivateFiles.directory(dir);
     endWithNewline(journal);
     pending.set(countLines(journal) + countLines(replaying));
   }
@@ -173,7 +175,9 @@ final class SpendJournal {
     boolean created = !Files.exists(file);
     try (FileChannel ch =
         FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            file,
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+            PrivateFiles.fileAttribute())) {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
       while (buf.hasRemaining()) {
         ch.write(buf);
