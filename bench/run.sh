@@ -337,7 +337,8 @@ start_gateway() {
   PIDS+=("$LAUNCHED")
   wait_ready "$name" "$LAUNCHED" "http://$HOST:$port/health/liveliness" 120
   [[ -n "${GATEWAY_CMD:-}" ]] && return
-  ready="$(curl -s --max-time 10 "http://$HOST:$port/health/readiness" || true)"
+  ready="$(curl -s --max-time 10 -H "Authorization: Bearer $TOLLGATE_MASTER_KEY" \
+    "http://$HOST:$port/health/readiness" || true)"
   [[ "$ready" == *"\"counters\":\"$counters\""* ]] ||
     die "$name should report \"counters\":\"$counters\" on /health/readiness; it said: $ready"
 }
@@ -456,7 +457,8 @@ FALLBACK=()
 # meter_mode: the counters' mode that gateway-redis reports: redis while Redis decides admission,
 # redis-fallback-local while Redis is unreachable or the meter is replaying queued settlements.
 meter_mode() {
-  curl -s --max-time 10 "http://$HOST:$GATEWAY_REDIS_PORT/health/readiness" |
+  curl -s --max-time 10 -H "Authorization: Bearer $TOLLGATE_MASTER_KEY" \
+    "http://$HOST:$GATEWAY_REDIS_PORT/health/readiness" |
     sed -n 's/.*"counters":"\([^"]*\)".*/\1/p'
 }
 # fallback_events: lines in gateway-redis's log saying that the meter left Redis or lost

@@ -177,7 +177,18 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   /** Whether the gateway serves, and the store's state (probed on a worker thread). */
+  /**
+   * The gateway's state. Anyone may ask whether it is up; only an admin key sees the details (the
+   * store and its location, counters, the spend log), which tell an attacker what to aim at.
+   */
   private void readiness(RoutingContext ctx) {
+    boolean admin;
+    try {
+      admin = ProxyHandler.authenticate(ctx.request(), auth).admin();
+    } catch (RuntimeException e) {
+      admin = false;
+    }
+    boolean details = admin;
     vertx
         .executeBlocking(db::health, false)
         .onComplete(
@@ -193,6 +204,10 @@ final class GatewayVerticle extends VerticleBase {
                           g.writeStartObject();
                           // The gateway serves while the store is down: spend is journaled.
                           g.writeStringField("status", state.equals("UP") ? "healthy" : "degraded");
+                          if (!details) {
+                            g.writeEndObject();
+                            return;
+                          }
                           g.writeStringField(
                               "db", state.equals("DOWN") ? "Not connected" : "connected");
                           g.writeStringField("store", db.description());

@@ -269,8 +269,7 @@ class StoreGatewayIT {
       assertThat(java.util.Objects.requireNonNull(byModel.get("nope")).get("requests").asLong())
           .isEqualTo(1);
 
-      HttpResponse<String> ready =
-          gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("/health/readiness")).build());
+      HttpResponse<String> ready = gw.get("/health/readiness");
       assertThat(ready.body())
           .contains("\"store_state\":\"up\"")
           .contains(db == Db.SQLITE ? "SQLite" : "PostgreSQL");

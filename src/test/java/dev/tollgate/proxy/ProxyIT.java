@@ -190,7 +190,16 @@ class ProxyIT {
     HttpResponse<String> ready =
         gw.send(HttpRequest.newBuilder(gw.uri("/health/readiness")).build());
     assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.body()).contains("\"status\":\"healthy\"");
+    // Without an admin key: up or not, and nothing about the store, its path or the counters.
+    assertThat(ready.body()).isEqualTo("{\"status\":\"healthy\"}");
+    HttpResponse<String> asAdmin = gw.get("/health/readiness");
+    assertThat(asAdmin.body()).contains("\"status\":\"healthy\"").contains("\"store\":");
+    HttpResponse<String> asWrongKey =
+        gw.send(
+            HttpRequest.newBuilder(gw.uri("/health/readiness"))
+                .header("authorization", "Bearer sk-wrong")
+                .build());
+    assertThat(asWrongKey.body()).isEqualTo("{\"status\":\"healthy\"}");
   }
 
   @Test
