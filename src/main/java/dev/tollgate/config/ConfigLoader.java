@@ -518,7 +518,10 @@ public final class ConfigLoader {
       JsonNode v = obj.get(key);
       Optional<RateKey> rate = RateKey.fromLiteLlmName(key);
       if (rate.isPresent()) {
-        s.nonNegativeDecimal(key).ifPresent(r -> rates.put(rate.get(), r));
+        s.take(key);
+        if (v != null && !v.isNull()) {
+          rates.put(rate.get(), rate(v, join(path, key)));
+        }
       } else if (PROVIDER_KEYS.contains(key)) {
         s.take(key);
         if (v != null && !v.isNull()) {
@@ -633,7 +636,20 @@ public final class ConfigLoader {
     return obj;
   }
 
-  /** A rate: a number or numeric string, exact, not negative. */
+  /** The most a token may cost: far above any real price, far below a typo's 1e1000000. */
+  static final BigDecimal MAX_TOKEN_RATE = BigDecimal.ONE;
+
+  /** The most any other unit (an image, a second, a query) may cost, in USD. */
+  static final BigDecimal MAX_OTHER_RATE = BigDecimal.valueOf(1000);
+
+  /** The most decimal places a rate may have: prices are exact, not arbitrarily fine. */
+  static final int MAX_RATE_SCALE = 20;
+
+  /**
+   * A rate: a number or numeric string, exact, not negative, and within sane bounds (at most 1 USD
+   * a token, 1,000 USD for any other unit, 20 decimal places). A rate such as {@code 1e1000000}
+   * would make every cost computed with it a number of a million digits, on the request path.
+   */
   private BigDecimal rate(JsonNode v, String path) {
     BigDecimal d;
     if (v.isNumber()) {
@@ -647,6 +663,15 @@ public final class ConfigLoader {
     }
     if (d.signum() < 0) {
       throw fail(path, "must not be negative, got " + d.toPlainString());
+    }
+    BigDecimal max =
+        path.endsWith("per_token") || path.contains("per_token_") ? MAX_TOKEN_RATE : MAX_OTHER_RATE;
+    if (d.compareTo(max) > 0) {
+      throw fail(
+          path, "must be at most " + max.toPlainString() + " USD, got " + d.toEngineeringString());
+    }
+    if (d.stripTrailingZeros().scale() > MAX_RATE_SCALE) {
+      throw fail(path, "must have at most " + MAX_RATE_SCALE + " decimal places");
     }
     return d;
   }

@@ -60,8 +60,49 @@ public final class Providers {
    * provider is not supported at all (see {@link #supports}).
    */
   public static Optional<InvalidParam> validate(LitellmParams params) {
+    Optional<InvalidParam> header = headerSafe(params);
+    if (header.isPresent()) {
+      return header;
+    }
     ProviderFactory f = BY_NAME.get(params.provider());
     return f == null ? Optional.empty() : f.validate(params);
+  }
+
+  /**
+   * Refuses a line break in any value that becomes part of an upstream request's head (the key, the
+   * API base, the organization, configured headers): it would split the head, and the request would
+   * fail on every call instead of once, at the API, naming the field.
+   */
+  private static Optional<InvalidParam> headerSafe(LitellmParams p) {
+    if (p.apiKey().isPresent() && breaks(p.apiKey().get())) {
+      return Optional.of(new InvalidParam("api_key", "must not contain a line break"));
+    }
+    if (p.apiBase().isPresent() && breaks(p.apiBase().get())) {
+      return Optional.of(new InvalidParam("api_base", "must not contain a line break"));
+    }
+    for (String key : List.of("organization", "azure_ad_token", "api_version")) {
+      if (p.extra().get(key) instanceof String v && breaks(v)) {
+        return Optional.of(new InvalidParam(key, "must not contain a line break"));
+      }
+    }
+    if (p.apiVersion().isPresent() && breaks(p.apiVersion().get())) {
+      return Optional.of(new InvalidParam("api_version", "must not contain a line break"));
+    }
+    for (String key : List.of("headers", "extra_headers")) {
+      if (p.extra().get(key) instanceof Map<?, ?> m) {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          if (breaks(String.valueOf(e.getKey())) || breaks(String.valueOf(e.getValue()))) {
+            return Optional.of(
+                new InvalidParam(key + "." + e.getKey(), "must not contain a line break"));
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean breaks(String s) {
+    return s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0;
   }
 
   private static Map<String, ProviderFactory> index(List<ProviderFactory> factories) {

@@ -296,6 +296,31 @@ class ModelAdminIT {
         "api_base"
       },
       {"not json", null, "not valid JSON"},
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"openai/x\",\"api_key\":\"sk-a\\r\\nX-Evil: 1\"}}",
+        "litellm_params.api_key",
+        "line break"
+      },
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"anthropic/x\",\"extra_headers\":{\"anthropic-beta\":\"a\\nb\"}}}",
+        "litellm_params.extra_headers.anthropic-beta",
+        "line break"
+      },
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"openai/x\",\"input_cost_per_token\":1e1000000,\"output_cost_per_token\":0}}",
+        "input_cost_per_token",
+        "at most 1 USD"
+      },
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"openai/x\",\"input_cost_per_token\":0,\"output_cost_per_token\":1e-1000000}}",
+        "output_cost_per_token",
+        "decimal places"
+      },
+      {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"openai/x\",\"input_cost_per_token\":0,\"output_cost_per_token\":0,\"max_budget\":1e100}}",
+        "max_budget",
+        ""
+      },
     };
     int before = json(gw.get("/model/info")).path("data").size();
     for (String[] c : cases) {
