@@ -80,7 +80,7 @@ public final class ProxyHandler {
     this.enforcer = enforcer;
     this.clock = clock;
     this.counters = counters;
-    this.retryRule = RetryRule.NONE;
+    this.retryRule = RetryRule.from(routerSettings);
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.tollgate.routing;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.RouterSettings;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.random.RandomGenerator;
@@ -40,6 +42,21 @@ public record RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Int
       throw new IllegalArgumentException("numRetries and minDelayMillis must not be negative");
     }
     policy = Map.copyOf(requireNonNull(policy, "policy"));
+  }
+
+  /**
+   * The rule of {@code router_settings}: {@code num_retries}, {@code retry_after}, {@code
+   * retry_policy}.
+   */
+  public static RetryRule from(RouterSettings s) {
+    Map<ErrorClass, Integer> policy = new EnumMap<>(ErrorClass.class);
+    for (ErrorClass c : ErrorClass.values()) {
+      Integer n = s.retryPolicy().get(c.configName());
+      if (n != null) {
+        policy.put(c, n);
+      }
+    }
+    return new RetryRule(s.numRetries(), s.retryAfterMillis(), policy);
   }
 
   /** The error classes of LiteLLM's {@code retry_policy}, each with its config name. */
