@@ -218,6 +218,29 @@ class RetriesIT {
   }
 
   @Test
+  void numRetriesInTheBody_winsAndIsNotSentUpstream() throws Exception {
+    start(deployment("only", good, ""), "  num_retries: 0\n");
+    good.enqueue(error(503)).enqueue(error(503));
+
+    HttpResponse<String> r =
+        gw().send(
+                HttpRequest.newBuilder(gw().uri("/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"g\",\"num_retries\":2,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+                    .build());
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-litellm-attempted-retries")).contains("2");
+    assertThat(good.received())
+        .hasSize(3)
+        .allSatisfy(q -> assertThat(q.body()).doesNotContain("num_retries"));
+    settled(1);
+  }
+
+  @Test
   void retryPolicy_noRateLimitRetries_429Answered() throws Exception {
     start(
         deployment("only", good, ""),

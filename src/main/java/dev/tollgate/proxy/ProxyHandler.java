@@ -177,9 +177,13 @@ public final class ProxyHandler {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
       }
       x.tags = requestTags(req, request);
-      Attempts attempts = Attempts.of(group, retryRule, ThreadLocalRandom.current());
+      RetryRule rule =
+          req.numRetries().isPresent()
+              ? retryRule.requesting(req.numRetries().getAsInt())
+              : retryRule;
+      Attempts attempts = Attempts.of(group, rule, ThreadLocalRandom.current());
       x.attempts = attempts;
-      attempt(x, attempts.next(null).orElseThrow());
+      attempt(x, attempts.first());
     } catch (RuntimeException e) {
       if (x.principal == null) {
         // Not a request of any caller: counted, never a spend record.
@@ -209,21 +213,21 @@ public final class ProxyHandler {
       x.beginAttempt(deployment);
       ParsedRequest req = x.parsed();
       LitellmParams params = deployment.params();
-      Provider provider =
-          providers
-              .forName(params.provider())
-              .orElseThrow(
-                  () ->
-                      GatewayException.of(
-                          501,
-                          "not_implemented",
-                          "model",
-                          "provider_not_supported",
-                          "provider '"
-                              + params.provider()
-                              + "' of model group '"
-                              + x.modelGroup
-                              + "' is not supported by this version of Tollgate"));
+      // No lambda for the error: this runs for every request.
+      Optional<Provider> found = providers.forName(params.provider());
+      if (found.isEmpty()) {
+        throw GatewayException.of(
+            501,
+            "not_implemented",
+            "model",
+            "provider_not_supported",
+            "provider '"
+                + params.provider()
+                + "' of model group '"
+                + x.modelGroup
+                + "' is not supported by this version of Tollgate");
+      }
+      Provider provider = found.get();
       x.provider = provider;
       Supplier<Estimate> estimate =
           Estimate.deferred(

@@ -54,11 +54,7 @@ public final class Attempts {
   public Optional<Deployment> next(@Nullable Failure last) {
     Deployment d = current;
     if (last == null || d == null) {
-      if (d != null) {
-        throw new IllegalStateException("the first attempt was already given");
-      }
-      d = Router.pick(group, random);
-      return Optional.of(start(d, 0));
+      return Optional.of(first());
     }
     List<Deployment> ds = group.deployments();
     switch (last) {
@@ -82,6 +78,14 @@ public final class Attempts {
             start(n, rule.delayMillis(retries, n == d, f.retryAfterMillis(), random)));
       }
     }
+  }
+
+  /** The first deployment to try: {@code next(null)} without its {@code Optional}. */
+  public Deployment first() {
+    if (current != null) {
+      throw new IllegalStateException("the first attempt was already given");
+    }
+    return start(Router.pick(group, random), 0);
   }
 
   private Deployment start(Deployment d, long delay) {

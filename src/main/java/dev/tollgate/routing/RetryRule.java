@@ -23,8 +23,11 @@ import java.util.random.RandomGenerator;
  * @param numRetries {@code router_settings.num_retries}: retries after the first attempt
  * @param minDelayMillis {@code router_settings.retry_after}: the least wait before a retry
  * @param policy {@code retry_policy}: retries per error class, overriding {@code numRetries}
+ * @param requested {@code num_retries} in the request body, which wins over the deployment's {@code
+ *     max_retries} and {@code numRetries} (not over the policy)
  */
-public record RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Integer> policy) {
+public record RetryRule(
+    int numRetries, long minDelayMillis, Map<ErrorClass, Integer> policy, OptionalInt requested) {
   /** The first exponential delay, LiteLLM's 0.5 s. */
   public static final long INITIAL_DELAY_MILLIS = 500;
 
@@ -37,11 +40,21 @@ public record RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Int
   /** No retries. */
   public static final RetryRule NONE = new RetryRule(0, 0, Map.of());
 
+  public RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Integer> policy) {
+    this(numRetries, minDelayMillis, policy, OptionalInt.empty());
+  }
+
   public RetryRule {
     if (numRetries < 0 || minDelayMillis < 0) {
       throw new IllegalArgumentException("numRetries and minDelayMillis must not be negative");
     }
     policy = Map.copyOf(requireNonNull(policy, "policy"));
+    requireNonNull(requested, "requested");
+  }
+
+  /** This rule for a request whose body sets {@code num_retries}. */
+  public RetryRule requesting(int n) {
+    return new RetryRule(numRetries, minDelayMillis, policy, OptionalInt.of(n));
   }
 
   /**
@@ -107,7 +120,8 @@ public record RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Int
   /**
    * How many retries a request whose attempt on {@code failed} ended with {@code e} may have in
    * all: the policy's count for its class, else 0 for a class not retried by default, else the
-   * deployment's {@code max_retries}, else {@code numRetries}.
+   * request's {@code num_retries}, else the deployment's {@code max_retries}, else {@code
+   * numRetries}.
    */
   public int allowed(GatewayException e, Deployment failed) {
     ErrorClass c = ErrorClass.of(e);
@@ -120,6 +134,9 @@ public record RetryRule(int numRetries, long minDelayMillis, Map<ErrorClass, Int
     }
     if (!c.retriedByDefault()) {
       return 0;
+    }
+    if (requested.isPresent()) {
+      return requested.getAsInt();
     }
     OptionalInt own = failed.params().maxRetries();
     return own.isPresent() ? own.getAsInt() : numRetries;

@@ -56,6 +56,14 @@ class RetryRuleTest {
   }
 
   @Test
+  void allowed_requested_winsOverDeploymentAndRouterNotPolicy() {
+    RetryRule r = new RetryRule(3, 0, Map.of(ErrorClass.RATE_LIMIT, 0)).requesting(1);
+    assertThat(r.allowed(status(503), Groups.deployment("a", 5))).isEqualTo(1);
+    assertThat(r.allowed(status(429), Groups.deployment("a", 5))).isZero();
+    assertThat(r.allowed(status(400), Groups.deployment("a", 5))).isZero();
+  }
+
+  @Test
   void errorClass_contentFilter_contentPolicy() {
     GatewayException e =
         GatewayException.of(400, "invalid_request_error", null, "content_filter", "x");
