@@ -191,14 +191,16 @@ class RetriesIT {
     settled(1);
   }
 
-  @Test
-  void retries_exhausted_lastErrorAnswered() throws Exception {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void retries_exhausted_lastErrorAnswered(boolean stream) throws Exception {
     good.fallback(error(503));
     start(deployment("only", good, ""), "  num_retries: 2\n");
 
-    HttpResponse<String> r = send(TestGateway.MASTER_KEY, false);
+    HttpResponse<String> r = send(TestGateway.MASTER_KEY, stream);
 
     assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.headers().firstValue("x-litellm-attempted-retries")).contains("2");
     assertThat(good.received()).hasSize(3);
     settled(1);
     assertThat(records.get(0).deploymentId()).contains("only");

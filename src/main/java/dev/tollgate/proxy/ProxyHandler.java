@@ -333,13 +333,27 @@ public final class ProxyHandler {
 
   /** A stream failed before its head: whether another attempt takes over. */
   boolean retryBeforeHead(Exchange x, GatewayException error) {
-    return retried(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()));
+    if (retried(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()))) {
+      return true;
+    }
+    retriesHeader(x);
+    return false;
   }
 
   /** Ends the request with {@code error}: records it and answers it. */
   private static void end(Exchange x, GatewayException error) {
     x.finish(Optional.empty(), error);
+    retriesHeader(x);
     HttpErrors.send(x.request.response(), error, x.dialect);
+  }
+
+  /** On an error answer, how many retries were taken before it, when any were. */
+  private static void retriesHeader(Exchange x) {
+    Attempts attempts = x.attempts;
+    HttpServerResponse r = x.request.response();
+    if (attempts != null && attempts.retries() > 0 && !r.headWritten() && !r.closed()) {
+      r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));
+    }
   }
 
   /**
