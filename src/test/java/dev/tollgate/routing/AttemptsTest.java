@@ -15,7 +15,8 @@ class AttemptsTest {
 
   static final GatewayException UNAVAILABLE = GatewayException.upstream(503, "down", null);
   static final GatewayException LIMITED =
-      GatewayException.of(429, "rate_limit_exceeded", null, "deployment_rpm_exceeded", "full");
+      GatewayException.of(
+          429, "rate_limit_exceeded", null, "deployment_rpm_limit_exceeded", "full");
 
   static Failure failed() {
     return new Failure.Failed(UNAVAILABLE, -1);
