@@ -65,10 +65,27 @@ public sealed interface Decision permits Decision.Admitted, Decision.Denied {
     }
   }
 
+  /** Whose limit refused a request: what routing may do about it. */
+  enum Scope {
+    /**
+     * The deployment's own {@code rpm}, {@code tpm} or budget, or its provider's budget: another
+     * deployment of the group may serve.
+     */
+    DEPLOYMENT,
+    /** The caller's (key, user, team, customer, tag, global...): no deployment may serve. */
+    CALLER
+  }
+
   /** The request is refused; answer with {@code error}. */
-  record Denied(GatewayException error) implements Decision {
+  record Denied(GatewayException error, Scope scope) implements Decision {
     public Denied {
       requireNonNull(error, "error");
+      requireNonNull(scope, "scope");
+    }
+
+    /** A denial on the caller's account. */
+    public Denied(GatewayException error) {
+      this(error, Scope.CALLER);
     }
 
     @Override

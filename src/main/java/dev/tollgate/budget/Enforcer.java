@@ -232,6 +232,7 @@ public final class Enforcer {
 
   /** What an admitted request holds: each check, and the targets behind its spend checks. */
   private record Ticket(
+      String admissionId,
       List<Check> checks,
       List<Target> spendTargets,
       List<RateTargets.Line> lines,
@@ -360,7 +361,14 @@ public final class Enforcer {
                             tickets.put(
                                 a.requestId(),
                                 new Ticket(
-                                    checks, spendTargets, lines, s, sub, ts, plan.routing()));
+                                    a.requestId(),
+                                    checks,
+                                    spendTargets,
+                                    lines,
+                                    s,
+                                    sub,
+                                    ts,
+                                    plan.routing()));
                             OptionalLong keySpend =
                                 keyAt < 0
                                     ? OptionalLong.empty()
@@ -384,9 +392,13 @@ public final class Enforcer {
                                       exceeded(
                                           spendTargets.get(no.index()),
                                           no.reading(),
-                                          checks.get(no.index()).limit()))
+                                          checks.get(no.index()).limit()),
+                                      scopeOf(spendTargets.get(no.index()).key().level()))
                                   : new Decision.Denied(
-                                      lines.get(no.index() - rateFrom).exceeded(no.reading(), now));
+                                      lines.get(no.index() - rateFrom).exceeded(no.reading(), now),
+                                      lines.get(no.index() - rateFrom).owner().equals("deployment")
+                                          ? Decision.Scope.DEPLOYMENT
+                                          : Decision.Scope.CALLER);
                           case Meter.Unavailable u ->
                               new Decision.Denied(
                                   GatewayException.of(
@@ -487,13 +499,11 @@ public final class Enforcer {
             });
   }
 
-  /**
-   * Whether a refusal came from the deployment's own rpm, tpm or budget, or its provider's budget,
-   * so another deployment may serve.
-   */
-  public static boolean deploymentLimited(GatewayException e) {
-    String code = e.code();
-    return code != null && (code.startsWith("deployment_") || code.startsWith("provider_"));
+  /** Whose limit a spend budget at {@code level} is: the router's levels are the deployment's. */
+  private static Decision.Scope scopeOf(Level level) {
+    return level == Level.DEPLOYMENT || level == Level.PROVIDER
+        ? Decision.Scope.DEPLOYMENT
+        : Decision.Scope.CALLER;
   }
 
   private static Future<Decision> denied(GatewayException e) {
@@ -683,7 +693,7 @@ public final class Enforcer {
     }
     List<Settlement> list = List.copyOf(out);
     meter
-        .settle(r.requestId(), list, now)
+        .settle(ticket == null ? r.requestId() : ticket.admissionId(), list, now)
         .onSuccess(
             done -> {
               for (int i = 0; i < list.size(); i++) {
@@ -697,6 +707,42 @@ public final class Enforcer {
               }
             });
     return result;
+  }
+
+  /**
+   * Gives back everything an admission reserved and charges nothing: for an attempt that failed
+   * before any answer and is retried, whose request goes on under another admission. Never blocks.
+   */
+  public void release(String admissionId) {
+    Ticket ticket = tickets.remove(admissionId);
+    if (ticket == null) {
+      return;
+    }
+    List<Check> checks = ticket.checks();
+    List<Settlement> out = new ArrayList<>(checks.size());
+    for (Check c : checks) {
+      if (c.reserve() != 0) {
+        out.add(new Settlement(c, c.reserve(), 0, 0, 0, Long.MAX_VALUE));
+      }
+    }
+    if (!out.isEmpty()) {
+      meter.settle(admissionId, List.copyOf(out), clock.millis());
+    }
+  }
+
+  /**
+   * Makes the admission {@code admissionId} the one that the spend record of {@code requestId}
+   * settles: the attempt that ended a request admitted under its own id. The meter still settles it
+   * under {@code admissionId}, where it was reserved.
+   */
+  public void adopt(String admissionId, String requestId) {
+    if (admissionId.equals(requestId)) {
+      return;
+    }
+    Ticket ticket = tickets.remove(admissionId);
+    if (ticket != null) {
+      tickets.put(requestId, ticket);
+    }
   }
 
   /**

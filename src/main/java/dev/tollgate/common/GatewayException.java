@@ -23,6 +23,8 @@ public final class GatewayException extends RuntimeException {
   /** Seconds for a {@code retry-after} header; negative for none. */
   private long retryAfterSeconds = -1;
 
+  private long upstreamRetryAfterMillis = -1;
+
   /** Further response headers, such as a rate limit's {@code x-ratelimit-*}. */
   private java.util.Map<String, String> headers = java.util.Map.of();
 
@@ -103,6 +105,20 @@ public final class GatewayException extends RuntimeException {
   public GatewayException withRetryAfter(long seconds) {
     this.retryAfterSeconds = Math.max(1, seconds);
     return this;
+  }
+
+  /**
+   * Notes how long the upstream that answered with this error asked to wait ({@code retry-after-ms}
+   * or {@code retry-after}), for the router's backoff; not sent to the client.
+   */
+  public GatewayException withUpstreamRetryAfterMillis(long millis) {
+    this.upstreamRetryAfterMillis = millis;
+    return this;
+  }
+
+  /** How long the upstream asked to wait before a retry, in milliseconds; negative for unknown. */
+  public long upstreamRetryAfterMillis() {
+    return upstreamRetryAfterMillis;
   }
 
   /** Adds response headers to this error's response (a later name replaces an earlier one). */

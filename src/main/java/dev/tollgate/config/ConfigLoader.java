@@ -11,6 +11,7 @@ import dev.tollgate.pricing.RateKey;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -263,6 +264,16 @@ public final class ConfigLoader {
         failureMode);
   }
 
+  /** The error classes of LiteLLM's {@code retry_policy}. */
+  private static final List<String> RETRY_POLICY_CLASSES =
+      List.of(
+          "BadRequestErrorRetries",
+          "AuthenticationErrorRetries",
+          "TimeoutErrorRetries",
+          "RateLimitErrorRetries",
+          "ContentPolicyViolationErrorRetries",
+          "InternalServerErrorRetries");
+
   private RouterSettings router(@Nullable JsonNode node) {
     if (node == null || absent(node)) {
       return RouterSettings.defaults();
@@ -312,6 +323,30 @@ public final class ConfigLoader {
             e.getKey(), cap.orElseThrow(() -> fail(join(path, "budget_limit"), "is required")));
       }
     }
+    // LiteLLM's retry_after: whole or fractional seconds, 0 for none.
+    long retryAfter =
+        s.nonNegativeDecimal("retry_after")
+            .map(d -> d.multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING))
+            .map(BigDecimal::longValueExact)
+            .orElse(0L);
+    Map<String, Integer> retryPolicy = new LinkedHashMap<>();
+    JsonNode policyNode = s.take("retry_policy");
+    if (policyNode != null && !absent(policyNode)) {
+      String base = "router_settings.retry_policy";
+      for (Map.Entry<String, JsonNode> e : object(policyNode, base).properties()) {
+        if (!RETRY_POLICY_CLASSES.contains(e.getKey())) {
+          warn(
+              join(base, e.getKey()),
+              "is not an error class Tollgate knows (" + RETRY_POLICY_CLASSES + "); ignored");
+          continue;
+        }
+        JsonNode v = e.getValue();
+        if (!v.canConvertToInt() || v.asInt() < 0 || !v.isIntegralNumber()) {
+          throw fail(join(base, e.getKey()), "must be a number of retries (0 or more)");
+        }
+        retryPolicy.put(e.getKey(), v.asInt());
+      }
+    }
     s.warnUnknown();
     return new RouterSettings(
         strategy,
@@ -321,7 +356,9 @@ public final class ConfigLoader {
         redisHost,
         redisPort.isPresent() ? OptionalInt.of((int) redisPort.getAsLong()) : OptionalInt.empty(),
         redisPassword,
-        providerBudgets);
+        providerBudgets,
+        retryAfter,
+        retryPolicy);
   }
 
   private LitellmSettings litellm(@Nullable JsonNode node) {

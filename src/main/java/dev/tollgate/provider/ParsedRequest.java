@@ -3,6 +3,7 @@ package dev.tollgate.provider;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,8 @@ import org.jspecify.annotations.Nullable;
  * @param imageParts how many {@code image_url} parts the messages hold
  * @param inlineRanges the start and end offset of each inline image, in order, so that the
  *     reservation's token bound can leave them out (see {@code budget.TokenBound})
+ * @param numRetries LiteLLM's {@code num_retries}, when the client set it: the gateway's to read,
+ *     removed from {@code body}, as providers refuse it
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -48,7 +51,8 @@ public record ParsedRequest(
     int choices,
     List<String> tags,
     int imageParts,
-    int[] inlineRanges) {
+    int[] inlineRanges,
+    OptionalInt numRetries) {
 
   public ParsedRequest {
     tags = List.copyOf(tags);
@@ -67,6 +71,72 @@ public record ParsedRequest(
       }
       from = inlineRanges[i + 1];
     }
+  }
+
+  /** A request without {@code num_retries}. */
+  public ParsedRequest(
+      Endpoint endpoint,
+      byte[] body,
+      String model,
+      int modelStart,
+      int modelEnd,
+      boolean stream,
+      int streamOptionsStart,
+      boolean streamOptionsNull,
+      boolean streamOptionsEmpty,
+      int includeUsageStart,
+      int includeUsageEnd,
+      boolean includeUsage,
+      Optional<String> user,
+      OptionalLong maxTokens,
+      int choices,
+      List<String> tags,
+      int imageParts,
+      int[] inlineRanges) {
+    this(
+        endpoint,
+        body,
+        model,
+        modelStart,
+        modelEnd,
+        stream,
+        streamOptionsStart,
+        streamOptionsNull,
+        streamOptionsEmpty,
+        includeUsageStart,
+        includeUsageEnd,
+        includeUsage,
+        user,
+        maxTokens,
+        choices,
+        tags,
+        imageParts,
+        inlineRanges,
+        OptionalInt.empty());
+  }
+
+  /** This request, with {@code num_retries} as the client set it. */
+  public ParsedRequest withNumRetries(int n) {
+    return new ParsedRequest(
+        endpoint,
+        body,
+        model,
+        modelStart,
+        modelEnd,
+        stream,
+        streamOptionsStart,
+        streamOptionsNull,
+        streamOptionsEmpty,
+        includeUsageStart,
+        includeUsageEnd,
+        includeUsage,
+        user,
+        maxTokens,
+        choices,
+        tags,
+        imageParts,
+        inlineRanges,
+        OptionalInt.of(n));
   }
 
   /** How many image parts carry the image inline, as a {@code data:image/...} URL. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -130,7 +131,9 @@ public final class UpstreamCall implements Provider {
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
-      throw format.error(resp.statusCode(), bytes);
+      throw format
+          .error(resp.statusCode(), bytes)
+          .withUpstreamRetryAfterMillis(retryAfterMillis(resp.headers()));
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
   }
@@ -189,7 +192,10 @@ public final class UpstreamCall implements Provider {
                         b ->
                             stream.finish(
                                 b.succeeded()
-                                    ? format.error(resp.statusCode(), b.result().getBytes())
+                                    ? format
+                                        .error(resp.statusCode(), b.result().getBytes())
+                                        .withUpstreamRetryAfterMillis(
+                                            retryAfterMillis(resp.headers()))
                                     : translate(b.cause(), up)));
                 return;
               }
@@ -211,6 +217,36 @@ public final class UpstreamCall implements Provider {
                               "upstream connection failed mid-stream: " + describe(e), e)));
               resp.endHandler(v -> stream.finish(relay.end().orElse(null)));
             });
+  }
+
+  /**
+   * How long an error response asks to wait: {@code retry-after-ms} (OpenAI's), else {@code
+   * retry-after} in seconds; -1 when neither is a number (an HTTP date is not honoured).
+   */
+  static long retryAfterMillis(MultiMap headers) {
+    String ms = headers.get("retry-after-ms");
+    if (ms != null) {
+      try {
+        double v = Double.parseDouble(ms.trim());
+        if (v >= 0 && v < Long.MAX_VALUE) {
+          return (long) Math.ceil(v);
+        }
+      } catch (NumberFormatException e) {
+        // fall through to retry-after
+      }
+    }
+    String s = headers.get("retry-after");
+    if (s != null) {
+      try {
+        double v = Double.parseDouble(s.trim());
+        if (v >= 0 && v < Long.MAX_VALUE / 1000) {
+          return (long) Math.ceil(v * 1000);
+        }
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   private static long connectTimeout(UpstreamRequest up) {

@@ -11,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,16 +18,31 @@ import org.jspecify.annotations.Nullable;
  * StreamEncoder} turns the provider's OpenAI events into the client API's events (or passes them as
  * they are), and its error body answers a stream that failed before its head. What was relayed is
  * kept as the provider sent it, so that an estimate reads OpenAI's format whatever the client
- * speaks. Event-loop confined. When the stream ends, however it ends, {@code onDone} gets the usage
- * seen (empty when none was reported).
+ * speaks. Event-loop confined. When the stream ends, however it ends, its {@link Owner} gets the
+ * usage seen (empty when none was reported), unless it failed before its head and the owner tries
+ * again elsewhere: until the head is sent, nothing is committed.
  */
 final class ClientSseSink implements SseSink {
+  /** What the sink reports to: the request it streams for. */
+  interface Owner {
+    /** Adds the owner's headers to the response head, just before it is sent. */
+    void head(HttpServerResponse response);
+
+    /**
+     * The stream failed before its head: whether the owner tries again with another sink, in which
+     * case this one says nothing more, or not, in which case it answers {@code error}.
+     */
+    boolean retry(GatewayException error);
+
+    /** The stream ended, with the usage seen, and how it failed if it did. */
+    void done(Optional<Usage> usage, @Nullable GatewayException error);
+  }
+
   private final Context context;
   private final Dialect dialect;
   private final StreamEncoder encoder;
   private final HttpServerResponse response;
-  private final BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone;
-  private final Handler<HttpServerResponse> beforeHead;
+  private final Owner owner;
   private Optional<Usage> usage = Optional.empty();
   private final Relayed relayed = new Relayed();
   private boolean begun;
@@ -39,14 +53,12 @@ final class ClientSseSink implements SseSink {
       Dialect dialect,
       StreamEncoder encoder,
       HttpServerResponse response,
-      Handler<HttpServerResponse> beforeHead,
-      BiConsumer<Optional<Usage>, @Nullable GatewayException> onDone) {
+      Owner owner) {
     this.context = context;
     this.dialect = dialect;
     this.encoder = encoder;
     this.response = response;
-    this.beforeHead = beforeHead;
-    this.onDone = onDone;
+    this.owner = owner;
   }
 
   @Override
@@ -55,7 +67,7 @@ final class ClientSseSink implements SseSink {
       return;
     }
     begun = true;
-    beforeHead.handle(response);
+    owner.head(response);
     response
         .setStatusCode(200)
         .setChunked(true)
@@ -136,7 +148,7 @@ final class ClientSseSink implements SseSink {
     if (!response.closed() && !response.ended()) {
       response.end(drain(encoder.end()));
     }
-    onDone.accept(usage, null);
+    owner.done(usage, null);
   }
 
   @Override
@@ -145,11 +157,14 @@ final class ClientSseSink implements SseSink {
       return;
     }
     finished = true;
+    if (!begun && owner.retry(error)) {
+      return;
+    }
     if (!begun) {
       HttpErrors.send(response, error, dialect);
     } else if (!response.closed() && !response.ended()) {
       response.end(drain(encoder.error(error)));
     }
-    onDone.accept(usage, error);
+    owner.done(usage, error);
   }
 }

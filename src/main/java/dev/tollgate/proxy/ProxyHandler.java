@@ -4,8 +4,6 @@ import dev.tollgate.budget.Admission;
 import dev.tollgate.budget.Decision;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Estimate;
-import dev.tollgate.budget.Outcome;
-import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
@@ -16,19 +14,19 @@ import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
-import dev.tollgate.pricing.Price;
-import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.Cancellation;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.Provider;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.provider.UpstreamRequest;
+import dev.tollgate.routing.Attempts;
 import dev.tollgate.routing.Deployment;
+import dev.tollgate.routing.Failure;
 import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.RegistryHolder;
-import dev.tollgate.routing.Router;
+import dev.tollgate.routing.RetryRule;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -40,12 +38,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The LLM request path: authenticate, parse, resolve the model group, pick a deployment, forward,
@@ -64,6 +59,7 @@ public final class ProxyHandler {
   private final Enforcer enforcer;
   private final Clock clock;
   private final ProxyCounters counters;
+  private final RetryRule retryRule;
 
   public ProxyHandler(
       RegistryHolder registry,
@@ -84,6 +80,7 @@ public final class ProxyHandler {
     this.enforcer = enforcer;
     this.clock = clock;
     this.counters = counters;
+    this.retryRule = RetryRule.from(routerSettings);
   }
 
   /**
@@ -138,11 +135,12 @@ public final class ProxyHandler {
   void handle(HttpServerRequest request, Buffer body, Inbound inbound) {
     HttpServerResponse response = request.response();
     Dialect dialect = inbound.dialect();
-    Ledger ledger = new Ledger(spend, clock.millis(), System.nanoTime(), dialect);
+    Exchange x =
+        new Exchange(this, request, dialect, spend, enforcer, clock.millis(), System.nanoTime());
     try {
       Principal principal = authenticate(request, auth);
-      ledger.principal = principal;
-      ledger.keyHash = principal.keyHash();
+      x.principal = principal;
+      x.keyHash = principal.keyHash();
       byte[] bytes = body.getBytes();
       Endpoint endpoint = dialect.endpoint();
       if (inbound.group() != null) {
@@ -150,15 +148,15 @@ public final class ProxyHandler {
       }
       ParsedRequest req;
       if (bridged(endpoint)) {
-        ledger.clientBody = bytes;
+        x.clientBody = bytes;
         req = RequestParser.parse(Endpoint.CHAT, dialect.toChat(bytes));
       } else {
         req = RequestParser.parse(endpoint, bytes);
       }
-      ledger.request = req;
-      ledger.modelGroup = req.model();
-      ledger.stream = req.stream();
-      ledger.customer = req.user().orElse(endUserHeader(request));
+      x.parsed = req;
+      x.modelGroup = req.model();
+      x.stream = req.stream();
+      x.customer = req.user().orElse(endUserHeader(request));
       ModelRegistry snapshot = registry.current();
       ModelGroup group =
           snapshot
@@ -173,26 +171,25 @@ public final class ProxyHandler {
                           "The model '"
                               + req.model()
                               + "' does not exist or you do not have access to it."));
-      ledger.modelGroup = group.name();
+      x.modelGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
       if (req.endpoint() == Endpoint.EMBEDDINGS && req.stream()) {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
       }
-      ledger.tags = requestTags(req, request);
-      route(
-          request,
-          req,
-          group,
-          Router.order(group, ThreadLocalRandom.current()),
-          0,
-          principal,
-          ledger);
+      x.tags = requestTags(req, request);
+      RetryRule rule =
+          req.numRetries().isPresent()
+              ? retryRule.requesting(req.numRetries().getAsInt())
+              : retryRule;
+      Attempts attempts = Attempts.of(group, rule, ThreadLocalRandom.current());
+      x.attempts = attempts;
+      attempt(x, attempts.first());
     } catch (RuntimeException e) {
-      if (ledger.principal == null) {
+      if (x.principal == null) {
         // Not a request of any caller: counted, never a spend record.
         counters.countUnauthenticated();
       } else {
-        ledger.finish(Optional.empty(), Errors.from(e));
+        x.finish(Optional.empty(), Errors.from(e));
       }
       HttpErrors.send(response, e, dialect);
     }
@@ -204,90 +201,159 @@ public final class ProxyHandler {
   }
 
   /**
-   * Admits the request on {@code candidates.get(i)}, and forwards it. A deployment whose own {@code
-   * rpm}, {@code tpm} or {@code max_budget}, or whose provider's budget, is used up is passed over
-   * for the next one in the group; when every deployment is, the last refusal (429) is the answer.
+   * Starts an attempt on {@code deployment}: admits it under its own id, and forwards it. Every
+   * budget and rate limit is checked again for each attempt, at its deployment's price.
    */
-  private void route(
-      HttpServerRequest request,
-      ParsedRequest req,
-      ModelGroup group,
-      List<Deployment> candidates,
-      int i,
-      Principal principal,
-      Ledger ledger) {
-    Deployment deployment = candidates.get(i);
-    ledger.deployment = deployment;
-    LitellmParams params = deployment.params();
-    Provider provider =
-        providers
-            .forName(params.provider())
-            .orElseThrow(
-                () ->
-                    GatewayException.of(
-                        501,
-                        "not_implemented",
-                        "model",
-                        "provider_not_supported",
-                        "provider '"
-                            + params.provider()
-                            + "' of model group '"
-                            + group.name()
-                            + "' is not supported by this version of Tollgate"));
-    Supplier<Estimate> estimate =
-        Estimate.deferred(
-            () ->
-                Estimate.of(
-                    RequestParser.textTokenBound(req),
-                    req.imageParts(),
-                    req.inlineImages(),
-                    req.inlineImageBytes(),
-                    req.maxTokens(),
-                    req.choices(),
-                    deployment.maxOutputTokens(),
-                    enforcer.settings().reservationOutputTokens(),
-                    req.endpoint() != Endpoint.EMBEDDINGS));
-    HttpServerResponse response = request.response();
-    enforcer
-        .admit(
-            new Admission(
-                ledger.requestId,
-                principal,
-                req.model(),
-                group.name(),
-                deployment.id(),
-                params.model(),
-                deployment.price(),
-                Optional.ofNullable(ledger.customer),
-                ledger.tags,
-                estimate,
-                params.rpm(),
-                params.tpm(),
-                params.budget(),
-                params.provider()))
-        .onComplete(
-            ar -> {
-              try {
-                Decision d =
-                    ar.succeeded() ? ar.result() : new Decision.Denied(Errors.from(ar.cause()));
-                if (d instanceof Decision.Denied no
-                    && Enforcer.deploymentLimited(no.error())
-                    && i + 1 < candidates.size()) {
-                  route(request, req, group, candidates, i + 1, principal, ledger);
-                  return;
-                }
-                Decision.Admitted admitted = d.orThrow();
-                ledger.tags = admitted.tags();
-                if (response.closed()) {
-                  // Admitted, but the client is gone: settling releases the reservation.
-                  throw GatewayException.clientClosed();
-                }
-                forward(request, req, deployment, provider, admitted, ledger);
-              } catch (RuntimeException e) {
-                ledger.finish(Optional.empty(), Errors.from(e));
-                HttpErrors.send(response, e, ledger.dialect);
-              }
-            });
+  private void attempt(Exchange x, Deployment deployment) {
+    HttpServerResponse response = x.request.response();
+    try {
+      if (response.closed()) {
+        throw GatewayException.clientClosed();
+      }
+      x.beginAttempt(deployment);
+      ParsedRequest req = x.parsed();
+      LitellmParams params = deployment.params();
+      // No lambda for the error: this runs for every request.
+      Optional<Provider> found = providers.forName(params.provider());
+      if (found.isEmpty()) {
+        throw GatewayException.of(
+            501,
+            "not_implemented",
+            "model",
+            "provider_not_supported",
+            "provider '"
+                + params.provider()
+                + "' of model group '"
+                + x.modelGroup
+                + "' is not supported by this version of Tollgate");
+      }
+      Provider provider = found.get();
+      x.provider = provider;
+      Supplier<Estimate> estimate =
+          Estimate.deferred(
+              () ->
+                  Estimate.of(
+                      RequestParser.textTokenBound(req),
+                      req.imageParts(),
+                      req.inlineImages(),
+                      req.inlineImageBytes(),
+                      req.maxTokens(),
+                      req.choices(),
+                      deployment.maxOutputTokens(),
+                      enforcer.settings().reservationOutputTokens(),
+                      req.endpoint() != Endpoint.EMBEDDINGS));
+      int n = x.attempts().started() - 1;
+      x.admissionId = n == 0 ? x.requestId : x.requestId + "/" + n;
+      enforcer
+          .admit(
+              new Admission(
+                  x.admissionId,
+                  Objects.requireNonNull(x.principal, "principal"),
+                  req.model(),
+                  x.modelGroup,
+                  deployment.id(),
+                  params.model(),
+                  deployment.price(),
+                  Optional.ofNullable(x.customer),
+                  x.tags,
+                  estimate,
+                  params.rpm(),
+                  params.tpm(),
+                  params.budget(),
+                  params.provider()))
+          .onComplete(ar -> admitted(x, ar.succeeded() ? ar.result() : denied(ar.cause())));
+    } catch (RuntimeException e) {
+      end(x, Errors.from(e));
+    }
+  }
+
+  private static Decision denied(Throwable cause) {
+    return new Decision.Denied(Errors.from(cause));
+  }
+
+  /** Forwards an admitted attempt; after a denial, goes on to the next attempt or answers it. */
+  private void admitted(Exchange x, Decision d) {
+    try {
+      if (d instanceof Decision.Denied no) {
+        failed(
+            x,
+            no.scope() == Decision.Scope.DEPLOYMENT
+                ? new Failure.PassedOver(no.error())
+                : new Failure.Refused(no.error()));
+        return;
+      }
+      Decision.Admitted admitted = d.orThrow();
+      x.admitted = admitted;
+      x.tags = admitted.tags();
+      if (x.request.response().closed()) {
+        // Admitted, but the client is gone: settling releases the reservation.
+        throw GatewayException.clientClosed();
+      }
+      forward(x, admitted);
+    } catch (RuntimeException e) {
+      end(x, Errors.from(e));
+    }
+  }
+
+  /**
+   * After a failed attempt, before anything reached the client: starts the next attempt (after its
+   * backoff) if there is one, giving back what the failed one reserved; otherwise the failure is
+   * the answer.
+   */
+  private void failed(Exchange x, Failure failure) {
+    if (!retried(x, failure)) {
+      end(x, failure.error());
+    }
+  }
+
+  /** Starts the next attempt after {@code failure}, if there is one; whether there was. */
+  private boolean retried(Exchange x, Failure failure) {
+    if (x.request.response().closed() || failure.error().status() == 499) {
+      return false;
+    }
+    Attempts attempts = x.attempts();
+    Optional<Deployment> next = attempts.next(failure);
+    if (next.isEmpty()) {
+      return false;
+    }
+    if (x.admitted != null) {
+      enforcer.release(x.admissionId);
+      x.admitted = null;
+    }
+    Deployment d = next.get();
+    long delay = attempts.delayMillis();
+    Context ctx = Vertx.currentContext();
+    if (delay <= 0 || ctx == null) {
+      attempt(x, d);
+    } else {
+      ctx.owner().setTimer(delay, id -> attempt(x, d));
+    }
+    return true;
+  }
+
+  /** A stream failed before its head: whether another attempt takes over. */
+  boolean retryBeforeHead(Exchange x, GatewayException error) {
+    if (retried(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()))) {
+      return true;
+    }
+    retriesHeader(x);
+    return false;
+  }
+
+  /** Ends the request with {@code error}: records it and answers it. */
+  private static void end(Exchange x, GatewayException error) {
+    x.finish(Optional.empty(), error);
+    retriesHeader(x);
+    HttpErrors.send(x.request.response(), error, x.dialect);
+  }
+
+  /** On an error answer, how many retries were taken before it, when any were. */
+  private static void retriesHeader(Exchange x) {
+    Attempts attempts = x.attempts;
+    HttpServerResponse r = x.request.response();
+    if (attempts != null && attempts.retries() > 0 && !r.headWritten() && !r.closed()) {
+      r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));
+    }
   }
 
   /**
@@ -295,21 +361,18 @@ public final class ProxyHandler {
    * goes as the client sent it when the provider speaks that API, and through chat otherwise: the
    * answer and the stream are then translated back by the client's dialect.
    */
-  private void forward(
-      HttpServerRequest request,
-      ParsedRequest req,
-      Deployment deployment,
-      Provider provider,
-      Decision.Admitted admitted,
-      Ledger ledger) {
-    HttpServerResponse response = request.response();
+  private void forward(Exchange x, Decision.Admitted admitted) {
+    HttpServerResponse response = x.request.response();
+    Deployment deployment = Objects.requireNonNull(x.deployment, "deployment");
+    Provider provider = Objects.requireNonNull(x.provider, "provider");
+    ParsedRequest req = x.parsed();
     LitellmParams params = deployment.params();
-    Dialect dialect = ledger.dialect;
-    byte[] clientBody = ledger.clientBody;
+    Dialect dialect = x.dialect;
+    byte[] clientBody = x.clientBody;
     boolean bridge = clientBody != null && !provider.serves(dialect.endpoint(), params.provider());
     ParsedRequest sent =
         clientBody == null || bridge ? req : RequestParser.parse(dialect.endpoint(), clientBody);
-    ledger.forwarded = true;
+    x.forwarded = true;
     Cancellation cancellation = new Cancellation();
     response.closeHandler(v -> cancellation.cancel());
     UpstreamRequest up =
@@ -327,21 +390,20 @@ public final class ProxyHandler {
               dialect,
               bridge || clientBody == null ? dialect.encoder(req.model()) : dialect.passThrough(),
               response,
-              r -> headers(r, deployment, ledger.requestId, null, admitted),
-              (usage, error) -> ledger.finish(usage, error));
-      ledger.streamSink = sink;
+              x);
+      x.streamSink = sink;
       provider.stream(up, sink);
     } else {
       provider
           .call(up)
           .onSuccess(
               r -> {
-                ledger.answer = r.body();
-                OptionalLong cost = ledger.finish(r.usage(), null);
+                x.answer = r.body();
+                OptionalLong cost = x.finish(r.usage(), null);
                 if (response.closed() || response.ended()) {
                   return;
                 }
-                headers(response, deployment, ledger.requestId, cost, admitted);
+                headers(response, x, cost);
                 byte[] answer = bridge ? dialect.fromChat(r.body(), req.model()) : r.body();
                 response
                     .setStatusCode(r.status())
@@ -351,165 +413,30 @@ public final class ProxyHandler {
               })
           .onFailure(
               e -> {
-                ledger.finish(Optional.empty(), Errors.from(e));
-                HttpErrors.send(response, e, dialect);
+                GatewayException error = Errors.from(e);
+                failed(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()));
               });
     }
   }
 
   /** Tollgate's response headers; cost headers only when the cost is known. */
-  private static void headers(
-      HttpServerResponse r,
-      Deployment d,
-      String requestId,
-      @Nullable OptionalLong cost,
-      Decision.Admitted admitted) {
-    admitted.headers(r::putHeader);
+  void headers(HttpServerResponse r, Exchange x, @Nullable OptionalLong cost) {
+    Deployment d = Objects.requireNonNull(x.deployment, "deployment");
+    Decision.Admitted admitted = x.admitted;
+    if (admitted != null) {
+      admitted.headers(r::putHeader);
+    }
     r.putHeader("x-litellm-model-id", d.id());
-    r.putHeader("x-tollgate-request-id", requestId);
+    r.putHeader("x-tollgate-request-id", x.requestId);
     r.putHeader("x-tollgate-price-state", d.price().state());
+    int retries = x.attempts().retries();
+    if (retries > 0) {
+      r.putHeader("x-litellm-attempted-retries", Integer.toString(retries));
+    }
     if (cost != null && cost.isPresent()) {
       String usd = CostCalculator.formatUsd(cost.getAsLong());
       r.putHeader("x-tollgate-response-cost", usd);
       r.putHeader("x-litellm-response-cost", usd);
-    }
-  }
-
-  /**
-   * Collects what one request did and hands exactly one {@link SpendRecord} to the sink when it
-   * ends, however it ends. {@link Outcome} decides what the end cost; an unreported one (tokens may
-   * have been used, none were reported) is recorded once its usage has been estimated on a worker
-   * ({@link UsageEstimator}), never as free. Event-loop confined.
-   */
-  private static final class Ledger {
-    private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
-
-    final SpendSink sink;
-    final long startedAt;
-    final long startedNanos;
-    final Dialect dialect;
-
-    /** The client's body when its API is bridged: what is sent to a provider that speaks it. */
-    byte @Nullable [] clientBody;
-
-    final String requestId = RequestIds.next();
-    final @Nullable Context context = Vertx.currentContext();
-    String keyHash = "";
-    @Nullable Principal principal;
-    @Nullable ParsedRequest request;
-    List<String> tags = List.of();
-    String modelGroup = "";
-    @Nullable String customer;
-    @Nullable Deployment deployment;
-    boolean stream;
-    boolean forwarded;
-    boolean done;
-
-    /** The stream's sink, which knows what was relayed. */
-    @Nullable ClientSseSink streamSink;
-
-    /** The body of a non-streamed answer. */
-    byte @Nullable [] answer;
-
-    Ledger(SpendSink sink, long startedAt, long startedNanos, Dialect dialect) {
-      this.sink = sink;
-      this.dialect = dialect;
-      this.startedAt = startedAt;
-      this.startedNanos = startedNanos;
-    }
-
-    /**
-     * Records the outcome once; returns the cost it recorded, or empty when it is unknown or still
-     * being estimated.
-     */
-    OptionalLong finish(Optional<Usage> usage, @Nullable GatewayException error) {
-      if (done) {
-        return OptionalLong.empty();
-      }
-      done = true;
-      ClientSseSink s = streamSink;
-      Outcome outcome = Outcome.of(forwarded, usage, error, s != null && s.begun());
-      Deployment d = deployment;
-      ParsedRequest req = request;
-      if (outcome instanceof Outcome.Unreported && d != null && req != null) {
-        estimateThenRecord(d, req, error);
-        return OptionalLong.empty();
-      }
-      Price price = d == null ? Price.UNKNOWN : d.price();
-      OptionalLong cost = outcome.cost(price);
-      record(outcome, cost, error);
-      return cost;
-    }
-
-    private void estimateThenRecord(
-        Deployment d, ParsedRequest req, @Nullable GatewayException error) {
-      Relayed relayed = streamSink == null ? null : streamSink.relayed();
-      byte[] body = answer;
-      String model = d.params().model();
-      Callable<Usage> job = () -> UsageEstimator.estimate(req, model, relayed, body);
-      Context ctx = context;
-      if (ctx == null) {
-        recordEstimate(d, estimateOrBound(job, req, relayed), error);
-        return;
-      }
-      ctx.<Usage>executeBlocking(() -> estimateOrBound(job, req, relayed), false)
-          .onComplete(
-              ar -> recordEstimate(d, ar.succeeded() ? ar.result() : bound(req, relayed), error));
-    }
-
-    /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
-    private static Usage estimateOrBound(
-        Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
-      try {
-        return job.call();
-      } catch (Exception e) {
-        LOG.error("estimating usage failed; charging the request's token bounds instead", e);
-        return bound(req, relayed);
-      }
-    }
-
-    private static Usage bound(ParsedRequest req, @Nullable Relayed relayed) {
-      long out = relayed == null ? 0 : relayed.keptBytes() + relayed.droppedBytes();
-      return Usage.tokens(RequestParser.textTokenBound(req), out);
-    }
-
-    private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
-      Outcome estimated = new Outcome.Estimated(u);
-      record(estimated, estimated.cost(d.price()), error);
-    }
-
-    private void record(Outcome outcome, OptionalLong cost, @Nullable GatewayException error) {
-      Usage u = outcome.usage();
-      Deployment d = deployment;
-      Price price = d == null ? Price.UNKNOWN : d.price();
-      int status = error != null ? error.status() : 200;
-      Principal p = principal;
-      sink.record(
-          new SpendRecord(
-              requestId,
-              startedAt,
-              keyHash,
-              p == null ? Optional.empty() : p.userId(),
-              p == null ? Optional.empty() : p.teamId(),
-              p == null ? Optional.empty() : p.organizationId(),
-              Optional.ofNullable(customer),
-              tags,
-              modelGroup,
-              d == null ? Optional.empty() : Optional.of(d.id()),
-              d == null ? Optional.empty() : Optional.of(d.params().model()),
-              price.state(),
-              price.sourceName(),
-              u.inputTokens(),
-              u.outputTokens(),
-              u.cacheReadTokens(),
-              u.cacheCreationTokens() + u.cacheCreation1hTokens(),
-              u.reasoningTokens(),
-              cost,
-              outcome.source(),
-              status,
-              error == null ? Optional.empty() : Optional.of(error.type()),
-              (System.nanoTime() - startedNanos) / 1_000_000,
-              stream));
     }
   }
 

@@ -137,6 +137,9 @@ final class RequestParser {
     List<String> tags = new ArrayList<>();
     Images images = new Images();
     String required = endpoint.requiredField();
+    int numRetries = -1;
+    int numRetriesStart = -1;
+    int numRetriesEnd = -1;
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -272,8 +275,21 @@ final class RequestParser {
             throw wrongType(field, "a number", t);
           }
         }
+        case "num_retries" -> {
+          // LiteLLM's, not the provider's: read, then cut out of the body below.
+          if (t != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0 || p.getLongValue() > 100) {
+            throw wrongType("num_retries", "an integer from 0 to 100", t);
+          }
+          numRetries = p.getIntValue();
+          numRetriesStart = offset(p);
+          numRetriesEnd = numRetriesStart + p.getText().length();
+        }
         default -> p.skipChildren();
       }
+    }
+    if (numRetries >= 0) {
+      byte[] stripped = withoutMember(body, "num_retries", numRetriesStart, numRetriesEnd);
+      return parse(endpoint, stripped).withNumRetries(numRetries);
     }
     if (p.nextToken() != null) {
       throw GatewayException.badRequest(null, "request body has data after the JSON object");
@@ -308,6 +324,56 @@ final class RequestParser {
         tags,
         images.parts,
         images.inline == 0 ? NO_RANGES : Arrays.copyOf(images.ranges, 2 * images.inline));
+  }
+
+  /**
+   * {@code body} without the top-level member {@code name} whose value spans {@code [valueStart,
+   * valueEnd)}, and without the comma that separated it from its neighbour.
+   */
+  static byte[] withoutMember(byte[] body, String name, int valueStart, int valueEnd) {
+    byte[] key = ("\"" + name + "\"").getBytes(StandardCharsets.UTF_8);
+    int i = skipBack(body, valueStart - 1);
+    if (i < 0 || body[i] != ':') {
+      throw GatewayException.badRequest(name, "could not read " + name);
+    }
+    i = skipBack(body, i - 1);
+    int from = i - key.length + 1;
+    if (from < 0 || !Arrays.equals(body, from, i + 1, key, 0, key.length)) {
+      // An escaped key, such as "num\u005fretries": legal, but not worth a rewrite.
+      throw GatewayException.badRequest(name, "write " + name + " without escapes");
+    }
+    int to = valueEnd;
+    int after = skipForward(body, to);
+    if (after < body.length && body[after] == ',') {
+      to = after + 1;
+    } else {
+      int before = skipBack(body, from - 1);
+      if (before >= 0 && body[before] == ',') {
+        from = before;
+      }
+    }
+    byte[] out = new byte[body.length - (to - from)];
+    System.arraycopy(body, 0, out, 0, from);
+    System.arraycopy(body, to, out, from, body.length - to);
+    return out;
+  }
+
+  private static int skipBack(byte[] b, int i) {
+    while (i >= 0 && isJsonSpace(b[i])) {
+      i--;
+    }
+    return i;
+  }
+
+  private static int skipForward(byte[] b, int i) {
+    while (i < b.length && isJsonSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isJsonSpace(byte c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   }
 
   /** The most choices one request may ask for; OpenAI allows 128. */

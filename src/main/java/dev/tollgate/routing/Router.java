@@ -32,21 +32,9 @@ public final class Router {
 
   /**
    * Every deployment of the group, the {@link #pick picked} one first and the others after it in
-   * their order: the order to try when a deployment's own rate limit is used up.
+   * their order.
    */
   public static List<Deployment> order(ModelGroup group, RandomGenerator random) {
-    List<Deployment> ds = group.deployments();
-    if (ds.size() == 1) {
-      return ds;
-    }
-    Deployment first = pick(group, random);
-    List<Deployment> out = new java.util.ArrayList<>(ds.size());
-    out.add(first);
-    for (Deployment d : ds) {
-      if (d != first) {
-        out.add(d);
-      }
-    }
-    return out;
+    return Attempts.order(group, pick(group, random));
   }
 }

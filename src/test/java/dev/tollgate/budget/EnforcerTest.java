@@ -37,6 +37,61 @@ class EnforcerTest {
     return f.enforcer.entityBudgets(level, id).get(0).spendNanos();
   }
 
+  /** An admission on a deployment with {@code rpm: 1}. */
+  private Decision admitOnLimitedDeployment(String id, Principal p) {
+    return java.util.Objects.requireNonNull(
+        f.enforcer
+            .admit(
+                new Admission(
+                    id,
+                    p,
+                    "gpt-4o",
+                    "gpt-4o",
+                    "dep-1",
+                    "openai/gpt-4o",
+                    PRICED,
+                    Optional.empty(),
+                    List.of(),
+                    Estimate.NONE,
+                    OptionalLong.of(1),
+                    OptionalLong.empty(),
+                    Optional.empty(),
+                    "openai"))
+            .result(),
+        "the local meter answers at once");
+  }
+
+  // --- denial scopes and attempts ---------------------------------------------------------------
+
+  @Test
+  void admit_deploymentRpmUsedUp_deniedOnTheDeploymentsAccount() {
+    Principal p = Fixture.master();
+    admitted(admitOnLimitedDeployment("a", p));
+    Decision d = admitOnLimitedDeployment("b", p);
+    assertThat(denial(d).code()).isEqualTo("deployment_rpm_limit_exceeded");
+    assertThat(((Decision.Denied) d).scope()).isEqualTo(Decision.Scope.DEPLOYMENT);
+  }
+
+  @Test
+  void admit_keyBudgetSpent_deniedOnTheCallersAccount() {
+    VirtualKey k = f.key("k1", max("0"));
+    f.put(k);
+    Decision d = f.admit(f.principal(k), "gpt-4o", PRICED);
+    assertThat(denial(d).code()).isEqualTo("key_budget_exceeded");
+    assertThat(((Decision.Denied) d).scope()).isEqualTo(Decision.Scope.CALLER);
+  }
+
+  @Test
+  void release_failedAttempt_givesBackItsReservationAndCountsNothing() {
+    Principal p = Fixture.master();
+    admitted(admitOnLimitedDeployment("r", p));
+    assertThat(f.enforcer.openReservations()).isEqualTo(1);
+    f.enforcer.release("r");
+    assertThat(f.enforcer.openReservations()).isZero();
+    // The released attempt used none of the deployment's one request a minute.
+    admitted(admitOnLimitedDeployment("r/1", p));
+  }
+
   // --- the comparison rule ----------------------------------------------------------------------
 
   @Test

@@ -178,6 +178,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_retrySettings_typed() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: m
+                litellm_params: {model: openai/gpt-4o}
+            router_settings:
+              num_retries: 2
+              retry_after: 0.25
+              retry_policy:
+                RateLimitErrorRetries: 4
+                BadRequestErrorRetries: 0
+                TeapotErrorRetries: 1
+            """);
+    assertThat(c.router().numRetries()).isEqualTo(2);
+    assertThat(c.router().retryAfterMillis()).isEqualTo(250);
+    assertThat(c.router().retryPolicy())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("RateLimitErrorRetries", 4, "BadRequestErrorRetries", 0));
+    assertThat(c.warnings())
+        .anySatisfy(w -> assertThat(w).contains("router_settings.retry_policy.TeapotErrorRetries"));
+  }
+
+  @Test
+  void parse_retryPolicyNotACount_fails() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    model_list:
+                      - model_name: m
+                        litellm_params: {model: openai/gpt-4o}
+                    router_settings:
+                      retry_policy: {TimeoutErrorRetries: -1}
+                    """))
+        .hasMessageContaining("router_settings.retry_policy.TimeoutErrorRetries");
+  }
+
+  @Test
   void parse_unknownKeys_warnNamingEachKey() {
     GatewayConfig c =
         parse(

@@ -14,12 +14,49 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class RequestParserTest {
+  static final String MESSAGES = "[{\"role\":\"user\",\"content\":\"hi\"}]";
+
   static ParsedRequest parse(String body) {
     return RequestParser.parse(Endpoint.CHAT, body.getBytes(StandardCharsets.UTF_8));
   }
 
   static String upstream(String body, String model, boolean forceUsage) {
     return new String(parse(body).forUpstream(model, forceUsage), StandardCharsets.UTF_8);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"model\":\"g\",\"num_retries\":3,\"messages\":[]}|{\"model\":\"g\",\"messages\":[]}",
+        "{\"model\":\"g\",\"messages\":[], \"num_retries\" : 3 }|{\"model\":\"g\",\"messages\":[] }",
+        "{\"num_retries\":3,\t \"model\":\"g\",\"messages\":[]}|{\t \"model\":\"g\",\"messages\":[]}"
+      })
+  void parse_numRetries_readAndCutFromTheBody(String template, String sentTemplate) {
+    String body = template.replace("[]", MESSAGES);
+    String sent = sentTemplate.replace("[]", MESSAGES);
+    ParsedRequest r = parse(body);
+    assertThat(r.numRetries()).hasValue(3);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(sent);
+    assertThat(upstream(body, "gpt-x", false)).isEqualTo(sent.replace("\"g\"", "\"gpt-x\""));
+  }
+
+  @Test
+  void parse_noNumRetries_bodyUntouched() {
+    String body = "{\"model\":\"g\",\"messages\":" + MESSAGES + "}";
+    ParsedRequest r = parse(body);
+    assertThat(r.numRetries()).isEmpty();
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(body);
+  }
+
+  @Test
+  void parse_numRetriesNotACount_400() {
+    assertThatThrownBy(() -> parse("{\"model\":\"g\",\"num_retries\":-1,\"messages\":[]}"))
+        .isInstanceOf(GatewayException.class)
+        .hasMessageContaining("num_retries");
+    assertThatThrownBy(() -> parse("{\"model\":\"g\",\"num_retries\":\"2\",\"messages\":[]}"))
+        .isInstanceOf(GatewayException.class)
+        .hasMessageContaining("num_retries");
   }
 
   @Test

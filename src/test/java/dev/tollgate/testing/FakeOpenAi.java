@@ -26,8 +26,17 @@ public final class FakeOpenAi implements AutoCloseable {
   public record Normal(int promptTokens, int completionTokens, int cachedTokens)
       implements Script {}
 
-  /** Answer with an HTTP error and this body. */
-  public record Error(int status, String contentType, String body) implements Script {}
+  /** Answer with an HTTP error, these headers and this body. */
+  public record Error(int status, String contentType, String body, Map<String, String> headers)
+      implements Script {
+    public Error {
+      headers = Map.copyOf(headers);
+    }
+
+    public Error(int status, String contentType, String body) {
+      this(status, contentType, body, Map.of());
+    }
+  }
 
   /** Never answer. */
   public record Hang() implements Script {}
@@ -149,8 +158,10 @@ public final class FakeOpenAi implements AutoCloseable {
     boolean includeUsage = body.replace(" ", "").contains("\"include_usage\":true");
     String model = model(body);
     switch (script) {
-      case Error e ->
-          resp.setStatusCode(e.status()).putHeader("content-type", e.contentType()).end(e.body());
+      case Error e -> {
+        e.headers().forEach(resp::putHeader);
+        resp.setStatusCode(e.status()).putHeader("content-type", e.contentType()).end(e.body());
+      }
       case Hang h -> watchAbandon(resp, new AtomicInteger());
       case Held h ->
           vertx.setPeriodic(

@@ -1,0 +1,235 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.budget.Decision;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Outcome;
+import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.SpendSink;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.dialect.Dialect;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.pricing.Price;
+import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.ParsedRequest;
+import dev.tollgate.provider.Provider;
+import dev.tollgate.routing.Attempts;
+import dev.tollgate.routing.Deployment;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One LLM request on its way through the gateway: what it asked for, who asked, its attempts so
+ * far, and what the attempt in progress holds. When the request ends, however it ends, it hands
+ * exactly one {@link SpendRecord} to the sink, at the price of the deployment of its last attempt
+ * (the one that served it, when one did). {@link Outcome} decides what the end cost; an unreported
+ * one (tokens may have been used, none were reported) is recorded once its usage has been estimated
+ * on a worker ({@link UsageEstimator}), never as free. Event-loop confined.
+ */
+final class Exchange implements ClientSseSink.Owner {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+  private final ProxyHandler handler;
+  final HttpServerRequest request;
+  final Dialect dialect;
+  private final SpendSink sink;
+  private final Enforcer enforcer;
+  final long startedAt;
+  final long startedNanos;
+  final String requestId = RequestIds.next();
+  final @Nullable Context context = Vertx.currentContext();
+
+  /** The client's body when its API is bridged: what is sent to a provider that speaks it. */
+  byte @Nullable [] clientBody;
+
+  String keyHash = "";
+  @Nullable Principal principal;
+  @Nullable ParsedRequest parsed;
+  List<String> tags = List.of();
+  String modelGroup = "";
+  @Nullable String customer;
+  boolean stream;
+  @Nullable Attempts attempts;
+
+  // The attempt in progress.
+
+  @Nullable Deployment deployment;
+  @Nullable Provider provider;
+
+  /** The id the attempt in progress is admitted under. */
+  String admissionId;
+
+  /** Its admission, once admitted. */
+  Decision.@Nullable Admitted admitted;
+
+  boolean forwarded;
+
+  /** The stream's sink, which knows what was relayed. */
+  @Nullable ClientSseSink streamSink;
+
+  /** The body of a non-streamed answer. */
+  byte @Nullable [] answer;
+
+  private boolean done;
+
+  Exchange(
+      ProxyHandler handler,
+      HttpServerRequest request,
+      Dialect dialect,
+      SpendSink sink,
+      Enforcer enforcer,
+      long startedAt,
+      long startedNanos) {
+    this.handler = handler;
+    this.request = request;
+    this.dialect = dialect;
+    this.sink = sink;
+    this.enforcer = enforcer;
+    this.startedAt = startedAt;
+    this.startedNanos = startedNanos;
+    this.admissionId = requestId;
+  }
+
+  ParsedRequest parsed() {
+    return Objects.requireNonNull(parsed, "parsed");
+  }
+
+  /** Starts an attempt on {@code d}, forgetting what the previous one held. */
+  void beginAttempt(Deployment d) {
+    deployment = d;
+    provider = null;
+    admitted = null;
+    forwarded = false;
+    streamSink = null;
+    answer = null;
+  }
+
+  boolean done() {
+    return done;
+  }
+
+  Attempts attempts() {
+    return Objects.requireNonNull(attempts, "attempts");
+  }
+
+  @Override
+  public void head(HttpServerResponse response) {
+    handler.headers(response, this, null);
+  }
+
+  @Override
+  public boolean retry(GatewayException error) {
+    return handler.retryBeforeHead(this, error);
+  }
+
+  @Override
+  public void done(Optional<Usage> usage, @Nullable GatewayException error) {
+    finish(usage, error);
+  }
+
+  /**
+   * Records the outcome once; returns the cost it recorded, or empty when it is unknown or still
+   * being estimated. The attempt in progress, if admitted, is the one the record settles.
+   */
+  OptionalLong finish(Optional<Usage> usage, @Nullable GatewayException error) {
+    if (done) {
+      return OptionalLong.empty();
+    }
+    done = true;
+    if (admitted != null) {
+      enforcer.adopt(admissionId, requestId);
+    }
+    ClientSseSink s = streamSink;
+    Outcome outcome = Outcome.of(forwarded, usage, error, s != null && s.begun());
+    Deployment d = deployment;
+    ParsedRequest req = parsed;
+    if (outcome instanceof Outcome.Unreported && d != null && req != null) {
+      estimateThenRecord(d, req, error);
+      return OptionalLong.empty();
+    }
+    Price price = d == null ? Price.UNKNOWN : d.price();
+    OptionalLong cost = outcome.cost(price);
+    record(outcome, cost, error);
+    return cost;
+  }
+
+  private void estimateThenRecord(
+      Deployment d, ParsedRequest req, @Nullable GatewayException error) {
+    Relayed relayed = streamSink == null ? null : streamSink.relayed();
+    byte[] body = answer;
+    String model = d.params().model();
+    Callable<Usage> job = () -> UsageEstimator.estimate(req, model, relayed, body);
+    Context ctx = context;
+    if (ctx == null) {
+      recordEstimate(d, estimateOrBound(job, req, relayed), error);
+      return;
+    }
+    ctx.<Usage>executeBlocking(() -> estimateOrBound(job, req, relayed), false)
+        .onComplete(
+            ar -> recordEstimate(d, ar.succeeded() ? ar.result() : bound(req, relayed), error));
+  }
+
+  /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
+  private static Usage estimateOrBound(
+      Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
+    try {
+      return job.call();
+    } catch (Exception e) {
+      LOG.error("estimating usage failed; charging the request's token bounds instead", e);
+      return bound(req, relayed);
+    }
+  }
+
+  private static Usage bound(ParsedRequest req, @Nullable Relayed relayed) {
+    long out = relayed == null ? 0 : relayed.keptBytes() + relayed.droppedBytes();
+    return Usage.tokens(RequestParser.textTokenBound(req), out);
+  }
+
+  private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
+    Outcome estimated = new Outcome.Estimated(u);
+    record(estimated, estimated.cost(d.price()), error);
+  }
+
+  private void record(Outcome outcome, OptionalLong cost, @Nullable GatewayException error) {
+    Usage u = outcome.usage();
+    Deployment d = deployment;
+    Price price = d == null ? Price.UNKNOWN : d.price();
+    int status = error != null ? error.status() : 200;
+    Principal p = principal;
+    sink.record(
+        new SpendRecord(
+            requestId,
+            startedAt,
+            keyHash,
+            p == null ? Optional.empty() : p.userId(),
+            p == null ? Optional.empty() : p.teamId(),
+            p == null ? Optional.empty() : p.organizationId(),
+            Optional.ofNullable(customer),
+            tags,
+            modelGroup,
+            d == null ? Optional.empty() : Optional.of(d.id()),
+            d == null ? Optional.empty() : Optional.of(d.params().model()),
+            price.state(),
+            price.sourceName(),
+            u.inputTokens(),
+            u.outputTokens(),
+            u.cacheReadTokens(),
+            u.cacheCreationTokens() + u.cacheCreation1hTokens(),
+            u.reasoningTokens(),
+            cost,
+            outcome.source(),
+            status,
+            error == null ? Optional.empty() : Optional.of(error.type()),
+            (System.nanoTime() - startedNanos) / 1_000_000,
+            stream));
+  }
+}
