@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What the request path calls to reach one kind of upstream with an OpenAI-format request, getting
@@ -33,5 +34,15 @@ public interface Provider {
   default Optional<RequestOptions> passThrough(
       LitellmParams params, HttpMethod method, String pathAndQuery) {
     return Optional.empty();
+  }
+
+  /**
+   * The output bound a chat request that sets no {@code max_tokens} is sent with, when this format
+   * must send one (Anthropic requires it); empty when the upstream decides. Admission reserves for
+   * this bound, so that what is reserved is what may be generated. {@code largest} is the
+   * deployment's largest answer, when known.
+   */
+  default OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
+    return OptionalLong.empty();
   }
 }

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +53,11 @@ public final class UpstreamCall implements Provider {
     this.vertx = requireNonNull(vertx, "vertx");
     this.client = requireNonNull(client, "client");
     this.format = requireNonNull(format, "format");
+  }
+
+  @Override
+  public OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
+    return format.impliedMaxTokens(chat, largest);
   }
 
   @Override

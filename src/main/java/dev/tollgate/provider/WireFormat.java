@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -88,5 +89,15 @@ public interface WireFormat {
   default Optional<RequestOptions> passThrough(
       LitellmParams params, HttpMethod method, String pathAndQuery) {
     return Optional.empty();
+  }
+
+  /**
+   * The output bound a chat request that sets no {@code max_tokens} is sent with, when this format
+   * must send one (Anthropic requires it); empty when the upstream decides. Admission reserves for
+   * this bound, so that what is reserved is what may be generated. {@code largest} is the
+   * deployment's largest answer, when known.
+   */
+  default OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
+    return OptionalLong.empty();
   }
 }

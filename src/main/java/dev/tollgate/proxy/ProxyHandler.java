@@ -237,7 +237,9 @@ public final class ProxyHandler {
                       req.imageParts(),
                       req.inlineImages(),
                       req.inlineImageBytes(),
-                      req.maxTokens(),
+                      req.maxTokens().isPresent()
+                          ? req.maxTokens()
+                          : provider.impliedMaxTokens(req, deployment.maxOutputTokens()),
                       req.choices(),
                       deployment.maxOutputTokens(),
                       enforcer.settings().reservationOutputTokens(),

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.UpstreamRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ final class AnthropicRequest {
           "n", "Anthropic generates one answer a request; n must be 1");
     }
     ObjectNode thinking = thinking(root);
-    out.put("max_tokens", maxTokens(up, thinking));
+    out.put("max_tokens", maxTokens(up.request().maxTokens(), thinking, up.maxOutputTokens()));
     ArrayNode system = NODES.arrayNode();
     ArrayNode messages = messages(root.path("messages"), system);
     if (!system.isEmpty()) {
@@ -175,14 +176,21 @@ final class AnthropicRequest {
     }
   }
 
-  private static long maxTokens(UpstreamRequest up, @Nullable ObjectNode thinking) {
-    OptionalLong asked = up.request().maxTokens();
+  /**
+   * The {@code max_tokens} that {@link #fromChat} sends for a chat request that sets none, for a
+   * deployment whose largest answer is {@code largest}: admission reserves for exactly this bound.
+   */
+  static long impliedMaxTokens(ParsedRequest req, OptionalLong largest) {
+    return maxTokens(OptionalLong.empty(), thinking(tree(req.body())), largest);
+  }
+
+  private static long maxTokens(
+      OptionalLong asked, @Nullable ObjectNode thinking, OptionalLong largest) {
     if (asked.isPresent()) {
       return asked.getAsLong();
     }
     JsonNode budget = thinking == null ? null : thinking.get("budget_tokens");
     long thinks = budget != null && budget.canConvertToLong() ? budget.asLong() : -1;
-    OptionalLong largest = up.maxOutputTokens();
     if (largest.isPresent() && largest.getAsLong() > thinks) {
       return largest.getAsLong();
     }

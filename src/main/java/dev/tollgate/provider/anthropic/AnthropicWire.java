@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,6 +76,12 @@ final class AnthropicWire implements WireFormat {
       }
       return new Target(host, port, ssl, path);
     }
+  }
+
+  /** Anthropic requires {@code max_tokens}: the bound this format sends when a chat sets none. */
+  @Override
+  public OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
+    return OptionalLong.of(AnthropicRequest.impliedMaxTokens(chat, largest));
   }
 
   @Override
