@@ -11,4 +11,8 @@ if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; t
   ./mvnw -q -B -DskipTests package
 fi
 # A class-data-sharing archive, made on the first run and reused after, halves start-up time.
-exec "$JAVA" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/tollgate.jsa -jar "$jar" "$@"
+# Writing it lists every class it skips as a warning at shutdown (about 45 lines): only errors are
+# shown. JAVA_OPTS adds JVM options.
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+exec "$JAVA" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=target/tollgate.jsa \
+  -Xlog:cds*=error ${JAVA_OPTS:-} -jar "$jar" "$@"
