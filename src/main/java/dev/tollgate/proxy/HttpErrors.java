@@ -41,6 +41,10 @@ public final class HttpErrors {
     }
     if (e.retryAfterSeconds() >= 0) {
       response.putHeader("retry-after", Long.toString(e.retryAfterSeconds()));
+    } else if (e.status() == 429 && e.upstreamRetryAfterMillis() >= 0) {
+      // The provider's own wait, passed on when the gateway gives its 429 to the client.
+      response.putHeader(
+          "retry-after", Long.toString(Math.max(1, (e.upstreamRetryAfterMillis() + 999) / 1000)));
     }
     e.headers().forEach(response::putHeader);
     if (e.status() == 429 && !e.type().equals("rate_limit_exceeded")) {

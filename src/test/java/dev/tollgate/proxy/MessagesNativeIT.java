@@ -233,6 +233,21 @@ class MessagesNativeIT {
   }
 
   @Test
+  void anUpstream429_passesItsRetryAfterOn() throws Exception {
+    String key = newKey("{}");
+    anthropic.enqueue(new FakeAnthropic.Error(429, "rate_limit_error", "Slow down", 7));
+    HttpResponse<String> r =
+        post(
+            "/v1/messages",
+            key,
+            "{\"model\":\"claude\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("retry-after")).contains("7");
+    assertThat(Json.MAPPER.readTree(r.body()).path("error").path("type").asText())
+        .isEqualTo("rate_limit_error");
+  }
+
+  @Test
   void anUpstreamError_isInAnthropicsShape() throws Exception {
     String key = newKey("{}");
     anthropic.enqueue(new FakeAnthropic.Error(529, "overloaded_error", "Overloaded", 0));
