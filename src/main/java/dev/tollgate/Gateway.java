@@ -225,6 +225,7 @@ public final class Gateway implements AutoCloseable {
         new ModelAdmin(
             registrar,
             env,
+            config.general().allowedEnvReferences(),
             db.models(),
             () -> {
               ChangeNotifier n = notifier.get();

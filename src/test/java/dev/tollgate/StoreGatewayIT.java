@@ -64,6 +64,7 @@ class StoreGatewayIT {
             model_info: {id: cfg-1}
         general_settings:
           config_sync_interval_seconds: 3600
+          allowed_env_references: [UPSTREAM_KEY]
         %s
         """
         .formatted(upstream.apiBase(), extra);

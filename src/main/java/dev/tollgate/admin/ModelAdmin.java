@@ -70,7 +70,16 @@ public final class ModelAdmin {
    *     takes effect
    * @param changed called after each change, to tell other instances (LISTEN/NOTIFY)
    */
-  public ModelAdmin(ModelRegistrar registrar, Environment env, ModelStore store, Runnable changed) {
+  /** The variables a stored model's {@code os.environ/} references may name. */
+  private final java.util.Set<String> allowedEnv;
+
+  public ModelAdmin(
+      ModelRegistrar registrar,
+      Environment env,
+      java.util.Set<String> allowedEnv,
+      ModelStore store,
+      Runnable changed) {
+    this.allowedEnv = java.util.Set.copyOf(allowedEnv);
     this.registrar = registrar;
     this.env = env;
     this.store = store;
@@ -232,7 +241,7 @@ public final class ModelAdmin {
     List<String> warnings = new ArrayList<>();
     DeploymentConfig d;
     try {
-      d = ConfigLoader.parseDeployment("request body", node, env, warnings);
+      d = ConfigLoader.parseDeployment("request body", node, env, allowedEnv, warnings);
     } catch (ConfigException e) {
       throw GatewayException.badRequest(paramOf(e.path()), e.getMessage());
     }

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -181,9 +182,26 @@ public final class ConfigLoader {
 
   // --- os.environ/ references -------------------------------------------------------------------
 
+  /**
+   * The variables an {@code os.environ/} reference may name; null for the config file, which may
+   * name any. A model created through the API may name only those in {@code
+   * general_settings.allowed_env_references}: otherwise anyone with the admin API could send the
+   * master key, or any other secret in the environment, to an {@code api_base} of their choosing.
+   */
+  private @Nullable Set<String> allowedEnv;
+
   private JsonNode resolveEnv(JsonNode node, String path) {
     if (node.isTextual() && node.asText().startsWith(ENV_PREFIX)) {
       String name = node.asText().substring(ENV_PREFIX.length());
+      Set<String> allowed = allowedEnv;
+      if (allowed != null && !allowed.contains(name)) {
+        throw fail(
+            path,
+            "may not reference os.environ/"
+                + name
+                + ": a model stored through the API may name only the variables listed in"
+                + " general_settings.allowed_env_references");
+      }
       Optional<String> value = env.get(name);
       if (value.isEmpty()) {
         warn(path, "environment variable " + name + " is not set; the key is treated as absent");
@@ -252,6 +270,21 @@ public final class ConfigLoader {
         alerting.add(a.asText());
       }
     }
+    Set<String> allowedEnv = new LinkedHashSet<>();
+    JsonNode allowedNode = s.take("allowed_env_references");
+    if (allowedNode != null && !allowedNode.isNull()) {
+      if (!allowedNode.isArray()) {
+        throw fail(
+            "general_settings.allowed_env_references",
+            "must be a list of environment variable names");
+      }
+      for (JsonNode a : allowedNode) {
+        if (!a.isTextual() || a.asText().isBlank()) {
+          throw fail("general_settings.allowed_env_references", "must be a list of strings");
+        }
+        allowedEnv.add(a.asText());
+      }
+    }
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -261,7 +294,8 @@ public final class ConfigLoader {
         redisUrl,
         syncMillis,
         alerting,
-        failureMode);
+        failureMode,
+        allowedEnv);
   }
 
   /** The error classes of LiteLLM's {@code retry_policy}. */
@@ -427,8 +461,13 @@ public final class ConfigLoader {
    * {@code body}. Warnings (unknown keys among them) are added to {@code warnings}.
    */
   public static DeploymentConfig parseDeployment(
-      String source, JsonNode entry, Environment env, List<String> warnings) {
+      String source,
+      JsonNode entry,
+      Environment env,
+      Set<String> allowedEnv,
+      List<String> warnings) {
     ConfigLoader loader = new ConfigLoader(source, env);
+    loader.allowedEnv = allowedEnv;
     DeploymentConfig d = loader.deployment(loader.resolveEnv(entry, "body"), "body");
     warnings.addAll(loader.warnings);
     return d;

@@ -21,10 +21,12 @@ public record GeneralSettings(
     Optional<String> redisUrl,
     long configSyncMillis,
     java.util.List<String> alerting,
-    Optional<String> redisFailureMode) {
+    Optional<String> redisFailureMode,
+    java.util.Set<String> allowedEnvReferences) {
 
   public GeneralSettings {
     alerting = java.util.List.copyOf(alerting);
+    allowedEnvReferences = java.util.Set.copyOf(allowedEnvReferences);
   }
 
   public GeneralSettings(
@@ -43,7 +45,8 @@ public record GeneralSettings(
         redisUrl,
         configSyncMillis,
         alerting,
-        Optional.empty());
+        Optional.empty(),
+        java.util.Set.of());
   }
 
   /** 32 MiB: room for base64 images in chat requests. */
