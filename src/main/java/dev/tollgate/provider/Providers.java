@@ -80,6 +80,12 @@ public final class Providers {
     if (p.apiBase().isPresent() && breaks(p.apiBase().get())) {
       return Optional.of(new InvalidParam("api_base", "must not contain a line break"));
     }
+    if (p.apiBase().isPresent() && hasUserInfo(p.apiBase().get())) {
+      // Never echoed: the URL carries a password.
+      return Optional.of(
+          new InvalidParam(
+              "api_base", "must not carry credentials (user:pass@); give the key as api_key"));
+    }
     for (String key : List.of("organization", "azure_ad_token", "api_version")) {
       if (p.extra().get(key) instanceof String v && breaks(v)) {
         return Optional.of(new InvalidParam(key, "must not contain a line break"));
@@ -99,6 +105,20 @@ public final class Providers {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether a URL has a user-info part ({@code user:pass@host}), however it parses. */
+  private static boolean hasUserInfo(String url) {
+    int scheme = url.indexOf("://");
+    int start = scheme < 0 ? 0 : scheme + 3;
+    int end = url.length();
+    for (char c : new char[] {'/', '?', '#'}) {
+      int i = url.indexOf(c, start);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    return url.substring(start, end).indexOf('@') >= 0;
   }
 
   private static boolean breaks(String s) {

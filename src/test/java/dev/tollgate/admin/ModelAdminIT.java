@@ -302,6 +302,11 @@ class ModelAdminIT {
         "line break"
       },
       {
+        "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"openai/x\",\"api_base\":\"https://bob:s3cret-pass@example.com/v1\"}}",
+        "litellm_params.api_base",
+        "must not carry credentials"
+      },
+      {
         "{\"model_name\":\"x\",\"litellm_params\":{\"model\":\"anthropic/x\",\"extra_headers\":{\"anthropic-beta\":\"a\\nb\"}}}",
         "litellm_params.extra_headers.anthropic-beta",
         "line break"
@@ -328,6 +333,7 @@ class ModelAdminIT {
       assertThat(r.statusCode()).as(c[0] + " -> " + r.body()).isEqualTo(400);
       JsonNode err = json(r).path("error");
       assertThat(err.path("message").asText()).contains(c[2]);
+      assertThat(r.body()).doesNotContain("s3cret-pass");
       if (c[1] != null) {
         assertThat(err.path("param").asText()).contains(c[1]);
       }
