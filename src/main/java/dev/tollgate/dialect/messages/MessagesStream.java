@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.dialect.ChatChunks;
 import dev.tollgate.dialect.StreamEncoder;
 import dev.tollgate.provider.SseFramer;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -93,23 +93,13 @@ final class MessagesStream implements StreamEncoder {
       close();
       return;
     }
-    String data = SseFramer.data(event);
-    if (data.isBlank()) {
+    JsonNode chunk = ChatChunks.read(event);
+    if (chunk == null) {
       return;
     }
-    JsonNode chunk;
-    try {
-      chunk = Json.MAPPER.readTree(data);
-    } catch (IOException e) {
-      return;
-    }
-    if (chunk == null || !chunk.isObject()) {
-      return;
-    }
-    JsonNode upstreamError = chunk.get("error");
-    if (upstreamError != null && upstreamError.isObject() && !chunk.has("choices")) {
-      String message = upstreamError.path("message").asText("the upstream failed mid-stream");
-      out.appendBuffer(error(GatewayException.badGateway(message, null)));
+    GatewayException failed = ChatChunks.upstreamError(chunk);
+    if (failed != null) {
+      out.appendBuffer(error(failed));
       return;
     }
     if (!started) {
