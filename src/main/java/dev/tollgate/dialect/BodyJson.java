@@ -2,6 +2,7 @@ package dev.tollgate.dialect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import java.io.IOException;
@@ -56,5 +57,23 @@ public final class BodyJson {
   /** A 400 naming {@code param}. */
   public static GatewayException bad(@Nullable String param, String message) {
     return GatewayException.badRequest(param, message);
+  }
+
+  /**
+   * The client's {@code stream} flag onto the chat request {@code chat}: a stream asks for the
+   * usage chunk too, since the gateway bills from it.
+   */
+  public static void stream(JsonNode root, ObjectNode chat) {
+    JsonNode stream = present(root, "stream");
+    if (stream == null) {
+      return;
+    }
+    if (!stream.isBoolean()) {
+      throw bad("stream", "'stream' must be true or false");
+    }
+    if (stream.booleanValue()) {
+      chat.put("stream", true);
+      chat.putObject("stream_options").put("include_usage", true);
+    }
   }
 }

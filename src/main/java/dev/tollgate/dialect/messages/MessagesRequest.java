@@ -114,16 +114,7 @@ final class MessagesRequest {
     toolChoice(root, chat);
     reasoning(root, chat);
     responseFormat(root, chat);
-    JsonNode stream = BodyJson.present(root, "stream");
-    if (stream != null) {
-      if (!stream.isBoolean()) {
-        throw BodyJson.bad("stream", "'stream' must be true or false");
-      }
-      if (stream.booleanValue()) {
-        chat.put("stream", true);
-        chat.putObject("stream_options").put("include_usage", true);
-      }
-    }
+    BodyJson.stream(root, chat);
     return BodyJson.write(chat);
   }
 

@@ -131,16 +131,7 @@ final class ResponsesRequest {
         chat.put("reasoning_effort", effort.textValue());
       }
     }
-    JsonNode stream = BodyJson.present(root, "stream");
-    if (stream != null) {
-      if (!stream.isBoolean()) {
-        throw BodyJson.bad("stream", "'stream' must be true or false");
-      }
-      if (stream.booleanValue()) {
-        chat.put("stream", true);
-        chat.putObject("stream_options").put("include_usage", true);
-      }
-    }
+    BodyJson.stream(root, chat);
     return BodyJson.write(chat);
   }
 
