@@ -23,7 +23,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -64,44 +63,20 @@ public final class CountTokens {
   public void mount(io.vertx.ext.web.Router router, BodyHandler body) {
     for (String path :
         new String[] {"/v1/messages/count_tokens", "/anthropic/v1/messages/count_tokens"}) {
-      router.post(path).handler(this::authenticate);
+      router.post(path).handler(PassThrough.authenticating(auth, MESSAGES));
       router.post(path).handler(body).handler(this::count);
-    }
-  }
-
-  private void authenticate(RoutingContext ctx) {
-    try {
-      ctx.put(Principal.class.getName(), ProxyHandler.authenticate(ctx.request(), auth));
-      ctx.next();
-    } catch (RuntimeException e) {
-      HttpErrors.send(ctx.response(), e, MESSAGES);
     }
   }
 
   private void count(RoutingContext ctx) {
     HttpServerResponse out = ctx.response();
     try {
-      Principal principal =
-          Objects.requireNonNull(ctx.get(Principal.class.getName()), "authenticated first");
+      Principal principal = PassThrough.principal(ctx);
       Buffer raw = ctx.body().buffer();
       byte[] body = raw == null ? new byte[0] : raw.getBytes();
       ParsedRequest chat =
           RequestParser.parse(Endpoint.CHAT, MessagesDialect.countTokensToChat(body));
-      ModelGroup group =
-          registry
-              .current()
-              .resolve(chat.model())
-              .orElseThrow(
-                  () ->
-                      GatewayException.of(
-                          404,
-                          "invalid_request_error",
-                          "model",
-                          "model_not_found",
-                          "The model '"
-                              + chat.model()
-                              + "' does not exist or you do not have"
-                              + " access to it."));
+      ModelGroup group = ProxyHandler.group(registry.current(), chat.model());
       governance.checkModelAccess(principal, chat.model(), group.name());
       Deployment d = Router.order(group, ThreadLocalRandom.current()).get(0);
       Optional<Provider> provider = providers.forName(d.params().provider());

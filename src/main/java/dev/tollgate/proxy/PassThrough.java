@@ -1,13 +1,17 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.dialect.Dialect;
+import dev.tollgate.dialect.OpenAiDialect;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
+import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.Provider;
 import dev.tollgate.provider.Providers;
 import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.RegistryHolder;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -81,6 +85,8 @@ public final class PassThrough {
           "set-cookie",
           "upgrade");
 
+  private static final Dialect OPENAI = new OpenAiDialect(Endpoint.CHAT);
+
   private final RegistryHolder registry;
   private final Authenticator auth;
   private final Governance governance;
@@ -109,7 +115,7 @@ public final class PassThrough {
       String prefix = "/" + provider;
       // Two routes, as vert.x-web wants the body handler first on its route: authentication runs
       // on the first and passes on to the second only for a known key.
-      router.route(prefix + "/*").handler(this::authenticate);
+      router.route(prefix + "/*").handler(authenticating(auth, OPENAI));
       router
           .route(prefix + "/*")
           .handler(body)
@@ -125,7 +131,7 @@ public final class PassThrough {
     // (the Responses API keeps responses only on OpenAI's side; a bridged one is never stored).
     for (String path : new String[] {"/v1/responses/:id", "/responses/:id"}) {
       for (HttpMethod m : new HttpMethod[] {HttpMethod.GET, HttpMethod.DELETE}) {
-        router.route(m, path).handler(this::authenticate);
+        router.route(m, path).handler(authenticating(auth, OPENAI));
         router
             .route(m, path)
             .handler(body)
@@ -134,21 +140,31 @@ public final class PassThrough {
     }
   }
 
-  private void authenticate(RoutingContext ctx) {
-    try {
-      ctx.put(Principal.class.getName(), ProxyHandler.authenticate(ctx.request(), auth));
-      ctx.next();
-    } catch (RuntimeException e) {
-      HttpErrors.send(ctx.response(), e);
-    }
+  /**
+   * A route handler that authenticates from the headers, before the body is read, answering a
+   * refusal in {@code dialect}'s shape and passing a known caller on to the next route.
+   */
+  static Handler<RoutingContext> authenticating(Authenticator auth, Dialect dialect) {
+    return ctx -> {
+      try {
+        ctx.put(Principal.class.getName(), ProxyHandler.authenticate(ctx.request(), auth));
+        ctx.next();
+      } catch (RuntimeException e) {
+        HttpErrors.send(ctx.response(), e, dialect);
+      }
+    };
+  }
+
+  /** The caller {@link #authenticating} found. */
+  static Principal principal(RoutingContext ctx) {
+    return Objects.requireNonNull(ctx.get(Principal.class.getName()), "authenticated first");
   }
 
   private void forward(RoutingContext ctx, String provider, String path) {
     HttpServerRequest in = ctx.request();
     HttpServerResponse out = ctx.response();
     try {
-      Principal principal =
-          Objects.requireNonNull(ctx.get(Principal.class.getName()), "authenticated first");
+      Principal principal = principal(ctx);
       HttpMethod method = in.method();
       if (path.startsWith("/deployments/")) {
         // Azure's routes: FastPath serves the ones Tollgate knows.

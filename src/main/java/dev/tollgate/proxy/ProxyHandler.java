@@ -158,19 +158,7 @@ public final class ProxyHandler {
       x.stream = req.stream();
       x.customer = req.user().orElse(endUserHeader(request));
       ModelRegistry snapshot = registry.current();
-      ModelGroup group =
-          snapshot
-              .resolve(req.model())
-              .orElseThrow(
-                  () ->
-                      GatewayException.of(
-                          404,
-                          "invalid_request_error",
-                          "model",
-                          "model_not_found",
-                          "The model '"
-                              + req.model()
-                              + "' does not exist or you do not have access to it."));
+      ModelGroup group = group(snapshot, req.model());
       x.modelGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
       if (req.endpoint() == Endpoint.EMBEDDINGS && req.stream()) {
@@ -193,6 +181,20 @@ public final class ProxyHandler {
       }
       HttpErrors.send(response, e, dialect);
     }
+  }
+
+  /** The model group {@code model} names, or the 404 that names only the model. */
+  static ModelGroup group(ModelRegistry snapshot, String model) {
+    return snapshot
+        .resolve(model)
+        .orElseThrow(
+            () ->
+                GatewayException.of(
+                    404,
+                    "invalid_request_error",
+                    "model",
+                    "model_not_found",
+                    "The model '" + model + "' does not exist or you do not have access to it."));
   }
 
   /** Whether a client API reaches providers that do not speak it through chat. */
