@@ -198,6 +198,18 @@ class MessagesNativeIT {
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(Json.MAPPER.readTree(unknown.body()).path("error").path("type").asText())
         .isEqualTo("not_found_error");
+    HttpResponse<String> wrongKey =
+        post(
+            "/v1/messages/count_tokens",
+            "sk-not-a-key",
+            "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(wrongKey.statusCode()).isEqualTo(401);
+    assertThat(Json.MAPPER.readTree(wrongKey.body()).path("error").path("type").asText())
+        .isEqualTo("authentication_error");
+    HttpResponse<String> notJson = post("/v1/messages/count_tokens", key, "{\"model\":");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(Json.MAPPER.readTree(notJson.body()).path("error").path("type").asText())
+        .isEqualTo("invalid_request_error");
     // Counting is free: a billed request after it is the key's only record.
     assertThat(
             post(
