@@ -695,9 +695,14 @@ public final class RedisMeter implements Meter {
   }
 
   /** Whether a failure means Redis cannot be used now, rather than that a command was wrong. */
-  private static boolean unreachable(Throwable e) {
+  static boolean unreachable(Throwable e) {
     if (e instanceof ErrorType err) {
-      return err.is("LOADING") || err.is("BUSY") || err.is("MASTERDOWN") || err.is("READONLY");
+      // CONNECTION_CLOSED is the client's own: the connection went while a command was on it.
+      return err.is("LOADING")
+          || err.is("BUSY")
+          || err.is("MASTERDOWN")
+          || err.is("READONLY")
+          || err.is("CONNECTION_CLOSED");
     }
     return true;
   }
