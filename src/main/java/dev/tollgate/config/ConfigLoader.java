@@ -174,7 +174,8 @@ public final class ConfigLoader {
     }
     JsonNode resolved = resolveEnv(top, "");
     GeneralSettings general = general(resolved.get("general_settings"));
-    RouterSettings router = router(resolved.get("router_settings"));
+    RouterSettings router =
+        router(resolved.get("router_settings"), resolved.get("litellm_settings"));
     LitellmSettings litellm = litellm(resolved.get("litellm_settings"));
     List<DeploymentConfig> models = modelList(resolved.get("model_list"));
     return new GatewayConfig(source, models, general, router, litellm, warnings);
@@ -285,6 +286,13 @@ public final class ConfigLoader {
         allowedEnv.add(a.asText());
       }
     }
+    boolean backgroundHealth = s.bool("background_health_checks").orElse(false);
+    long healthInterval =
+        s.seconds("health_check_interval")
+            .orElse(GeneralSettings.DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS);
+    if (healthInterval <= 0) {
+      throw fail("general_settings.health_check_interval", "must be more than 0 seconds");
+    }
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -295,7 +303,9 @@ public final class ConfigLoader {
         syncMillis,
         alerting,
         failureMode,
-        allowedEnv);
+        allowedEnv,
+        backgroundHealth,
+        healthInterval);
   }
 
   /** The error classes of LiteLLM's {@code retry_policy}. */
@@ -308,16 +318,61 @@ public final class ConfigLoader {
           "ContentPolicyViolationErrorRetries",
           "InternalServerErrorRetries");
 
-  private RouterSettings router(@Nullable JsonNode node) {
-    if (node == null || absent(node)) {
+  /** The error classes of LiteLLM's {@code allowed_fails_policy}. */
+  private static final List<String> ALLOWED_FAILS_CLASSES =
+      List.of(
+          "BadRequestErrorAllowedFails",
+          "AuthenticationErrorAllowedFails",
+          "TimeoutErrorAllowedFails",
+          "RateLimitErrorAllowedFails",
+          "ContentPolicyViolationErrorAllowedFails",
+          "InternalServerErrorAllowedFails");
+
+  /** The router keys LiteLLM also reads from {@code litellm_settings}. */
+  private static final List<String> ROUTER_KEYS_IN_LITELLM_SETTINGS =
+      List.of(
+          "fallbacks",
+          "default_fallbacks",
+          "context_window_fallbacks",
+          "content_policy_fallbacks",
+          "num_retries",
+          "allowed_fails",
+          "cooldown_time",
+          "max_fallbacks",
+          "retry_policy",
+          "allowed_fails_policy",
+          "disable_cooldowns",
+          "retry_after");
+
+  private RouterSettings router(@Nullable JsonNode node, @Nullable JsonNode litellmSettings) {
+    ObjectNode merged = JsonNodeFactory.instance.objectNode();
+    if (litellmSettings != null && litellmSettings.isObject()) {
+      // LiteLLM reads these from litellm_settings too; router_settings wins where both set one.
+      for (String key : ROUTER_KEYS_IN_LITELLM_SETTINGS) {
+        JsonNode v = litellmSettings.get(key);
+        if (v != null) {
+          merged.set(key, v);
+        }
+      }
+    }
+    if (node != null && !absent(node)) {
+      merged.setAll(object(node, "router_settings"));
+    }
+    if (merged.isEmpty()) {
       return RouterSettings.defaults();
     }
-    Section s = new Section(object(node, "router_settings"), "router_settings");
+    Section s = new Section(merged, "router_settings");
     String strategy = s.string("routing_strategy").orElse("simple-shuffle");
-    if (!strategy.equals("simple-shuffle")) {
+    if (strategy.equals("usage-based-routing")) {
       warn(
           "router_settings.routing_strategy",
-          "'" + strategy + "' is not implemented yet; simple-shuffle (by weight) is used");
+          "usage-based-routing is LiteLLM's older name; usage-based-routing-v2 is used");
+      strategy = "usage-based-routing-v2";
+    }
+    if (!RouterSettings.STRATEGIES.contains(strategy)) {
+      throw fail(
+          "router_settings.routing_strategy",
+          "'" + strategy + "' is not a routing strategy; use one of " + RouterSettings.STRATEGIES);
     }
     int numRetries = (int) s.nonNegativeLong("num_retries").orElse(0);
     OptionalLong timeout = s.seconds("timeout");
@@ -381,6 +436,48 @@ public final class ConfigLoader {
         retryPolicy.put(e.getKey(), v.asInt());
       }
     }
+    Map<String, List<String>> fallbacks = fallbackMap(s, "fallbacks");
+    List<String> defaultFallbacks = groupList(s.take("default_fallbacks"), "default_fallbacks");
+    Map<String, List<String>> contextFallbacks = fallbackMap(s, "context_window_fallbacks");
+    Map<String, List<String>> policyFallbacks = fallbackMap(s, "content_policy_fallbacks");
+    int maxFallbacks =
+        (int)
+            Math.min(
+                s.nonNegativeLong("max_fallbacks").orElse(RouterSettings.DEFAULT_MAX_FALLBACKS),
+                100);
+    int allowedFails =
+        (int)
+            Math.min(
+                s.nonNegativeLong("allowed_fails").orElse(RouterSettings.DEFAULT_ALLOWED_FAILS),
+                1_000_000);
+    long cooldown = s.seconds("cooldown_time").orElse(RouterSettings.DEFAULT_COOLDOWN_MILLIS);
+    Map<String, Integer> failsPolicy = new LinkedHashMap<>();
+    JsonNode failsNode = s.take("allowed_fails_policy");
+    if (failsNode != null && !absent(failsNode)) {
+      String base = "router_settings.allowed_fails_policy";
+      for (Map.Entry<String, JsonNode> e : object(failsNode, base).properties()) {
+        if (!ALLOWED_FAILS_CLASSES.contains(e.getKey())) {
+          warn(
+              join(base, e.getKey()),
+              "is not an error class Tollgate knows (" + ALLOWED_FAILS_CLASSES + "); ignored");
+          continue;
+        }
+        JsonNode v = e.getValue();
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+          throw fail(join(base, e.getKey()), "must be a number of failures (0 or more)");
+        }
+        failsPolicy.put(e.getKey(), v.asInt());
+      }
+    }
+    boolean disableCooldowns = s.bool("disable_cooldowns").orElse(false);
+    BigDecimal latencyBuffer = BigDecimal.ZERO;
+    JsonNode argsNode = s.take("routing_strategy_args");
+    if (argsNode != null && !absent(argsNode)) {
+      String base = "router_settings.routing_strategy_args";
+      Section a = new Section(object(argsNode, base), base);
+      latencyBuffer = a.nonNegativeDecimal("lowest_latency_buffer").orElse(BigDecimal.ZERO);
+      a.warnUnknown();
+    }
     s.warnUnknown();
     return new RouterSettings(
         strategy,
@@ -392,7 +489,83 @@ public final class ConfigLoader {
         redisPassword,
         providerBudgets,
         retryAfter,
-        retryPolicy);
+        retryPolicy,
+        fallbacks,
+        defaultFallbacks,
+        contextFallbacks,
+        policyFallbacks,
+        maxFallbacks,
+        allowedFails,
+        cooldown,
+        failsPolicy,
+        disableCooldowns,
+        latencyBuffer);
+  }
+
+  /**
+   * A fallback list as LiteLLM writes it, {@code [{"gpt-4o": ["claude", "gpt-4o-mini"]}, ...]}, or
+   * one mapping; empty when absent.
+   */
+  private Map<String, List<String>> fallbackMap(Section s, String key) {
+    JsonNode node = s.take(key);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (node == null || absent(node)) {
+      return out;
+    }
+    String base = "router_settings." + key;
+    List<JsonNode> entries = new ArrayList<>();
+    if (node.isArray()) {
+      node.forEach(entries::add);
+    } else if (node.isObject()) {
+      entries.add(node);
+    } else {
+      throw fail(base, "must be a list such as [{\"gpt-4o\": [\"gpt-4o-mini\"]}]");
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      JsonNode e = entries.get(i);
+      String at = base + "[" + i + "]";
+      if (!e.isObject()) {
+        throw fail(at, "must be a mapping from a model group to its fallbacks");
+      }
+      for (Map.Entry<String, JsonNode> f : e.properties()) {
+        List<String> targets = groupList(f.getValue(), key + "." + f.getKey());
+        out.merge(
+            f.getKey(),
+            targets,
+            (a, b) -> {
+              List<String> both = new ArrayList<>(a);
+              both.addAll(b);
+              return both;
+            });
+      }
+    }
+    return out;
+  }
+
+  /** A list of model group names (or of {@code {model: NAME}}), as a fallback target list. */
+  private List<String> groupList(@Nullable JsonNode node, String key) {
+    List<String> out = new ArrayList<>();
+    if (node == null || absent(node)) {
+      return out;
+    }
+    String at = "router_settings." + key;
+    if (node.isTextual()) {
+      out.add(node.asText());
+      return out;
+    }
+    if (!node.isArray()) {
+      throw fail(at, "must be a list of model group names");
+    }
+    for (JsonNode t : node) {
+      if (t.isTextual() && !t.asText().isBlank()) {
+        out.add(t.asText());
+      } else if (t.isObject() && t.path("model").isTextual()) {
+        out.add(t.path("model").asText());
+      } else {
+        throw fail(at, "must be a list of model group names");
+      }
+    }
+    return out;
   }
 
   private LitellmSettings litellm(@Nullable JsonNode node) {
@@ -422,6 +595,9 @@ public final class ConfigLoader {
       }
     }
     for (String key : s.remaining()) {
+      if (ROUTER_KEYS_IN_LITELLM_SETTINGS.contains(key)) {
+        continue; // read with router_settings
+      }
       warn("litellm_settings." + key, "not used by Tollgate yet; kept in the snapshot, no effect");
     }
     return new LitellmSettings(

@@ -12,6 +12,9 @@ import java.util.Optional;
  *     WEBHOOK_URL})
  * @param redisFailureMode what admission does while Redis is unreachable: {@code local} (the
  *     default: fall back to this instance's counters) or {@code closed} (refuse with 503)
+ * @param backgroundHealthChecks {@code background_health_checks}: check every deployment every
+ *     {@code healthCheckIntervalMillis}, and cool down the ones that fail
+ * @param healthCheckIntervalMillis {@code health_check_interval} (seconds in the file; 300)
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -22,7 +25,12 @@ public record GeneralSettings(
     long configSyncMillis,
     java.util.List<String> alerting,
     Optional<String> redisFailureMode,
-    java.util.Set<String> allowedEnvReferences) {
+    java.util.Set<String> allowedEnvReferences,
+    boolean backgroundHealthChecks,
+    long healthCheckIntervalMillis) {
+
+  /** LiteLLM's {@code health_check_interval}: 300 s. */
+  public static final long DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS = 300_000;
 
   public GeneralSettings {
     alerting = java.util.List.copyOf(alerting);
@@ -46,7 +54,9 @@ public record GeneralSettings(
         configSyncMillis,
         alerting,
         Optional.empty(),
-        java.util.Set.of());
+        java.util.Set.of(),
+        false,
+        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS);
   }
 
   /** 32 MiB: room for base64 images in chat requests. */

@@ -235,6 +235,7 @@ class ConfigLoaderTest {
               mystery_setting: true
             router_settings:
               routing_strategy: latency-based-routing
+              router_mystery: 2
             whatever: 1
             """);
     assertThat(c.warnings())
@@ -251,11 +252,64 @@ class ConfigLoaderTest {
         .anySatisfy(w -> assertThat(w).contains("model_list[0].model_info.colour"))
         .anySatisfy(w -> assertThat(w).contains("general_settings.mystery_setting"))
         .anySatisfy(
-            w ->
-                assertThat(w)
-                    .contains("router_settings.routing_strategy")
-                    .contains("latency-based-routing"))
+            w -> assertThat(w).contains("router_settings.router_mystery").contains("unknown key"))
         .anySatisfy(w -> assertThat(w).contains("whatever: unknown top-level key"));
+  }
+
+  @Test
+  void routerReliabilitySettings_parsed_withLitellmSettingsFillingWhatRouterSettingsLacks() {
+    GatewayConfig c =
+        parse(
+            """
+            litellm_settings:
+              fallbacks: [{"a": ["ignored"]}]
+              context_window_fallbacks: [{"a": ["a-long"]}]
+              num_retries: 7
+            router_settings:
+              routing_strategy: least-busy
+              fallbacks: [{"a": ["b", "c"]}, {"*": ["d"]}]
+              default_fallbacks: ["e"]
+              content_policy_fallbacks: [{"a": [{"model": "safe"}]}]
+              max_fallbacks: 2
+              allowed_fails: 1
+              cooldown_time: 30
+              allowed_fails_policy: {RateLimitErrorAllowedFails: 9, NoSuchErrorAllowedFails: 1}
+              routing_strategy_args: {lowest_latency_buffer: 0.5}
+            general_settings:
+              background_health_checks: true
+              health_check_interval: 60
+            """);
+    RouterSettings r = c.router();
+    assertThat(r.routingStrategy()).isEqualTo("least-busy");
+    assertThat(r.fallbacks())
+        .containsExactly(
+            java.util.Map.entry("a", java.util.List.of("b", "c")),
+            java.util.Map.entry("*", java.util.List.of("d")));
+    assertThat(r.defaultFallbacks()).containsExactly("e");
+    assertThat(r.contextWindowFallbacks()).containsEntry("a", java.util.List.of("a-long"));
+    assertThat(r.contentPolicyFallbacks()).containsEntry("a", java.util.List.of("safe"));
+    assertThat(r.numRetries()).isEqualTo(7);
+    assertThat(r.maxFallbacks()).isEqualTo(2);
+    assertThat(r.allowedFails()).isEqualTo(1);
+    assertThat(r.cooldownMillis()).isEqualTo(30_000);
+    assertThat(r.allowedFailsPolicy())
+        .containsExactly(java.util.Map.entry("RateLimitErrorAllowedFails", 9));
+    assertThat(r.lowestLatencyBuffer()).isEqualByComparingTo("0.5");
+    assertThat(c.general().backgroundHealthChecks()).isTrue();
+    assertThat(c.general().healthCheckIntervalMillis()).isEqualTo(60_000);
+    assertThat(c.warnings())
+        .anySatisfy(w -> assertThat(w).contains("allowed_fails_policy.NoSuchErrorAllowedFails"))
+        .noneSatisfy(w -> assertThat(w).contains("litellm_settings.fallbacks"));
+  }
+
+  @Test
+  void routerDefaults_areLiteLlms() {
+    RouterSettings r = parse("model_list: []").router();
+    assertThat(r.maxFallbacks()).isEqualTo(5);
+    assertThat(r.allowedFails()).isEqualTo(3);
+    assertThat(r.cooldownMillis()).isEqualTo(5_000);
+    assertThat(r.fallbacks()).isEmpty();
+    assertThat(r.routingStrategy()).isEqualTo("simple-shuffle");
   }
 
   @ParameterizedTest
@@ -265,6 +319,9 @@ class ConfigLoaderTest {
         "model_list: {a: 1}|model_list|must be a list",
         "model_list: [{litellm_params: {model: openai/x}}]|model_list[0].model_name|is required",
         "model_list: [{model_name: m}]|model_list[0].litellm_params|is required",
+        "router_settings: {routing_strategy: fastest}|router_settings.routing_strategy|not a routing strategy",
+        "router_settings: {fallbacks: [[a]]}|router_settings.fallbacks[0]|must be a mapping",
+        "router_settings: {fallbacks: [{a: [1]}]}|router_settings.fallbacks.a|model group names",
         "model_list: [{model_name: m, litellm_params: {api_base: 'http://x'}}]|model_list[0].litellm_params.model|is required",
         "model_list: [{model_name: m, litellm_params: {model: 'openai/'}}]|model_list[0].litellm_params.model|PROVIDER/MODEL",
         "model_list: [{model_name: m, litellm_params: {model: openai/x, rpm: fast}}]|model_list[0].litellm_params.rpm|must be a number",
