@@ -309,6 +309,8 @@ public final class Gateway implements AutoCloseable {
             spendRoutes,
             governanceRoutes,
             new ProxyCounters(),
+            new dev.tollgate.routing.Routing(
+                config.router(), dev.tollgate.routing.Cooldowns.NONE, clock),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());

@@ -77,7 +77,8 @@ final class GatewayVerticle extends VerticleBase {
             services.governance(),
             services.enforcer(),
             services.clock(),
-            services.proxyCounters());
+            services.proxyCounters(),
+            services.routing());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);

@@ -29,4 +29,5 @@ record Services(
     SpendRoutes spendRoutes,
     GovernanceRoutes governanceRoutes,
     ProxyCounters proxyCounters,
+    dev.tollgate.routing.Routing routing,
     Clock clock) {}

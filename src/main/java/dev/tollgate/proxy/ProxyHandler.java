@@ -27,6 +27,7 @@ import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.RegistryHolder;
 import dev.tollgate.routing.RetryRule;
+import dev.tollgate.routing.Routing;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -60,6 +61,7 @@ public final class ProxyHandler {
   private final Clock clock;
   private final ProxyCounters counters;
   private final RetryRule retryRule;
+  private final Routing routing;
 
   public ProxyHandler(
       RegistryHolder registry,
@@ -70,7 +72,8 @@ public final class ProxyHandler {
       Governance governance,
       Enforcer enforcer,
       Clock clock,
-      ProxyCounters counters) {
+      ProxyCounters counters,
+      Routing routing) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -81,6 +84,7 @@ public final class ProxyHandler {
     this.clock = clock;
     this.counters = counters;
     this.retryRule = RetryRule.from(routerSettings);
+    this.routing = routing;
   }
 
   /**
