@@ -309,8 +309,7 @@ public final class Gateway implements AutoCloseable {
             spendRoutes,
             governanceRoutes,
             new ProxyCounters(),
-            new dev.tollgate.routing.Routing(
-                config.router(), dev.tollgate.routing.Cooldowns.NONE, clock),
+            new dev.tollgate.routing.Routing(config.router(), cooldowns(config, registry), clock),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
@@ -398,6 +397,19 @@ public final class Gateway implements AutoCloseable {
    * Where budget and rate-limit counters live: shared through Redis when it is configured, else in
    * this process.
    */
+  /**
+   * LiteLLM's cooldowns, unless {@code disable_cooldowns}; a group's size read from the registry.
+   */
+  private static dev.tollgate.routing.Cooldowns cooldowns(
+      GatewayConfig config, RegistryHolder registry) {
+    if (config.router().disableCooldowns()) {
+      return dev.tollgate.routing.Cooldowns.NONE;
+    }
+    return new dev.tollgate.routing.LocalCooldowns(
+        config.router(),
+        group -> registry.current().resolve(group).map(g -> g.deployments().size()).orElse(0));
+  }
+
   private static Meter meter(GatewayConfig config, Optional<RedisSettings> redis, Vertx vertx) {
     if (redis.isEmpty()) {
       return new LocalMeter();

@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  *     reservation's token bound can leave them out (see {@code budget.TokenBound})
  * @param numRetries LiteLLM's {@code num_retries}, when the client set it: the gateway's to read,
  *     removed from {@code body}, as providers refuse it
+ * @param fallbacks LiteLLM's {@code fallbacks} in the body: model groups to try, in order, once the
+ *     requested one failed; removed from {@code body} likewise
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -52,10 +54,12 @@ public record ParsedRequest(
     List<String> tags,
     int imageParts,
     int[] inlineRanges,
-    OptionalInt numRetries) {
+    OptionalInt numRetries,
+    List<String> fallbacks) {
 
   public ParsedRequest {
     tags = List.copyOf(tags);
+    fallbacks = List.copyOf(fallbacks);
     if (choices < 1) {
       throw new IllegalArgumentException("choices must be at least 1");
     }
@@ -112,7 +116,8 @@ public record ParsedRequest(
         tags,
         imageParts,
         inlineRanges,
-        OptionalInt.empty());
+        OptionalInt.empty(),
+        List.of());
   }
 
   /** This request, with {@code num_retries} as the client set it. */
@@ -136,7 +141,33 @@ public record ParsedRequest(
         tags,
         imageParts,
         inlineRanges,
-        OptionalInt.of(n));
+        OptionalInt.of(n),
+        fallbacks);
+  }
+
+  /** This request, with {@code fallbacks} (model group names) as the client set them. */
+  public ParsedRequest withFallbacks(List<String> groups) {
+    return new ParsedRequest(
+        endpoint,
+        body,
+        model,
+        modelStart,
+        modelEnd,
+        stream,
+        streamOptionsStart,
+        streamOptionsNull,
+        streamOptionsEmpty,
+        includeUsageStart,
+        includeUsageEnd,
+        includeUsage,
+        user,
+        maxTokens,
+        choices,
+        tags,
+        imageParts,
+        inlineRanges,
+        numRetries,
+        groups);
   }
 
   /** How many image parts carry the image inline, as a {@code data:image/...} URL. */

@@ -14,6 +14,7 @@ import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.Provider;
 import dev.tollgate.routing.Attempts;
 import dev.tollgate.routing.Deployment;
+import dev.tollgate.routing.ModelGroup;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * one (tokens may have been used, none were reported) is recorded once its usage has been estimated
  * on a worker ({@link UsageEstimator}), never as free. Event-loop confined.
  */
-final class Exchange implements ClientSseSink.Owner {
+final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
   private final ProxyHandler handler;
@@ -56,6 +57,10 @@ final class Exchange implements ClientSseSink.Owner {
   @Nullable ParsedRequest parsed;
   List<String> tags = List.of();
   String modelGroup = "";
+
+  /** The group the client asked for (after aliases); {@link #modelGroup} is the one serving. */
+  String requestedGroup = "";
+
   @Nullable String customer;
   boolean stream;
   @Nullable Attempts attempts;
@@ -72,6 +77,14 @@ final class Exchange implements ClientSseSink.Owner {
   Decision.@Nullable Admitted admitted;
 
   boolean forwarded;
+
+  /** When the attempt in progress was forwarded, and when its stream's head went out (or -1). */
+  long forwardedNanos;
+
+  long firstByteNanos = -1;
+
+  /** Whether the router was told the attempt in progress ended. */
+  boolean attemptEnded;
 
   /** The stream's sink, which knows what was relayed. */
   @Nullable ClientSseSink streamSink;
@@ -109,6 +122,8 @@ final class Exchange implements ClientSseSink.Owner {
     provider = null;
     admitted = null;
     forwarded = false;
+    attemptEnded = false;
+    firstByteNanos = -1;
     streamSink = null;
     answer = null;
   }
@@ -122,7 +137,13 @@ final class Exchange implements ClientSseSink.Owner {
   }
 
   @Override
+  public @Nullable ModelGroup fallbackGroup(String name) {
+    return handler.fallbackGroup(this, name);
+  }
+
+  @Override
   public void head(HttpServerResponse response) {
+    firstByteNanos = System.nanoTime();
     handler.headers(response, this, null);
   }
 
@@ -145,6 +166,7 @@ final class Exchange implements ClientSseSink.Owner {
       return OptionalLong.empty();
     }
     done = true;
+    handler.attemptEnded(this, usage, error);
     if (admitted != null) {
       enforcer.adopt(admissionId, requestId);
     }

@@ -14,6 +14,7 @@ import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
+import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.Cancellation;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
@@ -48,6 +49,8 @@ import org.jspecify.annotations.Nullable;
  * and answer. One per event loop; runs on it and never blocks.
  */
 public final class ProxyHandler {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProxyHandler.class);
+
   /** Used when neither the deployment nor router_settings sets a timeout: LiteLLM's 600 s. */
   public static final long DEFAULT_TIMEOUT_MILLIS = 600_000;
 
@@ -164,6 +167,7 @@ public final class ProxyHandler {
       ModelRegistry snapshot = registry.current();
       ModelGroup group = group(snapshot, req.model());
       x.modelGroup = group.name();
+      x.requestedGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
       if (req.endpoint() == Endpoint.EMBEDDINGS && req.stream()) {
         throw GatewayException.badRequest("stream", "embeddings cannot be streamed");
@@ -173,9 +177,15 @@ public final class ProxyHandler {
           req.numRetries().isPresent()
               ? retryRule.requesting(req.numRetries().getAsInt())
               : retryRule;
-      Attempts attempts = Attempts.of(group, rule, ThreadLocalRandom.current());
+      Attempts attempts =
+          Attempts.of(
+              group, rule, ThreadLocalRandom.current(), routing, req.stream(), x, req.fallbacks());
       x.attempts = attempts;
-      attempt(x, attempts.first());
+      Deployment first = attempts.first();
+      if (first == null) {
+        throw attempts.unavailable(group);
+      }
+      attempt(x, first);
     } catch (RuntimeException e) {
       if (x.principal == null) {
         // Not a request of any caller: counted, never a spend record.
@@ -185,6 +195,33 @@ public final class ProxyHandler {
       }
       HttpErrors.send(response, e, dialect);
     }
+  }
+
+  /**
+   * A fallback target of {@code x}: its group, if it exists and {@code x}'s caller may use it; a
+   * target that fails either is passed over, and logged.
+   */
+  @Nullable ModelGroup fallbackGroup(Exchange x, String name) {
+    Optional<ModelGroup> g = registry.current().resolve(name);
+    if (g.isEmpty()) {
+      LOG.warn(
+          "fallback '{}' of model group '{}' is not a model group; passed over",
+          name,
+          x.modelGroup);
+      return null;
+    }
+    try {
+      governance.checkModelAccess(
+          Objects.requireNonNull(x.principal, "principal"), name, g.get().name());
+    } catch (GatewayException e) {
+      LOG.info(
+          "fallback '{}' of request {} passed over: the key may not use it ({})",
+          name,
+          x.requestId,
+          e.getMessage());
+      return null;
+    }
+    return g.get();
   }
 
   /** The model group {@code model} names, or the 404 that names only the model. */
@@ -218,6 +255,10 @@ public final class ProxyHandler {
       }
       x.beginAttempt(deployment);
       ParsedRequest req = x.parsed();
+      ModelGroup group = x.attempts().group();
+      // A fallback is admitted and recorded as a request for its own group.
+      boolean fallback = !group.name().equals(x.requestedGroup);
+      x.modelGroup = group.name();
       LitellmParams params = deployment.params();
       // No lambda for the error: this runs for every request.
       Optional<Provider> found = providers.forName(params.provider());
@@ -257,7 +298,7 @@ public final class ProxyHandler {
               new Admission(
                   x.admissionId,
                   Objects.requireNonNull(x.principal, "principal"),
-                  req.model(),
+                  fallback ? group.name() : req.model(),
                   x.modelGroup,
                   deployment.id(),
                   params.model(),
@@ -339,8 +380,32 @@ public final class ProxyHandler {
     return true;
   }
 
+  /**
+   * The forwarded attempt in progress ended: tells the router (the strategies' measurements, and
+   * cooldowns on failure). Once per forwarded attempt.
+   */
+  void attemptEnded(Exchange x, Optional<Usage> usage, @Nullable GatewayException error) {
+    Deployment d = x.deployment;
+    if (!x.forwarded || x.attemptEnded || d == null) {
+      return;
+    }
+    x.attemptEnded = true;
+    long now = System.nanoTime();
+    long tokens = 0;
+    if (usage.isPresent()) {
+      tokens = usage.get().inputTokens() + usage.get().outputTokens();
+    }
+    routing.ended(
+        d,
+        now - x.forwardedNanos,
+        x.firstByteNanos < 0 ? -1 : x.firstByteNanos - x.forwardedNanos,
+        tokens,
+        error);
+  }
+
   /** A stream failed before its head: whether another attempt takes over. */
   boolean retryBeforeHead(Exchange x, GatewayException error) {
+    attemptEnded(x, Optional.empty(), error);
     if (retried(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()))) {
       return true;
     }
@@ -359,8 +424,13 @@ public final class ProxyHandler {
   private static void retriesHeader(Exchange x) {
     Attempts attempts = x.attempts;
     HttpServerResponse r = x.request.response();
-    if (attempts != null && attempts.retries() > 0 && !r.headWritten() && !r.closed()) {
-      r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));
+    if (attempts != null && !r.headWritten() && !r.closed()) {
+      if (attempts.retries() > 0) {
+        r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));
+      }
+      if (attempts.fallbacks() > 0) {
+        r.putHeader("x-litellm-attempted-fallbacks", Integer.toString(attempts.fallbacks()));
+      }
     }
   }
 
@@ -381,6 +451,8 @@ public final class ProxyHandler {
     ParsedRequest sent =
         clientBody == null || bridge ? req : RequestParser.parse(dialect.endpoint(), clientBody);
     x.forwarded = true;
+    x.forwardedNanos = System.nanoTime();
+    routing.started(deployment);
     Cancellation cancellation = new Cancellation();
     response.closeHandler(v -> cancellation.cancel());
     UpstreamRequest up =
@@ -407,6 +479,7 @@ public final class ProxyHandler {
           .onSuccess(
               r -> {
                 x.answer = r.body();
+                attemptEnded(x, r.usage(), null);
                 OptionalLong cost = x.finish(r.usage(), null);
                 if (response.closed() || response.ended()) {
                   return;
@@ -422,6 +495,7 @@ public final class ProxyHandler {
           .onFailure(
               e -> {
                 GatewayException error = Errors.from(e);
+                attemptEnded(x, Optional.empty(), error);
                 failed(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()));
               });
     }
@@ -437,9 +511,13 @@ public final class ProxyHandler {
     r.putHeader("x-litellm-model-id", d.id());
     r.putHeader("x-tollgate-request-id", x.requestId);
     r.putHeader("x-tollgate-price-state", d.price().state());
-    int retries = x.attempts().retries();
-    if (retries > 0) {
-      r.putHeader("x-litellm-attempted-retries", Integer.toString(retries));
+    Attempts attempts = x.attempts();
+    if (attempts.retries() > 0) {
+      r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));
+    }
+    if (attempts.fallbacks() > 0) {
+      r.putHeader("x-litellm-attempted-fallbacks", Integer.toString(attempts.fallbacks()));
+      r.putHeader("x-litellm-model-group", x.modelGroup);
     }
     if (cost != null && cost.isPresent()) {
       String usd = CostCalculator.formatUsd(cost.getAsLong());

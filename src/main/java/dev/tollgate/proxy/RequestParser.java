@@ -140,6 +140,9 @@ final class RequestParser {
     int numRetries = -1;
     int numRetriesStart = -1;
     int numRetriesEnd = -1;
+    List<String> fallbacks = null;
+    int fallbacksStart = -1;
+    int fallbacksEnd = -1;
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -284,8 +287,18 @@ final class RequestParser {
           numRetriesStart = offset(p);
           numRetriesEnd = numRetriesStart + p.getText().length();
         }
+        case "fallbacks" -> {
+          // LiteLLM's too: model group names (or {"model": NAME}), cut out of the body below.
+          fallbacksStart = offset(p);
+          fallbacks = readFallbacks(p, t);
+          fallbacksEnd = offset(p) + 1;
+        }
         default -> p.skipChildren();
       }
+    }
+    if (fallbacks != null) {
+      byte[] stripped = withoutMember(body, "fallbacks", fallbacksStart, fallbacksEnd);
+      return parse(endpoint, stripped).withFallbacks(fallbacks);
     }
     if (numRetries >= 0) {
       byte[] stripped = withoutMember(body, "num_retries", numRetriesStart, numRetriesEnd);
@@ -324,6 +337,43 @@ final class RequestParser {
         tags,
         images.parts,
         images.inline == 0 ? NO_RANGES : Arrays.copyOf(images.ranges, 2 * images.inline));
+  }
+
+  /** The most fallback groups a request may name. */
+  static final int MAX_REQUEST_FALLBACKS = 20;
+
+  private static List<String> readFallbacks(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      throw wrongType("fallbacks", "a list of model names", t);
+    }
+    List<String> out = new ArrayList<>();
+    JsonToken e;
+    while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+      String name = null;
+      if (e == JsonToken.VALUE_STRING) {
+        name = p.getText();
+      } else if (e == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String f = p.currentName();
+          JsonToken v = p.nextToken();
+          if (f.equals("model") && v == JsonToken.VALUE_STRING) {
+            name = p.getText();
+          } else {
+            p.skipChildren();
+          }
+        }
+      }
+      if (name == null || name.isBlank() || name.length() > MAX_USER_LENGTH) {
+        throw GatewayException.badRequest(
+            "fallbacks", "fallbacks must be a list of model names (or {\"model\": NAME})");
+      }
+      if (out.size() == MAX_REQUEST_FALLBACKS) {
+        throw GatewayException.badRequest(
+            "fallbacks", "fallbacks may name at most " + MAX_REQUEST_FALLBACKS + " models");
+      }
+      out.add(name);
+    }
+    return out;
   }
 
   /**

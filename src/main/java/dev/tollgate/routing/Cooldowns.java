@@ -13,6 +13,9 @@ public interface Cooldowns {
   /** Whether deployment {@code id} is cooling down at {@code now}. */
   boolean cooling(String id, long now);
 
+  /** When deployment {@code id}'s cooldown ends, or 0 when it is not cooling at {@code now}. */
+  long coolingUntil(String id, long now);
+
   /** Never cools anything down. */
   Cooldowns NONE =
       new Cooldowns() {
@@ -22,6 +25,11 @@ public interface Cooldowns {
         @Override
         public boolean cooling(String id, long now) {
           return false;
+        }
+
+        @Override
+        public long coolingUntil(String id, long now) {
+          return 0;
         }
       };
 }

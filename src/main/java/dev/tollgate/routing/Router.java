@@ -12,7 +12,11 @@ public final class Router {
 
   /** Picks one deployment, each with probability weight / total weight. */
   public static Deployment pick(ModelGroup group, RandomGenerator random) {
-    List<Deployment> ds = group.deployments();
+    return pick(group.deployments(), random);
+  }
+
+  /** Picks one of {@code ds}, non-empty, each with probability weight / total weight. */
+  static Deployment pick(List<Deployment> ds, RandomGenerator random) {
     if (ds.size() == 1) {
       return ds.get(0);
     }

@@ -29,7 +29,7 @@ class AttemptsTest {
   @Test
   void next_first_picksByWeight() {
     Attempts a = Attempts.of(Groups.group("a", "b"), RetryRule.NONE, FIRST);
-    assertThat(id(a.next(null))).isEqualTo("a");
+    assertThat(java.util.Objects.requireNonNull(a.first()).id()).isEqualTo("a");
     assertThat(a.started()).isEqualTo(1);
     assertThat(a.delayMillis()).isZero();
   }
@@ -37,14 +37,14 @@ class AttemptsTest {
   @Test
   void next_firstTwice_throws() {
     Attempts a = Attempts.of(Groups.group("a"), RetryRule.NONE, FIRST);
-    a.next(null);
-    assertThatThrownBy(() -> a.next(null)).isInstanceOf(IllegalStateException.class);
+    a.first();
+    assertThatThrownBy(() -> a.first()).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void next_failedWithoutRetries_none() {
     Attempts a = Attempts.of(Groups.group("a", "b"), RetryRule.NONE, FIRST);
-    a.next(null);
+    a.first();
     assertThat(a.next(failed())).isEmpty();
     assertThat(a.retries()).isZero();
   }
@@ -52,7 +52,7 @@ class AttemptsTest {
   @Test
   void next_failed_retriesOnAnotherDeploymentAtOnce() {
     Attempts a = Attempts.of(Groups.group("a", "b", "c"), new RetryRule(2, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(id(a.next(failed()))).isEqualTo("b");
     assertThat(a.delayMillis()).isZero();
     assertThat(id(a.next(failed()))).isEqualTo("c");
@@ -64,7 +64,7 @@ class AttemptsTest {
   @Test
   void next_failedInAGroupOfOne_sameDeploymentAfterBackoff() {
     Attempts a = Attempts.of(Groups.group("a"), new RetryRule(2, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(id(a.next(failed()))).isEqualTo("a");
     assertThat(a.delayMillis()).isEqualTo(RetryRule.INITIAL_DELAY_MILLIS);
     assertThat(id(a.next(new Failure.Failed(UNAVAILABLE, 7)))).isEqualTo("a");
@@ -75,7 +75,7 @@ class AttemptsTest {
   @Test
   void next_retriesWrapRound() {
     Attempts a = Attempts.of(Groups.group("a", "b"), new RetryRule(3, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(id(a.next(failed()))).isEqualTo("b");
     assertThat(id(a.next(failed()))).isEqualTo("a");
     assertThat(id(a.next(failed()))).isEqualTo("b");
@@ -84,7 +84,7 @@ class AttemptsTest {
   @Test
   void next_badRequest_neverRetried() {
     Attempts a = Attempts.of(Groups.group("a", "b"), new RetryRule(3, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(a.next(new Failure.Failed(GatewayException.upstream(400, "bad", null), -1)))
         .isEmpty();
   }
@@ -92,7 +92,7 @@ class AttemptsTest {
   @Test
   void next_passedOver_nextDeploymentWithoutARetry() {
     Attempts a = Attempts.of(Groups.group("a", "b"), RetryRule.NONE, FIRST);
-    a.next(null);
+    a.first();
     assertThat(id(a.next(new Failure.PassedOver(LIMITED)))).isEqualTo("b");
     assertThat(a.retries()).isZero();
     assertThat(a.started()).isEqualTo(2);
@@ -102,7 +102,7 @@ class AttemptsTest {
   @Test
   void next_passedOverAfterARetry_countsAfresh() {
     Attempts a = Attempts.of(Groups.group("a", "b"), new RetryRule(1, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(id(a.next(failed()))).isEqualTo("b");
     assertThat(id(a.next(new Failure.PassedOver(LIMITED)))).isEqualTo("a");
     assertThat(a.next(new Failure.PassedOver(LIMITED))).isEmpty();
@@ -111,7 +111,7 @@ class AttemptsTest {
   @Test
   void next_callerRefused_none() {
     Attempts a = Attempts.of(Groups.group("a", "b"), new RetryRule(3, 0, Map.of()), FIRST);
-    a.next(null);
+    a.first();
     assertThat(a.next(new Failure.Refused(LIMITED))).isEmpty();
   }
 }
