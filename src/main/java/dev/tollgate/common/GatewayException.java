@@ -81,6 +81,14 @@ public final class GatewayException extends RuntimeException {
     return new GatewayException(status, type, null, null, message, rawBody, null);
   }
 
+  /** As {@link #upstream(int, String, byte[])}, keeping the provider's error {@code code}. */
+  public static GatewayException upstream(
+      int status, String message, byte @Nullable [] rawBody, @Nullable String code) {
+    String type =
+        status == 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "upstream_error";
+    return new GatewayException(status, type, null, code, message, rawBody, null);
+  }
+
   /** The upstream could not be reached or failed: 502, or 504 for a timeout. */
   public static GatewayException badGateway(String message, @Nullable Throwable cause) {
     return new GatewayException(

@@ -149,19 +149,24 @@ public final class OpenAiWire implements WireFormat {
       return GatewayException.badGateway(
           "upstream returned HTTP " + status + (detail.isEmpty() ? "" : ": " + detail), null);
     }
-    boolean openAiShape = detail.length() > 0 && isOpenAiError(body);
+    var error = detail.isEmpty() ? null : errorObject(body);
+    String code =
+        error != null && error.path("code").isTextual() ? error.get("code").asText() : null;
     return GatewayException.upstream(
         status,
         "upstream returned HTTP " + status + (detail.isEmpty() ? "" : ": " + detail),
-        openAiShape ? body : null);
+        error != null ? body : null,
+        code);
   }
 
-  private static boolean isOpenAiError(byte[] body) {
+  /** The {@code error} object of an error body in OpenAI's shape, or null. */
+  private static com.fasterxml.jackson.databind.@org.jspecify.annotations.Nullable JsonNode
+      errorObject(byte[] body) {
     try {
       var node = Json.MAPPER.readTree(body);
-      return node != null && node.path("error").isObject();
+      return node != null && node.path("error").isObject() ? node.get("error") : null;
     } catch (java.io.IOException e) {
-      return false;
+      return null;
     }
   }
 
