@@ -80,6 +80,7 @@ public final class Gateway implements AutoCloseable {
   private final ModelAdmin models;
   private final PeerCheck peers;
   private final Enforcer enforcer;
+  private final dev.tollgate.routing.Routing routing;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -96,6 +97,7 @@ public final class Gateway implements AutoCloseable {
       ModelAdmin models,
       PeerCheck peers,
       Enforcer enforcer,
+      dev.tollgate.routing.Routing routing,
       int port,
       String masterKey,
       boolean generated) {
@@ -110,6 +112,7 @@ public final class Gateway implements AutoCloseable {
     this.models = models;
     this.peers = peers;
     this.enforcer = enforcer;
+    this.routing = routing;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -309,7 +312,8 @@ public final class Gateway implements AutoCloseable {
             spendRoutes,
             governanceRoutes,
             new ProxyCounters(),
-            new dev.tollgate.routing.Routing(config.router(), cooldowns(config, registry), clock),
+            new dev.tollgate.routing.Routing(
+                config.router(), cooldowns(config, registry, redis, vertx, clock), clock),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
@@ -361,6 +365,7 @@ public final class Gateway implements AutoCloseable {
         models,
         peers,
         enforcer,
+        services.routing(),
         port,
         key.value(),
         key.generated());
@@ -398,16 +403,25 @@ public final class Gateway implements AutoCloseable {
    * this process.
    */
   /**
-   * LiteLLM's cooldowns, unless {@code disable_cooldowns}; a group's size read from the registry.
+   * LiteLLM's cooldowns, unless {@code disable_cooldowns}; shared through Redis when there is one.
+   * A group's size is read from the registry.
    */
   private static dev.tollgate.routing.Cooldowns cooldowns(
-      GatewayConfig config, RegistryHolder registry) {
+      GatewayConfig config,
+      RegistryHolder registry,
+      Optional<RedisSettings> redis,
+      Vertx vertx,
+      Clock clock) {
     if (config.router().disableCooldowns()) {
       return dev.tollgate.routing.Cooldowns.NONE;
     }
-    return new dev.tollgate.routing.LocalCooldowns(
-        config.router(),
-        group -> registry.current().resolve(group).map(g -> g.deployments().size()).orElse(0));
+    java.util.function.ToIntFunction<String> groupSize =
+        group -> registry.current().resolve(group).map(g -> g.deployments().size()).orElse(0);
+    if (redis.isPresent()) {
+      return new dev.tollgate.meter.RedisCooldowns(
+          vertx, redis.get(), config.router(), groupSize, clock);
+    }
+    return new dev.tollgate.routing.LocalCooldowns(config.router(), groupSize);
   }
 
   private static Meter meter(GatewayConfig config, Optional<RedisSettings> redis, Vertx vertx) {
@@ -492,6 +506,11 @@ public final class Gateway implements AutoCloseable {
    */
   public void checkPeers() {
     peers.runOnce();
+  }
+
+  /** The router's shared state (cooldowns, what the strategies learned); for diagnostics. */
+  public dev.tollgate.routing.Routing routing() {
+    return routing;
   }
 
   /** Budget and rate-limit enforcement; for tests and diagnostics. */

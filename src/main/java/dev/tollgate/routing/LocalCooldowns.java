@@ -24,6 +24,7 @@ public final class LocalCooldowns implements Cooldowns {
   private final long cooldownMillis;
   private final Map<ErrorClass, Integer> policy;
   private final ToIntFunction<String> groupSize;
+  private final java.util.function.ObjLongConsumer<String> onCooled;
   private final ConcurrentHashMap<String, Fails> fails = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
 
@@ -34,6 +35,18 @@ public final class LocalCooldowns implements Cooldowns {
    * @param groupSize how many deployments the group of deployment {@code modelName} has now
    */
   public LocalCooldowns(RouterSettings s, ToIntFunction<String> groupSize) {
+    this(s, groupSize, (id, end) -> {});
+  }
+
+  /**
+   * @param onCooled hears each cooldown this instance's own failures start: the deployment id and
+   *     when it ends (to share it with other instances)
+   */
+  public LocalCooldowns(
+      RouterSettings s,
+      ToIntFunction<String> groupSize,
+      java.util.function.ObjLongConsumer<String> onCooled) {
+    this.onCooled = requireNonNull(onCooled, "onCooled");
     this.allowedFails = s.allowedFails();
     this.cooldownMillis = s.cooldownMillis();
     this.groupSize = requireNonNull(groupSize, "groupSize");
@@ -81,6 +94,7 @@ public final class LocalCooldowns implements Cooldowns {
     }
     if (count > allowed) {
       coolUntil(d.id(), now + cooldownMillis);
+      onCooled.accept(d.id(), now + cooldownMillis);
     }
   }
 

@@ -259,7 +259,12 @@ public final class Routing {
 
   /** Whether {@code d} is cooling down now. */
   public boolean cooling(Deployment d) {
-    return cooldowns.cooling(d.id(), clock.millis());
+    return cooling(d.id());
+  }
+
+  /** Whether the deployment with this id is cooling down now. */
+  public boolean cooling(String deploymentId) {
+    return cooldowns.cooling(deploymentId, clock.millis());
   }
 
   /** The soonest end of a cooldown among {@code group}'s deployments, or 0 if none is cooling. */
