@@ -33,6 +33,23 @@ final class Groups {
         c.id(), c.modelName(), c.params(), c.modelInfo(), Deployment.Origin.CONFIG, Price.FREE);
   }
 
+  /** A deployment with these extra {@code litellm_params} (YAML flow members) and price. */
+  static Deployment deployment(String id, String params, Price price) {
+    String yaml =
+        "model_list:\n"
+            + "  - model_name: g\n"
+            + "    litellm_params: {model: openai/gpt-4o-mini"
+            + (params.isEmpty() ? "" : ", " + params)
+            + "}\n"
+            + "    model_info: {id: "
+            + id
+            + "}\n";
+    DeploymentConfig c =
+        ConfigLoader.parse("test.yaml", yaml, Environment.of(Map.of())).modelList().get(0);
+    return new Deployment(
+        c.id(), c.modelName(), c.params(), c.modelInfo(), Deployment.Origin.CONFIG, price);
+  }
+
   static ModelGroup group(String... ids) {
     List<Deployment> ds = new ArrayList<>();
     for (String id : ids) {
