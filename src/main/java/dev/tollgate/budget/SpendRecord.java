@@ -2,7 +2,10 @@ package dev.tollgate.budget;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tollgate.common.GatewayException;
+import io.vertx.core.VertxException;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -193,10 +196,11 @@ public record SpendRecord(
      * {@code AuthenticationError}; 403 {@code PermissionDeniedError}; 404 {@code NotFoundError};
      * 408 and 504 {@code Timeout} (also Anthropic's {@code timeout_error}); 422 {@code
      * UnprocessableEntityError}; 429 {@code RateLimitError}; other 4xx {@code BadRequestError}; 503
-     * {@code ServiceUnavailableError}; a 502 with a cause (the upstream could not be reached, or
-     * its connection broke) {@code APIConnectionError}; other 5xx (an upstream's 5xx, which the
-     * gateway answers as 502, and Anthropic's 529) {@code InternalServerError}. Empty when the
-     * client closed the connection (499), which LiteLLM has no name for.
+     * {@code ServiceUnavailableError}; a 502 caused by the connection failing (the upstream could
+     * not be reached, or its connection broke) {@code APIConnectionError}; other 5xx (an upstream's
+     * 5xx, which the gateway answers as 502, an answer it could not read, Anthropic's 529) {@code
+     * InternalServerError}. Empty when the client closed the connection (499), which LiteLLM has no
+     * name for.
      */
     public static Optional<String> errorClass(GatewayException e) {
       return Optional.ofNullable(errorClassName(e));
@@ -226,10 +230,20 @@ public record SpendRecord(
         case 502 ->
             "timeout_error".equals(code)
                 ? "Timeout"
-                : e.getCause() != null ? "APIConnectionError" : "InternalServerError";
+                : connectionFailure(e.getCause()) ? "APIConnectionError" : "InternalServerError";
         case 503 -> "ServiceUnavailableError";
         default -> status >= 500 ? "InternalServerError" : status >= 400 ? "BadRequestError" : null;
       };
+    }
+
+    /**
+     * Whether a 502's cause is the connection failing (refused, reset, unknown host, TLS, closed by
+     * the peer), as opposed to an answer that could not be read (its JSON) or no cause at all (the
+     * upstream answered with a 5xx).
+     */
+    private static boolean connectionFailure(@Nullable Throwable cause) {
+      return (cause instanceof IOException && !(cause instanceof JsonProcessingException))
+          || cause instanceof VertxException;
     }
 
     /** As the router's retry rule tells a content filter's refusal from another bad request. */

@@ -2,8 +2,10 @@ package dev.tollgate.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import dev.tollgate.budget.SpendRecord.Attempt;
 import dev.tollgate.common.GatewayException;
+import io.vertx.core.http.HttpClosedException;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,10 +114,24 @@ class SpendRecordTest {
   }
 
   @Test
-  void errorClass_upstreamUnreachable_apiConnectionError() {
+  void errorClass_upstreamUnreachableOrConnectionClosed_apiConnectionError() {
+    assertThat(
+            Attempt.errorClass(
+                GatewayException.badGateway("could not connect", new ConnectException("refused"))))
+        .hasValue("APIConnectionError");
+    assertThat(
+            Attempt.errorClass(
+                GatewayException.badGateway(
+                    "failed mid-stream", new HttpClosedException("closed"))))
+        .hasValue("APIConnectionError");
+  }
+
+  @Test
+  void errorClass_answerNotJson_internalServerError() {
     GatewayException e =
-        GatewayException.badGateway("could not connect", new ConnectException("refused"));
-    assertThat(Attempt.errorClass(e)).hasValue("APIConnectionError");
+        GatewayException.badGateway(
+            "the upstream's chat answer is not JSON", new JsonParseException(null, "bad"));
+    assertThat(Attempt.errorClass(e)).hasValue("InternalServerError");
   }
 
   @Test
