@@ -65,9 +65,16 @@ public final class SpendRoutes {
         .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 
-  /** Filters: api_key (a key, hashed here) or key_hash, user_id, team_id, tag, model, dates. */
+  /**
+   * Filters: request_id (one request's row, with its attempts), api_key (a key, hashed here) or
+   * key_hash, user_id, team_id, tag, model, dates.
+   */
   private ObjectNode logs(HttpServerRequest req) {
     SpendQueries.Filter f = SpendQueries.Filter.all();
+    String requestId = req.getParam("request_id");
+    if (requestId != null) {
+      f = f.withRequestId(requestId);
+    }
     String apiKey = req.getParam("api_key");
     if (apiKey != null) {
       f = f.withKeyHash(KeySecrets.hash(apiKey));
@@ -206,6 +213,16 @@ public final class SpendRoutes {
     o.put("error_type", r.errorType().orElse(null));
     o.put("latency_ms", r.latencyMillis());
     o.put("stream", r.stream());
+    // What failed before what served: every attempt, in order, when there were several; empty when
+    // the row's own model_id and http_status tell the one attempt.
+    ArrayNode attempts = o.putArray("attempts");
+    for (SpendRecord.Attempt a : r.attempts()) {
+      ObjectNode at = attempts.addObject();
+      at.put("model_group", a.modelGroup());
+      at.put("model_id", a.deploymentId());
+      at.put("status", a.status());
+      at.put("error_class", a.errorClass().orElse(null));
+    }
     return o;
   }
 

@@ -1,8 +1,15 @@
 package dev.tollgate.budget;
 
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tollgate.common.GatewayException;
+import io.vertx.core.VertxException;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one LLM request cost: exactly one record per request, however it ended. Immutable.
@@ -21,6 +28,12 @@ import java.util.OptionalLong;
  * @param usageSource where the token counts came from: the provider, an estimate, or none used
  * @param status the HTTP status returned to the client
  * @param errorType the OpenAI error type when the request failed
+ * @param attempts the attempts the request made, in order, the last being the one that ended it
+ *     (served it, or failed it), so an operator sees what failed before what served. Empty when the
+ *     request made at most one attempt: the record's own {@code deploymentId} and {@code status}
+ *     describe it, and the common request allocates nothing for the list. A list of one says no
+ *     more than that and is kept as empty; any longer list names every attempt, including
+ *     deployments that admission passed over on their own budget or rate limit
  */
 public record SpendRecord(
     String requestId,
@@ -46,10 +59,97 @@ public record SpendRecord(
     int status,
     Optional<String> errorType,
     long latencyMillis,
-    boolean stream) {
+    boolean stream,
+    List<Attempt> attempts) {
+
+  /** A record of a request that made at most one attempt (no {@code attempts} to list). */
+  public SpendRecord(
+      String requestId,
+      long startedAtMillis,
+      String keyHash,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      Optional<String> customerId,
+      List<String> tags,
+      String modelGroup,
+      Optional<String> deploymentId,
+      Optional<String> providerModel,
+      String priceState,
+      String priceSource,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      OptionalLong costNanos,
+      UsageSource usageSource,
+      int status,
+      Optional<String> errorType,
+      long latencyMillis,
+      boolean stream) {
+    this(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        List.of());
+  }
 
   public SpendRecord {
     tags = List.copyOf(tags);
+    // List.copyOf returns List.of() itself, so the one-attempt request allocates nothing here
+    attempts = attempts.size() < 2 ? List.of() : List.copyOf(attempts);
+  }
+
+  /** This record with {@code attempts} (see the record's {@code attempts} for the convention). */
+  public SpendRecord withAttempts(List<Attempt> attempts) {
+    return new SpendRecord(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        attempts);
   }
 
   /** Whether the provider reported this request's usage. */
@@ -62,5 +162,93 @@ public record SpendRecord(
    */
   public boolean unpriced() {
     return priceState.equals("unknown");
+  }
+
+  /**
+   * One attempt of a request on one deployment.
+   *
+   * @param modelGroup the group the deployment was taken from: the requested one, or a fallback
+   * @param deploymentId the deployment tried
+   * @param status the HTTP status the attempt ended with: the upstream's answer, or the gateway's
+   *     own error (such as 429 for the deployment's spent budget, or 504 for a timeout)
+   * @param errorClass LiteLLM's exception name for the attempt's error ({@link #errorClass}); empty
+   *     for an attempt that served the request, or an error LiteLLM has no name for
+   */
+  public record Attempt(
+      String modelGroup, String deploymentId, int status, Optional<String> errorClass) {
+    public Attempt {
+      requireNonNull(modelGroup, "modelGroup");
+      requireNonNull(deploymentId, "deploymentId");
+      requireNonNull(errorClass, "errorClass");
+    }
+
+    /** The attempt on {@code deploymentId} of {@code modelGroup} that ended with {@code error}. */
+    public static Attempt failed(String modelGroup, String deploymentId, GatewayException error) {
+      return new Attempt(modelGroup, deploymentId, error.status(), errorClass(error));
+    }
+
+    /**
+     * LiteLLM's exception name for an error ({@code litellm/exceptions.py}), from its status, type
+     * and code, as LiteLLM maps provider errors: {@code BudgetExceededError} for the gateway's own
+     * denial of a spent budget or a reached rate limit ({@code budget_exceeded}, or {@code
+     * rate_limit_exceeded} with a limit's {@code *_exceeded} code); 400 {@code BadRequestError}, or
+     * {@code ContextWindowExceededError} and {@code ContentPolicyViolationError} by code; 401
+     * {@code AuthenticationError}; 403 {@code PermissionDeniedError}; 404 {@code NotFoundError};
+     * 408 and 504 {@code Timeout} (also Anthropic's {@code timeout_error}); 422 {@code
+     * UnprocessableEntityError}; 429 {@code RateLimitError}; other 4xx {@code BadRequestError}; 503
+     * {@code ServiceUnavailableError}; a 502 caused by the connection failing (the upstream could
+     * not be reached, or its connection broke) {@code APIConnectionError}; other 5xx (an upstream's
+     * 5xx, which the gateway answers as 502, an answer it could not read, Anthropic's 529) {@code
+     * InternalServerError}. Empty when the client closed the connection (499), which LiteLLM has no
+     * name for.
+     */
+    public static Optional<String> errorClass(GatewayException e) {
+      return Optional.ofNullable(errorClassName(e));
+    }
+
+    private static @Nullable String errorClassName(GatewayException e) {
+      String type = e.type();
+      String code = e.code();
+      if (type.equals("budget_exceeded")
+          || (type.equals("rate_limit_exceeded") && code != null && code.endsWith("_exceeded"))) {
+        return "BudgetExceededError";
+      }
+      int status = e.status();
+      return switch (status) {
+        case 400 ->
+            "context_length_exceeded".equals(code)
+                ? "ContextWindowExceededError"
+                : contentPolicy(code) ? "ContentPolicyViolationError" : "BadRequestError";
+        case 401 -> "AuthenticationError";
+        case 403 -> "PermissionDeniedError";
+        case 404 -> "NotFoundError";
+        case 408, 504 -> "Timeout";
+        case 422 ->
+            contentPolicy(code) ? "ContentPolicyViolationError" : "UnprocessableEntityError";
+        case 429 -> "RateLimitError";
+        case 499 -> null;
+        case 502 ->
+            "timeout_error".equals(code)
+                ? "Timeout"
+                : connectionFailure(e.getCause()) ? "APIConnectionError" : "InternalServerError";
+        case 503 -> "ServiceUnavailableError";
+        default -> status >= 500 ? "InternalServerError" : status >= 400 ? "BadRequestError" : null;
+      };
+    }
+
+    /**
+     * Whether a 502's cause is the connection failing (refused, reset, unknown host, TLS, closed by
+     * the peer), as opposed to an answer that could not be read (its JSON) or no cause at all (the
+     * upstream answered with a 5xx).
+     */
+    private static boolean connectionFailure(@Nullable Throwable cause) {
+      return (cause instanceof IOException && !(cause instanceof JsonProcessingException))
+          || cause instanceof VertxException;
+    }
+
+    /** As the router's retry rule tells a content filter's refusal from another bad request. */
+    private static boolean contentPolicy(@Nullable String code) {
+      return code != null && (code.equals("content_filter") || code.contains("content_policy"));
+    }
   }
 }

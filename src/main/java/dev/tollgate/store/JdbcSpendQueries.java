@@ -37,6 +37,7 @@ final class JdbcSpendQueries implements SpendQueries {
     }
     StringBuilder where = new StringBuilder(" WHERE 1 = 1");
     List<Object> args = new ArrayList<>();
+    filter.requestId().ifPresent(v -> condition(where, args, " AND s.request_id = ?", v));
     filter.keyHash().ifPresent(v -> condition(where, args, " AND s.key_hash = ?", v));
     filter.userId().ifPresent(v -> condition(where, args, " AND s.user_id = ?", v));
     filter.teamId().ifPresent(v -> condition(where, args, " AND s.team_id = ?", v));

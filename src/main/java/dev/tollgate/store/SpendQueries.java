@@ -30,10 +30,12 @@ public interface SpendQueries {
    * Which rows to return; every present field must match. Times are epoch milliseconds, {@code
    * startMillis} inclusive and {@code endMillis} exclusive.
    *
+   * @param requestId the one request's row
    * @param model the model group
    * @param tag rows carrying this tag among theirs
    */
   record Filter(
+      Optional<String> requestId,
       Optional<String> keyHash,
       Optional<String> userId,
       Optional<String> teamId,
@@ -49,34 +51,53 @@ public interface SpendQueries {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
+          Optional.empty(),
           OptionalLong.empty(),
           OptionalLong.empty());
     }
 
     public Filter withKeyHash(String v) {
-      return new Filter(Optional.of(v), userId, teamId, tag, model, startMillis, endMillis);
+      return new Filter(
+          requestId, Optional.of(v), userId, teamId, tag, model, startMillis, endMillis);
     }
 
     public Filter withUserId(String v) {
-      return new Filter(keyHash, Optional.of(v), teamId, tag, model, startMillis, endMillis);
+      return new Filter(
+          requestId, keyHash, Optional.of(v), teamId, tag, model, startMillis, endMillis);
     }
 
     public Filter withTeamId(String v) {
-      return new Filter(keyHash, userId, Optional.of(v), tag, model, startMillis, endMillis);
+      return new Filter(
+          requestId, keyHash, userId, Optional.of(v), tag, model, startMillis, endMillis);
     }
 
     public Filter withTag(String v) {
-      return new Filter(keyHash, userId, teamId, Optional.of(v), model, startMillis, endMillis);
+      return new Filter(
+          requestId, keyHash, userId, teamId, Optional.of(v), model, startMillis, endMillis);
     }
 
     public Filter withModel(String v) {
-      return new Filter(keyHash, userId, teamId, tag, Optional.of(v), startMillis, endMillis);
+      return new Filter(
+          requestId, keyHash, userId, teamId, tag, Optional.of(v), startMillis, endMillis);
     }
 
     /** Rows started in {@code [start, end)}, epoch milliseconds. */
     public Filter between(long start, long end) {
       return new Filter(
-          keyHash, userId, teamId, tag, model, OptionalLong.of(start), OptionalLong.of(end));
+          requestId,
+          keyHash,
+          userId,
+          teamId,
+          tag,
+          model,
+          OptionalLong.of(start),
+          OptionalLong.of(end));
+    }
+
+    /** The row of request {@code v} (LiteLLM's {@code request_id}), if it matches the rest. */
+    public Filter withRequestId(String v) {
+      return new Filter(
+          Optional.of(v), keyHash, userId, teamId, tag, model, startMillis, endMillis);
     }
   }
 

@@ -12,10 +12,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Spend records as one-line JSON objects, for the journal and the dead-letter file, with the column
- * names of {@code spend_logs}; and the JSON array text of the {@code tags} column. Stateless and
+ * names of {@code spend_logs}; and the JSON array text of the {@code tags} and {@code attempts}
+ * columns. A record's {@code attempts} are written only when there are some, so the common record's
+ * line is what it was before they existed, and a line without them reads as none. Stateless and
  * thread-safe.
  */
 final class SpendRecordJson {
@@ -57,7 +60,31 @@ final class SpendRecordJson {
     optional(g, "error_type", r.errorType());
     g.writeNumberField("latency_ms", r.latencyMillis());
     g.writeBooleanField("stream", r.stream());
+    if (!r.attempts().isEmpty()) {
+      g.writeFieldName("attempts");
+      writeAttempts(g, r.attempts());
+    }
     g.writeEndObject();
+  }
+
+  /**
+   * Writes attempts as a JSON array of {@code {"model_group", "model_id", "status",
+   * "error_class"}}, {@code error_class} only when there is one.
+   */
+  private static void writeAttempts(JsonGenerator g, List<SpendRecord.Attempt> attempts)
+      throws IOException {
+    g.writeStartArray();
+    for (SpendRecord.Attempt a : attempts) {
+      g.writeStartObject();
+      g.writeStringField("model_group", a.modelGroup());
+      g.writeStringField("model_id", a.deploymentId());
+      g.writeNumberField("status", a.status());
+      if (a.errorClass().isPresent()) {
+        g.writeStringField("error_class", a.errorClass().get());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
   }
 
   /** The records as JSON lines, each ending in a newline. */
@@ -118,7 +145,35 @@ final class SpendRecordJson {
         Math.toIntExact(number(n, "status")),
         optionalText(n, "error_type"),
         number(n, "latency_ms"),
-        bool(n, "stream"));
+        bool(n, "stream"),
+        attempts(n.get("attempts")));
+  }
+
+  /** The attempts of a record's {@code attempts} field: none when it is absent or null. */
+  private static List<SpendRecord.Attempt> attempts(@Nullable JsonNode a) {
+    if (a == null || a.isNull()) {
+      return List.of();
+    }
+    if (!a.isArray()) {
+      throw new IllegalArgumentException("attempts: expected an array");
+    }
+    List<SpendRecord.Attempt> out = new ArrayList<>(a.size());
+    for (JsonNode e : a) {
+      if (!e.isObject()) {
+        throw new IllegalArgumentException("attempts: expected objects");
+      }
+      try {
+        out.add(
+            new SpendRecord.Attempt(
+                text(e, "model_group"),
+                text(e, "model_id"),
+                Math.toIntExact(number(e, "status")),
+                optionalText(e, "error_class")));
+      } catch (IllegalArgumentException | ArithmeticException x) {
+        throw new IllegalArgumentException("attempts: " + x.getMessage(), x);
+      }
+    }
+    return out;
   }
 
   /**
@@ -152,6 +207,36 @@ final class SpendRecordJson {
               }
             }),
         java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The {@code attempts} column: the attempts as compact JSON, as in a journal line. Only for a
+   * record that has some; a record without stores NULL, with no JSON work.
+   */
+  static String attempts(List<SpendRecord.Attempt> attempts) {
+    return new String(
+        Json.write(
+            g -> {
+              try {
+                writeAttempts(g, attempts);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }),
+        java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Parses the {@code attempts} column; NULL is none. */
+  static List<SpendRecord.Attempt> parseAttempts(@Nullable String json) {
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      return attempts(Json.MAPPER.readTree(json));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "spend_logs.attempts is not a JSON array of attempts: " + e.getMessage(), e);
+    }
   }
 
   /** Parses the {@code tags} column. */

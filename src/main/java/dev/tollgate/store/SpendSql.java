@@ -25,12 +25,13 @@ final class SpendSql {
       "request_id, started_at, key_hash, user_id, team_id, organization_id, customer_id, tags,"
           + " model_group, deployment_id, provider_model, price_state, price_source, input_tokens,"
           + " output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,"
-          + " cost_nanos, usage_reported, status, error_type, latency_ms, stream, usage_source";
+          + " cost_nanos, usage_reported, status, error_type, latency_ms, stream, usage_source,"
+          + " attempts";
 
   private static final String INSERT_LOG =
       "INSERT INTO spend_logs ("
           + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (request_id) DO NOTHING";
 
   private static final String INSERT_TAG =
@@ -122,7 +123,12 @@ final class SpendSql {
     setOptional(ps, i++, r.errorType());
     ps.setLong(i++, r.latencyMillis());
     ps.setBoolean(i++, r.stream());
-    ps.setString(i, r.usageSource().wire());
+    ps.setString(i++, r.usageSource().wire());
+    if (r.attempts().isEmpty()) {
+      ps.setNull(i, Types.VARCHAR);
+    } else {
+      ps.setString(i, SpendRecordJson.attempts(r.attempts()));
+    }
   }
 
   private static void setOptional(PreparedStatement ps, int i, Optional<String> v)
@@ -162,7 +168,8 @@ final class SpendSql {
         rs.getInt("status"),
         optional(rs, "error_type"),
         rs.getLong("latency_ms"),
-        rs.getBoolean("stream"));
+        rs.getBoolean("stream"),
+        SpendRecordJson.parseAttempts(rs.getString("attempts")));
   }
 
   private static Optional<String> optional(ResultSet rs, String column) throws SQLException {

@@ -70,6 +70,7 @@ class EnforcerTest {
     Decision d = admitOnLimitedDeployment("b", p);
     assertThat(denial(d).code()).isEqualTo("deployment_rpm_limit_exceeded");
     assertThat(((Decision.Denied) d).scope()).isEqualTo(Decision.Scope.DEPLOYMENT);
+    assertThat(SpendRecord.Attempt.errorClass(denial(d))).hasValue("BudgetExceededError");
   }
 
   @Test
@@ -79,6 +80,7 @@ class EnforcerTest {
     Decision d = f.admit(f.principal(k), "gpt-4o", PRICED);
     assertThat(denial(d).code()).isEqualTo("key_budget_exceeded");
     assertThat(((Decision.Denied) d).scope()).isEqualTo(Decision.Scope.CALLER);
+    assertThat(SpendRecord.Attempt.errorClass(denial(d))).hasValue("BudgetExceededError");
   }
 
   @Test

@@ -3,19 +3,26 @@ package dev.tollgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.sqlite.SQLiteDataSource;
 
 class DatabaseIT {
   @ParameterizedTest
@@ -25,7 +32,7 @@ class DatabaseIT {
     try (Database db = t.open()) {
       assertThat(db.kind().name()).isEqualTo(kind.name());
       assertThat(tables(db)).contains("models", "spend_logs", "spend_log_tags", "spend_charges");
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6");
+      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7");
     }
   }
 
@@ -35,7 +42,111 @@ class DatabaseIT {
     StoreKind.Target t = kind.fresh();
     t.open().close();
     try (Database db = t.open()) {
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6");
+      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void open_v6DatabaseWithSpendRows_migratesToV7KeepingThemWithoutAttempts(StoreKind kind)
+      throws Exception {
+    StoreKind.Target t = kind.fresh();
+    DataSource direct = direct(t);
+    Flyway.configure(DatabaseIT.class.getClassLoader())
+        .dataSource(direct)
+        .locations("classpath:db/migration")
+        .target("6")
+        .load()
+        .migrate();
+    SpendRecord priced = SpendRecords.priced("old-priced", 1_234);
+    SpendRecord unpriced = SpendRecords.unpriced("old-unpriced", 5, 6);
+    try (Connection c = direct.getConnection()) {
+      insertAsV6(c, priced);
+      insertAsV6(c, unpriced);
+    }
+
+    try (Database db = t.open()) {
+      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7");
+      assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
+          .containsExactlyInAnyOrder(priced, unpriced);
+      assertThat(
+              db.spendQueries().spendLogs(SpendQueries.Filter.all().withTag("prod"), 1, 10).rows())
+          .containsExactly(priced);
+      try (Connection c = db.pool().getConnection();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery("SELECT COUNT(*) FROM spend_logs WHERE attempts IS NULL")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(2);
+      }
+    }
+  }
+
+  /** A connection to the target's database that runs no migrations. */
+  private static DataSource direct(StoreKind.Target t) {
+    if (t.url().isEmpty()) {
+      SQLiteDataSource ds = new SQLiteDataSource();
+      ds.setUrl("jdbc:sqlite:" + t.dataDir().resolve(Database.SQLITE_FILE));
+      return ds;
+    }
+    DatabaseUrl u = DatabaseUrl.parse(t.url().get());
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(u.jdbcUrl());
+    u.user().ifPresent(ds::setUser);
+    u.password().ifPresent(ds::setPassword);
+    return ds;
+  }
+
+  /** The row as the spend log wrote it at schema version 6, before {@code attempts}. */
+  private static void insertAsV6(Connection c, SpendRecord r) throws Exception {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO spend_logs (request_id, started_at, key_hash, user_id, team_id,"
+                + " organization_id, customer_id, tags, model_group, deployment_id,"
+                + " provider_model, price_state, price_source, input_tokens, output_tokens,"
+                + " cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost_nanos,"
+                + " usage_reported, status, error_type, latency_ms, stream, usage_source)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                + " ?)")) {
+      int i = 1;
+      ps.setString(i++, r.requestId());
+      ps.setLong(i++, r.startedAtMillis());
+      ps.setString(i++, r.keyHash());
+      ps.setString(i++, r.userId().orElse(null));
+      ps.setString(i++, r.teamId().orElse(null));
+      ps.setString(i++, r.organizationId().orElse(null));
+      ps.setString(i++, r.customerId().orElse(null));
+      ps.setString(i++, SpendRecordJson.tags(r.tags()));
+      ps.setString(i++, r.modelGroup());
+      ps.setString(i++, r.deploymentId().orElse(null));
+      ps.setString(i++, r.providerModel().orElse(null));
+      ps.setString(i++, r.priceState());
+      ps.setString(i++, r.priceSource());
+      ps.setLong(i++, r.inputTokens());
+      ps.setLong(i++, r.outputTokens());
+      ps.setLong(i++, r.cacheReadTokens());
+      ps.setLong(i++, r.cacheCreationTokens());
+      ps.setLong(i++, r.reasoningTokens());
+      if (r.costNanos().isPresent()) {
+        ps.setLong(i++, r.costNanos().getAsLong());
+      } else {
+        ps.setNull(i++, Types.BIGINT);
+      }
+      ps.setBoolean(i++, r.usageReported());
+      ps.setInt(i++, r.status());
+      ps.setString(i++, r.errorType().orElse(null));
+      ps.setLong(i++, r.latencyMillis());
+      ps.setBoolean(i++, r.stream());
+      ps.setString(i, r.usageSource().wire());
+      ps.executeUpdate();
+    }
+    for (String tag : r.tags()) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO spend_log_tags (request_id, tag) VALUES (?, ?)")) {
+        ps.setString(1, r.requestId());
+        ps.setString(2, tag);
+        ps.executeUpdate();
+      }
     }
   }
 

@@ -128,6 +128,35 @@ class SpendLogIT {
 
   @ParameterizedTest
   @EnumSource(StoreKind.class)
+  void record_withAndWithoutAttempts_readBackEqual_nullColumnWhenNone(StoreKind kind)
+      throws Exception {
+    StoreKind.Target t = kind.fresh();
+    SpendRecord retried = SpendRecords.retried("retried");
+    SpendRecord once = SpendRecords.priced("once", 7);
+    try (Database db = t.open()) {
+      db.spendLog().record(retried);
+      db.spendLog().record(once);
+    }
+    try (Database db = t.open()) {
+      assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
+          .containsExactlyInAnyOrder(retried, once);
+      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs WHERE attempts IS NULL")).isEqualTo(1);
+      try (Connection c = db.pool().getConnection();
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery("SELECT attempts FROM spend_logs WHERE request_id = 'retried'")) {
+        rs.next();
+        assertThat(rs.getString(1))
+            .isEqualTo(
+                "[{\"model_group\":\"gpt-4o-mini\",\"model_id\":\"dep-0\",\"status\":429,"
+                    + "\"error_class\":\"RateLimitError\"},"
+                    + "{\"model_group\":\"gpt-4o-mini\",\"model_id\":\"dep-1\",\"status\":200}]");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
   void close_recordsStillQueued_writesAllBeforeReturning(StoreKind kind) throws Exception {
     StoreKind.Target t = kind.fresh();
     int n = 3_000;
@@ -222,7 +251,8 @@ class SpendLogIT {
         List.of(
             SpendRecords.priced("j-1", 11),
             SpendRecords.unpriced("j-2", 5, 5),
-            SpendRecords.priced("j-3", 13));
+            SpendRecords.priced("j-3", 13),
+            SpendRecords.retried("j-4"));
     Path journal = t.dataDir().resolve(SpendJournal.JOURNAL);
     Files.write(journal, SpendRecordJson.lines(left));
     Files.writeString(
@@ -233,8 +263,10 @@ class SpendLogIT {
 
     try (Database db = t.open()) {
       assertThat(db.spendLog().stats().journalPending()).isZero();
-      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs")).isEqualTo(3);
-      assertThat(count(db, "SELECT SUM(cost_nanos) FROM spend_logs")).isEqualTo(24);
+      assertThat(count(db, "SELECT COUNT(*) FROM spend_logs")).isEqualTo(4);
+      assertThat(count(db, "SELECT SUM(cost_nanos) FROM spend_logs")).isEqualTo(1024);
+      assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
+          .containsExactlyInAnyOrderElementsOf(left);
     }
     assertThat(journal).doesNotExist();
     List<String> dead = Files.readAllLines(t.dataDir().resolve(SpendJournal.DEAD_LETTER));

@@ -41,6 +41,18 @@ final class SpendRecords {
         false);
   }
 
+  /**
+   * {@link #priced} served by {@code dep-1} after {@code dep-0} answered 429: two attempts, the
+   * first with an error class, the last without.
+   */
+  static SpendRecord retried(String id) {
+    return priced(id, 1_000)
+        .withAttempts(
+            List.of(
+                new SpendRecord.Attempt("gpt-4o-mini", "dep-0", 429, Optional.of("RateLimitError")),
+                new SpendRecord.Attempt("gpt-4o-mini", "dep-1", 200, Optional.empty())));
+  }
+
   /** The same request with other attribution fields. */
   static SpendRecord with(
       SpendRecord r,

@@ -2,6 +2,7 @@ package dev.tollgate.provider.anthropic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.common.GatewayException;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +43,27 @@ class AnthropicErrorsTest {
     assertThat(e.code()).isEqualTo(code);
     assertThat(e.getMessage()).contains("something went wrong").contains(type);
     assertThat(e.rawBody()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "400, invalid_request_error, BadRequestError",
+    "401, authentication_error,  AuthenticationError",
+    "429, rate_limit_error,      RateLimitError",
+    "500, api_error,             InternalServerError",
+    "504, timeout_error,         Timeout",
+    "529, overloaded_error,      InternalServerError",
+  })
+  void fromAnswer_eachType_litellmErrorClassOfTheAttempt(int status, String type, String name) {
+    assertThat(SpendRecord.Attempt.errorClass(answer(status, type, "x"))).hasValue(name);
+  }
+
+  @Test
+  void fromAnswer_promptTooLong_isContextWindowExceededError() {
+    assertThat(
+            SpendRecord.Attempt.errorClass(
+                answer(400, "invalid_request_error", "prompt is too long: 3 tokens > 2 maximum")))
+        .hasValue("ContextWindowExceededError");
   }
 
   @Test
