@@ -157,6 +157,15 @@ class FallbacksIT {
     assertThat(rec.modelGroup()).isEqualTo("f");
     assertThat(rec.deploymentId()).contains("f-1");
     assertThat(rec.costNanos()).isEqualTo(OptionalLong.of(FALLBACK_COST));
+    List<SpendRecord.Attempt> attempts = rec.attempts();
+    assertThat(attempts).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(attempts.get(0).modelGroup()).isEqualTo("g");
+    assertThat(attempts.get(0).deploymentId()).isEqualTo("g-1");
+    assertThat(attempts.get(0).status()).isNotEqualTo(200);
+    assertThat(attempts.get(0).errorClass()).isPresent();
+    SpendRecord.Attempt last = attempts.get(attempts.size() - 1);
+    assertThat(last)
+        .isEqualTo(new SpendRecord.Attempt("f", "f-1", 200, java.util.Optional.empty()));
   }
 
   @ParameterizedTest
@@ -245,6 +254,8 @@ class FallbacksIT {
 
     servedByF(send(false));
     assertThat(third.received()).isEmpty();
+    assertThat(records.get(0).attempts().get(0).errorClass())
+        .contains("ContextWindowExceededError");
   }
 
   @Test

@@ -94,6 +94,9 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
 
   private boolean done;
 
+  /** The attempts that failed before the one in progress, once there was one; else null. */
+  @Nullable List<SpendRecord.Attempt> tried;
+
   Exchange(
       ProxyHandler handler,
       HttpServerRequest request,
@@ -114,6 +117,20 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
 
   ParsedRequest parsed() {
     return Objects.requireNonNull(parsed, "parsed");
+  }
+
+  /** The attempt in progress failed with {@code error} and another follows: lists it. */
+  void attemptFailed(GatewayException error) {
+    Deployment d = deployment;
+    if (d == null) {
+      return;
+    }
+    List<SpendRecord.Attempt> t = tried;
+    if (t == null) {
+      t = new java.util.ArrayList<>(4);
+      tried = t;
+    }
+    t.add(SpendRecord.Attempt.failed(modelGroup, d.id(), error));
   }
 
   /** Starts an attempt on {@code d}, forgetting what the previous one held. */
@@ -227,6 +244,15 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
     Price price = d == null ? Price.UNKNOWN : d.price();
     int status = error != null ? error.status() : 200;
     Principal p = principal;
+    List<SpendRecord.Attempt> attempts = List.of();
+    List<SpendRecord.Attempt> t = tried;
+    if (t != null && d != null) {
+      attempts = new java.util.ArrayList<>(t);
+      attempts.add(
+          error == null
+              ? new SpendRecord.Attempt(modelGroup, d.id(), status, Optional.empty())
+              : SpendRecord.Attempt.failed(modelGroup, d.id(), error));
+    }
     sink.record(
         new SpendRecord(
             requestId,
@@ -252,6 +278,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             status,
             error == null ? Optional.empty() : Optional.of(error.type()),
             (System.nanoTime() - startedNanos) / 1_000_000,
-            stream));
+            stream,
+            attempts));
   }
 }

@@ -369,6 +369,7 @@ public final class ProxyHandler {
       enforcer.release(x.admissionId);
       x.admitted = null;
     }
+    x.attemptFailed(failure.error());
     Deployment d = next.get();
     long delay = attempts.delayMillis();
     Context ctx = Vertx.currentContext();
