@@ -313,7 +313,13 @@ public final class Gateway implements AutoCloseable {
             governanceRoutes,
             new ProxyCounters(),
             new dev.tollgate.routing.Routing(
-                config.router(), cooldowns(config, registry, redis, vertx, clock), clock),
+                config.router(),
+                cooldowns(config, registry, redis, vertx, clock),
+                clock,
+                redis.isPresent()
+                        && config.router().routingStrategy().equals("usage-based-routing-v2")
+                    ? new dev.tollgate.meter.RedisUsage(vertx, redis.get(), clock)
+                    : dev.tollgate.routing.SharedUsage.local()),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());

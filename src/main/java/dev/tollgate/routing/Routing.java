@@ -45,8 +45,15 @@ public final class Routing {
   private final boolean tracking;
   private final double latencyBuffer;
   private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
+  private final SharedUsage usage;
 
   public Routing(RouterSettings settings, Cooldowns cooldowns, Clock clock) {
+    this(settings, cooldowns, clock, SharedUsage.local());
+  }
+
+  /** @param usage where {@code usage-based-routing-v2} counts and reads each deployment's use */
+  public Routing(RouterSettings settings, Cooldowns cooldowns, Clock clock, SharedUsage usage) {
+    this.usage = requireNonNull(usage, "usage");
     this.settings = requireNonNull(settings, "settings");
     this.cooldowns = requireNonNull(cooldowns, "cooldowns");
     this.clock = requireNonNull(clock, "clock");
@@ -161,7 +168,7 @@ public final class Routing {
       case SIMPLE_SHUFFLE -> Router.pick(cs, random);
       case LEAST_BUSY -> lowest(cs, random, d -> load(d).inFlight.get(), 0);
       case LATENCY -> lowest(cs, random, d -> load(d).latency(stream), latencyBuffer);
-      case USAGE -> lowest(cs, random, d -> load(d).usage(d, now), 0);
+      case USAGE -> lowest(cs, random, d -> usageScore(d, now), 0);
       case COST -> lowest(cs, random, Routing::costScore, 0);
     };
   }
@@ -219,6 +226,26 @@ public final class Routing {
     };
   }
 
+  /** This minute's use of {@code d}: the share of its {@code tpm}, else {@code rpm}, else tokens. */
+  private double usageScore(Deployment d, long now) {
+    long minute = now / 60_000;
+    long t = usage.tokens(d.id(), minute);
+    var tpm = d.params().tpm();
+    if (tpm.isPresent() && tpm.getAsLong() > 0) {
+      return (double) t / tpm.getAsLong();
+    }
+    var rpm = d.params().rpm();
+    if (rpm.isPresent() && rpm.getAsLong() > 0) {
+      return (double) (usage.requests(d.id(), minute) + load(d).inFlight.get()) / rpm.getAsLong();
+    }
+    return t;
+  }
+
+  /** The tokens used on deployment {@code id} this minute, as this instance knows them. */
+  public long tokensThisMinute(String id) {
+    return usage.tokens(id, clock.millis() / 60_000);
+  }
+
   private Load load(Deployment d) {
     return loads.computeIfAbsent(d.id(), k -> new Load());
   }
@@ -245,7 +272,11 @@ public final class Routing {
       long tokens,
       @Nullable GatewayException error) {
     if (tracking) {
-      load(d).ended(latencyNanos, firstByteNanos, tokens, error != null, clock.millis());
+      long now = clock.millis();
+      load(d).ended(latencyNanos, firstByteNanos, error != null);
+      if (strategy == Strategy.USAGE) {
+        usage.add(d.id(), now / 60_000, tokens, 1);
+      }
     }
     if (error != null) {
       failed(d, error);
@@ -288,21 +319,9 @@ public final class Routing {
     final AtomicInteger inFlight = new AtomicInteger();
     private double latency = -1;
     private double firstByte = -1;
-    private long minute = -1;
-    private long tokens;
-    private long requests;
 
-    synchronized void ended(
-        long latencyNanos, long firstByteNanos, long used, boolean failed, long now) {
+    synchronized void ended(long latencyNanos, long firstByteNanos, boolean failed) {
       inFlight.decrementAndGet();
-      long m = now / 60_000;
-      if (m != minute) {
-        minute = m;
-        tokens = 0;
-        requests = 0;
-      }
-      tokens += used;
-      requests++;
       if (failed) {
         return;
       }
@@ -317,22 +336,6 @@ public final class Routing {
     synchronized double latency(boolean stream) {
       double v = stream && firstByte >= 0 ? firstByte : latency;
       return Math.max(v, 0);
-    }
-
-    /** This minute's use: the share of {@code tpm} (else {@code rpm}), else the tokens. */
-    synchronized double usage(Deployment d, long now) {
-      boolean current = now / 60_000 == minute;
-      long t = current ? tokens : 0;
-      long r = (current ? requests : 0) + inFlight.get();
-      var tpm = d.params().tpm();
-      if (tpm.isPresent() && tpm.getAsLong() > 0) {
-        return (double) t / tpm.getAsLong();
-      }
-      var rpm = d.params().rpm();
-      if (rpm.isPresent() && rpm.getAsLong() > 0) {
-        return (double) r / rpm.getAsLong();
-      }
-      return t;
     }
   }
 }
