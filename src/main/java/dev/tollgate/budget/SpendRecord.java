@@ -48,8 +48,19 @@ public record SpendRecord(
     long latencyMillis,
     boolean stream) {
 
+  /**
+   * The key hash of the gateway's own health checks, the name LiteLLM gives their service account:
+   * their spend is logged under it and charged to no budget.
+   */
+  public static final String HEALTH_CHECK_KEY_HASH = "litellm-internal-health-check";
+
   public SpendRecord {
     tags = List.copyOf(tags);
+  }
+
+  /** Whether the gateway made this request itself (a health check) rather than a caller. */
+  public boolean system() {
+    return keyHash.equals(HEALTH_CHECK_KEY_HASH);
   }
 
   /** Whether the provider reported this request's usage. */
