@@ -311,6 +311,13 @@ public final class Gateway implements AutoCloseable {
             new ProxyCounters(),
             new dev.tollgate.routing.Routing(
                 config.router(), dev.tollgate.routing.Cooldowns.NONE, clock),
+            new dev.tollgate.health.HealthChecks(
+                registry,
+                auth,
+                spend,
+                clock,
+                config.general().backgroundHealthChecks(),
+                config.general().healthCheckIntervalMillis()),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
@@ -343,6 +350,7 @@ public final class Gateway implements AutoCloseable {
               return v;
             },
             new DeploymentOptions().setInstances(Math.max(1, options.instances()))));
+    await(services.health().start(vertx, services.routing()));
     int port = verticles.get(0).actualPort();
     for (GatewayVerticle v : verticles) {
       if (v.actualPort() != port) {
