@@ -320,6 +320,13 @@ public final class Gateway implements AutoCloseable {
                         && config.router().routingStrategy().equals("usage-based-routing-v2")
                     ? new dev.tollgate.meter.RedisUsage(vertx, redis.get(), clock)
                     : dev.tollgate.routing.SharedUsage.local()),
+            new dev.tollgate.health.HealthChecks(
+                registry,
+                auth,
+                spend,
+                clock,
+                config.general().backgroundHealthChecks(),
+                config.general().healthCheckIntervalMillis()),
             clock);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
@@ -352,6 +359,7 @@ public final class Gateway implements AutoCloseable {
               return v;
             },
             new DeploymentOptions().setInstances(Math.max(1, options.instances()))));
+    await(services.health().start(vertx, services.routing()));
     int port = verticles.get(0).actualPort();
     for (GatewayVerticle v : verticles) {
       if (v.actualPort() != port) {

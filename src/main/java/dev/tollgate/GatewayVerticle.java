@@ -98,6 +98,7 @@ final class GatewayVerticle extends VerticleBase {
         .mount(router, body);
     services.spendRoutes().mount(router);
     services.governanceRoutes().mount(router, body);
+    services.health().mount(router, vertx, providers);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);

@@ -30,4 +30,5 @@ record Services(
     GovernanceRoutes governanceRoutes,
     ProxyCounters proxyCounters,
     dev.tollgate.routing.Routing routing,
+    dev.tollgate.health.HealthChecks health,
     Clock clock) {}

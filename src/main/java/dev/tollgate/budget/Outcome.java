@@ -96,9 +96,13 @@ public sealed interface Outcome {
    * Whether a finished request's spend is charged to its budgets (its reservation is always
    * released): unless its deployment is free or it cost exactly nothing. A request of unknown price
    * is charged as unpriced (a request and its tokens) when anything was used, reported or
-   * estimated; one that used nothing is not.
+   * estimated; one that used nothing is not. The gateway's own requests (health checks) are never
+   * charged: they were admitted under no budget, and their cost stays in the spend log.
    */
   static boolean charged(SpendRecord r) {
+    if (r.system()) {
+      return false;
+    }
     if (r.priceState().equals(Price.FREE.state())) {
       return false;
     }

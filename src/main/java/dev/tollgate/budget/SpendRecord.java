@@ -116,6 +116,12 @@ public record SpendRecord(
         List.of());
   }
 
+  /**
+   * The key hash of the gateway's own health checks, the name LiteLLM gives their service account:
+   * their spend is logged under it and charged to no budget.
+   */
+  public static final String HEALTH_CHECK_KEY_HASH = "litellm-internal-health-check";
+
   public SpendRecord {
     tags = List.copyOf(tags);
     // List.copyOf returns List.of() itself, so the one-attempt request allocates nothing here
@@ -150,6 +156,11 @@ public record SpendRecord(
         latencyMillis,
         stream,
         attempts);
+  }
+
+  /** Whether the gateway made this request itself (a health check) rather than a caller. */
+  public boolean system() {
+    return keyHash.equals(HEALTH_CHECK_KEY_HASH);
   }
 
   /** Whether the provider reported this request's usage. */

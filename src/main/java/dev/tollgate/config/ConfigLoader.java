@@ -105,7 +105,10 @@ public final class ConfigLoader {
           "created_at",
           "updated_at",
           "created_by",
-          "updated_by");
+          "updated_by",
+          "health_check_model",
+          "health_check_timeout",
+          "health_check_max_tokens");
 
   private final String source;
   private final List<String> warnings = new ArrayList<>();
@@ -686,6 +689,9 @@ public final class ConfigLoader {
           infoRates.put(rate.get(), rate(v, join(infoPath, key)));
           continue;
         }
+        if (key.startsWith("health_check_")) {
+          healthCheck(key, v, join(infoPath, key));
+        }
         if (!MODEL_INFO_KEYS.contains(key) && !key.startsWith("supports_")) {
           warn(join(infoPath, key), "unknown model_info key; kept as information only");
         }
@@ -720,6 +726,30 @@ public final class ConfigLoader {
       id = derivedId(modelName, paramsNode);
     }
     return new DeploymentConfig(modelName, id, params, info);
+  }
+
+  /** A {@code model_info.health_check_*} key: what the deployment's health check sends. */
+  private void healthCheck(String key, JsonNode v, String path) {
+    switch (key) {
+      case "health_check_model" -> {
+        if (!v.isTextual() || v.asText().isBlank()) {
+          throw fail(path, "must be a model, such as openai/gpt-4o-mini");
+        }
+      }
+      case "health_check_timeout" -> {
+        if (!v.isNumber()
+            || v.decimalValue().signum() <= 0
+            || v.decimalValue().compareTo(BigDecimal.valueOf(86_400)) > 0) {
+          throw fail(path, "must be a number of seconds, more than 0 and at most 86400");
+        }
+      }
+      case "health_check_max_tokens" -> {
+        if (!v.isIntegralNumber() || v.longValue() < 1 || v.longValue() > 1_000_000) {
+          throw fail(path, "must be a whole number of tokens from 1 to 1000000");
+        }
+      }
+      default -> {}
+    }
   }
 
   private LitellmParams params(ObjectNode obj, String path) {

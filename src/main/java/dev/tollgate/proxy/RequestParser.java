@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * Reads an LLM request body once with Jackson's streaming parser: validates the fields the gateway
  * relies on and records where {@code model} sits, without building a tree. Stateless.
  */
-final class RequestParser {
+public final class RequestParser {
   /** Most tags a request may carry (body and header together). */
   static final int MAX_TAGS = 32;
 
@@ -36,7 +36,8 @@ final class RequestParser {
 
   private RequestParser() {}
 
-  static ParsedRequest parse(Endpoint endpoint, byte[] body) {
+  /** Reads and checks a request body for {@code endpoint}; a bad one is a 400 naming the field. */
+  public static ParsedRequest parse(Endpoint endpoint, byte[] body) {
     if (body.length == 0) {
       throw GatewayException.badRequest(null, "request body is empty; expected a JSON object");
     }

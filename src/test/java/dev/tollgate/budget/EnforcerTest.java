@@ -756,6 +756,40 @@ class EnforcerTest {
   }
 
   @Test
+  void settleCharges_healthCheckRecord_chargesNoBudgetNotEvenTheGlobalOne() {
+    SpendRecord r =
+        new SpendRecord(
+            "hc-1",
+            f.clock.millis(),
+            SpendRecord.HEALTH_CHECK_KEY_HASH,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            List.of(SpendRecord.HEALTH_CHECK_KEY_HASH),
+            "gpt-4o",
+            Optional.of("dep-1"),
+            Optional.of("openai/gpt-4o"),
+            "priced",
+            "catalog",
+            100,
+            20,
+            0,
+            0,
+            0,
+            OptionalLong.of(usd("1")),
+            UsageSource.PROVIDER,
+            200,
+            Optional.empty(),
+            5,
+            false);
+    assertThat(r.system()).isTrue();
+    assertThat(f.enforcer.settleCharges(r).isEmpty()).isTrue();
+    assertThat(f.enforcer.globalBudget().spendNanos()).isZero();
+    assertThat(f.enforcer.globalBudget().unpricedRequests()).isZero();
+  }
+
+  @Test
   void restore_storedWindow_isWhereCountingResumes() {
     VirtualKey k = f.key("k1", max("10", "1d"));
     f.put(k);

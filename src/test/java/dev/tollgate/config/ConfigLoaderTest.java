@@ -257,6 +257,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_healthCheckModelInfo_keptWithoutWarnings() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: m
+                litellm_params: {model: openai/gpt-4o}
+                model_info:
+                  mode: embedding
+                  health_check_model: openai/gpt-4o-mini
+                  health_check_timeout: 2.5
+                  health_check_max_tokens: 5
+            general_settings:
+              background_health_checks: true
+              health_check_interval: 30
+            """);
+    assertThat(c.warnings()).isEmpty();
+    assertThat(c.modelList().get(0).modelInfo())
+        .containsEntry("mode", "embedding")
+        .containsEntry("health_check_model", "openai/gpt-4o-mini")
+        .containsEntry("health_check_timeout", new java.math.BigDecimal("2.5"))
+        .containsEntry("health_check_max_tokens", 5L);
+    assertThat(c.general().backgroundHealthChecks()).isTrue();
+    assertThat(c.general().healthCheckIntervalMillis()).isEqualTo(30_000);
+  }
+
+  @Test
   void routerReliabilitySettings_parsed_withLitellmSettingsFillingWhatRouterSettingsLacks() {
     GatewayConfig c =
         parse(
@@ -333,6 +360,10 @@ class ConfigLoaderTest {
         "model_list: [{model_name: m, litellm_params: {model: openai/x, input_cost_per_token: -0.1}}]|model_list[0].litellm_params.input_cost_per_token|must not be negative",
         "model_list: [{model_name: m, litellm_params: {model: openai/x, output_cost_per_token: cheap}}]|model_list[0].litellm_params.output_cost_per_token|must be a number",
         "model_list: [{model_name: a, litellm_params: {model: openai/x}, model_info: {id: same}}, {model_name: b, litellm_params: {model: openai/y}, model_info: {id: same}}]|model_list[1].model_info.id|duplicate id 'same'",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x}, model_info: {health_check_timeout: 0}}]|model_list[0].model_info.health_check_timeout|more than 0",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x}, model_info: {health_check_timeout: soon}}]|model_list[0].model_info.health_check_timeout|number of seconds",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x}, model_info: {health_check_max_tokens: 1.5}}]|model_list[0].model_info.health_check_max_tokens|whole number",
+        "model_list: [{model_name: m, litellm_params: {model: openai/x}, model_info: {health_check_model: ''}}]|model_list[0].model_info.health_check_model|must be a model",
         "router_settings: {num_retries: many}|router_settings.num_retries|must be a number",
         "router_settings: {redis_port: 70000}|router_settings.redis_port|port number",
         "router_settings: {model_group_alias: {a: [1]}}|router_settings.model_group_alias.a|model group name",
