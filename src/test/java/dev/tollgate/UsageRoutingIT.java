@@ -21,8 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code usage-based-routing-v2} across two instances that share a Redis: what one instance used
- * on a deployment this minute reaches the other, which then routes to the less used deployment.
+ * {@code usage-based-routing-v2} across two instances that share a Redis: what one instance used on
+ * a deployment this minute reaches the other, which then routes to the less used deployment.
  */
 class UsageRoutingIT {
   final FakeOpenAi a = new FakeOpenAi();

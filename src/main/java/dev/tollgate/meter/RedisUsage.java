@@ -44,6 +44,9 @@ public final class RedisUsage implements SharedUsage, AutoCloseable {
   /** Per deployment: {minute, tokens, requests} as last read from Redis, every instance's. */
   private final Map<String, long[]> read = new ConcurrentHashMap<>();
 
+  /** Every deployment asked about: its totals are read at each flush. */
+  private final java.util.Set<String> watched = ConcurrentHashMap.newKeySet();
+
   private volatile boolean flushing;
 
   public RedisUsage(Vertx vertx, RedisSettings settings, Clock clock) {
@@ -72,11 +75,13 @@ public final class RedisUsage implements SharedUsage, AutoCloseable {
 
   @Override
   public long tokens(String id, long minute) {
+    watched.add(id);
     return value(read, id, minute, 1) + value(pending, id, minute, 1);
   }
 
   @Override
   public long requests(String id, long minute) {
+    watched.add(id);
     return value(read, id, minute, 2) + value(pending, id, minute, 2);
   }
 
@@ -130,17 +135,17 @@ public final class RedisUsage implements SharedUsage, AutoCloseable {
             }
           });
     }
-    List<String> ids = new ArrayList<>(read.keySet());
-    for (String id : pending.keySet()) {
-      if (!read.containsKey(id)) {
-        ids.add(id);
-      }
-    }
+    java.util.Set<String> all = new java.util.LinkedHashSet<>(watched);
+    all.addAll(pending.keySet());
+    List<String> ids = new ArrayList<>(all);
     Future<?> written =
-        writes.isEmpty() ? Future.succeededFuture() : redis.batch(writes).onSuccess(ok -> sent.forEach(Runnable::run));
+        writes.isEmpty()
+            ? Future.succeededFuture()
+            : redis.batch(writes).onSuccess(ok -> sent.forEach(Runnable::run));
     return written
         .compose(ok -> readTotals(ids, minute))
-        .onFailure(e -> LOG.debug("could not share deployment usage through redis: {}", e.toString()))
+        .onFailure(
+            e -> LOG.debug("could not share deployment usage through redis: {}", e.toString()))
         .onComplete(ar -> flushing = false)
         .mapEmpty();
   }
@@ -167,12 +172,13 @@ public final class RedisUsage implements SharedUsage, AutoCloseable {
             });
   }
 
-  private static long number(Response r, int i) {
+  private static long number(@org.jspecify.annotations.Nullable Response r, int i) {
     if (r == null || r.size() <= i) {
       return 0;
     }
     Response v = r.get(i);
-    return v == null ? 0 : v.toLong();
+    Long n = v == null ? null : v.toLong();
+    return n == null ? 0 : n;
   }
 
   @Override

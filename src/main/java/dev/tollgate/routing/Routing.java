@@ -51,7 +51,9 @@ public final class Routing {
     this(settings, cooldowns, clock, SharedUsage.local());
   }
 
-  /** @param usage where {@code usage-based-routing-v2} counts and reads each deployment's use */
+  /**
+   * @param usage where {@code usage-based-routing-v2} counts and reads each deployment's use
+   */
   public Routing(RouterSettings settings, Cooldowns cooldowns, Clock clock, SharedUsage usage) {
     this.usage = requireNonNull(usage, "usage");
     this.settings = requireNonNull(settings, "settings");
@@ -226,7 +228,9 @@ public final class Routing {
     };
   }
 
-  /** This minute's use of {@code d}: the share of its {@code tpm}, else {@code rpm}, else tokens. */
+  /**
+   * This minute's use of {@code d}: the share of its {@code tpm}, else {@code rpm}, else tokens.
+   */
   private double usageScore(Deployment d, long now) {
     long minute = now / 60_000;
     long t = usage.tokens(d.id(), minute);
