@@ -73,10 +73,10 @@ record Report(List<Result> results, long finishedAtMillis) {
   private static void endpoint(Result r, ObjectNode o) {
     LitellmParams p = r.deployment().params();
     o.put("model", r.model());
-    p.apiBase().ifPresent(b -> o.put("api_base", Secrets.url(b)));
+    p.apiBase().ifPresent(b -> o.put("api_base", dev.tollgate.provider.Redaction.url(b)));
     p.apiVersion().ifPresent(v -> o.put("api_version", v));
     if (p.extra().get("aws_bedrock_runtime_endpoint") instanceof String e) {
-      o.put("aws_bedrock_runtime_endpoint", Secrets.url(e));
+      o.put("aws_bedrock_runtime_endpoint", dev.tollgate.provider.Redaction.url(e));
     }
     for (String key : SHOWN_EXTRA) {
       if (p.extra().get(key) instanceof String v) {
@@ -91,6 +91,7 @@ record Report(List<Result> results, long finishedAtMillis) {
             e ->
                 o.put(
                     "error",
-                    Secrets.message(e.getMessage() == null ? e.type() : e.getMessage(), p)));
+                    dev.tollgate.provider.Redaction.message(
+                        e.getMessage() == null ? e.type() : e.getMessage(), p)));
   }
 }

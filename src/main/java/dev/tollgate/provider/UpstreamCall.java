@@ -42,6 +42,8 @@ import org.jspecify.annotations.Nullable;
  * lock. Nothing here blocks.
  */
 public final class UpstreamCall implements Provider {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCall.class);
+
   /** The longest wait for a connection, however long the call may take. */
   private static final long MAX_CONNECT_MILLIS = 10_000;
 
@@ -138,7 +140,7 @@ public final class UpstreamCall implements Provider {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
       throw format
-          .error(resp.statusCode(), bytes)
+          .error(resp.statusCode(), Redaction.relayed(bytes, up.params()))
           .withUpstreamRetryAfterMillis(retryAfterMillis(resp.headers()));
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
@@ -199,7 +201,9 @@ public final class UpstreamCall implements Provider {
                             stream.finish(
                                 b.succeeded()
                                     ? format
-                                        .error(resp.statusCode(), b.result().getBytes())
+                                        .error(
+                                            resp.statusCode(),
+                                            Redaction.relayed(b.result().getBytes(), up.params()))
                                         .withUpstreamRetryAfterMillis(
                                             retryAfterMillis(resp.headers()))
                                     : translate(b.cause(), up)));
@@ -220,7 +224,7 @@ public final class UpstreamCall implements Provider {
                   e ->
                       stream.finish(
                           GatewayException.badGateway(
-                              "upstream connection failed mid-stream: " + describe(e), e)));
+                              "upstream connection failed mid-stream: " + describe(e, up), e)));
               resp.endHandler(v -> stream.finish(relay.end().orElse(null)));
             });
   }
@@ -272,16 +276,27 @@ public final class UpstreamCall implements Provider {
           "could not connect to the upstream of deployment "
               + up.deploymentId()
               + ": "
-              + describe(e),
+              + describe(e, up),
           e);
     }
     return GatewayException.badGateway(
-        "upstream request for deployment " + up.deploymentId() + " failed: " + describe(e), e);
+        "upstream request for deployment " + up.deploymentId() + " failed: " + describe(e, up), e);
   }
 
-  private static String describe(Throwable e) {
+  /**
+   * What went wrong, for the client: the exception's message without the deployment's host, port or
+   * secrets (the log has the whole of it).
+   */
+  private static String describe(Throwable e, UpstreamRequest up) {
     String m = e.getMessage();
-    return m == null ? e.getClass().getSimpleName() : m;
+    if (m == null) {
+      return e.getClass().getSimpleName();
+    }
+    LOG.warn("upstream of deployment {} failed: {}", up.deploymentId(), m);
+    String r = Redaction.relayed(m, up.params());
+    // An address the URL did not spell the same way (a resolved name, an IP for a host name).
+    return r.replaceAll("[\\w.-]*/?\\d{1,3}(\\.\\d{1,3}){3}(:\\d+)?", Redaction.REDACTED)
+        .replaceAll("\\[[0-9a-fA-F:]+\\](:\\d+)?", Redaction.REDACTED);
   }
 
   /** One stream's state: the upstream request, the idle timer, and whether it has finished. */
