@@ -16,6 +16,7 @@ import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
 import dev.tollgate.config.Environment;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.GeneralSettings;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
@@ -81,6 +82,7 @@ public final class Gateway implements AutoCloseable {
   private final PeerCheck peers;
   private final Enforcer enforcer;
   private final dev.tollgate.routing.Routing routing;
+  private final dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits;
   private final int port;
   private final String masterKey;
   private final boolean masterKeyGenerated;
@@ -98,6 +100,7 @@ public final class Gateway implements AutoCloseable {
       PeerCheck peers,
       Enforcer enforcer,
       dev.tollgate.routing.Routing routing,
+      dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
       int port,
       String masterKey,
       boolean generated) {
@@ -113,6 +116,7 @@ public final class Gateway implements AutoCloseable {
     this.peers = peers;
     this.enforcer = enforcer;
     this.routing = routing;
+    this.connectionLimits = connectionLimits;
     this.port = port;
     this.masterKey = masterKey;
     this.masterKeyGenerated = generated;
@@ -312,6 +316,7 @@ public final class Gateway implements AutoCloseable {
             spendRoutes,
             governanceRoutes,
             new ProxyCounters(),
+            connectionLimits(config.general()),
             new dev.tollgate.routing.Routing(
                 config.router(),
                 cooldowns(config, registry, redis, vertx, clock),
@@ -380,6 +385,7 @@ public final class Gateway implements AutoCloseable {
         peers,
         enforcer,
         services.routing(),
+        services.connectionLimits(),
         port,
         key.value(),
         key.generated());
@@ -416,6 +422,31 @@ public final class Gateway implements AutoCloseable {
    * Where budget and rate-limit counters live: shared through Redis when it is configured, else in
    * this process.
    */
+  /**
+   * The connection limits of {@code general_settings}, with the defaults that depend on the
+   * process: {@code max_connections} three quarters of the file-descriptor limit (the rest is for
+   * upstream connections, the store and the JVM), at most 10,000; {@code max_buffered_request_mb} a
+   * quarter of the heap, and at least twice the largest request body.
+   */
+  static dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits(GeneralSettings g) {
+    GeneralSettings.Connections c = g.connections();
+    int max = c.maxConnections();
+    if (max == 0) {
+      long fds = 4096;
+      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        fds = unix.getMaxFileDescriptorCount();
+      }
+      max = (int) Math.max(64, Math.min(10_000, fds * 3 / 4));
+    }
+    long buffered = c.maxBufferedBytes();
+    if (buffered == 0) {
+      buffered = Math.max(2 * g.maxRequestBytes(), Runtime.getRuntime().maxMemory() / 4);
+    }
+    return new dev.tollgate.proxy.ConnectionGuard.Limits(
+        max, c.headerTimeoutMillis(), c.bodyTimeoutMillis(), c.idleTimeoutMillis(), buffered);
+  }
+
   /**
    * LiteLLM's cooldowns, unless {@code disable_cooldowns}; shared through Redis when there is one.
    * A group's size is read from the registry.
@@ -525,6 +556,11 @@ public final class Gateway implements AutoCloseable {
   /** The router's shared state (cooldowns, what the strategies learned); for diagnostics. */
   public dev.tollgate.routing.Routing routing() {
     return routing;
+  }
+
+  /** The connection limits and what is counted against them; for tests and diagnostics. */
+  public dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits() {
+    return connectionLimits;
   }
 
   /** Budget and rate-limit enforcement; for tests and diagnostics. */

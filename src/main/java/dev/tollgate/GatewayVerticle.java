@@ -6,6 +6,7 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.provider.Providers;
+import dev.tollgate.proxy.ConnectionGuard;
 import dev.tollgate.proxy.CountTokens;
 import dev.tollgate.proxy.FastPath;
 import dev.tollgate.proxy.HttpErrors;
@@ -113,9 +114,23 @@ final class GatewayVerticle extends VerticleBase {
                 .setPort(port)
                 .setTcpNoDelay(true)
                 .setIdleTimeout(0)
+                // HTTP/1.1 only: with h2c on, a connection is handed over only once its first
+                // bytes tell the protocol, so one that sends nothing would escape every limit.
+                .setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(8192));
     this.server = server;
-    return server.requestHandler(new FastPath(proxy, router, bodyLimit, services.clock())).listen();
+    ConnectionGuard guard = new ConnectionGuard(services.connectionLimits());
+    FastPath fast =
+        new FastPath(proxy, router, bodyLimit, services.clock(), services.connectionLimits());
+    vertx.setPeriodic(1_000, id -> guard.sweep());
+    return server
+        .connectionHandler(guard::opened)
+        .requestHandler(
+            req -> {
+              guard.started(req);
+              fast.handle(req);
+            })
+        .listen();
   }
 
   /** The port actually bound (useful when asked for port 0). */

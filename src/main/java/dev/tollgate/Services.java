@@ -29,6 +29,7 @@ record Services(
     SpendRoutes spendRoutes,
     GovernanceRoutes governanceRoutes,
     ProxyCounters proxyCounters,
+    dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
     dev.tollgate.routing.Routing routing,
     dev.tollgate.health.HealthChecks health,
     Clock clock) {}

@@ -296,6 +296,18 @@ public final class ConfigLoader {
     if (healthInterval <= 0) {
       throw fail("general_settings.health_check_interval", "must be more than 0 seconds");
     }
+    GeneralSettings.Connections connections =
+        new GeneralSettings.Connections(
+            (int) Math.min(s.nonNegativeLong("max_connections").orElse(0), 1_000_000),
+            positiveSeconds(s, "header_timeout_seconds")
+                .orElse(GeneralSettings.Connections.DEFAULT_HEADER_TIMEOUT_MILLIS),
+            positiveSeconds(s, "body_timeout_seconds")
+                .orElse(GeneralSettings.Connections.DEFAULT_BODY_TIMEOUT_MILLIS),
+            positiveSeconds(s, "idle_timeout_seconds")
+                .orElse(GeneralSettings.Connections.DEFAULT_IDLE_TIMEOUT_MILLIS),
+            s.positiveDecimal("max_buffered_request_mb")
+                .map(mb -> mb.multiply(BigDecimal.valueOf(1024L * 1024)).longValue())
+                .orElse(0L));
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -308,7 +320,17 @@ public final class ConfigLoader {
         failureMode,
         allowedEnv,
         backgroundHealth,
-        healthInterval);
+        healthInterval,
+        connections);
+  }
+
+  /** A duration in seconds that must be more than zero, in milliseconds. */
+  private OptionalLong positiveSeconds(Section s, String key) {
+    OptionalLong v = s.seconds(key);
+    if (v.isPresent() && v.getAsLong() <= 0) {
+      throw fail("general_settings." + key, "must be more than 0 seconds");
+    }
+    return v;
   }
 
   /** The error classes of LiteLLM's {@code retry_policy}. */

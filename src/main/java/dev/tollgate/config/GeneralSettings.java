@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param backgroundHealthChecks {@code background_health_checks}: check every deployment every
  *     {@code healthCheckIntervalMillis}, and cool down the ones that fail
  * @param healthCheckIntervalMillis {@code health_check_interval} (seconds in the file; 300)
+ * @param connections the limits on what clients may hold open without doing work
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -27,7 +28,34 @@ public record GeneralSettings(
     Optional<String> redisFailureMode,
     java.util.Set<String> allowedEnvReferences,
     boolean backgroundHealthChecks,
-    long healthCheckIntervalMillis) {
+    long healthCheckIntervalMillis,
+    Connections connections) {
+
+  /**
+   * {@code max_connections} (0: from the process's file-descriptor limit), {@code
+   * header_timeout_seconds}, {@code body_timeout_seconds}, {@code idle_timeout_seconds} and {@code
+   * max_buffered_request_mb} (0: a quarter of the heap, and at least twice {@code
+   * max_request_size_mb}).
+   */
+  public record Connections(
+      int maxConnections,
+      long headerTimeoutMillis,
+      long bodyTimeoutMillis,
+      long idleTimeoutMillis,
+      long maxBufferedBytes) {
+    public static final long DEFAULT_HEADER_TIMEOUT_MILLIS = 10_000;
+    public static final long DEFAULT_BODY_TIMEOUT_MILLIS = 120_000;
+    public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
+
+    public static Connections defaults() {
+      return new Connections(
+          0,
+          DEFAULT_HEADER_TIMEOUT_MILLIS,
+          DEFAULT_BODY_TIMEOUT_MILLIS,
+          DEFAULT_IDLE_TIMEOUT_MILLIS,
+          0);
+    }
+  }
 
   /** LiteLLM's {@code health_check_interval}: 300 s. */
   public static final long DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS = 300_000;
@@ -56,7 +84,8 @@ public record GeneralSettings(
         Optional.empty(),
         java.util.Set.of(),
         false,
-        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS);
+        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS,
+        Connections.defaults());
   }
 
   /** 32 MiB: room for base64 images in chat requests. */

@@ -64,10 +64,16 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private final long bodyLimit;
 
   private final Map<String, Inbound> routes;
+  private final ConnectionGuard.Limits limits;
 
   public FastPath(
-      ProxyHandler proxy, Handler<HttpServerRequest> rest, long bodyLimit, Clock clock) {
+      ProxyHandler proxy,
+      Handler<HttpServerRequest> rest,
+      long bodyLimit,
+      Clock clock,
+      ConnectionGuard.Limits limits) {
     this.routes = routes(new ResponsesDialect(clock));
+    this.limits = limits;
     this.proxy = proxy;
     this.rest = rest;
     this.bodyLimit = bodyLimit;
@@ -114,18 +120,36 @@ public final class FastPath implements Handler<HttpServerRequest> {
           in.dialect());
       return;
     }
+    // Who is asking is known from the headers: an unknown caller's body is never read.
+    dev.tollgate.governance.Principal principal = proxy.authenticateFirst(req, in.dialect());
+    if (principal == null) {
+      return;
+    }
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     Buffer body = Buffer.buffer();
-    long[] discarded = {-1};
+    // [0]: bytes dropped since the body was refused, or -1 while it is kept; [1]: bytes held
+    // against the process's buffered-body budget.
+    long[] discarded = {-1, 0};
     if (length != null && parseLength(length) > bodyLimit) {
       tooLarge(req, in.dialect());
       discarded[0] = 0;
     }
+    req.exceptionHandler(e -> release(discarded));
+    // A sender that leaves mid-body gives its share back (the proxy sets its own handler later).
+    req.response().closeHandler(v -> release(discarded));
     req.handler(
         chunk -> {
           if (discarded[0] < 0 && body.length() + chunk.length() > bodyLimit) {
             tooLarge(req, in.dialect());
+            release(discarded);
             discarded[0] = 0;
+          }
+          if (discarded[0] < 0 && !limits.reserve(chunk.length())) {
+            busy(req, in.dialect());
+            release(discarded);
+            discarded[0] = 0;
+          } else if (discarded[0] < 0) {
+            discarded[1] += chunk.length();
           }
           if (discarded[0] >= 0) {
             // The rest of an oversized body is read and dropped so that the connection stays
@@ -140,10 +164,35 @@ public final class FastPath implements Handler<HttpServerRequest> {
         });
     req.endHandler(
         v -> {
+          release(discarded);
           if (discarded[0] < 0) {
-            proxy.handle(req, body, in);
+            proxy.handle(req, body, in, principal);
           }
         });
+  }
+
+  private void release(long[] held) {
+    if (held[1] > 0) {
+      limits.release(held[1]);
+      held[1] = 0;
+    }
+  }
+
+  /** Too many bodies are being read at once: a 503 to retry shortly, and the connection closed. */
+  private static void busy(HttpServerRequest req, Dialect dialect) {
+    req.response().putHeader(HttpHeaders.CONNECTION, "close");
+    HttpErrors.send(
+        req.response(),
+        GatewayException.of(
+                503,
+                "service_unavailable_error",
+                null,
+                "too_many_buffered_requests",
+                "the gateway is reading too many request bodies at once; retry shortly")
+            .withRetryAfter(1),
+        dialect);
+    // The rest of the body is not read: the connection goes with the answer.
+    req.connection().close();
   }
 
   private static long parseLength(String value) {

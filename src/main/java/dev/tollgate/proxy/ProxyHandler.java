@@ -138,14 +138,31 @@ public final class ProxyHandler {
     return v;
   }
 
-  /** Handles one LLM request whose body has been read. */
-  void handle(HttpServerRequest request, Buffer body, Inbound inbound) {
+  /**
+   * Authenticates an LLM request from its headers, before its body is read; on failure answers it
+   * in the dialect's shape, closing the connection (the body is never read), and returns null.
+   */
+  @Nullable Principal authenticateFirst(HttpServerRequest request, Dialect dialect) {
+    try {
+      return authenticate(request, auth);
+    } catch (RuntimeException e) {
+      counters.countUnauthenticated();
+      HttpServerResponse r = request.response();
+      r.putHeader(HttpHeaders.CONNECTION, "close");
+      HttpErrors.send(r, e, dialect);
+      // The body is never read: the connection goes with the answer.
+      request.connection().close();
+      return null;
+    }
+  }
+
+  /** Handles one LLM request whose body has been read, from a caller authenticated first. */
+  void handle(HttpServerRequest request, Buffer body, Inbound inbound, Principal principal) {
     HttpServerResponse response = request.response();
     Dialect dialect = inbound.dialect();
     Exchange x =
         new Exchange(this, request, dialect, spend, enforcer, clock.millis(), System.nanoTime());
     try {
-      Principal principal = authenticate(request, auth);
       x.principal = principal;
       x.keyHash = principal.keyHash();
       byte[] bytes = body.getBytes();
