@@ -65,6 +65,7 @@ public final class FakeOpenAi implements AutoCloseable {
   private final HttpServer server;
   private final ConcurrentLinkedQueue<Script> scripts = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+  private volatile boolean recording = true;
   private final AtomicReference<Script> fallback = new AtomicReference<>(new Normal(12, 5, 0));
   private final AtomicInteger abandoned = new AtomicInteger();
   private final AtomicInteger eventsSentBeforeAbandon = new AtomicInteger(-1);
@@ -93,6 +94,14 @@ public final class FakeOpenAi implements AutoCloseable {
   /** The next request gets {@code s}; after the queue is empty, the fallback applies. */
   public FakeOpenAi enqueue(Script s) {
     scripts.add(s);
+    return this;
+  }
+
+  /**
+   * Whether requests are kept for {@link #received}; off for long runs, whose memory is measured.
+   */
+  public FakeOpenAi recording(boolean on) {
+    recording = on;
     return this;
   }
 
@@ -143,7 +152,9 @@ public final class FakeOpenAi implements AutoCloseable {
               Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
               req.headers().forEach(e -> headers.put(e.getKey(), e.getValue()));
               String text = body.toString();
-              received.add(new Received(req.path(), headers, text));
+              if (recording) {
+                received.add(new Received(req.path(), headers, text));
+              }
               Script s = scripts.poll();
               if (s == null) {
                 s = fallback.get();
