@@ -266,8 +266,9 @@ public final class Gateway implements AutoCloseable {
             });
     KeyAuthenticator auth = new KeyAuthenticator(key.value(), governance, clock);
     AdminRoutes admin =
-        new AdminRoutes(auth, models, registrar, () -> costMapLocation(config, env));
-    SpendRoutes spendRoutes = new SpendRoutes(auth, db.spendQueries());
+        new AdminRoutes(
+            auth, governance::snapshot, models, registrar, () -> costMapLocation(config, env));
+    SpendRoutes spendRoutes = new SpendRoutes(auth, governance::snapshot, db.spendQueries());
 
     Vertx vertx = vertxStarting.join();
     AlertSink alerts =

@@ -5,15 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Authenticator;
-import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
 import dev.tollgate.proxy.HttpErrors;
-import dev.tollgate.proxy.ProxyHandler;
 import dev.tollgate.routing.ModelRegistrar;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mounts the management API on a router. Every route needs an admin principal (the master key).
+ * Mounts the model management API on a router; {@link Permissions} says who may call each route.
  * Shared by all event loops; the handlers it calls are thread-safe.
  */
 public final class AdminRoutes {
@@ -33,14 +34,17 @@ public final class AdminRoutes {
   private final Authenticator auth;
   private final ModelAdmin models;
   private final ModelRegistrar registrar;
+  private final Supplier<GovernanceSnapshot> governance;
   private final Supplier<Optional<String>> costMapLocation;
 
   public AdminRoutes(
       Authenticator auth,
+      Supplier<GovernanceSnapshot> governance,
       ModelAdmin models,
       ModelRegistrar registrar,
       Supplier<Optional<String>> costMapLocation) {
     this.auth = auth;
+    this.governance = governance;
     this.models = models;
     this.registrar = registrar;
     this.costMapLocation = costMapLocation;
@@ -49,26 +53,33 @@ public final class AdminRoutes {
   public void mount(Router router, BodyHandler body) {
     post(router, body, "/model/new", ctx -> models.create(bytes(ctx)));
     post(router, body, "/model/update", ctx -> models.update(null, bytes(ctx)));
-    router
-        .patch("/model/:id/update")
+    route(router, HttpMethod.PATCH, "/model/:id/update")
         .handler(body)
         .handler(ctx -> mutate(ctx, () -> models.update(ctx.pathParam("id"), bytes(ctx))));
     post(router, body, "/model/delete", ctx -> models.delete(bytes(ctx)));
     for (String path : new String[] {"/model/info", "/v1/model/info"}) {
-      router
-          .get(path)
+      route(router, HttpMethod.GET, path)
           .handler(ctx -> json(ctx, () -> models.info(ctx.request().getParam("litellm_model_id"))));
     }
-    router
-        .get("/model_group/info")
+    route(router, HttpMethod.GET, "/model_group/info")
         .handler(ctx -> json(ctx, () -> models.groupInfo(ctx.request().getParam("model_group"))));
-    router.get("/pricing/unknown").handler(ctx -> json(ctx, models::unknownPrices));
-    router.post("/reload/model_cost_map").handler(body).handler(this::reloadCostMap);
+    route(router, HttpMethod.GET, "/pricing/unknown")
+        .handler(ctx -> json(ctx, models::unknownPrices));
+    route(router, HttpMethod.POST, "/reload/model_cost_map")
+        .handler(body)
+        .handler(this::reloadCostMap);
   }
 
   private void post(
       Router router, BodyHandler body, String path, Function<RoutingContext, ObjectNode> handler) {
-    router.post(path).handler(body).handler(ctx -> mutate(ctx, () -> handler.apply(ctx)));
+    route(router, HttpMethod.POST, path)
+        .handler(body)
+        .handler(ctx -> mutate(ctx, () -> handler.apply(ctx)));
+  }
+
+  /** The route with its {@link Permissions#gate}, which runs before any body is read. */
+  private Route route(Router router, HttpMethod method, String path) {
+    return router.route(method, path).handler(Permissions.gate(auth, governance, method, path));
   }
 
   /**
@@ -76,39 +87,19 @@ public final class AdminRoutes {
    * never on the event loop.
    */
   private void mutate(RoutingContext ctx, Supplier<ObjectNode> action) {
-    try {
-      requireAdmin(ctx);
-    } catch (RuntimeException e) {
-      HttpErrors.send(ctx.response(), e);
-      return;
-    }
     ctx.vertx()
         .executeBlocking(action::get, false)
         .onSuccess(out -> send(ctx, 200, out))
         .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 
-  /** Authenticates as admin, runs {@code action}, and answers with its JSON or the error. */
+  /** Runs {@code action} and answers with its JSON or the error. */
   private void json(RoutingContext ctx, Supplier<ObjectNode> action) {
     try {
-      requireAdmin(ctx);
       send(ctx, 200, action.get());
     } catch (RuntimeException e) {
       HttpErrors.send(ctx.response(), e);
     }
-  }
-
-  private void requireAdmin(RoutingContext ctx) {
-    requireAdmin(ctx, auth, "this key may not use the management API");
-  }
-
-  /** Authenticates the caller and refuses (403, {@code forbidden}) one that is not an admin. */
-  static Principal requireAdmin(RoutingContext ctx, Authenticator auth, String forbidden) {
-    Principal p = ProxyHandler.authenticate(ctx.request(), auth);
-    if (!p.admin()) {
-      throw GatewayException.of(403, "permission_error", null, "forbidden", forbidden);
-    }
-    return p;
   }
 
   /**
@@ -116,12 +107,6 @@ public final class AdminRoutes {
    * re-registers every deployment against it. A failure keeps the previous catalog and says why.
    */
   private void reloadCostMap(RoutingContext ctx) {
-    try {
-      requireAdmin(ctx);
-    } catch (RuntimeException e) {
-      HttpErrors.send(ctx.response(), e);
-      return;
-    }
     Optional<String> location = costMapLocation.get();
     if (location.isEmpty()) {
       HttpErrors.send(

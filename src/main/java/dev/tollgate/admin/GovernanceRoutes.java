@@ -4,13 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.budget.Enforcer;
-import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.proxy.HttpErrors;
-import dev.tollgate.proxy.ProxyHandler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -28,14 +26,14 @@ import java.util.function.Function;
  * Mounts the governance management API (LiteLLM's {@code /key}, {@code /user}, {@code /team},
  * {@code /organization}, {@code /customer}, {@code /tag} and {@code /budget} paths) on a router.
  *
- * <p>Every route needs an admin: the master key or a key whose user has the {@code proxy_admin}
- * role. The one exception is {@code GET /key/info}, which any key may call for itself. Reads render
- * the current snapshot on the event loop; writes go to the store, so they run on a worker thread
+ * <p>{@link Permissions} says who may call each route and for which entities. Reads render the
+ * current snapshot on the event loop; writes go to the store, so they run on a worker thread
  * ({@code executeBlocking}) and {@link Governance#mutate} serialises them. Shared by every event
  * loop.
  */
 public final class GovernanceRoutes {
   private final Authenticator auth;
+  private final Governance governance;
   private final KeyApi keys;
   private final UserApi users;
   private final TeamApi teams;
@@ -44,7 +42,7 @@ public final class GovernanceRoutes {
   public GovernanceRoutes(
       Authenticator auth, Governance governance, Enforcer enforcer, Clock clock) {
     this.auth = requireNonNull(auth, "auth");
-    requireNonNull(governance, "governance");
+    this.governance = requireNonNull(governance, "governance");
     requireNonNull(enforcer, "enforcer");
     requireNonNull(clock, "clock");
     this.keys = new KeyApi(governance, enforcer, clock);
@@ -57,7 +55,7 @@ public final class GovernanceRoutes {
   public void mount(Router router, BodyHandler body) {
     write(router, body, "/key/generate", keys::generate);
     write(router, body, "/key/update", keys::update);
-    route(router, body, HttpMethod.GET, "/key/info", false, keys::info);
+    route(router, body, HttpMethod.GET, "/key/info", keys::info);
     write(router, body, "/key/delete", keys::delete);
     read(router, "/key/list", keys::list);
     write(router, body, "/key/block", c -> keys.block(c, true));
@@ -82,17 +80,10 @@ public final class GovernanceRoutes {
 
     write(router, body, "/organization/new", entities::organizationNew);
     write(router, body, "/organization/update", entities::organizationUpdate);
-    route(
-        router, body, HttpMethod.PATCH, "/organization/update", true, entities::organizationUpdate);
+    route(router, body, HttpMethod.PATCH, "/organization/update", entities::organizationUpdate);
     read(router, "/organization/info", entities::organizationInfo);
     write(router, body, "/organization/delete", entities::organizationDelete);
-    route(
-        router,
-        body,
-        HttpMethod.DELETE,
-        "/organization/delete",
-        true,
-        entities::organizationDelete);
+    route(router, body, HttpMethod.DELETE, "/organization/delete", entities::organizationDelete);
     read(router, "/organization/list", entities::organizationList);
 
     write(router, body, "/customer/new", entities::customerNew);
@@ -105,13 +96,13 @@ public final class GovernanceRoutes {
 
     write(router, body, "/tag/new", entities::tagNew);
     write(router, body, "/tag/update", entities::tagUpdate);
-    route(router, body, HttpMethod.POST, "/tag/info", true, entities::tagInfo);
+    route(router, body, HttpMethod.POST, "/tag/info", entities::tagInfo);
     write(router, body, "/tag/delete", entities::tagDelete);
     read(router, "/tag/list", entities::tagList);
 
     write(router, body, "/budget/new", entities::budgetNew);
     write(router, body, "/budget/update", entities::budgetUpdate);
-    route(router, body, HttpMethod.POST, "/budget/info", true, entities::budgetInfo);
+    route(router, body, HttpMethod.POST, "/budget/info", entities::budgetInfo);
     read(router, "/budget/info", entities::budgetInfoGet);
     write(router, body, "/budget/delete", entities::budgetDelete);
     read(router, "/budget/list", entities::budgetList);
@@ -119,38 +110,37 @@ public final class GovernanceRoutes {
 
   private void write(
       Router router, BodyHandler body, String path, Function<Call, JsonNode> action) {
-    route(router, body, HttpMethod.POST, path, true, action);
+    route(router, body, HttpMethod.POST, path, action);
   }
 
   private void read(Router router, String path, Function<Call, JsonNode> action) {
-    router.get(path).handler(ctx -> handle(ctx, true, action));
+    router
+        .get(path)
+        .handler(Permissions.gate(auth, governance::snapshot, HttpMethod.GET, path))
+        .handler(ctx -> handle(ctx, action));
   }
 
+  /**
+   * Mounts {@code action} behind {@link Permissions#gate}, which authenticates from the headers, so
+   * that a caller who may not use the route never makes the gateway read a body.
+   */
   private void route(
       Router router,
       BodyHandler body,
       HttpMethod method,
       String path,
-      boolean adminOnly,
       Function<Call, JsonNode> action) {
-    router.route(method, path).handler(body).handler(ctx -> handle(ctx, adminOnly, action));
+    router
+        .route(method, path)
+        .handler(Permissions.gate(auth, governance::snapshot, method, path))
+        .handler(body)
+        .handler(ctx -> handle(ctx, action));
   }
 
-  private void handle(RoutingContext ctx, boolean adminOnly, Function<Call, JsonNode> action) {
+  private void handle(RoutingContext ctx, Function<Call, JsonNode> action) {
     Call call;
     try {
-      Principal p = ProxyHandler.authenticate(ctx.request(), auth);
-      if (adminOnly && !p.admin()) {
-        throw GatewayException.of(
-            403,
-            "permission_error",
-            null,
-            "forbidden",
-            "this key may not use "
-                + ctx.request().path()
-                + "; it needs the master key or a"
-                + " proxy_admin user's key");
-      }
+      Principal p = Permissions.principal(ctx);
       Buffer b = ctx.body() == null ? null : ctx.body().buffer();
       call =
           new Call(

@@ -62,6 +62,7 @@ final class KeyApi {
   /** {@code POST /key/generate}. */
   JsonNode generate(Call c) {
     Body b = Body.parse(c.body(), FIELDS);
+    Principal p = c.principal();
     Instant now = clock.instant();
     String secret = KeySecrets.generate();
     VirtualKey blank =
@@ -73,7 +74,8 @@ final class KeyApi {
             List.of(),
             Limits.NONE,
             Optional.empty(),
-            Optional.empty(),
+            // A non-admin's key is its own unless it names another user (which is then checked).
+            p.admin() ? Optional.empty() : p.userId(),
             Optional.empty(),
             Optional.empty(),
             "{}",
@@ -85,6 +87,7 @@ final class KeyApi {
     VirtualKey k = apply(b, blank, now);
     governance.mutate(
         s -> {
+          Permissions.checkKeyWrite(p, s, Optional.empty(), k);
           List<EntityChange> changes = new ArrayList<>();
           Mutations.ensureUser(s, k.userId(), Optional.empty(), now, changes);
           changes.add(new EntityChange.Upsert(k));
@@ -98,11 +101,17 @@ final class KeyApi {
     Body b = Body.parse(c.body(), UPDATE_FIELDS);
     String ident = b.requiredString("key");
     boolean reset = b.resetSpend();
+    Principal p = c.principal();
+    if (reset && !p.admin()) {
+      throw Permissions.forbidden("only an admin may reset a key's spend");
+    }
     Instant now = clock.instant();
     VirtualKey k =
         governance.mutate(
             s -> {
-              VirtualKey next = apply(b, find(s, ident, "key"), now);
+              VirtualKey cur = findWritable(p, s, ident, "key");
+              VirtualKey next = apply(b, cur, now);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));
@@ -132,22 +141,14 @@ final class KeyApi {
       if (k == null) {
         throw GatewayException.notFound("key", "this key no longer exists");
       }
+    } else if (p.admin()) {
+      k = find(s, ident.get(), "key");
     } else {
-      if (p.admin()) {
-        k = find(s, ident.get(), "key");
-      } else {
-        // The same answer whether the other key exists or not: no existence oracle.
-        VirtualKey found;
-        try {
-          found = find(s, ident.get(), "key");
-        } catch (GatewayException e) {
-          throw notYours();
-        }
-        if (!p.keyId().equals(Optional.of(found.id()))) {
-          throw notYours();
-        }
-        k = found;
-      }
+      // The same answer whether the other key exists or not: no existence oracle.
+      k =
+          s.keyByHash(hashOf(ident.get()))
+              .filter(x -> Permissions.mayReadKey(p, s, x))
+              .orElseThrow(KeyApi::notYours);
     }
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("key", k.tokenHash());
@@ -163,7 +164,23 @@ final class KeyApi {
         "permission_error",
         "key",
         "forbidden",
-        "a key may read only its own info; ask an admin for other keys");
+        "this key may use only its own keys, its user's and its teams'; ask an admin for"
+            + " others");
+  }
+
+  /** The key {@code p} may change; the same refusal whether another's key exists or not. */
+  private static VirtualKey findWritable(
+      Principal p, GovernanceSnapshot s, String ident, String field) {
+    if (p.admin()) {
+      return find(s, ident, field);
+    }
+    return s.keyByHash(hashOf(ident))
+        .filter(k -> Permissions.mayWriteKey(p, s, k))
+        .orElseThrow(KeyApi::notYours);
+  }
+
+  private static String hashOf(String ident) {
+    return KeySecrets.looksLikeHash(ident) ? ident : KeySecrets.hash(ident);
   }
 
   /** {@code POST /key/delete} with {@code keys} and/or {@code key_aliases}; all or nothing. */
@@ -174,19 +191,25 @@ final class KeyApi {
     if (idents.isEmpty() && aliases.isEmpty()) {
       throw GatewayException.badRequest("keys", "keys or key_aliases must list at least one key");
     }
+    Principal p = c.principal();
     List<VirtualKey> deleted =
         governance.mutate(
             s -> {
               Set<VirtualKey> found = new LinkedHashSet<>();
               for (String i : idents) {
-                found.add(find(s, i, "keys"));
+                found.add(findWritable(p, s, i, "keys"));
               }
               for (String a : aliases) {
-                found.add(
+                Optional<VirtualKey> k =
                     s.keys().values().stream()
-                        .filter(k -> k.keyAlias().equals(Optional.of(a)))
-                        .findFirst()
-                        .orElseThrow(() -> Mutations.missing("key_aliases", a)));
+                        .filter(x -> x.keyAlias().equals(Optional.of(a)))
+                        .findFirst();
+                if (!p.admin()) {
+                  k = k.filter(x -> Permissions.mayWriteKey(p, s, x));
+                  found.add(k.orElseThrow(KeyApi::notYours));
+                } else {
+                  found.add(k.orElseThrow(() -> Mutations.missing("key_aliases", a)));
+                }
               }
               List<EntityChange> changes = new ArrayList<>();
               found.forEach(k -> changes.add(new EntityChange.Delete(k.kind(), k.id())));
@@ -212,8 +235,11 @@ final class KeyApi {
     Optional<String> org = c.query("organization_id");
     Optional<String> alias = c.query("key_alias");
     boolean full = c.boolQuery("return_full_object");
+    Principal p = c.principal();
+    GovernanceSnapshot s = governance.snapshot();
     List<VirtualKey> all =
-        governance.snapshot().keys().values().stream()
+        s.keys().values().stream()
+            .filter(k -> Permissions.mayReadKey(p, s, k))
             .filter(k -> user.isEmpty() || k.userId().equals(user))
             .filter(k -> team.isEmpty() || k.teamId().equals(team))
             .filter(k -> org.isEmpty() || k.organizationId().equals(org))
@@ -254,14 +280,17 @@ final class KeyApi {
   JsonNode regenerate(Call c) {
     String ident = c.pathParam("key");
     Body b = Body.parse(c.body(), FIELDS);
+    Principal p = c.principal();
     Instant now = clock.instant();
     String secret = KeySecrets.generate();
     VirtualKey k =
         governance.mutate(
             s -> {
+              VirtualKey cur = findWritable(p, s, ident, "key");
               VirtualKey next =
-                  apply(b, find(s, ident, "key"), now)
+                  apply(b, cur, now)
                       .withSecret(KeySecrets.hash(secret), KeySecrets.mask(secret), now);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));

@@ -7,12 +7,15 @@ import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.KeySecrets;
+import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.proxy.HttpErrors;
 import dev.tollgate.store.SpendQueries;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -23,6 +26,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -36,25 +40,28 @@ public final class SpendRoutes {
   private static final int MAX_PAGE_SIZE = 1000;
 
   private final Authenticator auth;
+  private final Supplier<GovernanceSnapshot> governance;
   private final SpendQueries queries;
 
-  public SpendRoutes(Authenticator auth, SpendQueries queries) {
+  public SpendRoutes(
+      Authenticator auth, Supplier<GovernanceSnapshot> governance, SpendQueries queries) {
     this.auth = auth;
+    this.governance = governance;
     this.queries = queries;
   }
 
   public void mount(Router router) {
-    router.get("/spend/logs").handler(ctx -> blocking(ctx, () -> logs(ctx.request())));
-    router.get("/global/spend/report").handler(ctx -> blocking(ctx, () -> report(ctx.request())));
+    router
+        .get("/spend/logs")
+        .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/spend/logs"))
+        .handler(ctx -> blocking(ctx, () -> logs(ctx.request(), Permissions.principal(ctx))));
+    router
+        .get("/global/spend/report")
+        .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/global/spend/report"))
+        .handler(ctx -> blocking(ctx, () -> report(ctx.request())));
   }
 
   private void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
-    try {
-      AdminRoutes.requireAdmin(ctx, auth, "this key may not read spend reports");
-    } catch (RuntimeException e) {
-      HttpErrors.send(ctx.response(), e);
-      return;
-    }
     ctx.vertx()
         .executeBlocking(query::get, false)
         .onSuccess(
@@ -69,8 +76,14 @@ public final class SpendRoutes {
    * Filters: request_id (one request's row, with its attempts), api_key (a key, hashed here) or
    * key_hash, user_id, team_id, tag, model, dates.
    */
-  private ObjectNode logs(HttpServerRequest req) {
+  private ObjectNode logs(HttpServerRequest req, Principal caller) {
     SpendQueries.Filter f = SpendQueries.Filter.all();
+    if (!Permissions.readsAll(caller)) {
+      // A user sees only their own spend, whatever else the query asks for.
+      f =
+          f.withUserId(
+              Permissions.self(caller, Optional.ofNullable(req.getParam("user_id")), "spend"));
+    }
     String requestId = req.getParam("request_id");
     if (requestId != null) {
       f = f.withRequestId(requestId);

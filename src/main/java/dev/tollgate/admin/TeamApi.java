@@ -12,6 +12,7 @@ import dev.tollgate.governance.EntityChange;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Limits;
+import dev.tollgate.governance.Principal;
 import dev.tollgate.governance.Team;
 import dev.tollgate.governance.TeamMember;
 import dev.tollgate.governance.VirtualKey;
@@ -221,7 +222,13 @@ final class TeamApi {
     Team t =
         governance.mutate(
             s -> {
+              Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
+              withinTeam(
+                  c.principal(),
+                  cur,
+                  budget,
+                  added.stream().anyMatch(m -> m.member().budgetId().isPresent()));
               List<TeamMember> list = new ArrayList<>(cur.members());
               List<EntityChange> changes = new ArrayList<>();
               for (NewMember m : added) {
@@ -263,6 +270,7 @@ final class TeamApi {
     Team t =
         governance.mutate(
             s -> {
+              Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
               TeamMember m = cur.member(user).orElseThrow(() -> notMember(user, id));
               OptionalLong max =
@@ -291,6 +299,7 @@ final class TeamApi {
                         + "' takes its budget_duration from it; set max_budget_in_team with"
                         + " budget_duration, or change the shared budget with /budget/update");
               }
+              withinTeam(c.principal(), cur, max, b.hasValue("budget_id"));
               TeamMember next =
                   new TeamMember(user, role.orElse(m.role()), max, budgetId, duration);
               List<TeamMember> list = new ArrayList<>();
@@ -312,6 +321,7 @@ final class TeamApi {
     Team t =
         governance.mutate(
             s -> {
+              Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
               if (cur.member(user).isEmpty()) {
                 throw notMember(user, id);
@@ -347,6 +357,27 @@ final class TeamApi {
         b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
         cur.createdAt(),
         now);
+  }
+
+  /**
+   * Refuses a team admin who is not a proxy admin a member budget above the team's max budget, or a
+   * shared budget, which only an admin assigns.
+   */
+  private static void withinTeam(
+      Principal p, Team t, OptionalLong memberBudget, boolean sharedBudget) {
+    if (p.admin()) {
+      return;
+    }
+    if (sharedBudget) {
+      throw Permissions.forbidden("only an admin may put a team member on a shared budget");
+    }
+    OptionalLong teamMax = t.limits().maxBudgetNanos();
+    if (teamMax.isPresent()
+        && memberBudget.isPresent()
+        && memberBudget.getAsLong() > teamMax.getAsLong()) {
+      throw Permissions.forbidden(
+          "max_budget_in_team may not be above the max_budget of team '" + t.displayName() + "'");
+    }
   }
 
   private static Team find(GovernanceSnapshot s, String id) {

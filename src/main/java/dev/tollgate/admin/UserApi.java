@@ -169,7 +169,10 @@ final class UserApi {
 
   /** {@code GET /user/info?user_id=}: the user, their budgets, keys and teams. */
   JsonNode info(Call c) {
-    String id = c.requiredQuery("user_id");
+    String id =
+        Permissions.readsAll(c.principal())
+            ? c.requiredQuery("user_id")
+            : Permissions.self(c.principal(), c.query("user_id"), "info");
     GovernanceSnapshot s = governance.snapshot();
     User u = find(s, id);
     ObjectNode out = JsonNodeFactory.instance.objectNode();

@@ -59,8 +59,8 @@ public final class KeyAuthenticator implements Authenticator {
               + k.displayName()
               + "' is blocked; an admin can unblock it with /team/update {\"blocked\": false}");
     }
-    boolean admin =
-        k.userId().map(s.users()::get).map(u -> u.role() == UserRole.PROXY_ADMIN).orElse(false);
+    Optional<UserRole> role = k.userId().map(s.users()::get).map(User::role);
+    boolean admin = role.equals(Optional.of(UserRole.PROXY_ADMIN));
     Optional<String> org = k.organizationId().or(() -> team.flatMap(Team::organizationId));
     return Optional.of(
         new Principal(
@@ -72,7 +72,8 @@ public final class KeyAuthenticator implements Authenticator {
             k.teamId(),
             org,
             k.models(),
-            k.tags()));
+            k.tags(),
+            role));
   }
 
   private static GatewayException refused(String code, String message) {

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param organizationId the key's organization, or else its team's
  * @param models the key's allowed models; empty allows every model
  * @param tags the key's own tags
+ * @param role the key's user's {@code user_role}; empty for the master key and for keys without a
+ *     user (which, as in LiteLLM, may only read their own key's info)
  */
 public record Principal(
     String keyHash,
@@ -26,11 +28,36 @@ public record Principal(
     Optional<String> teamId,
     Optional<String> organizationId,
     List<String> models,
-    List<String> tags) {
+    List<String> tags,
+    Optional<UserRole> role) {
 
   public Principal {
     models = List.copyOf(models);
     tags = List.copyOf(tags);
+  }
+
+  /** A virtual key's principal without a role. */
+  public Principal(
+      String keyHash,
+      boolean admin,
+      Optional<String> keyId,
+      Optional<String> keyAlias,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      List<String> models,
+      List<String> tags) {
+    this(
+        keyHash,
+        admin,
+        keyId,
+        keyAlias,
+        userId,
+        teamId,
+        organizationId,
+        models,
+        tags,
+        Optional.empty());
   }
 
   /** A caller without a virtual key, such as the master key. */

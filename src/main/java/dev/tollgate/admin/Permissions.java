@@ -1,0 +1,328 @@
+package dev.tollgate.admin;
+
+import static java.util.Map.entry;
+
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.Team;
+import dev.tollgate.governance.TeamMember;
+import dev.tollgate.governance.User;
+import dev.tollgate.governance.UserRole;
+import dev.tollgate.governance.VirtualKey;
+import dev.tollgate.proxy.HttpErrors;
+import dev.tollgate.proxy.ProxyHandler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.PlatformHandler;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who may call which management route: the one table of rules, after LiteLLM's roles ({@code
+ * proxy_admin}, {@code proxy_admin_viewer}, {@code internal_user}, {@code internal_user_viewer})
+ * and team roles ({@code admin}, {@code user}).
+ *
+ * <p>Two steps. {@link #gate} runs from the headers alone, before any body is read: it refuses a
+ * caller whose role can never use the route. The handlers then call the scope checks here ({@link
+ * #mayReadKey}, {@link #checkKeyWrite}, ...) for callers who may use the route only for their own
+ * keys, their own user or the teams they administer. Stateless; safe on any thread.
+ */
+public final class Permissions {
+  /** The context key under which {@link #gate} leaves the caller's {@link Principal}. */
+  static final String PRINCIPAL = "tollgate.principal";
+
+  /** What a route needs; the scope checks narrow the {@code OWN_*} and {@code TEAM_*} ones. */
+  enum Rule {
+    /** {@code proxy_admin} and the master key only. */
+    ADMIN("the master key or a proxy_admin user's key"),
+    /** Also {@code proxy_admin_viewer}. */
+    READ("the master key or a proxy_admin or proxy_admin_viewer user's key"),
+    /** Also any key for itself, a user for their keys, a team admin for the team's keys. */
+    OWN_KEY_READ("a valid key"),
+    /** Also {@code internal_user} for their own keys, a team admin for the team's keys. */
+    OWN_KEY_WRITE("the master key, or an internal_user's or a team admin's key for their own keys"),
+    /** Also {@code internal_user} and {@code internal_user_viewer}, for themselves. */
+    SELF_READ("the master key or a key whose user has a user_role"),
+    /** Also the admins of the team the request names. */
+    TEAM_ADMIN("the master key or a team admin's key");
+
+    private final String who;
+
+    Rule(String who) {
+      this.who = who;
+    }
+  }
+
+  private static final Map<String, Rule> ROUTES =
+      Map.ofEntries(
+          entry("POST /key/generate", Rule.OWN_KEY_WRITE),
+          entry("POST /key/update", Rule.OWN_KEY_WRITE),
+          entry("GET /key/info", Rule.OWN_KEY_READ),
+          entry("POST /key/delete", Rule.OWN_KEY_WRITE),
+          entry("GET /key/list", Rule.SELF_READ),
+          entry("POST /key/block", Rule.ADMIN),
+          entry("POST /key/unblock", Rule.ADMIN),
+          entry("POST /key/:key/regenerate", Rule.OWN_KEY_WRITE),
+          entry("POST /key/:key/reset_spend", Rule.ADMIN),
+          entry("POST /user/new", Rule.ADMIN),
+          entry("POST /user/update", Rule.ADMIN),
+          entry("GET /user/info", Rule.SELF_READ),
+          entry("POST /user/delete", Rule.ADMIN),
+          entry("GET /user/list", Rule.READ),
+          entry("POST /team/new", Rule.ADMIN),
+          entry("POST /team/update", Rule.ADMIN),
+          entry("GET /team/info", Rule.READ),
+          entry("POST /team/delete", Rule.ADMIN),
+          entry("GET /team/list", Rule.READ),
+          entry("POST /team/member_add", Rule.TEAM_ADMIN),
+          entry("POST /team/member_update", Rule.TEAM_ADMIN),
+          entry("POST /team/member_delete", Rule.TEAM_ADMIN),
+          entry("POST /organization/new", Rule.ADMIN),
+          entry("POST /organization/update", Rule.ADMIN),
+          entry("PATCH /organization/update", Rule.ADMIN),
+          entry("GET /organization/info", Rule.READ),
+          entry("POST /organization/delete", Rule.ADMIN),
+          entry("DELETE /organization/delete", Rule.ADMIN),
+          entry("GET /organization/list", Rule.READ),
+          entry("POST /customer/new", Rule.ADMIN),
+          entry("POST /customer/update", Rule.ADMIN),
+          entry("GET /customer/info", Rule.READ),
+          entry("POST /customer/delete", Rule.ADMIN),
+          entry("POST /customer/block", Rule.ADMIN),
+          entry("POST /customer/unblock", Rule.ADMIN),
+          entry("GET /customer/list", Rule.READ),
+          entry("POST /tag/new", Rule.ADMIN),
+          entry("POST /tag/update", Rule.ADMIN),
+          entry("POST /tag/info", Rule.READ),
+          entry("POST /tag/delete", Rule.ADMIN),
+          entry("GET /tag/list", Rule.READ),
+          entry("POST /budget/new", Rule.ADMIN),
+          entry("POST /budget/update", Rule.ADMIN),
+          entry("POST /budget/info", Rule.READ),
+          entry("GET /budget/info", Rule.READ),
+          entry("POST /budget/delete", Rule.ADMIN),
+          entry("GET /budget/list", Rule.READ),
+          entry("POST /model/new", Rule.ADMIN),
+          entry("POST /model/update", Rule.ADMIN),
+          entry("PATCH /model/:id/update", Rule.ADMIN),
+          entry("POST /model/delete", Rule.ADMIN),
+          entry("GET /model/info", Rule.READ),
+          entry("GET /v1/model/info", Rule.READ),
+          entry("GET /model_group/info", Rule.READ),
+          entry("GET /pricing/unknown", Rule.READ),
+          entry("POST /reload/model_cost_map", Rule.ADMIN),
+          entry("GET /spend/logs", Rule.SELF_READ),
+          entry("GET /global/spend/report", Rule.READ));
+
+  private Permissions() {}
+
+  /** Every management route, as {@code "METHOD /path"}, sorted. */
+  public static Set<String> routes() {
+    return new TreeSet<>(ROUTES.keySet());
+  }
+
+  /** The rule of a route; a route missing from the table is a programming error. */
+  static Rule rule(HttpMethod method, String path) {
+    Rule r = ROUTES.get(method.name() + " " + path);
+    if (r == null) {
+      throw new IllegalStateException(
+          method.name() + " " + path + " has no row in Permissions: add one before mounting it");
+    }
+    return r;
+  }
+
+  /**
+   * The handler to mount before the body handler of {@code method path}: it authenticates from the
+   * headers, refuses (401/403) a caller the route's rule excludes, and leaves the {@link Principal}
+   * in the context. Runs on the event loop; memory only. A {@link PlatformHandler}, because Vert.x
+   * Web accepts only those (and security-policy handlers) ahead of a body handler.
+   */
+  static PlatformHandler gate(
+      Authenticator auth, Supplier<GovernanceSnapshot> governance, HttpMethod method, String path) {
+    Rule rule = rule(method, path);
+    return ctx -> {
+      Principal p;
+      try {
+        p = ProxyHandler.authenticate(ctx.request(), auth);
+        if (!admits(p, rule, governance.get())) {
+          throw forbidden(
+              "this key (user_role "
+                  + p.role().map(UserRole::wire).orElse("none")
+                  + ") may not use "
+                  + method.name()
+                  + " "
+                  + path
+                  + "; it needs "
+                  + rule.who);
+        }
+      } catch (RuntimeException e) {
+        HttpErrors.send(ctx.response(), e);
+        return;
+      }
+      ctx.put(PRINCIPAL, p);
+      ctx.next();
+    };
+  }
+
+  /** The caller that {@link #gate} authenticated for this request. */
+  static Principal principal(RoutingContext ctx) {
+    @Nullable Principal p = ctx.get(PRINCIPAL);
+    if (p == null) {
+      throw new IllegalStateException(ctx.request().path() + " is mounted without its gate");
+    }
+    return p;
+  }
+
+  /** Whether {@code p} may call a route with {@code rule} at all, before its scope is checked. */
+  static boolean admits(Principal p, Rule rule, GovernanceSnapshot s) {
+    if (p.admin()) {
+      return true;
+    }
+    Optional<UserRole> role = p.role();
+    boolean viewer = role.equals(Optional.of(UserRole.PROXY_ADMIN_VIEWER));
+    boolean internal = role.equals(Optional.of(UserRole.INTERNAL_USER));
+    boolean internalViewer = role.equals(Optional.of(UserRole.INTERNAL_USER_VIEWER));
+    return switch (rule) {
+      case ADMIN -> false;
+      case READ -> viewer;
+      case OWN_KEY_READ -> true;
+      case SELF_READ -> viewer || internal || internalViewer;
+      case OWN_KEY_WRITE -> internal || administersAnyTeam(p, s);
+      case TEAM_ADMIN -> administersAnyTeam(p, s);
+    };
+  }
+
+  /** Whether {@code p} reads every entity: an admin or a {@code proxy_admin_viewer}. */
+  static boolean readsAll(Principal p) {
+    return p.admin() || p.role().equals(Optional.of(UserRole.PROXY_ADMIN_VIEWER));
+  }
+
+  /** Whether {@code p} may read key {@code k}: its own key, its user's keys, its teams' keys. */
+  static boolean mayReadKey(Principal p, GovernanceSnapshot s, VirtualKey k) {
+    return readsAll(p)
+        || p.keyId().equals(Optional.of(k.id()))
+        || (p.userId().isPresent() && k.userId().equals(p.userId()) && p.role().isPresent())
+        || k.teamId().map(t -> administers(p, s, t)).orElse(false);
+  }
+
+  /** Whether {@code p} may change or delete key {@code k}. */
+  static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k) {
+    if (p.admin()) {
+      return true;
+    }
+    if (k.teamId().isPresent()) {
+      return administers(p, s, k.teamId().get());
+    }
+    return p.role().equals(Optional.of(UserRole.INTERNAL_USER))
+        && p.userId().isPresent()
+        && k.userId().equals(p.userId());
+  }
+
+  /**
+   * Refuses a key that a non-admin {@code p} would create or leave after an update: a personal key
+   * must be its own and within its user's budget and models; a team key must be of a team it
+   * administers and within the team's budget and models. {@code cur} is the key before an update; a
+   * non-admin never raises its budget or widens its models.
+   */
+  static void checkKeyWrite(
+      Principal p, GovernanceSnapshot s, Optional<VirtualKey> cur, VirtualKey next) {
+    if (p.admin()) {
+      return;
+    }
+    if (next.budgetId().isPresent() && !next.budgetId().equals(cur.flatMap(VirtualKey::budgetId))) {
+      throw forbidden("only an admin may put a key on a shared budget (budget_id)");
+    }
+    if (next.organizationId().isPresent()
+        && !next.organizationId().equals(cur.flatMap(VirtualKey::organizationId))) {
+      throw forbidden("only an admin may set a key's organization_id");
+    }
+    if (next.teamId().isPresent()) {
+      String teamId = next.teamId().get();
+      if (!administers(p, s, teamId)) {
+        throw forbidden(
+            "only an admin of team '" + teamId + "' may create or change the team's keys");
+      }
+      Team t = s.teams().get(teamId);
+      if (t != null) {
+        if (next.userId().isPresent() && t.member(next.userId().get()).isEmpty()) {
+          throw forbidden(
+              "user_id '" + next.userId().get() + "' is not a member of team '" + teamId + "'");
+        }
+        within(next, t.limits().maxBudgetNanos(), t.models(), "team '" + t.displayName() + "'");
+      }
+    } else {
+      if (!p.role().equals(Optional.of(UserRole.INTERNAL_USER))
+          || p.userId().isEmpty()
+          || !next.userId().equals(p.userId())) {
+        throw forbidden("a key without a team may only be created for the caller's own user_id");
+      }
+      User u = s.users().get(p.userId().get());
+      if (u != null) {
+        within(next, u.limits().maxBudgetNanos(), u.models(), "your user");
+      }
+    }
+    if (cur.isPresent()) {
+      within(next, cur.get().limits().maxBudgetNanos(), cur.get().models(), "the key itself");
+    }
+  }
+
+  private static void within(
+      VirtualKey k, OptionalLong maxBudget, List<String> models, String whose) {
+    if (maxBudget.isPresent()) {
+      if (k.limits().maxBudgetNanos().isEmpty()
+          || k.limits().maxBudgetNanos().getAsLong() > maxBudget.getAsLong()) {
+        throw forbidden("max_budget may not be above the max_budget of " + whose);
+      }
+    }
+    if (!models.isEmpty() && (k.models().isEmpty() || !models.containsAll(k.models()))) {
+      throw forbidden("models may only name models that " + whose + " may use: " + models);
+    }
+  }
+
+  /** The user whose own data a caller without full read access asks for; refuses anyone else. */
+  static String self(Principal p, Optional<String> asked, String field) {
+    String me = p.userId().orElseThrow(() -> forbidden("this key has no user"));
+    if (asked.isPresent() && !asked.get().equals(me)) {
+      throw forbidden("this key may read only its own user's " + field);
+    }
+    return me;
+  }
+
+  /**
+   * Refuses {@code p} unless it administers team {@code teamId}; the same answer whether the team
+   * exists or not.
+   */
+  static void checkTeamAdmin(Principal p, GovernanceSnapshot s, String teamId) {
+    if (!p.admin() && !administers(p, s, teamId)) {
+      throw forbidden("only an admin of team '" + teamId + "' may manage its members");
+    }
+  }
+
+  /** Whether {@code p}'s user is an {@code admin} member of team {@code teamId}. */
+  static boolean administers(Principal p, GovernanceSnapshot s, String teamId) {
+    if (p.admin()) {
+      return true;
+    }
+    Team t = s.teams().get(teamId);
+    return t != null
+        && p.userId().isPresent()
+        && t.member(p.userId().get()).map(m -> m.role() == TeamMember.Role.ADMIN).orElse(false);
+  }
+
+  private static boolean administersAnyTeam(Principal p, GovernanceSnapshot s) {
+    return p.userId().isPresent()
+        && s.teams().values().stream().anyMatch(t -> administers(p, s, t.id()));
+  }
+
+  static GatewayException forbidden(String message) {
+    return GatewayException.of(403, "permission_error", null, "forbidden", message);
+  }
+}
