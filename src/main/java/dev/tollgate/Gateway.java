@@ -327,7 +327,8 @@ public final class Gateway implements AutoCloseable {
                 clock,
                 config.general().backgroundHealthChecks(),
                 config.general().healthCheckIntervalMillis()),
-            clock);
+            clock,
+            models);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

@@ -31,4 +31,5 @@ record Services(
     ProxyCounters proxyCounters,
     dev.tollgate.routing.Routing routing,
     dev.tollgate.health.HealthChecks health,
-    Clock clock) {}
+    Clock clock,
+    dev.tollgate.admin.ModelAdmin models) {}
