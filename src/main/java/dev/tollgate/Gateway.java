@@ -229,6 +229,7 @@ public final class Gateway implements AutoCloseable {
             registrar,
             env,
             config.general().allowedEnvReferences(),
+            config.general().apiBaseDenylist(),
             db.models(),
             () -> {
               ChangeNotifier n = notifier.get();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.config.ApiBaseDenylist;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
@@ -66,13 +67,18 @@ public final class ModelAdmin {
   /** The variables a stored model's {@code os.environ/} references may name. */
   private final java.util.Set<String> allowedEnv;
 
+  /** Where {@code api_base} of an API-created model may not point. */
+  private final ApiBaseDenylist denylist;
+
   public ModelAdmin(
       ModelRegistrar registrar,
       Environment env,
       java.util.Set<String> allowedEnv,
+      ApiBaseDenylist denylist,
       ModelStore store,
       Runnable changed) {
     this.allowedEnv = java.util.Set.copyOf(allowedEnv);
+    this.denylist = denylist;
     this.registrar = registrar;
     this.env = env;
     this.store = store;
@@ -181,6 +187,7 @@ public final class ModelAdmin {
       info.put("id", id);
     }
     DeploymentConfig d = parse(node);
+    checkApiBase(d);
     register(d, node);
     return render(registrar.registry().deployment(id).orElseThrow());
   }
@@ -230,6 +237,7 @@ public final class ModelAdmin {
     }
     merged.with("model_info").put("id", id);
     DeploymentConfig d = parse(merged);
+    checkApiBase(d);
     register(d, merged);
     return render(registrar.registry().deployment(id).orElseThrow());
   }
@@ -301,6 +309,26 @@ public final class ModelAdmin {
       throw GatewayException.badRequest(param, param + " " + invalid.get().problem());
     }
     return d;
+  }
+
+  /**
+   * Refuses an {@code api_base} on the deny-list. Resolves the host name, so it blocks: the
+   * mutations run on a worker thread (see {@code AdminRoutes.mutate}). Stored rows are not checked
+   * again at sync: they were checked when written.
+   */
+  private void checkApiBase(DeploymentConfig d) {
+    Optional<String> base = d.params().apiBase();
+    if (base.isEmpty()) {
+      return;
+    }
+    Optional<String> denied = denylist.check(base.get(), ApiBaseDenylist.SYSTEM);
+    if (denied.isPresent()) {
+      throw GatewayException.badRequest(
+          "litellm_params.api_base",
+          "litellm_params.api_base is not allowed: "
+              + denied.get()
+              + " (general_settings.api_base_denylist)");
+    }
   }
 
   /** Validates, writes to the store, then swaps the registry: all or nothing. */

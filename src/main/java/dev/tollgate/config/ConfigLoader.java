@@ -296,6 +296,27 @@ public final class ConfigLoader {
     if (healthInterval <= 0) {
       throw fail("general_settings.health_check_interval", "must be more than 0 seconds");
     }
+    ApiBaseDenylist denylist = ApiBaseDenylist.DEFAULT;
+    JsonNode denyNode = s.take("api_base_denylist");
+    if (denyNode != null && !denyNode.isNull()) {
+      if (!denyNode.isArray()) {
+        throw fail(
+            "general_settings.api_base_denylist",
+            "must be a list of CIDRs or host names, such as [\"169.254.0.0/16\"]");
+      }
+      List<String> entries = new ArrayList<>();
+      for (JsonNode e : denyNode) {
+        if (!e.isTextual()) {
+          throw fail("general_settings.api_base_denylist", "must be a list of strings");
+        }
+        entries.add(e.asText());
+      }
+      try {
+        denylist = ApiBaseDenylist.of(entries);
+      } catch (IllegalArgumentException e) {
+        throw fail("general_settings.api_base_denylist", String.valueOf(e.getMessage()));
+      }
+    }
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -308,7 +329,8 @@ public final class ConfigLoader {
         failureMode,
         allowedEnv,
         backgroundHealth,
-        healthInterval);
+        healthInterval,
+        denylist);
   }
 
   /** The error classes of LiteLLM's {@code retry_policy}. */

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param backgroundHealthChecks {@code background_health_checks}: check every deployment every
  *     {@code healthCheckIntervalMillis}, and cool down the ones that fail
  * @param healthCheckIntervalMillis {@code health_check_interval} (seconds in the file; 300)
+ * @param apiBaseDenylist {@code api_base_denylist}: where API-created models may not point; {@link
+ *     ApiBaseDenylist#DEFAULT} when absent
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -27,7 +29,8 @@ public record GeneralSettings(
     Optional<String> redisFailureMode,
     java.util.Set<String> allowedEnvReferences,
     boolean backgroundHealthChecks,
-    long healthCheckIntervalMillis) {
+    long healthCheckIntervalMillis,
+    ApiBaseDenylist apiBaseDenylist) {
 
   /** LiteLLM's {@code health_check_interval}: 300 s. */
   public static final long DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS = 300_000;
@@ -35,6 +38,35 @@ public record GeneralSettings(
   public GeneralSettings {
     alerting = java.util.List.copyOf(alerting);
     allowedEnvReferences = java.util.Set.copyOf(allowedEnvReferences);
+    java.util.Objects.requireNonNull(apiBaseDenylist, "apiBaseDenylist");
+  }
+
+  /** As the canonical constructor, with the default {@code api_base_denylist}. */
+  public GeneralSettings(
+      Optional<String> masterKey,
+      Optional<String> databaseUrl,
+      boolean storeModelInDb,
+      long maxRequestBytes,
+      Optional<String> redisUrl,
+      long configSyncMillis,
+      java.util.List<String> alerting,
+      Optional<String> redisFailureMode,
+      java.util.Set<String> allowedEnvReferences,
+      boolean backgroundHealthChecks,
+      long healthCheckIntervalMillis) {
+    this(
+        masterKey,
+        databaseUrl,
+        storeModelInDb,
+        maxRequestBytes,
+        redisUrl,
+        configSyncMillis,
+        alerting,
+        redisFailureMode,
+        allowedEnvReferences,
+        backgroundHealthChecks,
+        healthCheckIntervalMillis,
+        ApiBaseDenylist.DEFAULT);
   }
 
   public GeneralSettings(
