@@ -189,6 +189,21 @@ class SecretsAtRestIT {
   }
 
   @Test
+  void sync_afterRotationUnderARunningInstance_keepsServingAndReports() throws Exception {
+    try (TestGateway gw = TestGateway.start(config(), env("TOLLGATE_SALT_KEY", "salt-a"), dir)) {
+      createSecretModel(gw);
+      Map<String, String> env = env("TOLLGATE_SALT_KEY", "salt-b", "OLD_SALT", "salt-a");
+      String data = dir.resolve("data").toString();
+      assertThat(rotate(env, "--data-dir", data, "--old-key-env", "OLD_SALT")).isEqualTo(1);
+      gw.gateway().modelAdmin().syncFromStore();
+      assertThat(gw.gateway().modelAdmin().unreadableModels()).containsKey("sec-1");
+      chatReachesUpstreamWithTheKey(gw, "secret-model", SECRET);
+      assertThat(Json.MAPPER.readTree(gw.get("/health/readiness").body()).path("status").asText())
+          .isEqualTo("degraded");
+    }
+  }
+
+  @Test
   void modelNew_withoutSaltKey_refusesLiteralSecrets() throws Exception {
     try (TestGateway gw = TestGateway.start(config(), env(), dir)) {
       HttpResponse<String> r =
