@@ -233,6 +233,7 @@ public final class Gateway implements AutoCloseable {
             registrar,
             env,
             config.general().allowedEnvReferences(),
+            config.general().apiBaseDenylist(),
             db.models(),
             () -> {
               ChangeNotifier n = notifier.get();
@@ -333,7 +334,8 @@ public final class Gateway implements AutoCloseable {
                 clock,
                 config.general().backgroundHealthChecks(),
                 config.general().healthCheckIntervalMillis()),
-            clock);
+            clock,
+            models);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

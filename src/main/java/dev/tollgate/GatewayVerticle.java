@@ -220,7 +220,11 @@ final class GatewayVerticle extends VerticleBase {
                         try {
                           g.writeStartObject();
                           // The gateway serves while the store is down: spend is journaled.
-                          g.writeStringField("status", state.equals("UP") ? "healthy" : "degraded");
+                          g.writeStringField(
+                              "status",
+                              state.equals("UP") && services.models().unreadableModels().isEmpty()
+                                  ? "healthy"
+                                  : "degraded");
                           if (!details) {
                             g.writeEndObject();
                             return;
@@ -235,6 +239,15 @@ final class GatewayVerticle extends VerticleBase {
                           var sharing = services.enforcer().sharingWarning();
                           if (sharing.isPresent()) {
                             g.writeStringField("counters_warning", sharing.get());
+                          }
+                          var unreadable = services.models().unreadableModels();
+                          if (!unreadable.isEmpty()) {
+                            // Stored secrets that the salt key cannot decrypt: an operator's fix.
+                            g.writeArrayFieldStart("unreadable_models");
+                            for (String why : unreadable.values()) {
+                              g.writeString(why);
+                            }
+                            g.writeEndArray();
                           }
                           g.writeObjectFieldStart("spend_log");
                           g.writeNumberField("queued", stats.queued());

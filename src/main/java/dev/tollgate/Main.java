@@ -20,6 +20,8 @@ public final class Main {
 
       The master key comes from TOLLGATE_MASTER_KEY, else general_settings.master_key,
       else one generated on first start and kept in the data dir.
+      Secrets of models created through the API are encrypted with TOLLGATE_SALT_KEY
+      (else LITELLM_SALT_KEY); `java -jar tollgate.jar rotate-salt-key --help` re-encrypts them.
       """;
 
   private Main() {}
@@ -33,6 +35,13 @@ public final class Main {
 
   /** Runs the command line; returns the exit code, or 0 once the gateway is serving. */
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("rotate-salt-key")) {
+      return RotateSaltKey.run(
+          java.util.Arrays.copyOfRange(args, 1, args.length),
+          dev.tollgate.config.Environment.system(),
+          out,
+          err);
+    }
     GatewayOptions options;
     try {
       options = parse(args);

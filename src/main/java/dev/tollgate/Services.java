@@ -32,4 +32,5 @@ record Services(
     dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
     dev.tollgate.routing.Routing routing,
     dev.tollgate.health.HealthChecks health,
-    Clock clock) {}
+    Clock clock,
+    dev.tollgate.admin.ModelAdmin models) {}

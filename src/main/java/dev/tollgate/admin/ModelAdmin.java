@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.config.ApiBaseDenylist;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
@@ -20,6 +21,9 @@ import dev.tollgate.routing.ModelGroup;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.ModelStore;
+import dev.tollgate.secrets.ModelSecrets;
+import dev.tollgate.secrets.SecretCipher;
+import dev.tollgate.secrets.SecretException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -38,22 +42,10 @@ import org.slf4j.LoggerFactory;
  * The model admin API (LiteLLM's {@code /model/*} paths and fields). One instance shared by every
  * event loop: mutations are serialised on it and swap a new registry snapshot; reads render the
  * current snapshot. Prices shown are the ones the registry resolved, the same values billing uses.
- * Secrets are never rendered.
+ * Secrets are never rendered, and are stored sealed by the salt key ({@link SecretCipher}); they
+ * are opened once, when a stored body is registered, never per request.
  */
 public final class ModelAdmin {
-  /** litellm_params keys that hold credentials: accepted, never returned. */
-  private static final Set<String> SECRET_PARAMS =
-      Set.of(
-          "api_key",
-          "aws_secret_access_key",
-          "aws_session_token",
-          "aws_access_key_id",
-          "vertex_credentials",
-          "azure_ad_token",
-          "client_secret",
-          "headers",
-          "extra_headers");
-
   private static final Set<String> BODY_FIELDS =
       Set.of("model_name", "litellm_params", "model_info");
 
@@ -63,7 +55,9 @@ public final class ModelAdmin {
   private final Environment env;
   private final ModelStore store;
   private final Runnable changed;
+  private final Optional<SecretCipher> cipher;
   private Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
+  private volatile Map<String, String> unreadable = Map.of();
 
   /**
    * @param store where API-created deployments are kept; every change is written there before it
@@ -73,17 +67,32 @@ public final class ModelAdmin {
   /** The variables a stored model's {@code os.environ/} references may name. */
   private final java.util.Set<String> allowedEnv;
 
+  /** Where {@code api_base} of an API-created model may not point. */
+  private final ApiBaseDenylist denylist;
+
   public ModelAdmin(
       ModelRegistrar registrar,
       Environment env,
       java.util.Set<String> allowedEnv,
+      ApiBaseDenylist denylist,
       ModelStore store,
       Runnable changed) {
     this.allowedEnv = java.util.Set.copyOf(allowedEnv);
+    this.denylist = denylist;
     this.registrar = registrar;
     this.env = env;
     this.store = store;
     this.changed = changed;
+    this.cipher = SecretCipher.fromEnvironment(env);
+  }
+
+  /**
+   * Stored models whose secrets could not be decrypted at the last sync (id to the reason, naming
+   * the model): they are not served from that row; an instance that had them registered before
+   * keeps its earlier version.
+   */
+  public Map<String, String> unreadableModels() {
+    return unreadable;
   }
 
   /**
@@ -98,14 +107,42 @@ public final class ModelAdmin {
     List<ModelStore.StoredModel> rows = store.loadAll();
     Map<String, DeploymentConfig> api = new LinkedHashMap<>();
     Map<String, ObjectNode> raws = new LinkedHashMap<>();
+    Map<String, String> failed = new LinkedHashMap<>();
+    List<String> plaintext = new ArrayList<>();
     for (ModelStore.StoredModel row : rows) {
       if (registrar.inConfig(row.id())) {
         LOG.warn(
             "stored model {} is shadowed by the config file's deployment with that id", row.id());
         continue;
       }
+      ObjectNode stored;
       try {
-        ObjectNode node = object(row.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stored = object(row.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        LOG.error("stored model {} is not a JSON object and is left out", row.id());
+        continue;
+      }
+      ObjectNode node;
+      try {
+        node = ModelSecrets.open(stored, cipher);
+      } catch (SecretException e) {
+        String why = ModelSecrets.describe(row.id(), stored) + ": cannot decrypt " + e.getMessage();
+        failed.put(row.id(), why);
+        ObjectNode previous = rawInputs.get(row.id());
+        Optional<DeploymentConfig> registered = registrar.apiInput(row.id());
+        if (previous != null && registered.isPresent()) {
+          LOG.error("{}; keeping the version registered earlier", why);
+          api.put(row.id(), registered.get());
+          raws.put(row.id(), previous);
+        } else {
+          LOG.error("{}; the model is not served", why);
+        }
+        continue;
+      }
+      if (!ModelSecrets.plaintext(stored).isEmpty()) {
+        plaintext.add(row.id());
+      }
+      try {
         DeploymentConfig d = parse(node);
         registrar.check(d);
         api.put(d.id(), d);
@@ -115,8 +152,17 @@ public final class ModelAdmin {
             "stored model {} cannot be registered and is left out: {}", row.id(), e.getMessage());
       }
     }
+    if (!plaintext.isEmpty()) {
+      LOG.warn(
+          "stored model(s) {} keep secrets in plaintext (written before encryption at rest);{}",
+          plaintext,
+          cipher.isPresent()
+              ? " they are encrypted on their next change, or now by `tollgate rotate-salt-key`"
+              : " set " + SecretCipher.ENV + " and run `tollgate rotate-salt-key` to encrypt them");
+    }
     registrar.replaceApi(api);
     rawInputs = raws;
+    unreadable = Map.copyOf(failed);
     return api.size();
   }
 
@@ -141,6 +187,7 @@ public final class ModelAdmin {
       info.put("id", id);
     }
     DeploymentConfig d = parse(node);
+    checkApiBase(d);
     register(d, node);
     return render(registrar.registry().deployment(id).orElseThrow());
   }
@@ -190,6 +237,7 @@ public final class ModelAdmin {
     }
     merged.with("model_info").put("id", id);
     DeploymentConfig d = parse(merged);
+    checkApiBase(d);
     register(d, merged);
     return render(registrar.registry().deployment(id).orElseThrow());
   }
@@ -263,6 +311,26 @@ public final class ModelAdmin {
     return d;
   }
 
+  /**
+   * Refuses an {@code api_base} on the deny-list. Resolves the host name, so it blocks: the
+   * mutations run on a worker thread (see {@code AdminRoutes.mutate}). Stored rows are not checked
+   * again at sync: they were checked when written.
+   */
+  private void checkApiBase(DeploymentConfig d) {
+    Optional<String> base = d.params().apiBase();
+    if (base.isEmpty()) {
+      return;
+    }
+    Optional<String> denied = denylist.check(base.get(), ApiBaseDenylist.SYSTEM);
+    if (denied.isPresent()) {
+      throw GatewayException.badRequest(
+          "litellm_params.api_base",
+          "litellm_params.api_base is not allowed: "
+              + denied.get()
+              + " (general_settings.api_base_denylist)");
+    }
+  }
+
   /** Validates, writes to the store, then swaps the registry: all or nothing. */
   private void register(DeploymentConfig d, ObjectNode raw) {
     try {
@@ -270,8 +338,27 @@ public final class ModelAdmin {
     } catch (ModelRegistrar.RegistrationException e) {
       throw GatewayException.badRequest("litellm_params", e.getMessage());
     }
+    ObjectNode sealed;
+    if (cipher.isPresent()) {
+      sealed = ModelSecrets.seal(raw, cipher.get());
+    } else {
+      List<String> plain = ModelSecrets.plaintext(raw);
+      if (!plain.isEmpty()) {
+        throw GatewayException.badRequest(
+            plain.get(0),
+            plain.get(0)
+                + " is a secret, and secrets are stored only encrypted: set "
+                + SecretCipher.ENV
+                + " (or "
+                + SecretCipher.LITELLM_ENV
+                + ") to a long random value and restart, or pass the secret as an"
+                + " os.environ/ reference");
+      }
+      sealed = raw;
+    }
     try {
-      store.upsert(new ModelStore.StoredModel(d.id(), raw.toString(), System.currentTimeMillis()));
+      store.upsert(
+          new ModelStore.StoredModel(d.id(), sealed.toString(), System.currentTimeMillis()));
     } catch (RuntimeException e) {
       throw storeDown(e);
     }
@@ -440,7 +527,7 @@ public final class ModelAdmin {
     p.extra()
         .forEach(
             (k, v) -> {
-              if (!SECRET_PARAMS.contains(k)) {
+              if (!ModelSecrets.isSecret(k)) {
                 params.set(k, Json.MAPPER.valueToTree(v));
               }
             });

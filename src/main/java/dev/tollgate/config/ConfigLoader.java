@@ -308,6 +308,27 @@ public final class ConfigLoader {
             s.positiveDecimal("max_buffered_request_mb")
                 .map(mb -> mb.multiply(BigDecimal.valueOf(1024L * 1024)).longValue())
                 .orElse(0L));
+    ApiBaseDenylist denylist = ApiBaseDenylist.DEFAULT;
+    JsonNode denyNode = s.take("api_base_denylist");
+    if (denyNode != null && !denyNode.isNull()) {
+      if (!denyNode.isArray()) {
+        throw fail(
+            "general_settings.api_base_denylist",
+            "must be a list of CIDRs or host names, such as [\"169.254.0.0/16\"]");
+      }
+      List<String> entries = new ArrayList<>();
+      for (JsonNode e : denyNode) {
+        if (!e.isTextual()) {
+          throw fail("general_settings.api_base_denylist", "must be a list of strings");
+        }
+        entries.add(e.asText());
+      }
+      try {
+        denylist = ApiBaseDenylist.of(entries);
+      } catch (IllegalArgumentException e) {
+        throw fail("general_settings.api_base_denylist", String.valueOf(e.getMessage()));
+      }
+    }
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -321,7 +342,8 @@ public final class ConfigLoader {
         allowedEnv,
         backgroundHealth,
         healthInterval,
-        connections);
+        connections,
+        denylist);
   }
 
   /** A duration in seconds that must be more than zero, in milliseconds. */

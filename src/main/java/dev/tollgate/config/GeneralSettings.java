@@ -16,6 +16,8 @@ import java.util.Optional;
  *     {@code healthCheckIntervalMillis}, and cool down the ones that fail
  * @param healthCheckIntervalMillis {@code health_check_interval} (seconds in the file; 300)
  * @param connections the limits on what clients may hold open without doing work
+ * @param apiBaseDenylist {@code api_base_denylist}: where API-created models may not point; {@link
+ *     ApiBaseDenylist#DEFAULT} when absent
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -29,7 +31,8 @@ public record GeneralSettings(
     java.util.Set<String> allowedEnvReferences,
     boolean backgroundHealthChecks,
     long healthCheckIntervalMillis,
-    Connections connections) {
+    Connections connections,
+    ApiBaseDenylist apiBaseDenylist) {
 
   /**
    * {@code max_connections} (0: from the process's file-descriptor limit), {@code
@@ -63,6 +66,36 @@ public record GeneralSettings(
   public GeneralSettings {
     alerting = java.util.List.copyOf(alerting);
     allowedEnvReferences = java.util.Set.copyOf(allowedEnvReferences);
+    java.util.Objects.requireNonNull(apiBaseDenylist, "apiBaseDenylist");
+  }
+
+  /** As the canonical constructor, with the default {@code api_base_denylist}. */
+  public GeneralSettings(
+      Optional<String> masterKey,
+      Optional<String> databaseUrl,
+      boolean storeModelInDb,
+      long maxRequestBytes,
+      Optional<String> redisUrl,
+      long configSyncMillis,
+      java.util.List<String> alerting,
+      Optional<String> redisFailureMode,
+      java.util.Set<String> allowedEnvReferences,
+      boolean backgroundHealthChecks,
+      long healthCheckIntervalMillis) {
+    this(
+        masterKey,
+        databaseUrl,
+        storeModelInDb,
+        maxRequestBytes,
+        redisUrl,
+        configSyncMillis,
+        alerting,
+        redisFailureMode,
+        allowedEnvReferences,
+        backgroundHealthChecks,
+        healthCheckIntervalMillis,
+        Connections.defaults(),
+        ApiBaseDenylist.DEFAULT);
   }
 
   public GeneralSettings(
@@ -84,8 +117,7 @@ public record GeneralSettings(
         Optional.empty(),
         java.util.Set.of(),
         false,
-        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS,
-        Connections.defaults());
+        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS);
   }
 
   /** 32 MiB: room for base64 images in chat requests. */

@@ -50,7 +50,12 @@ class ModelAdminIT {
             router_settings:
               model_group_alias: {mini: catalog-priced}
             """
-                .formatted(upstream.apiBase()));
+                .formatted(upstream.apiBase()),
+            java.util.Map.of(
+                "TOLLGATE_MASTER_KEY",
+                TestGateway.MASTER_KEY,
+                "TOLLGATE_SALT_KEY",
+                "test-salt-key"));
     gw.gateway().onSpend(spend::add);
   }
 
