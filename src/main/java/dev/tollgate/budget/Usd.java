@@ -13,9 +13,21 @@ public final class Usd {
    * @throws IllegalArgumentException if it is negative, has more than 9 decimal places, or does not
    *     fit
    */
+  /** The largest amount nano-USD in a {@code long} can hold, rounded down: 9.2e9 USD. */
+  static final BigDecimal MAX_USD = new BigDecimal("9200000000");
+
   public static long toNanos(BigDecimal usd) {
     if (usd.signum() < 0) {
       throw new IllegalArgumentException("must not be negative, got " + usd.toPlainString());
+    }
+    if (usd.compareTo(MAX_USD) > 0 || usd.scale() > 1_000) {
+      // Checked before any arithmetic: 1e1000000 would otherwise become a million-digit integer.
+      throw new IllegalArgumentException(
+          "must be a dollar amount with at most 9 decimal places (1 nano-USD) and below 9.2e9,"
+              + " got "
+              + (usd.precision() > 40
+                  ? "a number of " + usd.precision() + " digits"
+                  : usd.toString()));
     }
     BigDecimal nanos = usd.movePointRight(9);
     try {
