@@ -122,31 +122,16 @@ public record ParsedRequest(
 
   /** This request, with {@code num_retries} as the client set it. */
   public ParsedRequest withNumRetries(int n) {
-    return new ParsedRequest(
-        endpoint,
-        body,
-        model,
-        modelStart,
-        modelEnd,
-        stream,
-        streamOptionsStart,
-        streamOptionsNull,
-        streamOptionsEmpty,
-        includeUsageStart,
-        includeUsageEnd,
-        includeUsage,
-        user,
-        maxTokens,
-        choices,
-        tags,
-        imageParts,
-        inlineRanges,
-        OptionalInt.of(n),
-        fallbacks);
+    return withRouterFields(OptionalInt.of(n), fallbacks);
   }
 
   /** This request, with {@code fallbacks} (model group names) as the client set them. */
   public ParsedRequest withFallbacks(List<String> groups) {
+    return withRouterFields(numRetries, groups);
+  }
+
+  /** This request with LiteLLM's router fields, which the body no longer carries, set. */
+  private ParsedRequest withRouterFields(OptionalInt retries, List<String> groups) {
     return new ParsedRequest(
         endpoint,
         body,
@@ -166,7 +151,7 @@ public record ParsedRequest(
         tags,
         imageParts,
         inlineRanges,
-        numRetries,
+        retries,
         groups);
   }
 
