@@ -1,6 +1,7 @@
 package dev.tollgate;
 
 import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.admin.AuditRoutes;
 import dev.tollgate.admin.GovernanceRoutes;
 import dev.tollgate.admin.ModelAdmin;
 import dev.tollgate.admin.SpendRoutes;
@@ -17,6 +18,7 @@ import dev.tollgate.config.DeploymentConfig;
 import dev.tollgate.config.Environment;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GeneralSettings;
+import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
@@ -240,7 +242,8 @@ public final class Gateway implements AutoCloseable {
               if (n != null) {
                 n.notifyChange(ChangeNotifier.Topic.MODELS);
               }
-            });
+            },
+            config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty());
     int stored = models.syncFromStore();
     if (stored > 0) {
       LOG.info("{} model(s) from the store registered", stored);
@@ -264,7 +267,10 @@ public final class Gateway implements AutoCloseable {
               if (n != null) {
                 n.notifyChange(ChangeNotifier.Topic.GOVERNANCE);
               }
-            });
+            },
+            config.litellm().storeAuditLogs()
+                ? Optional.of(Database::auditJson)
+                : Optional.empty());
     KeyAuthenticator auth = new KeyAuthenticator(key.value(), governance, clock);
     AdminRoutes admin =
         new AdminRoutes(
@@ -304,7 +310,10 @@ public final class Gateway implements AutoCloseable {
             !(meter instanceof LocalMeter),
             db.instances(),
             Clock.systemUTC());
-    GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
+    Optional<AuditLog> audit =
+        config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty();
+    GovernanceRoutes governanceRoutes =
+        new GovernanceRoutes(auth, governance, enforcer, clock, audit);
     Services services =
         new Services(
             config,
@@ -316,6 +325,8 @@ public final class Gateway implements AutoCloseable {
             db,
             admin,
             spendRoutes,
+            new AuditRoutes(
+                auth, governance::snapshot, db.auditLog(), config.litellm().storeAuditLogs()),
             governanceRoutes,
             new ProxyCounters(),
             connectionLimits(config.general()),

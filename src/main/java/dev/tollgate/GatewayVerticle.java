@@ -98,6 +98,7 @@ final class GatewayVerticle extends VerticleBase {
             config.router().timeoutMillis().orElse(ProxyHandler.DEFAULT_TIMEOUT_MILLIS))
         .mount(router, body);
     services.spendRoutes().mount(router);
+    services.auditRoutes().mount(router);
     services.governanceRoutes().mount(router, body);
     services.health().mount(router, vertx, providers);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));

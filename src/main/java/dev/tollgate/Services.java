@@ -27,6 +27,7 @@ record Services(
     Database db,
     AdminRoutes admin,
     SpendRoutes spendRoutes,
+    dev.tollgate.admin.AuditRoutes auditRoutes,
     GovernanceRoutes governanceRoutes,
     ProxyCounters proxyCounters,
     dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,

@@ -8,6 +8,7 @@ import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.KeySecrets;
@@ -51,9 +52,11 @@ final class KeyApi {
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  KeyApi(Governance governance, Enforcer enforcer, Clock clock) {
+  KeyApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -86,6 +89,7 @@ final class KeyApi {
             now);
     VirtualKey k = apply(b, blank, now);
     governance.mutate(
+        c.actor(),
         s -> {
           Permissions.checkKeyWrite(p, s, Optional.empty(), k);
           List<EntityChange> changes = new ArrayList<>();
@@ -108,6 +112,7 @@ final class KeyApi {
     Instant now = clock.instant();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
               VirtualKey cur = findWritable(p, s, ident, "key");
               VirtualKey next = apply(b, cur, now);
@@ -118,7 +123,7 @@ final class KeyApi {
               return new Governance.Mutation<>(changes, next);
             });
     if (reset) {
-      enforcer.reset(Level.KEY, k.id());
+      resets.reset(c, Level.KEY, EntityKind.KEY, k.id());
     }
     return Views.key(k, enforcer);
   }
@@ -194,6 +199,7 @@ final class KeyApi {
     Principal p = c.principal();
     List<VirtualKey> deleted =
         governance.mutate(
+            c.actor(),
             s -> {
               Set<VirtualKey> found = new LinkedHashSet<>();
               for (String i : idents) {
@@ -265,6 +271,7 @@ final class KeyApi {
     Instant now = clock.instant();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
               VirtualKey next = find(s, ident, "key").withBlocked(blocked, now);
               return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
@@ -285,6 +292,7 @@ final class KeyApi {
     String secret = KeySecrets.generate();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
               VirtualKey cur = findWritable(p, s, ident, "key");
               VirtualKey next =
@@ -310,7 +318,7 @@ final class KeyApi {
               + " value");
     }
     VirtualKey k = find(governance.snapshot(), ident, "key");
-    enforcer.reset(Level.KEY, k.id());
+    resets.reset(c, Level.KEY, EntityKind.KEY, k.id());
     return Views.key(k, enforcer);
   }
 

@@ -120,7 +120,9 @@ public final class Permissions {
           entry("GET /pricing/unknown", Rule.READ),
           entry("POST /reload/model_cost_map", Rule.ADMIN),
           entry("GET /spend/logs", Rule.SELF_READ),
-          entry("GET /global/spend/report", Rule.READ));
+          entry("GET /global/spend/report", Rule.READ),
+          entry("GET /audit", Rule.READ),
+          entry("GET /audit/:id", Rule.READ));
 
   private Permissions() {}
 

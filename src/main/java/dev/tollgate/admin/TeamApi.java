@@ -9,6 +9,7 @@ import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Limits;
@@ -66,9 +67,11 @@ final class TeamApi {
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  TeamApi(Governance governance, Enforcer enforcer, Clock clock) {
+  TeamApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -105,6 +108,7 @@ final class TeamApi {
             now);
     Team t = apply(b, blank, now);
     governance.mutate(
+        c.actor(),
         s -> {
           if (s.teams().containsKey(id)) {
             throw Mutations.exists("team_id", id);
@@ -127,12 +131,13 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Team next = apply(b, find(s, id), now);
               return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
             });
     if (reset) {
-      enforcer.reset(Level.TEAM, id);
+      resets.reset(c, Level.TEAM, EntityKind.TEAM, id);
     }
     return Views.team(t, enforcer);
   }
@@ -165,6 +170,7 @@ final class TeamApi {
     }
     List<VirtualKey> keys =
         governance.mutate(
+            c.actor(),
             s -> {
               List<EntityChange> changes = new ArrayList<>();
               List<VirtualKey> dropped = new ArrayList<>();
@@ -221,6 +227,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
@@ -269,6 +276,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
@@ -320,6 +328,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);

@@ -293,7 +293,10 @@ class AuthorizationMatrixIT {
           row(
               "GET /global/spend/report",
               () -> get("/global/spend/report?start_date=2026-01-01&end_date=2026-12-31"),
-              READERS));
+              READERS),
+          row("GET /audit", () -> get("/audit"), READERS),
+          // No record has this id, so the allowed answer is a 404.
+          row("GET /audit/:id", () -> get("/audit/no-such-record"), READERS));
 
   @BeforeAll
   static void start() throws Exception {
@@ -352,7 +355,12 @@ class AuthorizationMatrixIT {
         HttpResponse<String> r = send(caller, req);
         String cell = row.route() + " as " + caller + ": " + r.statusCode() + " " + r.body();
         if (row.allowed().contains(caller)) {
-          int expected = row.route().equals("POST /reload/model_cost_map") ? 400 : 200;
+          int expected =
+              switch (row.route()) {
+                case "POST /reload/model_cost_map" -> 400;
+                case "GET /audit/:id" -> 404;
+                default -> 200;
+              };
           soft.assertThat(r.statusCode()).as(cell).isEqualTo(expected);
         } else {
           boolean anonymous = caller == Caller.NO_KEY || caller == Caller.BAD_KEY;
