@@ -158,7 +158,7 @@ final class KeyApi {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("key", k.tokenHash());
     ObjectNode info = Views.key(k, enforcer);
-    info.set("budget_chain", Views.lines(enforcer.keyChain(k.id())));
+    info.set("budget_chain", Views.lines(enforcer.keyChain(k.id()), Permissions.readsAll(p)));
     out.set("info", info);
     return out;
   }
