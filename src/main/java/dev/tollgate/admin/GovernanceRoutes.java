@@ -85,6 +85,8 @@ public final class GovernanceRoutes {
     write(router, body, "/team/new", teams::create);
     write(router, body, "/team/update", teams::update);
     read(router, "/team/info", teams::info);
+    read(router, "/team/permissions_list", teams::permissionsList);
+    write(router, body, "/team/permissions_update", teams::permissionsUpdate);
     write(router, body, "/team/delete", teams::delete);
     read(router, "/team/list", teams::list);
     write(router, body, "/team/member_add", teams::memberAdd);

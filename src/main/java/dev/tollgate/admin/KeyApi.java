@@ -91,7 +91,7 @@ final class KeyApi {
     governance.mutate(
         c.actor(),
         s -> {
-          Permissions.checkKeyWrite(p, s, Optional.empty(), k);
+          Permissions.checkKeyWrite(p, s, Optional.empty(), k, c.actor().route());
           List<EntityChange> changes = new ArrayList<>();
           Mutations.ensureUser(s, k.userId(), Optional.empty(), now, changes);
           changes.add(new EntityChange.Upsert(k));
@@ -114,9 +114,9 @@ final class KeyApi {
         governance.mutate(
             c.actor(),
             s -> {
-              VirtualKey cur = findWritable(p, s, ident, "key");
+              VirtualKey cur = findWritable(p, s, ident, "key", c.actor().route());
               VirtualKey next = apply(b, cur, now);
-              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next, c.actor().route());
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));
@@ -152,7 +152,7 @@ final class KeyApi {
       // The same answer whether the other key exists or not: no existence oracle.
       k =
           s.keyByHash(hashOf(ident.get()))
-              .filter(x -> Permissions.mayReadKey(p, s, x))
+              .filter(x -> Permissions.mayReadKey(p, s, x, c.actor().route()))
               .orElseThrow(KeyApi::notYours);
     }
     ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -175,12 +175,12 @@ final class KeyApi {
 
   /** The key {@code p} may change; the same refusal whether another's key exists or not. */
   private static VirtualKey findWritable(
-      Principal p, GovernanceSnapshot s, String ident, String field) {
+      Principal p, GovernanceSnapshot s, String ident, String field, String route) {
     if (p.admin()) {
       return find(s, ident, field);
     }
     return s.keyByHash(hashOf(ident))
-        .filter(k -> Permissions.mayWriteKey(p, s, k))
+        .filter(k -> Permissions.mayWriteKey(p, s, k, route))
         .orElseThrow(KeyApi::notYours);
   }
 
@@ -203,7 +203,7 @@ final class KeyApi {
             s -> {
               Set<VirtualKey> found = new LinkedHashSet<>();
               for (String i : idents) {
-                found.add(findWritable(p, s, i, "keys"));
+                found.add(findWritable(p, s, i, "keys", c.actor().route()));
               }
               for (String a : aliases) {
                 Optional<VirtualKey> k =
@@ -211,7 +211,7 @@ final class KeyApi {
                         .filter(x -> x.keyAlias().equals(Optional.of(a)))
                         .findFirst();
                 if (!p.admin()) {
-                  k = k.filter(x -> Permissions.mayWriteKey(p, s, x));
+                  k = k.filter(x -> Permissions.mayWriteKey(p, s, x, c.actor().route()));
                   found.add(k.orElseThrow(KeyApi::notYours));
                 } else {
                   found.add(k.orElseThrow(() -> Mutations.missing("key_aliases", a)));
@@ -245,7 +245,7 @@ final class KeyApi {
     GovernanceSnapshot s = governance.snapshot();
     List<VirtualKey> all =
         s.keys().values().stream()
-            .filter(k -> Permissions.mayReadKey(p, s, k))
+            .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
             .filter(k -> user.isEmpty() || k.userId().equals(user))
             .filter(k -> team.isEmpty() || k.teamId().equals(team))
             .filter(k -> org.isEmpty() || k.organizationId().equals(org))
@@ -294,11 +294,11 @@ final class KeyApi {
         governance.mutate(
             c.actor(),
             s -> {
-              VirtualKey cur = findWritable(p, s, ident, "key");
+              VirtualKey cur = findWritable(p, s, ident, "key", c.actor().route());
               VirtualKey next =
                   apply(b, cur, now)
                       .withSecret(KeySecrets.hash(secret), KeySecrets.mask(secret), now);
-              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next, c.actor().route());
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));

@@ -99,6 +99,10 @@ final class Views {
     }
     o.set("metadata", json(t.metadata()));
     o.put("blocked", t.blocked());
+    strings(
+        o,
+        "team_member_permissions",
+        t.memberPermissions().orElse(Permissions.DEFAULT_TEAM_MEMBER_PERMISSIONS));
     time(o, "created_at", Optional.of(t.createdAt()));
     time(o, "updated_at", Optional.of(t.updatedAt()));
     return o;

@@ -48,6 +48,16 @@ class AuthorizationMatrixIT {
   private static final Set<Caller> ADMINS = EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN);
   private static final Set<Caller> READERS =
       EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN, Caller.PROXY_ADMIN_VIEWER);
+
+  /** Readers, and the members of team t-1 whatever their role. */
+  private static final Set<Caller> TEAM_READERS =
+      EnumSet.of(
+          Caller.MASTER,
+          Caller.PROXY_ADMIN,
+          Caller.PROXY_ADMIN_VIEWER,
+          Caller.TEAM_ADMIN,
+          Caller.TEAM_MEMBER);
+
   private static final Set<Caller> ANY_USER =
       EnumSet.complementOf(EnumSet.of(Caller.NO_KEY, Caller.BAD_KEY));
 
@@ -117,7 +127,19 @@ class AuthorizationMatrixIT {
               "POST /team/update",
               () -> post("/team/update", "{\"team_id\": \"t-1\", \"max_budget\": 50}"),
               ADMINS),
-          row("GET /team/info", () -> get("/team/info?team_id=t-1"), READERS),
+          row("GET /team/info", () -> get("/team/info?team_id=t-1"), TEAM_READERS),
+          row(
+              "GET /team/permissions_list",
+              () -> get("/team/permissions_list?team_id=t-1"),
+              TEAM_READERS),
+          row(
+              "POST /team/permissions_update",
+              () ->
+                  post(
+                      "/team/permissions_update",
+                      "{\"team_id\": \"t-1\", \"team_member_permissions\": [\"/key/info\","
+                          + " \"/key/health\"]}"),
+              EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN, Caller.TEAM_ADMIN)),
           row(
               "POST /team/delete",
               () ->
@@ -525,6 +547,94 @@ class AuthorizationMatrixIT {
   }
 
   @Test
+  void teamMember_withTeamMemberPermissions_managesItsOwnTeamKeysOnly() throws Exception {
+    ok(post("/team/new", "{\"team_id\": \"t-4\", \"max_budget\": 10}"));
+    ok(
+        post(
+            "/team/member_add",
+            "{\"team_id\": \"t-4\", \"member\": [{\"user_id\": \"u-tmember\", \"role\": \"user\"},"
+                + " {\"user_id\": \"u-other\", \"role\": \"user\"}]}"));
+    String others =
+        json(ok(post("/key/generate", "{\"team_id\": \"t-4\", \"user_id\": \"u-other\"}")))
+            .path("key")
+            .asText();
+    Req generate =
+        post(
+            "/key/generate",
+            "{\"team_id\": \"t-4\", \"user_id\": \"u-tmember\", \"max_budget\": 1}");
+    // LiteLLM's default lets members read team keys, not make them.
+    assertRefused(send(Caller.TEAM_MEMBER, generate), 403);
+    assertThat(
+            json(ok(send(Caller.TEAM_MEMBER, get("/team/permissions_list?team_id=t-4"))))
+                .path("team_member_permissions")
+                .toString())
+        .isEqualTo("[\"/key/info\",\"/key/health\"]");
+    assertThat(send(Caller.TEAM_MEMBER, get("/key/info?key=" + others)).statusCode())
+        .isEqualTo(200);
+
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/team/permissions_update",
+                "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/key/generate\"]}")),
+        403);
+    ok(
+        post(
+            "/team/permissions_update",
+            "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/key/generate\","
+                + " \"/key/update\", \"/key/delete\", \"/key/list\"]}"));
+    String mine = json(ok(send(Caller.TEAM_MEMBER, generate))).path("key").asText();
+    // Within the team's budget, and only for itself.
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-4\", \"user_id\": \"u-tmember\", \"max_budget\": 11}")),
+        403);
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-4\", \"user_id\": \"u-other\", \"max_budget\": 1}")),
+        403);
+    ok(
+        send(
+            Caller.TEAM_MEMBER,
+            post("/key/update", "{\"key\": \"" + mine + "\", \"max_budget\": 0.5}")));
+    String before = state();
+    assertRefused(
+        send(Caller.TEAM_MEMBER, post("/key/delete", "{\"keys\": [\"" + others + "\"]}")), 403);
+    assertThat(state()).isEqualTo(before);
+    // /key/info is no longer granted: another member's key is refused, its own still readable.
+    assertRefused(send(Caller.TEAM_MEMBER, get("/key/info?key=" + others)), 403);
+    assertThat(send(Caller.TEAM_MEMBER, get("/key/info?key=" + mine)).statusCode()).isEqualTo(200);
+    ok(send(Caller.TEAM_MEMBER, post("/key/delete", "{\"keys\": [\"" + mine + "\"]}")));
+
+    // /team/info: the member sees the team and its own keys only; not a member, refused the same
+    // whether the team exists or not.
+    JsonNode info = json(ok(send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-4"))));
+    assertThat(info.path("keys").size()).isZero();
+    assertThat(json(ok(get("/team/info?team_id=t-4"))).path("keys").size()).isEqualTo(1);
+    HttpResponse<String> notMember = send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-2"));
+    HttpResponse<String> missing = send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-none"));
+    assertRefused(notMember, 403);
+    assertThat(missing.statusCode()).isEqualTo(403);
+    assertThat(missing.body()).isEqualTo(notMember.body().replace("t-2", "t-none"));
+    // An unknown route is refused when granted.
+    assertThat(
+            send(
+                    Caller.MASTER,
+                    post(
+                        "/team/permissions_update",
+                        "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/model/new\"]}"))
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
   void teamMember_mayNotManageTheTeam() {
     assertRefused(
         send(
@@ -646,6 +756,11 @@ class AuthorizationMatrixIT {
   private static HttpResponse<String> ok(Req req) {
     HttpResponse<String> r = send(Caller.MASTER, req);
     assertThat(r.statusCode()).as(req + ": " + r.body()).isEqualTo(200);
+    return r;
+  }
+
+  private static HttpResponse<String> ok(HttpResponse<String> r) {
+    assertThat(r.statusCode()).as(r.request().uri() + ": " + r.body()).isEqualTo(200);
     return r;
   }
 
