@@ -6,6 +6,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.Team;
 import dev.tollgate.governance.TeamMember;
 import dev.tollgate.governance.User;
@@ -325,6 +326,7 @@ public final class Permissions {
               "user_id '" + next.userId().get() + "' is not a member of team '" + teamId + "'");
         }
         within(next, t.limits().maxBudgetNanos(), t.models(), "team '" + t.displayName() + "'");
+        ratesWithin(next, t.limits().rate(), false, "team '" + t.displayName() + "'");
       }
     } else {
       if (!p.role().equals(Optional.of(UserRole.INTERNAL_USER))
@@ -335,10 +337,48 @@ public final class Permissions {
       User u = s.users().get(p.userId().get());
       if (u != null) {
         within(next, u.limits().maxBudgetNanos(), u.models(), "your user");
+        ratesWithin(next, u.limits().rate(), false, "your user");
       }
     }
     if (cur.isPresent()) {
       within(next, cur.get().limits().maxBudgetNanos(), cur.get().models(), "the key itself");
+      ratesWithin(next, cur.get().limits().rate(), true, "the key itself");
+    }
+  }
+
+  /**
+   * Refuses a key whose {@code rpm_limit}, {@code tpm_limit} or {@code max_parallel_requests} is
+   * above {@code bound}'s. Without {@code required}, a key without a limit is within (the bound
+   * applies to it at run time anyway); with it (the key's own earlier limits), dropping a limit
+   * would raise it, and is refused too.
+   */
+  private static void ratesWithin(VirtualKey k, RateLimits bound, boolean required, String whose) {
+    RateLimits r = k.limits().rate();
+    rateWithin(r.rpmLimit(), bound.rpmLimit(), required, "rpm_limit", whose);
+    rateWithin(r.tpmLimit(), bound.tpmLimit(), required, "tpm_limit", whose);
+    rateWithin(
+        r.maxParallelRequests(),
+        bound.maxParallelRequests(),
+        required,
+        "max_parallel_requests",
+        whose);
+  }
+
+  private static void rateWithin(
+      OptionalLong value, OptionalLong bound, boolean required, String field, String whose) {
+    if (bound.isEmpty()) {
+      return;
+    }
+    if (value.isEmpty() ? required : value.getAsLong() > bound.getAsLong()) {
+      throw forbidden(
+          field
+              + " may not be above the "
+              + field
+              + " of "
+              + whose
+              + " ("
+              + bound.getAsLong()
+              + ")");
     }
   }
 

@@ -635,6 +635,47 @@ class AuthorizationMatrixIT {
   }
 
   @Test
+  void nonAdminKeys_rateLimitsBoundedByTheirUserTeamAndThemselves() {
+    String own = userKey("u-rate", "internal_user");
+    ok(post("/user/update", "{\"user_id\": \"u-rate\", \"rpm_limit\": 100, \"tpm_limit\": 1000}"));
+    ok(post("/team/update", "{\"team_id\": \"t-3\", \"tpm_limit\": 2000}"));
+    HttpResponse<String> above =
+        sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 101}"));
+    assertRefused(above, 403);
+    assertThat(json(above).path("error").path("message").asText())
+        .contains("rpm_limit")
+        .contains("100");
+    assertRefused(
+        sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"tpm_limit\": 5000}")), 403);
+    String key =
+        json(ok(sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 50}"))))
+            .path("key")
+            .asText();
+    // Never above the key's own earlier limit, even within the user's.
+    assertRefused(
+        sendAs(own, post("/key/update", "{\"key\": \"" + key + "\", \"rpm_limit\": 80}")), 403);
+    ok(sendAs(own, post("/key/update", "{\"key\": \"" + key + "\", \"rpm_limit\": 20}")));
+    // A team admin within the team's tpm_limit.
+    assertRefused(
+        send(
+            Caller.TEAM_ADMIN,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-3\", \"user_id\": \"u-tadmin\", \"max_budget\": 1,"
+                    + " \"tpm_limit\": 2001}")),
+        403);
+    ok(
+        send(
+            Caller.TEAM_ADMIN,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-3\", \"user_id\": \"u-tadmin\", \"max_budget\": 1,"
+                    + " \"tpm_limit\": 2000}")));
+    // An admin is not bounded.
+    ok(post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 100000}"));
+  }
+
+  @Test
   void teamMember_mayNotManageTheTeam() {
     assertRefused(
         send(
@@ -765,8 +806,11 @@ class AuthorizationMatrixIT {
   }
 
   private static HttpResponse<String> send(Caller caller, Req req) {
+    return sendAs(KEYS.get(caller), req);
+  }
+
+  private static HttpResponse<String> sendAs(@Nullable String key, Req req) {
     HttpRequest.Builder b = HttpRequest.newBuilder(gw.uri(req.path()));
-    String key = KEYS.get(caller);
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
