@@ -89,6 +89,8 @@ public final class Gateway implements AutoCloseable {
   private final String masterKey;
   private final boolean masterKeyGenerated;
 
+  private final java.util.Set<String> mountedRoutes;
+
   private Gateway(
       Vertx vertx,
       GatewayConfig config,
@@ -105,7 +107,9 @@ public final class Gateway implements AutoCloseable {
       dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
       int port,
       String masterKey,
-      boolean generated) {
+      boolean generated,
+      java.util.Set<String> mountedRoutes) {
+    this.mountedRoutes = mountedRoutes;
     this.vertx = vertx;
     this.config = config;
     this.registrar = registrar;
@@ -346,7 +350,8 @@ public final class Gateway implements AutoCloseable {
                 config.general().backgroundHealthChecks(),
                 config.general().healthCheckIntervalMillis()),
             clock,
-            models);
+            models,
+            java.util.concurrent.ConcurrentHashMap.newKeySet());
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,
@@ -402,7 +407,8 @@ public final class Gateway implements AutoCloseable {
         services.connectionLimits(),
         port,
         key.value(),
-        key.generated());
+        key.generated(),
+        services.mountedRoutes());
   }
 
   /**
@@ -552,6 +558,14 @@ public final class Gateway implements AutoCloseable {
       }
       db.close();
     }
+  }
+
+  /**
+   * Every route the HTTP router mounted, as {@code "METHOD /path"} ({@code "ANY /path"} for every
+   * method); the LLM routes that bypass the router are not among them. For tests and diagnostics.
+   */
+  public java.util.Set<String> mountedRoutes() {
+    return new java.util.TreeSet<>(mountedRoutes);
   }
 
   /** The model admin; for tests and diagnostics. */

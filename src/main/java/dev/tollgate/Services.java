@@ -34,4 +34,5 @@ record Services(
     dev.tollgate.routing.Routing routing,
     dev.tollgate.health.HealthChecks health,
     Clock clock,
-    dev.tollgate.admin.ModelAdmin models) {}
+    dev.tollgate.admin.ModelAdmin models,
+    java.util.Set<String> mountedRoutes) {}

@@ -365,6 +365,43 @@ class AuthorizationMatrixIT {
     assertThat(rows).isEqualTo(Permissions.routes());
   }
 
+  /**
+   * Routes the router mounts that are not management routes, each with how it is guarded: a new
+   * route must be added here or to {@link Permissions}, so that none is mounted unguarded unseen.
+   */
+  private static final Set<String> NOT_MANAGEMENT =
+      Set.of(
+          // Public: liveness and readiness say up or down, nothing more without a key.
+          "GET /health/liveliness",
+          "GET /health/liveness",
+          "GET /health/readiness",
+          // LLM routes, authenticated by a virtual key from the headers before any body is read,
+          // and limited to the models the key may use.
+          "GET /health",
+          "GET /models",
+          "GET /v1/models",
+          "GET /responses/:id",
+          "GET /v1/responses/:id",
+          "DELETE /responses/:id",
+          "DELETE /v1/responses/:id",
+          "POST /v1/messages/count_tokens",
+          "POST /anthropic/v1/messages/count_tokens",
+          // Pass-through to a provider, with a virtual key and the credentials of a deployment the
+          // key may use.
+          "ANY /anthropic/",
+          "ANY /openai/");
+
+  @Test
+  void everyMountedRoute_isInTheTableOrKnownNotToBeManagement() {
+    Set<String> mounted = gw.gateway().mountedRoutes();
+    Set<String> unexplained = new TreeSet<>(mounted);
+    unexplained.removeAll(Permissions.routes());
+    unexplained.removeAll(NOT_MANAGEMENT);
+    assertThat(unexplained).as("mounted without a row in Permissions or NOT_MANAGEMENT").isEmpty();
+    assertThat(mounted).containsAll(Permissions.routes());
+    assertThat(mounted).containsAll(NOT_MANAGEMENT);
+  }
+
   @Test
   void everyRoute_everyCaller_allowedOrRefusedAsTheTableSays() {
     SoftAssertions soft = new SoftAssertions();
