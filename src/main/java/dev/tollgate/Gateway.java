@@ -315,6 +315,18 @@ public final class Gateway implements AutoCloseable {
             db.instances(),
             Clock.systemUTC());
     ProxyCounters proxyCounters = new ProxyCounters();
+    Optional<dev.tollgate.metrics.PrometheusMetrics> prometheus =
+        config.litellm().prometheus()
+            ? Optional.of(
+                new dev.tollgate.metrics.PrometheusMetrics(
+                    governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
+            : Optional.empty();
+    // Per-request series are counted from each spend record, off the request path.
+    prometheus.ifPresent(
+        m ->
+            spend.add(
+                new dev.tollgate.metrics.RequestMetrics(
+                    m.registry(), governance::snapshot, registry)));
     Optional<AuditLog> audit =
         config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty();
     GovernanceRoutes governanceRoutes =
@@ -353,11 +365,7 @@ public final class Gateway implements AutoCloseable {
             clock,
             models,
             java.util.concurrent.ConcurrentHashMap.newKeySet(),
-            config.litellm().prometheus()
-                ? Optional.of(
-                    new dev.tollgate.metrics.PrometheusMetrics(
-                        governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
-                : Optional.empty());
+            prometheus);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +32,9 @@ class MetricsIT {
           litellm_params: {model: openai/acme-internal, api_base: %1$s,
                            input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
           model_info: {id: custom-1}
+        - model_name: unknown
+          litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
+          model_info: {id: unknown-1}
       """;
 
   private FakeOpenAi upstream;
@@ -119,6 +123,192 @@ class MetricsIT {
   }
 
   @Test
+  void perRequestSeries_underLiteLlmNamesAndLabels_agreeWithTheSpendRecords() throws Exception {
+    String yaml =
+        MODELS.formatted(upstream.apiBase())
+            + """
+            litellm_settings:
+              callbacks: ["prometheus"]
+            """;
+    try (TestGateway gw = TestGateway.start(yaml)) {
+      ok(gw.post("/team/new", "{\"team_id\": \"t-r\", \"team_alias\": \"search\"}"));
+      String key =
+          ok(gw.post("/key/generate", "{\"key_alias\": \"ci-key\", \"team_id\": \"t-r\"}"))
+              .path("key")
+              .asText();
+      String hash = KeySecrets.hash(key);
+      assertThat(chat(gw, key).statusCode()).isEqualTo(200);
+      assertThat(chat(gw, key, "custom", true).statusCode()).isEqualTo(200);
+      upstream.enqueue(
+          new FakeOpenAi.Error(
+              500,
+              "application/json",
+              "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"));
+      assertThat(chat(gw, key).statusCode()).isEqualTo(502);
+      assertThat(chat(gw, key, "unknown", false).statusCode()).isEqualTo(200);
+      String small =
+          ok(gw.post("/key/generate", "{\"key_alias\": \"small\", \"max_budget\": 0.00005}"))
+              .path("key")
+              .asText();
+      assertThat(chat(gw, small).statusCode()).isEqualTo(200);
+      awaitKeySpend(gw, small, new BigDecimal("0.000074"));
+      assertThat(chat(gw, small).statusCode()).isEqualTo(429);
+
+      List<Sample> m = awaitSamples(gw, "litellm_proxy_total_requests_metric_total", 6);
+      Map<String, String> mine = Map.of("hashed_api_key", hash);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_proxy_total_requests_metric_total",
+                  Map.of("hashed_api_key", hash, "status_code", "200")))
+          .isEqualTo(3.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_proxy_failed_requests_metric_total",
+                  Map.of(
+                      "hashed_api_key", hash,
+                      "exception_status", "502",
+                      "exception_class", "InternalServerError",
+                      "team", "t-r",
+                      "team_alias", "search",
+                      "api_key_alias", "ci-key")))
+          .isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_proxy_failed_requests_metric_total",
+                  Map.of(
+                      "hashed_api_key", KeySecrets.hash(small),
+                      "exception_status", "429",
+                      "exception_class", "BudgetExceededError")))
+          .isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_requests_metric_total",
+                  Map.of(
+                      "hashed_api_key", hash,
+                      "model", "openai/acme-internal",
+                      "model_id", "custom-1",
+                      "api_provider", "openai",
+                      "end_user", "None")))
+          .isEqualTo(2.0);
+      // Billed once each: two served requests on the priced deployment, none on the failure.
+      assertThat(sum(m, "litellm_spend_metric_total", mine))
+          .isCloseTo(0.000148, org.assertj.core.data.Offset.offset(1e-12));
+      assertThat(
+              sum(
+                  m,
+                  "litellm_input_tokens_metric_total",
+                  Map.of("hashed_api_key", hash, "model_id", "custom-1")))
+          .isEqualTo(24.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_output_tokens_metric_total",
+                  Map.of("hashed_api_key", hash, "model_id", "custom-1")))
+          .isEqualTo(10.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_total_tokens_metric_total",
+                  Map.of("hashed_api_key", hash, "model_id", "custom-1")))
+          .isEqualTo(34.0);
+      assertThat(sum(m, "litellm_request_total_latency_metric_count", mine)).isEqualTo(4.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_request_total_latency_metric_bucket",
+                  Map.of("hashed_api_key", hash, "le", "+Inf")))
+          .isEqualTo(4.0);
+      assertThat(
+              m.stream()
+                  .filter(x -> x.name().equals("litellm_request_total_latency_metric_bucket"))
+                  .map(x -> x.labels().get("le"))
+                  .distinct()
+                  .toList())
+          .contains("0.005", "600.0", "+Inf");
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_success_responses_total",
+                  Map.of("model_id", "custom-1", "api_provider", "openai", "hashed_api_key", hash)))
+          .isEqualTo(2.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_failure_responses_total",
+                  Map.of("model_id", "custom-1", "exception_status", "502")))
+          .isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_total_requests_total",
+                  Map.of("model_id", "custom-1", "hashed_api_key", hash)))
+          .isEqualTo(3.0);
+      assertThat(sum(m, "tollgate_unpriced_requests_total", Map.of("model_group", "unknown")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "tollgate_unpriced_requests_total", Map.of("model_group", "custom")))
+          .isZero();
+      assertThat(sum(m, "tollgate_metrics_dropped_records_total", Map.of())).isZero();
+    }
+  }
+
+  record Sample(String name, Map<String, String> labels, double value) {}
+
+  static List<Sample> samples(String exposition) {
+    Pattern line =
+        Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)(\\s+\\d+)?$");
+    Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    List<Sample> out = new java.util.ArrayList<>();
+    for (String l : exposition.split("\n")) {
+      if (l.isBlank() || l.startsWith("#")) {
+        continue;
+      }
+      Matcher x = line.matcher(l);
+      assertThat(x.matches()).as("a sample line: " + l).isTrue();
+      Map<String, String> labels = new LinkedHashMap<>();
+      if (x.group(3) != null) {
+        Matcher lm = label.matcher(x.group(3));
+        while (lm.find()) {
+          labels.put(lm.group(1), lm.group(2));
+        }
+      }
+      out.add(new Sample(x.group(1), labels, Double.parseDouble(x.group(4))));
+    }
+    return out;
+  }
+
+  /** The sum of a metric's samples whose labels include every pair of {@code match}. */
+  static double sum(List<Sample> samples, String name, Map<String, String> match) {
+    return samples.stream()
+        .filter(s -> s.name().equals(name))
+        .filter(s -> s.labels().entrySet().containsAll(match.entrySet()))
+        .mapToDouble(Sample::value)
+        .sum();
+  }
+
+  /**
+   * Scrapes until {@code name} adds up to {@code total}: the series are counted off the request
+   * path.
+   */
+  static List<Sample> awaitSamples(TestGateway gw, String name, double total) throws Exception {
+    List<Sample> m = List.of();
+    for (int i = 0; i < 500; i++) {
+      HttpResponse<String> r = gw.get("/metrics");
+      assertThat(r.statusCode()).isEqualTo(200);
+      m = samples(r.body());
+      if (sum(m, name, Map.of()) >= total) {
+        return m;
+      }
+      Thread.sleep(10);
+    }
+    assertThat(sum(m, name, Map.of())).isEqualTo(total);
+    return m;
+  }
+
+  @Test
   void metrics_needAnAdminKey_unlessConfiguredOpen_andAreOffByDefault() throws Exception {
     String on =
         MODELS.formatted(upstream.apiBase())
@@ -175,12 +365,20 @@ class MetricsIT {
   }
 
   static HttpResponse<String> chat(TestGateway gw, String key) {
+    return chat(gw, key, "custom", false);
+  }
+
+  static HttpResponse<String> chat(TestGateway gw, String key, String model, boolean stream) {
     return gw.send(
         HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
             .header("Authorization", "Bearer " + key)
             .POST(
                 HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\"custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                    "{\"model\":\""
+                        + model
+                        + "\",\"stream\":"
+                        + stream
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
             .build());
   }
 

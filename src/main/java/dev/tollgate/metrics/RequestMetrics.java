@@ -1,0 +1,436 @@
+package dev.tollgate.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.SpendSink;
+import dev.tollgate.budget.UsageSource;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.Team;
+import dev.tollgate.governance.User;
+import dev.tollgate.governance.VirtualKey;
+import dev.tollgate.provider.Redaction;
+import dev.tollgate.routing.Deployment;
+import dev.tollgate.routing.RegistryHolder;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.math.BigDecimal;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-request series, under LiteLLM's names and label sets ({@code
+ * litellm/types/integrations/prometheus.py}), and Tollgate's per-request counters, counted from
+ * each request's spend record: the one record billing writes, so the metrics agree with the spend
+ * log. The request path only hands the record to a bounded queue; one daemon thread resolves the
+ * labels (key and team aliases, the deployment's provider) and counts. A full queue drops the
+ * record from the metrics only, and counts the drop. Thread-safe.
+ */
+public final class RequestMetrics implements SpendSink {
+  private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
+
+  /** LiteLLM's latency buckets, in seconds. */
+  static final double[] LATENCY_BUCKETS = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 420.0,
+    600.0
+  };
+
+  private static final String NONE = PrometheusMetrics.NONE;
+
+  private final Supplier<GovernanceSnapshot> governance;
+  private final RegistryHolder registry;
+  private final BlockingQueue<SpendRecord> queue = new ArrayBlockingQueue<>(65_536);
+  private final LongAdder dropped = new LongAdder();
+
+  private final Counter proxyTotal;
+  private final Counter proxyFailed;
+  private final Counter requests;
+  private final Counter spend;
+  private final Counter totalTokens;
+  private final Counter inputTokens;
+  private final Counter outputTokens;
+  private final Histogram totalLatency;
+  private final Counter deploymentTotal;
+  private final Counter deploymentSuccess;
+  private final Counter deploymentFailure;
+  private final Counter unpriced;
+  private final Counter estimated;
+
+  public RequestMetrics(
+      PrometheusRegistry prometheus,
+      Supplier<GovernanceSnapshot> governance,
+      RegistryHolder registry) {
+    this.governance = requireNonNull(governance, "governance");
+    this.registry = requireNonNull(registry, "registry");
+    proxyTotal =
+        counter(
+            prometheus,
+            "litellm_proxy_total_requests_metric",
+            "Requests made to the proxy, by the status returned to the client",
+            "end_user",
+            "hashed_api_key",
+            "api_key_alias",
+            "requested_model",
+            "team",
+            "team_alias",
+            "user",
+            "status_code",
+            "user_email",
+            "route",
+            "client_ip",
+            "user_agent",
+            "model_id",
+            "org_id",
+            "org_alias");
+    proxyFailed =
+        counter(
+            prometheus,
+            "litellm_proxy_failed_requests_metric",
+            "Requests the client did not get a success response for",
+            "end_user",
+            "hashed_api_key",
+            "api_key_alias",
+            "requested_model",
+            "team",
+            "team_alias",
+            "user",
+            "user_email",
+            "exception_status",
+            "exception_class",
+            "route",
+            "client_ip",
+            "user_agent",
+            "model_id",
+            "org_id",
+            "org_alias");
+    requests =
+        counter(
+            prometheus,
+            "litellm_requests_metric",
+            "Requests served by an LLM deployment",
+            "end_user",
+            "hashed_api_key",
+            "api_key_alias",
+            "model",
+            "team",
+            "team_alias",
+            "user",
+            "user_email",
+            "client_ip",
+            "user_agent",
+            "model_id",
+            "api_provider",
+            "org_id",
+            "org_alias");
+    spend =
+        counter(
+            prometheus,
+            "litellm_spend_metric",
+            "Spend on LLM requests, in USD",
+            "end_user",
+            "hashed_api_key",
+            "api_key_alias",
+            "model",
+            "team",
+            "team_alias",
+            "user",
+            "user_email",
+            "client_ip",
+            "user_agent",
+            "model_id",
+            "api_provider",
+            "org_id",
+            "org_alias");
+    String[] tokenLabels = {
+      "end_user",
+      "hashed_api_key",
+      "api_key_alias",
+      "model",
+      "team",
+      "team_alias",
+      "user",
+      "user_email",
+      "requested_model",
+      "model_id",
+      "org_id",
+      "org_alias"
+    };
+    totalTokens =
+        counter(
+            prometheus,
+            "litellm_total_tokens_metric",
+            "Input and output tokens of LLM requests",
+            tokenLabels);
+    inputTokens =
+        counter(
+            prometheus,
+            "litellm_input_tokens_metric",
+            "Input tokens of LLM requests, cached ones included",
+            tokenLabels);
+    outputTokens =
+        counter(
+            prometheus,
+            "litellm_output_tokens_metric",
+            "Output tokens of LLM requests",
+            tokenLabels);
+    totalLatency =
+        Histogram.builder()
+            .name("litellm_request_total_latency_metric")
+            .help("Total latency of a request to the proxy, in seconds")
+            .labelNames(
+                "end_user",
+                "hashed_api_key",
+                "api_key_alias",
+                "requested_model",
+                "team",
+                "team_alias",
+                "user",
+                "model",
+                "model_id",
+                "org_id",
+                "org_alias")
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .classicOnly()
+            .register(prometheus);
+    String[] deploymentLabels = {
+      "requested_model",
+      "litellm_model_name",
+      "model_id",
+      "api_base",
+      "api_provider",
+      "hashed_api_key",
+      "api_key_alias",
+      "team",
+      "team_alias",
+      "client_ip",
+      "user_agent"
+    };
+    deploymentTotal =
+        counter(
+            prometheus,
+            "litellm_deployment_total_requests",
+            "Requests a deployment answered or failed",
+            deploymentLabels);
+    deploymentSuccess =
+        counter(
+            prometheus,
+            "litellm_deployment_success_responses",
+            "Successful responses from a deployment",
+            deploymentLabels);
+    deploymentFailure =
+        counter(
+            prometheus,
+            "litellm_deployment_failure_responses",
+            "Failed responses from a deployment",
+            "requested_model",
+            "litellm_model_name",
+            "model_id",
+            "api_base",
+            "api_provider",
+            "exception_status",
+            "exception_class",
+            "hashed_api_key",
+            "api_key_alias",
+            "team",
+            "team_alias",
+            "client_ip",
+            "user_agent");
+    unpriced =
+        counter(
+            prometheus,
+            "tollgate_unpriced_requests",
+            "Requests served by a deployment whose price is unknown (never counted as free)",
+            "model_group");
+    estimated =
+        counter(
+            prometheus,
+            "tollgate_estimated_usage_requests",
+            "Requests billed from estimated usage because the provider reported none",
+            "model_group");
+    CounterWithCallback.builder()
+        .name("tollgate_metrics_dropped_records")
+        .help("Spend records left out of the per-request metrics because their queue was full")
+        .callback(cb -> cb.call(dropped.sum()))
+        .register(prometheus);
+    Thread drain = new Thread(this::run, "tollgate-metrics");
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  /** Runs on the request's thread: a queue offer, never blocking. */
+  @Override
+  public void record(SpendRecord r) {
+    if (!queue.offer(r)) {
+      dropped.increment();
+    }
+  }
+
+  private void run() {
+    while (true) {
+      SpendRecord r;
+      try {
+        r = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        count(r);
+      } catch (RuntimeException e) {
+        LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
+      }
+    }
+  }
+
+  private void count(SpendRecord r) {
+    GovernanceSnapshot s = governance.get();
+    @Nullable VirtualKey key = s.keyByHash(r.keyHash()).orElse(null);
+    String keyHash = r.keyHash();
+    String keyAlias = key == null ? NONE : key.keyAlias().orElse(NONE);
+    String team = r.teamId().orElse(NONE);
+    @Nullable Team t = r.teamId().map(id -> s.teams().get(id)).orElse(null);
+    String teamAlias = t == null ? NONE : t.alias().orElse(NONE);
+    String user = r.userId().orElse(NONE);
+    @Nullable User u = r.userId().map(id -> s.users().get(id)).orElse(null);
+    String email = u == null ? NONE : u.email().orElse(NONE);
+    String endUser = r.customerId().orElse(NONE);
+    String org = r.organizationId().orElse(NONE);
+    @Nullable Organization o = r.organizationId().map(id -> s.organizations().get(id)).orElse(null);
+    String orgAlias = o == null ? NONE : o.alias().orElse(NONE);
+    String group = r.modelGroup();
+    String modelId = r.deploymentId().orElse(NONE);
+    String model = r.providerModel().orElse(NONE);
+    Optional<Deployment> d = r.deploymentId().flatMap(id -> registry.current().deployment(id));
+    String provider = d.map(x -> x.params().provider()).orElse(NONE);
+    String apiBase = d.flatMap(x -> x.params().apiBase()).map(Redaction::url).orElse(NONE);
+    String status = Integer.toString(r.status());
+    boolean failed = r.status() >= 400;
+    String errorClass = failed ? exceptionClass(r) : NONE;
+
+    proxyTotal
+        .labelValues(
+            endUser, keyHash, keyAlias, group, team, teamAlias, user, status, email, NONE, NONE,
+            NONE, modelId, org, orgAlias)
+        .inc();
+    if (failed) {
+      proxyFailed
+          .labelValues(
+              endUser,
+              keyHash,
+              keyAlias,
+              group,
+              team,
+              teamAlias,
+              user,
+              email,
+              status,
+              errorClass,
+              NONE,
+              NONE,
+              NONE,
+              modelId,
+              org,
+              orgAlias)
+          .inc();
+    }
+    totalLatency
+        .labelValues(
+            endUser, keyHash, keyAlias, group, team, teamAlias, user, model, modelId, org, orgAlias)
+        .observe(r.latencyMillis() / 1000.0);
+    if (r.deploymentId().isEmpty()) {
+      return; // refused before any deployment: no tokens, no spend, no deployment
+    }
+    deploymentTotal
+        .labelValues(
+            group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
+            NONE)
+        .inc();
+    if (failed) {
+      deploymentFailure
+          .labelValues(
+              group,
+              model,
+              modelId,
+              apiBase,
+              provider,
+              status,
+              errorClass,
+              keyHash,
+              keyAlias,
+              team,
+              teamAlias,
+              NONE,
+              NONE)
+          .inc();
+    } else {
+      deploymentSuccess
+          .labelValues(
+              group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
+              NONE)
+          .inc();
+      requests
+          .labelValues(
+              endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
+              provider, org, orgAlias)
+          .inc();
+    }
+    if (r.costNanos().isPresent() && r.costNanos().getAsLong() > 0) {
+      spend
+          .labelValues(
+              endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
+              provider, org, orgAlias)
+          .inc(BigDecimal.valueOf(r.costNanos().getAsLong(), 9).doubleValue());
+    }
+    long in = r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens();
+    long out = r.outputTokens();
+    if (in + out > 0) {
+      String[] tl = {
+        endUser, keyHash, keyAlias, model, team, teamAlias, user, email, group, modelId, org,
+        orgAlias
+      };
+      totalTokens.labelValues(tl).inc(in + out);
+      inputTokens.labelValues(tl).inc(in);
+      outputTokens.labelValues(tl).inc(out);
+    }
+    if (r.priceState().equals("unknown") && !failed) {
+      unpriced.labelValues(group).inc();
+    }
+    if (r.usageSource() == UsageSource.ESTIMATED) {
+      estimated.labelValues(group).inc();
+    }
+  }
+
+  /** LiteLLM's exception class for a failed request's record. */
+  private static String exceptionClass(SpendRecord r) {
+    if (!r.attempts().isEmpty()) {
+      return r.attempts().get(r.attempts().size() - 1).errorClass().orElse(NONE);
+    }
+    String type = r.errorType().orElse("");
+    if (type.equals("budget_exceeded")) {
+      return "BudgetExceededError";
+    }
+    return switch (r.status()) {
+      case 400 -> "BadRequestError";
+      case 401 -> "AuthenticationError";
+      case 403 -> "PermissionDeniedError";
+      case 404 -> "NotFoundError";
+      case 408, 504 -> "Timeout";
+      case 429 -> "RateLimitError";
+      case 503 -> "ServiceUnavailableError";
+      default -> r.status() >= 500 ? "InternalServerError" : "BadRequestError";
+    };
+  }
+
+  private static Counter counter(
+      PrometheusRegistry prometheus, String name, String help, String... labels) {
+    return Counter.builder().name(name).help(help).labelNames(labels).register(prometheus);
+  }
+}
