@@ -3,6 +3,7 @@ package dev.tollgate.provider.bedrock;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
@@ -15,6 +16,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.Clock;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -32,12 +35,33 @@ import java.util.UUID;
  * <p>One instance per event loop; runs on it and never blocks.
  */
 final class BedrockWire implements WireFormat {
+  /** More deployments than this, and the cache is dropped and begun again. */
+  private static final int MAX_TARGETS = 1024;
+
   private final Clock clock;
   private final BedrockAuth auth;
+
+  /**
+   * Each deployment's target, by its params object (one per registry snapshot), so that a call does
+   * not parse its endpoint again; event-loop confined.
+   */
+  private final Map<LitellmParams, BedrockTarget> targets = new IdentityHashMap<>();
 
   BedrockWire(Clock clock, BedrockAuth auth) {
     this.clock = requireNonNull(clock, "clock");
     this.auth = requireNonNull(auth, "auth");
+  }
+
+  private BedrockTarget target(LitellmParams p) {
+    BedrockTarget t = targets.get(p);
+    if (t == null) {
+      if (targets.size() >= MAX_TARGETS) {
+        targets.clear();
+      }
+      t = BedrockTarget.of(p, auth.env());
+      targets.put(p, t);
+    }
+    return t;
   }
 
   @Override
@@ -53,7 +77,7 @@ final class BedrockWire implements WireFormat {
 
   @Override
   public RequestOptions request(UpstreamRequest up, Buffer body) {
-    BedrockTarget t = BedrockTarget.of(up.params(), auth.env());
+    BedrockTarget t = target(up.params());
     String action =
         up.request().endpoint() == Endpoint.EMBEDDINGS
             ? "invoke"
@@ -81,9 +105,7 @@ final class BedrockWire implements WireFormat {
     return switch (up.request().endpoint()) {
       case CHAT -> Buffer.buffer(BedrockRequest.fromChat(up));
       case EMBEDDINGS ->
-          Buffer.buffer(
-              BedrockEmbeddings.body(
-                  BedrockTarget.of(up.params(), auth.env()).modelId(), up.request().body()));
+          Buffer.buffer(BedrockEmbeddings.body(target(up.params()).modelId(), up.request().body()));
       case COMPLETIONS ->
           throw GatewayException.badRequest(
               null,
@@ -106,7 +128,7 @@ final class BedrockWire implements WireFormat {
 
   @Override
   public UpstreamResponse answer(UpstreamRequest up, int status, MultiMap headers, byte[] body) {
-    String modelId = BedrockTarget.of(up.params(), auth.env()).modelId();
+    String modelId = target(up.params()).modelId();
     if (up.request().endpoint() == Endpoint.EMBEDDINGS) {
       return BedrockEmbeddings.answer(modelId, status, headers, body, modelId);
     }
@@ -133,6 +155,6 @@ final class BedrockWire implements WireFormat {
         up.request().includeUsage(),
         "chatcmpl-" + UUID.randomUUID(),
         clock.instant().getEpochSecond(),
-        BedrockTarget.of(up.params(), auth.env()).modelId());
+        target(up.params()).modelId());
   }
 }
