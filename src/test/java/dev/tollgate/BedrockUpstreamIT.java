@@ -632,6 +632,35 @@ class BedrockUpstreamIT {
   }
 
   @Test
+  void clientLeavesMidStream_theUpstreamStreamIsClosed() throws Exception {
+    upstream.enqueue(Reply.text("word ".repeat(2000), Tokens.of(10, 2000)));
+    String body = chat("sonnet", true, "");
+
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+      s.getOutputStream()
+          .write(
+              ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      + "Authorization: Bearer "
+                      + TestGateway.MASTER_KEY
+                      + "\r\nContent-Type: application/json\r\nContent-Length: "
+                      + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                      + "\r\n\r\n"
+                      + body)
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] first = new byte[512];
+      int n = s.getInputStream().read(first);
+      assertThat(new String(first, 0, n, java.nio.charset.StandardCharsets.UTF_8))
+          .startsWith("HTTP/1.1 200");
+    }
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (upstream.cutOff() == 0) {
+      assertThat(System.nanoTime()).as("the upstream stream closed").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
   void keyBudget_deniedOnceItsSpendReachesMax() throws Exception {
     upstream.fallback(Reply.text("Hello", CACHED));
     String key = newKey("{\"key_alias\":\"bedrock-key\",\"max_budget\":0.003}");

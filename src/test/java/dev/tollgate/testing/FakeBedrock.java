@@ -129,6 +129,8 @@ public final class FakeBedrock implements AutoCloseable {
   private final HttpServer server;
   private final ConcurrentLinkedQueue<Script> scripts = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger cutOff =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final AtomicReference<Script> fallback =
       new AtomicReference<>(Reply.text("Hello there", Tokens.of(12, 5)));
 
@@ -169,6 +171,11 @@ public final class FakeBedrock implements AutoCloseable {
 
   public List<Received> received() {
     return List.copyOf(received);
+  }
+
+  /** How many streams the gateway closed before their end, as it must when its client leaves. */
+  public int cutOff() {
+    return cutOff.get();
   }
 
   public Received lastReceived() {
@@ -499,10 +506,19 @@ public final class FakeBedrock implements AutoCloseable {
     resp.setChunked(true)
         .putHeader("content-type", "application/vnd.amazon.eventstream")
         .putHeader("x-amzn-requestid", "5f1e2d3c-fake-4b5a-9c8d-stream000001");
+    resp.closeHandler(
+        v -> {
+          if (!resp.ended()) {
+            cutOff.incrementAndGet();
+          }
+        });
     writeFrom(resp, bytes, 0, 0);
   }
 
   private void writeFrom(HttpServerResponse resp, byte[] bytes, int at, int step) {
+    if (resp.closed()) {
+      return;
+    }
     if (at >= bytes.length) {
       resp.end();
       return;
