@@ -505,6 +505,50 @@ class BedrockUpstreamIT {
   }
 
   @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void responseFormat_theForcedJsonToolsInputIsTheContent(boolean stream) throws Exception {
+    upstream.enqueue(
+        new Reply(
+            List.of(new ToolUse("tooluse_json", "json_tool_call", "{\"city\":\"Paris\",\"c\":18}")),
+            "tool_use",
+            Tokens.of(30, 12)));
+    String format =
+        ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\","
+            + "\"schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+            + "\"c\":{\"type\":\"integer\"}}}}}";
+
+    HttpResponse<String> r = send(TestGateway.MASTER_KEY, chat("sonnet", stream, format));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    String content;
+    String finish;
+    if (stream) {
+      List<JsonNode> chunks = chunks(r.body());
+      content = content(chunks);
+      finish = finish(chunks);
+      assertThat(r.body()).doesNotContain("tool_calls");
+    } else {
+      JsonNode choice = Json.MAPPER.readTree(r.body()).path("choices").get(0);
+      content = choice.path("message").path("content").asText();
+      finish = choice.path("finish_reason").asText();
+      assertThat(choice.path("message").has("tool_calls")).isFalse();
+    }
+    assertThat(Json.MAPPER.readTree(content))
+        .isEqualTo(Json.MAPPER.readTree("{\"city\":\"Paris\",\"c\":18}"));
+    assertThat(finish).isEqualTo("stop");
+    assertThat(
+            upstream
+                .lastReceived()
+                .json()
+                .path("toolConfig")
+                .path("toolChoice")
+                .path("tool")
+                .path("name")
+                .asText())
+        .isEqualTo("json_tool_call");
+  }
+
+  @ParameterizedTest
   @CsvSource({
     "end_turn, stop, false",
     "end_turn, stop, true",

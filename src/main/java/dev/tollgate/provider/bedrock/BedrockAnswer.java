@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * output.message.content}'s text blocks joined as the content, {@code toolUse} blocks as {@code
  * tool_calls} (their input as a JSON string), {@code reasoningContent} as {@code
  * reasoning_content}, {@code stopReason} as {@code finish_reason} and the usage as {@link
- * BedrockUsage} writes it. Converse answers carry no id, so the caller gives one. Stateless.
+ * BedrockUsage} writes it. In JSON mode ({@link BedrockRequest#JSON_TOOL}), that tool's input is
+ * the content and the answer stopped rather than called a tool. Converse answers carry no id, so
+ * the caller gives one. Stateless.
  */
 final class BedrockAnswer {
   private BedrockAnswer() {}
@@ -26,7 +28,8 @@ final class BedrockAnswer {
   private record ToolCall(String id, String name, String arguments) {}
 
   /** Translates {@code body}; a body that is not a Converse answer is a 502. */
-  static UpstreamResponse toChat(int status, byte[] body, String id, String model, long created) {
+  static UpstreamResponse toChat(
+      int status, byte[] body, boolean jsonMode, String id, String model, long created) {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body);
@@ -41,17 +44,20 @@ final class BedrockAnswer {
     StringBuilder text = new StringBuilder();
     StringBuilder reasoning = new StringBuilder();
     List<ToolCall> calls = new ArrayList<>();
+    String json = null;
     for (JsonNode block : content) {
       if (block.path("text").isTextual()) {
         text.append(block.path("text").asText());
       } else if (block.path("toolUse").isObject()) {
         JsonNode use = block.path("toolUse");
         JsonNode input = use.path("input");
-        calls.add(
-            new ToolCall(
-                use.path("toolUseId").asText(""),
-                use.path("name").asText(""),
-                input.isMissingNode() || input.isNull() ? "{}" : input.toString()));
+        String name = use.path("name").asText("");
+        String arguments = input.isMissingNode() || input.isNull() ? "{}" : input.toString();
+        if (jsonMode && json == null && name.equals(BedrockRequest.JSON_TOOL)) {
+          json = arguments;
+        } else {
+          calls.add(new ToolCall(use.path("toolUseId").asText(""), name, arguments));
+        }
       } else if (block.path("reasoningContent").isObject()) {
         reasoning.append(
             block.path("reasoningContent").path("reasoningText").path("text").asText(""));
@@ -59,10 +65,14 @@ final class BedrockAnswer {
     }
     String stop = root.path("stopReason").isTextual() ? root.path("stopReason").asText() : null;
     String finish = BedrockUsage.finishReason(stop);
+    if (json != null && calls.isEmpty() && finish.equals("tool_calls")) {
+      finish = "stop";
+    }
     Optional<Usage> usage = BedrockUsage.read(root.get("usage"));
-    String c = text.isEmpty() ? null : text.toString();
+    String c = json != null ? json : text.isEmpty() ? null : text.toString();
+    String f = finish;
     String r = reasoning.isEmpty() ? null : reasoning.toString();
-    byte[] out = Json.write(g -> write(g, id, model, created, c, r, calls, finish, usage));
+    byte[] out = Json.write(g -> write(g, id, model, created, c, r, calls, f, usage));
     return new UpstreamResponse(status, "application/json", out, usage);
   }
 

@@ -36,17 +36,27 @@ import org.jspecify.annotations.Nullable;
  *       inputSchema.json}; {@code tool_choice} {@code auto}, {@code required} and a named function
  *       are {@code auto}, {@code any} and {@code tool}. Converse has no {@code none}: the tools are
  *       sent without a choice.
+ *   <li>{@code response_format} of type {@code json_object} or {@code json_schema} is LiteLLM's
+ *       forced tool: a tool named {@value #JSON_TOOL} whose input schema is the requested schema,
+ *       chosen with {@code toolChoice} unless the request chose a tool itself. The answer's call of
+ *       that tool is its content ({@link BedrockAnswer}, {@link BedrockStream}).
  * </ul>
  *
  * <p>Dropped, having no meaning for Converse: {@code frequency_penalty}, {@code presence_penalty},
  * {@code logit_bias}, {@code logprobs}, {@code seed}, {@code user}, {@code stream_options} (a
- * stream always reports usage), {@code parallel_tool_calls}, {@code response_format} and the rest.
- * {@code n} above 1 is a 400: Converse generates one answer.
+ * stream always reports usage), {@code parallel_tool_calls} and the rest. {@code n} above 1 is a
+ * 400: Converse generates one answer.
  */
 final class BedrockRequest {
   private BedrockRequest() {}
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** The forced tool that carries a {@code response_format} answer, named as LiteLLM names it. */
+  static final String JSON_TOOL = "json_tool_call";
+
+  private static final byte[] RESPONSE_FORMAT =
+      "\"response_format\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** The Converse request body for an OpenAI chat request. */
   static byte[] fromChat(UpstreamRequest up) {
@@ -66,6 +76,16 @@ final class BedrockRequest {
       out.set("inferenceConfig", inference);
     }
     ObjectNode tools = toolConfig(root.path("tools"), root.path("tool_choice"));
+    if (jsonMode(root)) {
+      if (tools == null) {
+        tools = NODES.objectNode();
+        tools.putArray("tools");
+      }
+      ((ArrayNode) tools.get("tools")).add(jsonTool(root.path("response_format")));
+      if (!tools.has("toolChoice") && !root.path("tool_choice").isTextual()) {
+        tools.putObject("toolChoice").putObject("tool").put("name", JSON_TOOL);
+      }
+    }
     if (tools != null) {
       out.set("toolConfig", tools);
     }
@@ -77,6 +97,43 @@ final class BedrockRequest {
     } catch (JsonProcessingException e) {
       throw GatewayException.internal("could not write the Converse request", e);
     }
+  }
+
+  /**
+   * Whether a chat request asks for JSON through {@code response_format}, so that its answer's
+   * {@value #JSON_TOOL} call is content. Reads the tree only when the body names the field.
+   */
+  static boolean jsonMode(byte[] body) {
+    outer:
+    for (int i = 0; i <= body.length - RESPONSE_FORMAT.length; i++) {
+      for (int j = 0; j < RESPONSE_FORMAT.length; j++) {
+        if (body[i + j] != RESPONSE_FORMAT[j]) {
+          continue outer;
+        }
+      }
+      return jsonMode(tree(body));
+    }
+    return false;
+  }
+
+  private static boolean jsonMode(JsonNode root) {
+    String type = root.path("response_format").path("type").asText("");
+    return type.equals("json_object") || type.equals("json_schema");
+  }
+
+  /** The forced tool of a {@code response_format}: its schema, or any object for json_object. */
+  private static ObjectNode jsonTool(JsonNode format) {
+    ObjectNode tool = NODES.objectNode();
+    ObjectNode spec = tool.putObject("toolSpec");
+    spec.put("name", JSON_TOOL);
+    JsonNode given = format.path("json_schema").path("schema");
+    ObjectNode schema = spec.putObject("inputSchema").putObject("json");
+    if (given.isObject()) {
+      schema.setAll((ObjectNode) given.deepCopy());
+    } else {
+      schema.put("type", "object").put("additionalProperties", true).putObject("properties");
+    }
+    return tool;
   }
 
   static JsonNode tree(byte[] body) {

@@ -51,6 +51,7 @@ final class BedrockStream implements StreamRelay {
 
   private final SseSink sink;
   private final boolean includeUsage;
+  private final boolean jsonMode;
   private final String id;
   private final long created;
   private final String model;
@@ -73,17 +74,26 @@ final class BedrockStream implements StreamRelay {
         }
       };
 
-  /** A tool call's index among tool calls, by content block index; -1 for other blocks. */
+  /** The index of JSON mode's tool call, kept apart from the others; never an array index. */
+  private static final int JSON_CALL = Integer.MAX_VALUE;
+
+  /**
+   * A tool call's index among tool calls, by content block index; -1 for other blocks, {@link
+   * #JSON_CALL} for JSON mode's.
+   */
   private int[] toolIndex = new int[8];
 
   private int tools;
+  private boolean jsonUsed;
   private boolean stopped;
   private boolean done;
   private @Nullable GatewayException error;
 
-  BedrockStream(SseSink sink, boolean includeUsage, String id, long created, String model) {
+  BedrockStream(
+      SseSink sink, boolean includeUsage, boolean jsonMode, String id, long created, String model) {
     this.sink = sink;
     this.includeUsage = includeUsage;
+    this.jsonMode = jsonMode;
     this.id = id;
     this.created = created;
     this.model = model;
@@ -160,7 +170,11 @@ final class BedrockStream implements StreamRelay {
         case "messageStop" -> {
           stopped = true;
           String stop = e.path("stopReason").isTextual() ? e.path("stopReason").asText() : null;
-          close(open(), BedrockUsage.finishReason(stop));
+          String finish = BedrockUsage.finishReason(stop);
+          if (jsonUsed && tools == 0 && finish.equals("tool_calls")) {
+            finish = "stop";
+          }
+          close(open(), finish);
         }
         case "metadata" -> metadata(e);
         default -> {
@@ -182,6 +196,11 @@ final class BedrockStream implements StreamRelay {
       int n = toolIndex.length;
       toolIndex = Arrays.copyOf(toolIndex, Math.max(i + 1, n * 2));
       Arrays.fill(toolIndex, n, toolIndex.length, -1);
+    }
+    if (jsonMode && !jsonUsed && use.path("name").asText("").equals(BedrockRequest.JSON_TOOL)) {
+      toolIndex[i] = JSON_CALL;
+      jsonUsed = true;
+      return;
     }
     toolIndex[i] = tools++;
     JsonGenerator g = open();
@@ -207,6 +226,10 @@ final class BedrockStream implements StreamRelay {
       int i = e.path("contentBlockIndex").asInt(-1);
       String input = delta.path("toolUse").path("input").asText("");
       if (i < 0 || i >= toolIndex.length || toolIndex[i] < 0 || input.isEmpty()) {
+        return;
+      }
+      if (toolIndex[i] == JSON_CALL) {
+        delta("content", input);
         return;
       }
       JsonGenerator g = open();

@@ -134,7 +134,13 @@ final class BedrockWire implements WireFormat {
     }
     String requestId = headers.get("x-amzn-requestid");
     String id = "chatcmpl-" + (requestId == null ? UUID.randomUUID() : requestId);
-    return BedrockAnswer.toChat(status, body, id, modelId, clock.instant().getEpochSecond());
+    return BedrockAnswer.toChat(
+        status,
+        body,
+        BedrockRequest.jsonMode(up.request().body()),
+        id,
+        modelId,
+        clock.instant().getEpochSecond());
   }
 
   /** Not used: the error type is in a header, so the transport asks the other form. */
@@ -153,6 +159,7 @@ final class BedrockWire implements WireFormat {
     return new BedrockStream(
         sink,
         up.request().includeUsage(),
+        BedrockRequest.jsonMode(up.request().body()),
         "chatcmpl-" + UUID.randomUUID(),
         clock.instant().getEpochSecond(),
         target(up.params()).modelId());

@@ -180,4 +180,25 @@ class BedrockRequestTest {
             GatewayException.class,
             e -> assertThat(e.param()).isEqualTo("messages[0].tool_calls[0].function.arguments"));
   }
+
+  @Test
+  void fromChat_responseFormatJsonSchema_isAForcedJsonTool() throws Exception {
+    JsonNode out =
+        translate(
+            """
+            {"model":"m","messages":[{"role":"user","content":"x"}],
+             "response_format":{"type":"json_schema","json_schema":{"name":"r",
+               "schema":{"type":"object","properties":{"a":{"type":"integer"}}}}}}
+            """);
+    assertThat(out.path("toolConfig"))
+        .isEqualTo(
+            json(
+                """
+                {"tools":[{"toolSpec":{"name":"json_tool_call","inputSchema":{"json":
+                  {"type":"object","properties":{"a":{"type":"integer"}}}}}}],
+                 "toolChoice":{"tool":{"name":"json_tool_call"}}}
+                """));
+    assertThat(BedrockRequest.jsonMode("{\"response_format\":{\"type\":\"text\"}}".getBytes()))
+        .isFalse();
+  }
 }

@@ -102,7 +102,7 @@ class BedrockStreamTest {
   @Test
   void relay_toolCalls_indexedAmongToolCalls_usageReportedOnce() throws Exception {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, false, "chatcmpl-1", 1700000000L, "m");
+    BedrockStream s = new BedrockStream(sink, false, false, "chatcmpl-1", 1700000000L, "m");
 
     assertThat(run(s, events(TOOLS))).isEmpty();
 
@@ -132,7 +132,7 @@ class BedrockStreamTest {
   @Test
   void end_afterMessageStopWithoutMetadata_finishesWithDone_noUsage() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
 
     Optional<GatewayException> end =
         run(
@@ -150,7 +150,7 @@ class BedrockStreamTest {
   @Test
   void end_beforeMessageStop_isA502() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
 
     Optional<GatewayException> end =
         run(
@@ -166,7 +166,7 @@ class BedrockStreamTest {
   @Test
   void relay_reasoningDeltas_becomeReasoningContent() throws Exception {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
 
     run(
         s,
@@ -194,11 +194,42 @@ class BedrockStreamTest {
   @Test
   void relay_eachReadWritesOnce() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, false, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, false, false, "c", 1, "m");
     byte[] all = events(TOOLS);
 
     s.relay(Buffer.buffer(all));
 
     assertThat(sink.writes).isEqualTo(1);
+  }
+
+  @Test
+  void relay_jsonMode_theJsonToolsInputIsContent_andTheAnswerStops() throws Exception {
+    Sink sink = new Sink();
+    BedrockStream s = new BedrockStream(sink, false, true, "c", 1, "m");
+
+    run(
+        s,
+        events(
+            "messageStart", "{\"role\":\"assistant\"}",
+            "contentBlockStart",
+                "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":\"j\","
+                    + "\"name\":\"json_tool_call\"}}}",
+            "contentBlockDelta",
+                "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"{\\\"a\\\":\"}}}",
+            "contentBlockDelta",
+                "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"1}\"}}}",
+            "messageStop", "{\"stopReason\":\"tool_use\"}",
+            "metadata", "{\"usage\":{\"inputTokens\":1,\"outputTokens\":2}}"));
+
+    List<JsonNode> chunks = chunks(sink.written.toString());
+    StringBuilder content = new StringBuilder();
+    for (JsonNode c : chunks) {
+      JsonNode delta = c.path("choices").path(0).path("delta");
+      assertThat(delta.has("tool_calls")).isFalse();
+      content.append(delta.path("content").asText(""));
+    }
+    assertThat(content.toString()).isEqualTo("{\"a\":1}");
+    assertThat(chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText())
+        .isEqualTo("stop");
   }
 }
