@@ -2,6 +2,8 @@ package dev.tollgate.provider.bedrock;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.pricing.Usage;
@@ -18,9 +20,9 @@ import org.jspecify.annotations.Nullable;
  * output.message.content}'s text blocks joined as the content, {@code toolUse} blocks as {@code
  * tool_calls} (their input as a JSON string), {@code reasoningContent} as {@code
  * reasoning_content}, {@code stopReason} as {@code finish_reason} and the usage as {@link
- * BedrockUsage} writes it. In JSON mode ({@link BedrockRequest#JSON_TOOL}), that tool's input is
- * the content and the answer stopped rather than called a tool. Converse answers carry no id, so
- * the caller gives one. Stateless.
+ * BedrockUsage} writes it. In JSON mode (a {@code response_format}, {@link
+ * BedrockRequest#jsonTool}), that tool's input is the content and the answer stopped rather than
+ * called a tool. Converse answers carry no id, so the caller gives one. Stateless.
  */
 final class BedrockAnswer {
   private BedrockAnswer() {}
@@ -29,7 +31,7 @@ final class BedrockAnswer {
 
   /** Translates {@code body}; a body that is not a Converse answer is a 502. */
   static UpstreamResponse toChat(
-      int status, byte[] body, boolean jsonMode, String id, String model, long created) {
+      int status, byte[] body, @Nullable String jsonTool, String id, String model, long created) {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body);
@@ -43,6 +45,7 @@ final class BedrockAnswer {
     }
     StringBuilder text = new StringBuilder();
     StringBuilder reasoning = new StringBuilder();
+    List<JsonNode> thinkingBlocks = new ArrayList<>();
     List<ToolCall> calls = new ArrayList<>();
     String json = null;
     for (JsonNode block : content) {
@@ -53,14 +56,32 @@ final class BedrockAnswer {
         JsonNode input = use.path("input");
         String name = use.path("name").asText("");
         String arguments = input.isMissingNode() || input.isNull() ? "{}" : input.toString();
-        if (jsonMode && json == null && name.equals(BedrockRequest.JSON_TOOL)) {
+        if (json == null && name.equals(jsonTool)) {
           json = arguments;
         } else {
           calls.add(new ToolCall(use.path("toolUseId").asText(""), name, arguments));
         }
       } else if (block.path("reasoningContent").isObject()) {
-        reasoning.append(
-            block.path("reasoningContent").path("reasoningText").path("text").asText(""));
+        JsonNode r = block.path("reasoningContent");
+        JsonNode rt = r.path("reasoningText");
+        if (rt.isObject()) {
+          reasoning.append(rt.path("text").asText(""));
+          ObjectNode b =
+              JsonNodeFactory.instance
+                  .objectNode()
+                  .put("type", "thinking")
+                  .put("thinking", rt.path("text").asText(""));
+          if (rt.path("signature").isTextual()) {
+            b.put("signature", rt.path("signature").asText());
+          }
+          thinkingBlocks.add(b);
+        } else if (r.path("redactedContent").isTextual()) {
+          thinkingBlocks.add(
+              JsonNodeFactory.instance
+                  .objectNode()
+                  .put("type", "redacted_thinking")
+                  .put("data", r.path("redactedContent").asText()));
+        }
       }
     }
     String stop = root.path("stopReason").isTextual() ? root.path("stopReason").asText() : null;
@@ -72,7 +93,8 @@ final class BedrockAnswer {
     String c = json != null ? json : text.isEmpty() ? null : text.toString();
     String f = finish;
     String r = reasoning.isEmpty() ? null : reasoning.toString();
-    byte[] out = Json.write(g -> write(g, id, model, created, c, r, calls, f, usage));
+    byte[] out =
+        Json.write(g -> write(g, id, model, created, c, r, thinkingBlocks, calls, f, usage));
     return new UpstreamResponse(status, "application/json", out, usage);
   }
 
@@ -83,6 +105,7 @@ final class BedrockAnswer {
       long created,
       @Nullable String content,
       @Nullable String reasoning,
+      List<JsonNode> thinkingBlocks,
       List<ToolCall> calls,
       String finish,
       Optional<Usage> usage) {
@@ -98,8 +121,13 @@ final class BedrockAnswer {
       g.writeObjectFieldStart("message");
       g.writeStringField("role", "assistant");
       Json.field(g, "content", content);
-      if (reasoning != null) {
-        g.writeStringField("reasoning_content", reasoning);
+      if (reasoning != null || !thinkingBlocks.isEmpty()) {
+        g.writeStringField("reasoning_content", reasoning == null ? "" : reasoning);
+        g.writeArrayFieldStart("thinking_blocks");
+        for (JsonNode b : thinkingBlocks) {
+          Json.tree(g, b);
+        }
+        g.writeEndArray();
       }
       if (!calls.isEmpty()) {
         g.writeArrayFieldStart("tool_calls");

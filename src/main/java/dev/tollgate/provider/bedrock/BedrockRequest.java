@@ -31,15 +31,21 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code max_tokens} (or {@code max_completion_tokens}), {@code temperature}, {@code top_p}
  *       and {@code stop} are {@code inferenceConfig}'s {@code maxTokens}, {@code temperature},
  *       {@code topP} and {@code stopSequences}; {@code top_k} goes in {@code
- *       additionalModelRequestFields}, where the models that have it read it.
+ *       additionalModelRequestFields} for Anthropic models and as {@code inferenceConfig.topK}
+ *       there for Amazon Nova, as LiteLLM sends it, and is dropped for the others.
+ *   <li>{@code thinking}, or {@code reasoning_effort} as a thinking budget ({@code minimal} and
+ *       {@code low} 1,024, {@code medium} 2,048, {@code high} 4,096; {@code none} is none), goes in
+ *       {@code additionalModelRequestFields.thinking} for Anthropic models; an assistant's {@code
+ *       thinking_blocks} go back as {@code reasoningContent} blocks, signatures included.
  *   <li>{@code tools} are {@code toolConfig.tools[].toolSpec} with the parameters as {@code
  *       inputSchema.json}; {@code tool_choice} {@code auto}, {@code required} and a named function
  *       are {@code auto}, {@code any} and {@code tool}. Converse has no {@code none}: the tools are
  *       sent without a choice.
  *   <li>{@code response_format} of type {@code json_object} or {@code json_schema} is LiteLLM's
- *       forced tool: a tool named {@value #JSON_TOOL} whose input schema is the requested schema,
- *       chosen with {@code toolChoice} unless the request chose a tool itself. The answer's call of
- *       that tool is its content ({@link BedrockAnswer}, {@link BedrockStream}).
+ *       forced tool: a tool named after the schema (or {@value #JSON_TOOL}) whose input schema is
+ *       the requested schema, chosen with {@code toolChoice} unless the request chose a tool itself
+ *       or enabled thinking (which forbids forcing one). The answer's call of that tool is its
+ *       content ({@link BedrockAnswer}, {@link BedrockStream}).
  * </ul>
  *
  * <p>Dropped, having no meaning for Converse: {@code frequency_penalty}, {@code presence_penalty},
@@ -59,8 +65,9 @@ final class BedrockRequest {
       "\"response_format\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** The Converse request body for an OpenAI chat request. */
-  static byte[] fromChat(UpstreamRequest up) {
+  static byte[] fromChat(UpstreamRequest up, String modelId) {
     JsonNode root = tree(up.request().body());
+    boolean anthropic = modelId.contains("anthropic.");
     ObjectNode out = NODES.objectNode();
     JsonNode n = root.path("n");
     if (n.canConvertToLong() && n.asLong() > 1) {
@@ -76,21 +83,35 @@ final class BedrockRequest {
       out.set("inferenceConfig", inference);
     }
     ObjectNode tools = toolConfig(root.path("tools"), root.path("tool_choice"));
-    if (jsonMode(root)) {
+    ObjectNode thinking = anthropic ? thinking(root) : null;
+    String json = jsonTool(root);
+    if (json != null) {
       if (tools == null) {
         tools = NODES.objectNode();
         tools.putArray("tools");
       }
-      ((ArrayNode) tools.get("tools")).add(jsonTool(root.path("response_format")));
-      if (!tools.has("toolChoice") && !root.path("tool_choice").isTextual()) {
-        tools.putObject("toolChoice").putObject("tool").put("name", JSON_TOOL);
+      ((ArrayNode) tools.get("tools")).add(jsonToolSpec(json, root.path("response_format")));
+      boolean thinks = thinking != null && thinking.path("type").asText("").equals("enabled");
+      if (!tools.has("toolChoice") && !root.path("tool_choice").isTextual() && !thinks) {
+        tools.putObject("toolChoice").putObject("tool").put("name", json);
       }
     }
     if (tools != null) {
       out.set("toolConfig", tools);
     }
+    ObjectNode additional = NODES.objectNode();
     if (root.path("top_k").isNumber()) {
-      out.putObject("additionalModelRequestFields").set("top_k", root.get("top_k"));
+      if (anthropic) {
+        additional.set("top_k", root.get("top_k"));
+      } else if (modelId.contains("amazon.nova")) {
+        additional.putObject("inferenceConfig").set("topK", root.get("top_k"));
+      }
+    }
+    if (thinking != null) {
+      additional.set("thinking", thinking);
+    }
+    if (!additional.isEmpty()) {
+      out.set("additionalModelRequestFields", additional);
     }
     try {
       return Json.MAPPER.writeValueAsBytes(out);
@@ -100,10 +121,11 @@ final class BedrockRequest {
   }
 
   /**
-   * Whether a chat request asks for JSON through {@code response_format}, so that its answer's
-   * {@value #JSON_TOOL} call is content. Reads the tree only when the body names the field.
+   * The name of the tool that carries the answer of a chat request that asks for JSON through
+   * {@code response_format}, so that the answer's call of it is content; null when it does not ask.
+   * Reads the tree only when the body names the field.
    */
-  static boolean jsonMode(byte[] body) {
+  static @Nullable String jsonTool(byte[] body) {
     outer:
     for (int i = 0; i <= body.length - RESPONSE_FORMAT.length; i++) {
       for (int j = 0; j < RESPONSE_FORMAT.length; j++) {
@@ -111,21 +133,30 @@ final class BedrockRequest {
           continue outer;
         }
       }
-      return jsonMode(tree(body));
+      return jsonTool(tree(body));
     }
-    return false;
+    return null;
   }
 
-  private static boolean jsonMode(JsonNode root) {
-    String type = root.path("response_format").path("type").asText("");
-    return type.equals("json_object") || type.equals("json_schema");
+  /** The schema's name, as LiteLLM names the tool, else {@value #JSON_TOOL}. */
+  private static @Nullable String jsonTool(JsonNode root) {
+    JsonNode format = root.path("response_format");
+    String type = format.path("type").asText("");
+    if (!type.equals("json_object") && !type.equals("json_schema")) {
+      return null;
+    }
+    String name = format.path("json_schema").path("name").asText("");
+    return name.isBlank() ? JSON_TOOL : name;
   }
 
   /** The forced tool of a {@code response_format}: its schema, or any object for json_object. */
-  private static ObjectNode jsonTool(JsonNode format) {
+  private static ObjectNode jsonToolSpec(String name, JsonNode format) {
     ObjectNode tool = NODES.objectNode();
     ObjectNode spec = tool.putObject("toolSpec");
-    spec.put("name", JSON_TOOL);
+    spec.put("name", name);
+    if (format.path("json_schema").path("description").isTextual()) {
+      spec.put("description", format.path("json_schema").path("description").asText());
+    }
     JsonNode given = format.path("json_schema").path("schema");
     ObjectNode schema = spec.putObject("inputSchema").putObject("json");
     if (given.isObject()) {
@@ -134,6 +165,30 @@ final class BedrockRequest {
       schema.put("type", "object").put("additionalProperties", true).putObject("properties");
     }
     return tool;
+  }
+
+  private static final java.util.Map<String, Long> EFFORT_BUDGETS =
+      java.util.Map.of("minimal", 1024L, "low", 1024L, "medium", 2048L, "high", 4096L);
+
+  /** Anthropic's {@code thinking}: the request's own, or its {@code reasoning_effort}'s budget. */
+  private static @Nullable ObjectNode thinking(JsonNode root) {
+    JsonNode t = root.path("thinking");
+    if (t.isObject()) {
+      return (ObjectNode) t.deepCopy();
+    }
+    JsonNode effort = root.path("reasoning_effort");
+    if (!effort.isTextual() || effort.asText().equals("none")) {
+      return null;
+    }
+    Long budget = EFFORT_BUDGETS.get(effort.asText());
+    if (budget == null) {
+      throw GatewayException.badRequest(
+          "reasoning_effort",
+          "reasoning_effort must be none, minimal, low, medium or high; got '"
+              + effort.asText()
+              + "'");
+    }
+    return NODES.objectNode().put("type", "enabled").put("budget_tokens", budget);
   }
 
   static JsonNode tree(byte[] body) {
@@ -331,9 +386,32 @@ final class BedrockRequest {
     return result;
   }
 
-  /** Text, then tool calls. */
+  /** Thinking blocks as they were answered, then text, then tool calls. */
   private static ArrayNode assistantContent(JsonNode m, String at) {
     ArrayNode blocks = NODES.arrayNode();
+    for (JsonNode b : m.path("thinking_blocks")) {
+      switch (b.path("type").asText("")) {
+        case "thinking" -> {
+          ObjectNode text =
+              blocks
+                  .addObject()
+                  .putObject("reasoningContent")
+                  .putObject("reasoningText")
+                  .put("text", b.path("thinking").asText(""));
+          if (b.path("signature").isTextual()) {
+            text.put("signature", b.path("signature").asText());
+          }
+        }
+        case "redacted_thinking" ->
+            blocks
+                .addObject()
+                .putObject("reasoningContent")
+                .put("redactedContent", b.path("data").asText(""));
+        default -> {
+          // not a thinking block
+        }
+      }
+    }
     JsonNode content = m.path("content");
     if (content.isTextual()) {
       if (!content.asText().isEmpty()) {

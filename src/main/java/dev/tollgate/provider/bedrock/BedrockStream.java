@@ -51,7 +51,7 @@ final class BedrockStream implements StreamRelay {
 
   private final SseSink sink;
   private final boolean includeUsage;
-  private final boolean jsonMode;
+  private final @Nullable String jsonTool;
   private final String id;
   private final long created;
   private final String model;
@@ -90,10 +90,15 @@ final class BedrockStream implements StreamRelay {
   private @Nullable GatewayException error;
 
   BedrockStream(
-      SseSink sink, boolean includeUsage, boolean jsonMode, String id, long created, String model) {
+      SseSink sink,
+      boolean includeUsage,
+      @Nullable String jsonTool,
+      String id,
+      long created,
+      String model) {
     this.sink = sink;
     this.includeUsage = includeUsage;
-    this.jsonMode = jsonMode;
+    this.jsonTool = jsonTool;
     this.id = id;
     this.created = created;
     this.model = model;
@@ -197,7 +202,7 @@ final class BedrockStream implements StreamRelay {
       toolIndex = Arrays.copyOf(toolIndex, Math.max(i + 1, n * 2));
       Arrays.fill(toolIndex, n, toolIndex.length, -1);
     }
-    if (jsonMode && !jsonUsed && use.path("name").asText("").equals(BedrockRequest.JSON_TOOL)) {
+    if (!jsonUsed && use.path("name").asText("").equals(jsonTool)) {
       toolIndex[i] = JSON_CALL;
       jsonUsed = true;
       return;
@@ -244,6 +249,16 @@ final class BedrockStream implements StreamRelay {
       close(g, null);
     } else if (delta.path("reasoningContent").path("text").isTextual()) {
       delta("reasoning_content", delta.path("reasoningContent").path("text").asText());
+    } else if (delta.path("reasoningContent").path("signature").isTextual()) {
+      JsonGenerator g = open();
+      g.writeArrayFieldStart("thinking_blocks");
+      g.writeStartObject();
+      g.writeStringField("type", "thinking");
+      g.writeStringField("thinking", "");
+      g.writeStringField("signature", delta.path("reasoningContent").path("signature").asText());
+      g.writeEndObject();
+      g.writeEndArray();
+      close(g, null);
     }
   }
 

@@ -103,7 +103,7 @@ final class BedrockWire implements WireFormat {
   @Override
   public Buffer body(UpstreamRequest up) {
     return switch (up.request().endpoint()) {
-      case CHAT -> Buffer.buffer(BedrockRequest.fromChat(up));
+      case CHAT -> Buffer.buffer(BedrockRequest.fromChat(up, target(up.params()).modelId()));
       case EMBEDDINGS ->
           Buffer.buffer(BedrockEmbeddings.body(target(up.params()).modelId(), up.request().body()));
       case COMPLETIONS ->
@@ -137,7 +137,7 @@ final class BedrockWire implements WireFormat {
     return BedrockAnswer.toChat(
         status,
         body,
-        BedrockRequest.jsonMode(up.request().body()),
+        BedrockRequest.jsonTool(up.request().body()),
         id,
         modelId,
         clock.instant().getEpochSecond());
@@ -159,7 +159,7 @@ final class BedrockWire implements WireFormat {
     return new BedrockStream(
         sink,
         up.request().includeUsage(),
-        BedrockRequest.jsonMode(up.request().body()),
+        BedrockRequest.jsonTool(up.request().body()),
         "chatcmpl-" + UUID.randomUUID(),
         clock.instant().getEpochSecond(),
         target(up.params()).modelId());

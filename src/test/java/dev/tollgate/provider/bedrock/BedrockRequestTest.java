@@ -24,7 +24,8 @@ class BedrockRequestTest {
             5_000,
             new Cancellation(),
             OptionalLong.empty());
-    return Json.MAPPER.readTree(BedrockRequest.fromChat(up));
+    return Json.MAPPER.readTree(
+        BedrockRequest.fromChat(up, "anthropic.claude-3-5-sonnet-20240620-v1:0"));
   }
 
   static JsonNode json(String s) throws Exception {
@@ -194,11 +195,44 @@ class BedrockRequestTest {
         .isEqualTo(
             json(
                 """
-                {"tools":[{"toolSpec":{"name":"json_tool_call","inputSchema":{"json":
+                {"tools":[{"toolSpec":{"name":"r","inputSchema":{"json":
                   {"type":"object","properties":{"a":{"type":"integer"}}}}}}],
-                 "toolChoice":{"tool":{"name":"json_tool_call"}}}
+                 "toolChoice":{"tool":{"name":"r"}}}
                 """));
-    assertThat(BedrockRequest.jsonMode("{\"response_format\":{\"type\":\"text\"}}".getBytes()))
-        .isFalse();
+    assertThat(BedrockRequest.jsonTool("{\"response_format\":{\"type\":\"text\"}}".getBytes()))
+        .isNull();
+    assertThat(
+            BedrockRequest.jsonTool("{\"response_format\":{\"type\":\"json_object\"}}".getBytes()))
+        .isEqualTo("json_tool_call");
+  }
+
+  @Test
+  void fromChat_reasoningEffortAndThinkingBlocks_forAnAnthropicModel() throws Exception {
+    JsonNode out =
+        translate(
+            """
+            {"model":"m","reasoning_effort":"medium","top_k":5,
+             "response_format":{"type":"json_object"},
+             "messages":[{"role":"user","content":"x"},
+              {"role":"assistant","content":"y","thinking_blocks":[
+                {"type":"thinking","thinking":"Hmm","signature":"sig1"},
+                {"type":"redacted_thinking","data":"opaque"}]},
+              {"role":"user","content":"z"}]}
+            """);
+    assertThat(out.path("additionalModelRequestFields"))
+        .isEqualTo(
+            json("{\"top_k\":5,\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048}}"));
+    assertThat(out.path("messages").get(1).path("content"))
+        .isEqualTo(
+            json(
+                """
+                [{"reasoningContent":{"reasoningText":{"text":"Hmm","signature":"sig1"}}},
+                 {"reasoningContent":{"redactedContent":"opaque"}},
+                 {"text":"y"}]
+                """));
+    // Thinking forbids forcing a tool: the JSON tool is offered, not chosen.
+    assertThat(out.path("toolConfig").path("tools").get(0).path("toolSpec").path("name").asText())
+        .isEqualTo("json_tool_call");
+    assertThat(out.path("toolConfig").has("toolChoice")).isFalse();
   }
 }

@@ -102,7 +102,7 @@ class BedrockStreamTest {
   @Test
   void relay_toolCalls_indexedAmongToolCalls_usageReportedOnce() throws Exception {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, false, false, "chatcmpl-1", 1700000000L, "m");
+    BedrockStream s = new BedrockStream(sink, false, null, "chatcmpl-1", 1700000000L, "m");
 
     assertThat(run(s, events(TOOLS))).isEmpty();
 
@@ -132,7 +132,7 @@ class BedrockStreamTest {
   @Test
   void end_afterMessageStopWithoutMetadata_finishesWithDone_noUsage() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, null, "c", 1, "m");
 
     Optional<GatewayException> end =
         run(
@@ -150,7 +150,7 @@ class BedrockStreamTest {
   @Test
   void end_beforeMessageStop_isA502() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, null, "c", 1, "m");
 
     Optional<GatewayException> end =
         run(
@@ -166,7 +166,7 @@ class BedrockStreamTest {
   @Test
   void relay_reasoningDeltas_becomeReasoningContent() throws Exception {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, true, false, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, true, null, "c", 1, "m");
 
     run(
         s,
@@ -194,7 +194,7 @@ class BedrockStreamTest {
   @Test
   void relay_eachReadWritesOnce() {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, false, false, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, false, null, "c", 1, "m");
     byte[] all = events(TOOLS);
 
     s.relay(Buffer.buffer(all));
@@ -205,7 +205,7 @@ class BedrockStreamTest {
   @Test
   void relay_jsonMode_theJsonToolsInputIsContent_andTheAnswerStops() throws Exception {
     Sink sink = new Sink();
-    BedrockStream s = new BedrockStream(sink, false, true, "c", 1, "m");
+    BedrockStream s = new BedrockStream(sink, false, "json_tool_call", "c", 1, "m");
 
     run(
         s,
