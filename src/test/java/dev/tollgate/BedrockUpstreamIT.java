@@ -330,6 +330,8 @@ class BedrockUpstreamIT {
     JsonNode error = Json.MAPPER.readTree(r.body()).path("error");
     assertThat(error.path("code").asText()).isEqualTo("InvalidSignatureException");
     assertThat(r.body()).doesNotContain("not-the-secret-the-fake-knows");
+    // AWS's answer quotes the canonical request it expected; that part is not relayed.
+    assertThat(error.path("message").asText()).contains("signature").doesNotContain("Canonical");
   }
 
   @ParameterizedTest

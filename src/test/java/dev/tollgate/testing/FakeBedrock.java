@@ -292,8 +292,20 @@ public final class FakeBedrock implements AutoCloseable {
                             Clock.fixed(at.toInstant(ZoneOffset.UTC), ZoneOffset.UTC)));
     String want = expected.request().firstMatchingHeader("Authorization").orElse("");
     if (!want.equals(auth)) {
+      // AWS quotes the request it expected, signed headers (a session token among them) included.
       return "InvalidSignatureException: The request signature we calculated does not match the"
-          + " signature you provided. Check your AWS Secret Access Key and signing method.";
+          + " signature you provided. Check your AWS Secret Access Key and signing method."
+          + " Consult the service documentation for details.\n\nThe Canonical String for this"
+          + " request should have been\n'POST\n"
+          + path
+          + "\n\nhost:127.0.0.1:"
+          + port()
+          + "\nx-amz-date:"
+          + date
+          + (token == null ? "" : "\nx-amz-security-token:" + token)
+          + "'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n"
+          + date
+          + "'\n";
     }
     return null;
   }

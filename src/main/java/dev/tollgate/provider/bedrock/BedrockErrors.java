@@ -60,9 +60,32 @@ final class BedrockErrors {
           new String(body, 0, Math.min(body.length, 4 * MAX_DETAIL), StandardCharsets.UTF_8);
       message = text.length() > MAX_DETAIL ? text.substring(0, MAX_DETAIL) + "..." : text.strip();
     }
+    message = withoutCanonicalRequest(message);
     String text =
         "upstream returned HTTP " + status + (type == null ? "" : " " + type) + ": " + message;
     return map(type, status, text, message);
+  }
+
+  /** Where AWS's answer to a bad signature starts to quote the request it expected. */
+  private static final String[] QUOTES = {
+    "The Canonical String for this request should have been", "The String-to-Sign should have been"
+  };
+
+  /**
+   * {@code message} without the canonical request and string-to-sign that AWS quotes after a
+   * signature mismatch: they carry the signed headers' values, a session token among them, which
+   * the client must not see (a token from the environment is not one the relayed-error redaction
+   * knows).
+   */
+  static String withoutCanonicalRequest(String message) {
+    int cut = message.length();
+    for (String q : QUOTES) {
+      int i = message.indexOf(q);
+      if (i >= 0 && i < cut) {
+        cut = i;
+      }
+    }
+    return cut == message.length() ? message : message.substring(0, cut).strip();
   }
 
   /** A stream's exception event, after the response head: there is no status to go by. */

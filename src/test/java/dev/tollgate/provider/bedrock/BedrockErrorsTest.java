@@ -3,6 +3,7 @@ package dev.tollgate.provider.bedrock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +59,29 @@ class BedrockErrorsTest {
     assertThat(BedrockErrors.fromEvent("internalServerException", "oops").code())
         .isEqualTo("InternalServerException");
     assertThat(BedrockErrors.fromEvent("", "?").status()).isEqualTo(502);
+  }
+
+  @Test
+  void fromAnswer_signatureMismatch_dropsTheQuotedCanonicalRequestAndItsToken() {
+    String message =
+        "The request signature we calculated does not match the signature you provided. Check"
+            + " your AWS Secret Access Key and signing method. Consult the service documentation"
+            + " for details.\n\nThe Canonical String for this request should have been\n'POST\n"
+            + "/model/m/converse\n\ncontent-type:application/json\nhost:h\nx-amz-date:"
+            + "20261204T000000Z\nx-amz-security-token:FwoGZXIvYXdzEEnvToken\n\n"
+            + "content-type;host;x-amz-date;x-amz-security-token\nabc'\n\nThe String-to-Sign"
+            + " should have been\n'AWS4-HMAC-SHA256\n20261204T000000Z\n...'\n";
+    GatewayException e =
+        BedrockErrors.fromAnswer(
+            403,
+            "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+            bytes(Json.MAPPER.createObjectNode().put("message", message).toString()));
+
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.code()).isEqualTo("InvalidSignatureException");
+    assertThat(e.getMessage())
+        .endsWith("Consult the service documentation for details.")
+        .doesNotContain("FwoGZXIvYXdzEEnvToken")
+        .doesNotContain("Canonical");
   }
 }
