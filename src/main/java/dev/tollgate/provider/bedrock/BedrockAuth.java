@@ -38,11 +38,23 @@ final class BedrockAuth {
   sealed interface Credentials {}
 
   /** A Bedrock API key. */
-  record Bearer(String token) implements Credentials {}
+  record Bearer(String token) implements Credentials {
+    /** Never the key, should this end up in a log. */
+    @Override
+    public String toString() {
+      return "Bearer[token=" + dev.tollgate.provider.Redaction.REDACTED + "]";
+    }
+  }
 
   /** AWS access keys; {@code sessionToken} for temporary ones. */
   record Keys(String accessKeyId, String secretAccessKey, @Nullable String sessionToken)
-      implements Credentials {}
+      implements Credentials {
+    /** The key id only, should this end up in a log. */
+    @Override
+    public String toString() {
+      return "Keys[accessKeyId=" + accessKeyId + ", secretAccessKey, sessionToken redacted]";
+    }
+  }
 
   private final Clock clock;
   private final Map<String, String> env;
