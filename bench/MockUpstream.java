@@ -13,13 +13,17 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 
 /**
  * A fast fake OpenAI upstream for benchmarks: POST /v1/chat/completions answers a canned
  * chat.completion, or an SSE stream of chat.completion.chunk events when the body says
  * {@code "stream": true}. POST /v1/messages answers the same text in Anthropic's Messages format
  * (a message, or its event stream from message_start to message_stop), for the Anthropic-upstream
- * target. GET /health* answers 200 so scripts can poll it.
+ * target. POST /model/{id}/converse and /model/{id}/converse-stream answer it as Bedrock's Converse
+ * API does (a Converse answer, or an application/vnd.amazon.eventstream body of CRC-checked binary
+ * frames, each written as its own chunk), for the Bedrock-upstream target; the signature is not
+ * checked. GET /health* answers 200 so scripts can poll it.
  *
  * <p>Every response is built once at startup; a request only reads its body, scans it for the
  * stream flag and writes shared buffers. One verticle per core; runs on the event loop and never
@@ -50,6 +54,10 @@ public final class MockUpstream extends VerticleBase {
   static final List<Buffer> STREAM_EVENTS = streamEvents();
   static final Buffer MESSAGE = shared(messageJson());
   static final List<Buffer> MESSAGE_EVENTS = messageEvents();
+  static final Buffer CONVERSE = shared(converseJson());
+  static final List<Buffer> CONVERSE_EVENTS = converseEvents();
+  static final CharSequence EVENT_STREAM =
+      HttpHeaders.createOptimized("application/vnd.amazon.eventstream");
   static final Buffer HEALTH = shared("{\"status\":\"ok\"}");
   static final Buffer NOT_FOUND =
       shared(
@@ -112,6 +120,15 @@ public final class MockUpstream extends VerticleBase {
                   req.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(MESSAGE);
                 }
               });
+    } else if (req.method() == HttpMethod.POST
+        && path.startsWith("/model/")
+        && path.endsWith("/converse")) {
+      req.body()
+          .onSuccess(body -> req.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(CONVERSE));
+    } else if (req.method() == HttpMethod.POST
+        && path.startsWith("/model/")
+        && path.endsWith("/converse-stream")) {
+      req.body().onSuccess(body -> send(req.response(), CONVERSE_EVENTS, EVENT_STREAM));
     } else if (req.method() == HttpMethod.GET && path.startsWith("/health")) {
       req.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(HEALTH);
     } else {
@@ -128,8 +145,12 @@ public final class MockUpstream extends VerticleBase {
   }
 
   private static void send(HttpServerResponse resp, List<Buffer> events) {
+    send(resp, events, SSE);
+  }
+
+  private static void send(HttpServerResponse resp, List<Buffer> events, CharSequence type) {
     resp.setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, SSE)
+        .putHeader(HttpHeaders.CONTENT_TYPE, type)
         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
     int last = events.size() - 1;
     for (int i = 0; i < last; i++) {
@@ -173,7 +194,10 @@ public final class MockUpstream extends VerticleBase {
    * (Vert.x writes a slice of it, leaving the original intact).
    */
   static Buffer shared(String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    return shared(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static Buffer shared(byte[] bytes) {
     return BufferInternal.buffer(
         Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes)));
   }
@@ -259,5 +283,65 @@ public final class MockUpstream extends VerticleBase {
                 + "\"usage\":{\"output_tokens\":8}}\n\n"));
     events.add(shared("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
     return List.copyOf(events);
+  }
+
+  /** The same answer as Bedrock's Converse API gives it: 19 tokens in, 8 out. */
+  static String converseJson() {
+    return "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\""
+        + String.join("", PIECES)
+        + "\"}]}},\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":19,"
+        + "\"outputTokens\":8,\"totalTokens\":27},\"metrics\":{\"latencyMs\":42}}";
+  }
+
+  /** ConverseStream's event stream for that answer, one binary frame a buffer. */
+  static List<Buffer> converseEvents() {
+    List<Buffer> events = new ArrayList<>();
+    events.add(frame("messageStart", "{\"p\":\"abcdefgh\",\"role\":\"assistant\"}"));
+    for (String piece : PIECES) {
+      events.add(
+          frame(
+              "contentBlockDelta",
+              "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + piece + "\"},\"p\":\"abcd\"}"));
+    }
+    events.add(frame("contentBlockStop", "{\"contentBlockIndex\":0,\"p\":\"abcdefghijk\"}"));
+    events.add(frame("messageStop", "{\"p\":\"abcdefghij\",\"stopReason\":\"end_turn\"}"));
+    events.add(
+        frame(
+            "metadata",
+            "{\"metrics\":{\"latencyMs\":42},\"p\":\"abc\",\"usage\":{\"inputTokens\":19,"
+                + "\"outputTokens\":8,\"totalTokens\":27}}"));
+    return List.copyOf(events);
+  }
+
+  /**
+   * One event-stream message: total length, headers length, prelude CRC32, the {@code
+   * :event-type}, {@code :content-type} and {@code :message-type} string headers, the payload, and
+   * the CRC32 of everything before it.
+   */
+  static Buffer frame(String eventType, String payload) {
+    Buffer headers = Buffer.buffer();
+    header(headers, ":event-type", eventType);
+    header(headers, ":content-type", "application/json");
+    header(headers, ":message-type", "event");
+    byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+    int total = 12 + headers.length() + body.length + 4;
+    Buffer m = Buffer.buffer(total).appendInt(total).appendInt(headers.length());
+    m.appendInt((int) crc(m.getBytes()));
+    m.appendBuffer(headers).appendBytes(body);
+    m.appendInt((int) crc(m.getBytes()));
+    return shared(m.getBytes());
+  }
+
+  private static void header(Buffer out, String name, String value) {
+    byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+    byte[] v = value.getBytes(StandardCharsets.UTF_8);
+    out.appendByte((byte) n.length).appendBytes(n).appendByte((byte) 7);
+    out.appendShort((short) v.length).appendBytes(v);
+  }
+
+  private static long crc(byte[] bytes) {
+    CRC32 c = new CRC32();
+    c.update(bytes);
+    return c.getValue();
   }
 }

@@ -24,8 +24,8 @@ Usage: bench/run.sh [options]
   --connections N       wrk connections (default 32)
   --threads N           wrk threads (default 2)
   --targets LIST        comma list of direct, bare, gateway, gateway-limited, gateway-anthropic,
-                        gateway-redis, gateway-redis-limited (default all seven); see ALL_TARGETS
-                        below
+                        gateway-bedrock, gateway-redis, gateway-redis-limited (default all eight);
+                        see ALL_TARGETS below
   --modes LIST          comma list of nonstream,stream (default both)
   --rounds N            measure every target N times, interleaved, and report medians (default 1;
                         use 3 or more before judging a difference of less than about 15%)
@@ -57,8 +57,10 @@ THREADS=2
 # send a virtual key with key, team, organization and tag budgets and RPM and TPM limits.
 # gateway-anthropic is the gateway process of gateway, sending OpenAI chat requests to a model
 # group whose deployment is anthropic/, so each request is translated to the Messages API and its
-# answer or stream back.
-ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-anthropic,gateway-redis,gateway-redis-limited"
+# answer or stream back. gateway-bedrock is the same process sending them to a bedrock/ deployment
+# with AWS access keys: each request is translated to Converse and signed with SigV4, and each
+# stream's binary event-stream frames are decoded and re-framed as SSE.
+ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-anthropic,gateway-bedrock,gateway-redis,gateway-redis-limited"
 TARGETS="$ALL_TARGETS"
 MODES="nonstream,stream"
 STARTUP_RUNS=5
@@ -281,7 +283,7 @@ fi
 
 ports=("$MOCK_PORT" "$STARTUP_PORT")
 has "$TARGETS" bare && ports+=("$BARE_PORT")
-has_any "$TARGETS" gateway gateway-limited gateway-anthropic && ports+=("$GATEWAY_PORT")
+has_any "$TARGETS" gateway gateway-limited gateway-anthropic gateway-bedrock && ports+=("$GATEWAY_PORT")
 ((USE_REDIS)) && ports+=("$GATEWAY_REDIS_PORT" "$REDIS_PORT_USED")
 for port in "${ports[@]}"; do
   port_free "$port" || die "port $port on $HOST is already in use"
@@ -321,6 +323,15 @@ model_list:
       model: anthropic/claude-bench
       api_base: http://$HOST:$MOCK_PORT
       api_key: sk-ant-bench
+      input_cost_per_token: 0.000003
+      output_cost_per_token: 0.000015
+  - model_name: bench-bedrock
+    litellm_params:
+      model: bedrock/anthropic.claude-bench-v1:0
+      api_base: http://$HOST:$MOCK_PORT
+      aws_access_key_id: AKIDBENCHMARK0000001
+      aws_secret_access_key: bench/secret/key/not/checked/by/the/mock00
+      aws_region_name: us-east-1
       input_cost_per_token: 0.000003
       output_cost_per_token: 0.000015
 ${2:-}
@@ -387,7 +398,7 @@ key_spend() {
 
 GATEWAY_PID=""
 LOCAL_KEY=""
-if has_any "$TARGETS" gateway gateway-limited gateway-anthropic; then
+if has_any "$TARGETS" gateway gateway-limited gateway-anthropic gateway-bedrock; then
   write_config "$WORK/config.yaml"
   start_gateway gateway "$GATEWAY_PORT" "$WORK/config.yaml" local
   GATEWAY_PID=$LAUNCHED
@@ -600,6 +611,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
       measure gateway-anthropic "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$master"
       unset BENCH_MODEL
     fi
+    if has "$TARGETS" gateway-bedrock; then
+      export BENCH_MODEL=bench-bedrock
+      measure gateway-bedrock "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$master"
+      unset BENCH_MODEL
+    fi
     has "$TARGETS" gateway-redis &&
       measure gateway-redis "$mode" "http://$HOST:$GATEWAY_REDIS_PORT$path" "$REDIS_GATEWAY_PID" "$warmup" "$master"
     has "$TARGETS" gateway-redis-limited &&
@@ -741,7 +757,8 @@ check_ratio() {
     [[ "$target" == bare ]] && xbare=1.00x
     # The master key on the same gateway process (same counters).
     xmaster=-
-    [[ "$target" == gateway-limited || "$target" == gateway-anthropic ]] &&
+    [[ "$target" == gateway-limited || "$target" == gateway-anthropic ||
+      "$target" == gateway-bedrock ]] &&
       xmaster=$(ratio "$rps" "${RPS[gateway/$mode]:-}")
     [[ "$target" == gateway-redis-limited ]] && xmaster=$(ratio "$rps" "${RPS[gateway-redis/$mode]:-}")
     [[ "$target" == direct ]] && proxy_us=-

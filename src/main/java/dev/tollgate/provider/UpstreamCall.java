@@ -112,7 +112,7 @@ public final class UpstreamCall implements Provider {
   private void send(UpstreamRequest up, Promise<UpstreamResponse> promise, long timer) {
     Buffer body = format.body(up);
     client
-        .request(format.request(up).setConnectTimeout(connectTimeout(up)))
+        .request(format.request(up, body).setConnectTimeout(connectTimeout(up)))
         .compose(
             req -> {
               up.cancellation()
@@ -140,7 +140,7 @@ public final class UpstreamCall implements Provider {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
       throw format
-          .error(resp.statusCode(), Redaction.relayed(bytes, up.params()))
+          .error(resp.statusCode(), resp.headers(), Redaction.relayed(bytes, up.params()))
           .withUpstreamRetryAfterMillis(retryAfterMillis(resp.headers()));
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
@@ -174,7 +174,7 @@ public final class UpstreamCall implements Provider {
     SseSink sink = stream.sink;
     Buffer body = format.body(up);
     client
-        .request(format.request(up).setConnectTimeout(connectTimeout(up)))
+        .request(format.request(up, body).setConnectTimeout(connectTimeout(up)))
         .compose(
             req -> {
               if (stream.finished) {
@@ -203,6 +203,7 @@ public final class UpstreamCall implements Provider {
                                     ? format
                                         .error(
                                             resp.statusCode(),
+                                            resp.headers(),
                                             Redaction.relayed(b.result().getBytes(), up.params()))
                                         .withUpstreamRetryAfterMillis(
                                             retryAfterMillis(resp.headers()))

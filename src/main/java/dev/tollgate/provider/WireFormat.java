@@ -52,6 +52,15 @@ public interface WireFormat {
    */
   RequestOptions request(UpstreamRequest up);
 
+  /**
+   * {@link #request(UpstreamRequest)} for a call whose {@link #body} is {@code body}: what {@link
+   * UpstreamCall} asks, for a format whose credentials depend on the body (a signature over its
+   * hash). By default the body is not needed.
+   */
+  default RequestOptions request(UpstreamRequest up, Buffer body) {
+    return request(up);
+  }
+
   /** The request body, in this format. */
   Buffer body(UpstreamRequest up);
 
@@ -72,6 +81,14 @@ public interface WireFormat {
 
   /** An answer of HTTP 400 or above, as the error the client gets. */
   GatewayException error(int status, byte[] body);
+
+  /**
+   * {@link #error(int, byte[])} with the answer's headers: what {@link UpstreamCall} asks, for a
+   * format whose error type travels in a header. By default the headers are not needed.
+   */
+  default GatewayException error(int status, MultiMap headers, byte[] body) {
+    return error(status, body);
+  }
 
   /**
    * Starts relaying a stream whose response head was a success, once {@link SseSink#begin} has been

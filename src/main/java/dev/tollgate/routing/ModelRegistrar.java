@@ -64,7 +64,9 @@ public final class ModelRegistrar {
     try {
       price =
           resolver.resolve(
-              d.params().model(), base instanceof String s ? s : null, d.params().customRates());
+              pricedModel(d.params()),
+              base instanceof String s ? s : null,
+              d.params().customRates());
     } catch (RuntimeException e) {
       throw new RegistrationException(d, e.getMessage() == null ? e.toString() : e.getMessage());
     }
@@ -86,9 +88,35 @@ public final class ModelRegistrar {
       }
     }
     return catalog
-        .lookup(d.params().model(), base)
+        .lookup(pricedModel(d.params()), base)
         .map(e -> e.maxOutputTokens())
         .orElse(java.util.OptionalLong.empty());
+  }
+
+  private static final java.util.regex.Pattern AWS_REGION =
+      java.util.regex.Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d+");
+
+  /**
+   * The model name a deployment is priced under: its {@code model}, except that a Bedrock model
+   * whose region is {@code aws_region_name} rather than a path segment is priced as {@code
+   * bedrock/<region>/<id>}, as LiteLLM prices it. The catalog takes the regional entry when there
+   * is one and falls back to the id without the region otherwise ({@code Catalog.lookup}).
+   */
+  static String pricedModel(dev.tollgate.config.LitellmParams p) {
+    if (!p.provider().equals("bedrock")
+        || !(p.extra().get("aws_region_name") instanceof String region)
+        || !AWS_REGION.matcher(region).matches()) {
+      return p.model();
+    }
+    String id = p.providerModel();
+    while (id.startsWith("converse/") || id.startsWith("invoke/")) {
+      id = id.substring(id.indexOf('/') + 1);
+    }
+    int slash = id.indexOf('/');
+    if (slash > 0 && AWS_REGION.matcher(id.substring(0, slash)).matches()) {
+      return p.model();
+    }
+    return "bedrock/" + region + "/" + id;
   }
 
   public RegistryHolder holder() {

@@ -237,11 +237,11 @@ class HealthIT {
                              client_secret: os.environ/AZURE_APP_SECRET,
                              azure_authority_host: %7$s, base_model: azure/gpt-4o}
             model_info: {id: az-ad}
-          - model_name: bedrock
-            litellm_params: {model: bedrock/anthropic.claude-v2, aws_region_name: us-east-1,
+          - model_name: sagemaker
+            litellm_params: {model: sagemaker/jumpstart-dft-llama-2, aws_region_name: us-east-1,
                              aws_access_key_id: AKIAEXAMPLE,
                              aws_secret_access_key: os.environ/AWS_SECRET}
-            model_info: {id: bedrock}
+            model_info: {id: sagemaker}
         router_settings:
           num_retries: 0
         """
@@ -276,7 +276,7 @@ class HealthIT {
     assertThat(ids(answer.path("healthy_endpoints")))
         .containsExactlyInAnyOrder("ok", "claude", "az", "az-ad");
     assertThat(ids(answer.path("unhealthy_endpoints")))
-        .containsExactlyInAnyOrder("five", "echo", "refused", "slow", "bedrock");
+        .containsExactlyInAnyOrder("five", "echo", "refused", "slow", "sagemaker");
     assertThat(answer.path("healthy_count").asInt()).isEqualTo(4);
     assertThat(answer.path("unhealthy_count").asInt()).isEqualTo(5);
     assertThat(endpoint(answer, "ok"))
@@ -306,11 +306,11 @@ class HealthIT {
     assertThat(endpoint(answer, "refused").path("error").asText())
         .startsWith("could not connect to the upstream of deployment refused");
     assertThat(endpoint(answer, "slow").path("error").asText()).contains("1000 ms");
-    assertThat(endpoint(answer, "bedrock"))
+    assertThat(endpoint(answer, "sagemaker"))
         .isEqualTo(
             json(
-                "{\"model\":\"bedrock/anthropic.claude-v2\",\"aws_region_name\":\"us-east-1\","
-                    + "\"model_id\":\"bedrock\",\"error\":\"provider 'bedrock' is not supported by"
+                "{\"model\":\"sagemaker/jumpstart-dft-llama-2\",\"aws_region_name\":\"us-east-1\","
+                    + "\"model_id\":\"sagemaker\",\"error\":\"provider 'sagemaker' is not supported by"
                     + " this version of Tollgate\"}"));
     assertThat(u.ok().received()).hasSize(1);
     assertThat(u.five().received()).hasSize(1);

@@ -197,4 +197,54 @@ class ModelRegistrarTest {
         .hasValueSatisfying(g -> assertThat(g.name()).isEqualTo("catalog"));
     assertThat(r.registry().resolve("nope")).isEmpty();
   }
+
+  /** Bedrock's base id and its dearer us-east-1 entry, as LiteLLM's cost map lists them. */
+  static final Catalog BEDROCK =
+      Catalog.fromLiteLlmCostMap(
+          """
+          {"mistral.mistral-large-2402-v1:0": {"litellm_provider": "bedrock",
+              "input_cost_per_token": 4e-6, "output_cost_per_token": 1.2e-5},
+           "bedrock/us-east-1/mistral.mistral-large-2402-v1:0": {"litellm_provider": "bedrock",
+              "input_cost_per_token": 8e-6, "output_cost_per_token": 2.4e-5}}
+          """);
+
+  @Test
+  void register_bedrockWithRegionParam_takesTheRegionalEntry_elseTheBaseId() {
+    ModelRegistry reg =
+        new ModelRegistrar(
+                deployments(
+                    """
+                    model_list:
+                      - model_name: east
+                        litellm_params: {model: bedrock/converse/mistral.mistral-large-2402-v1:0,
+                                         aws_region_name: us-east-1, api_key: k}
+                        model_info: {id: east}
+                      - model_name: west
+                        litellm_params: {model: bedrock/mistral.mistral-large-2402-v1:0,
+                                         aws_region_name: eu-west-3, api_key: k}
+                        model_info: {id: west}
+                      - model_name: in-path
+                        litellm_params: {model: bedrock/us-east-1/mistral.mistral-large-2402-v1:0,
+                                         aws_region_name: eu-west-3, api_key: k}
+                        model_info: {id: in-path}
+                      - model_name: none
+                        litellm_params: {model: bedrock/mistral.mistral-large-2402-v1:0, api_key: k}
+                        model_info: {id: none}
+                    """),
+                Map.of(),
+                BEDROCK)
+            .registry();
+
+    assertThat(inputRate(reg, "east")).isEqualByComparingTo("8e-6");
+    assertThat(inputRate(reg, "west")).isEqualByComparingTo("4e-6");
+    // A region written in the model wins over aws_region_name, as it is what LiteLLM prices.
+    assertThat(inputRate(reg, "in-path")).isEqualByComparingTo("8e-6");
+    assertThat(inputRate(reg, "none")).isEqualByComparingTo("4e-6");
+  }
+
+  static BigDecimal inputRate(ModelRegistry reg, String id) {
+    Price p = priceOf(reg, id);
+    assertThat(p).as(id).isInstanceOf(Price.Priced.class);
+    return ((Price.Priced) p).rates().get(RateKey.INPUT).orElseThrow();
+  }
 }
