@@ -3,6 +3,7 @@ package dev.tollgate.provider;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.anthropic.AnthropicProviderFactory;
 import dev.tollgate.provider.azure.AzureProviderFactory;
+import dev.tollgate.provider.gemini.GeminiProviderFactory;
 import dev.tollgate.provider.mock.MockProviderFactory;
 import dev.tollgate.provider.openai.OpenAiProviderFactory;
 import io.vertx.core.Vertx;
@@ -27,7 +28,8 @@ public final class Providers {
           new MockProviderFactory(),
           new OpenAiProviderFactory(),
           new AnthropicProviderFactory(),
-          new AzureProviderFactory());
+          new AzureProviderFactory(),
+          new GeminiProviderFactory());
 
   private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
 
