@@ -6,6 +6,7 @@ import dev.tollgate.provider.azure.AzureProviderFactory;
 import dev.tollgate.provider.gemini.GeminiProviderFactory;
 import dev.tollgate.provider.mock.MockProviderFactory;
 import dev.tollgate.provider.openai.OpenAiProviderFactory;
+import dev.tollgate.provider.vertex.VertexProviderFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.HashMap;
@@ -29,7 +30,8 @@ public final class Providers {
           new OpenAiProviderFactory(),
           new AnthropicProviderFactory(),
           new AzureProviderFactory(),
-          new GeminiProviderFactory());
+          new GeminiProviderFactory(),
+          new VertexProviderFactory());
 
   private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
 

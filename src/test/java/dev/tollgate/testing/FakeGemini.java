@@ -134,6 +134,9 @@ public final class FakeGemini implements AutoCloseable {
   private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Script> fallback =
       new AtomicReference<>(Reply.text("Hello there", Meta.of(12, 5)));
+  private final AtomicReference<FakeAnthropic.Reply> claudeFallback =
+      new AtomicReference<>(
+          FakeAnthropic.Reply.text("Hello there", FakeAnthropic.Tokens.of(12, 5)));
   private final Set<String> issued = ConcurrentHashMap.newKeySet();
   private final AtomicInteger tokensIssued = new AtomicInteger();
   private final AtomicInteger tokenRequests = new AtomicInteger();
@@ -217,6 +220,12 @@ public final class FakeGemini implements AutoCloseable {
     return this;
   }
 
+  /** What a Claude model on Vertex answers once the queue is empty. */
+  public FakeGemini claudeFallback(FakeAnthropic.Reply r) {
+    claudeFallback.set(r);
+    return this;
+  }
+
   public List<Received> received() {
     return List.copyOf(received);
   }
@@ -269,6 +278,7 @@ public final class FakeGemini implements AutoCloseable {
     Matcher vertex = VERTEX.matcher(path);
     String model;
     String method;
+    boolean anthropic = false;
     if (gemini.matches()) {
       if (!apiKey.equals(headers.get("x-goog-api-key"))) {
         error(
@@ -289,6 +299,7 @@ public final class FakeGemini implements AutoCloseable {
                 "Request had invalid authentication credentials. Expected OAuth 2 access token."));
         return;
       }
+      anthropic = vertex.group(3).equals("anthropic");
       model = vertex.group(4);
       method = vertex.group(5);
     } else {
@@ -322,7 +333,7 @@ public final class FakeGemini implements AutoCloseable {
     }
     Script s = scripts.poll();
     if (s == null) {
-      s = fallback.get();
+      s = anthropic ? new Claude(claudeFallback.get()) : fallback.get();
     }
     switch (s) {
       case Error e -> error(resp, e);
