@@ -89,6 +89,7 @@ class VertexUpstreamIT {
                   api_base: %1$s
                   vertex_project: my-project
                   vertex_location: us-east5
+                  timeout: 15
                   vertex_credentials: os.environ/VERTEX_SA_JSON
               - model_name: vclaude
                 litellm_params:
@@ -378,6 +379,23 @@ class VertexUpstreamIT {
     assertThat(chunks.get(chunks.size() - 1).path("error").path("code").asText())
         .isEqualTo("INTERNAL");
     assertThat(record(r).status()).isEqualTo(502);
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void invalidRequest_afterTheTokenWait_isA400AtOnce(boolean stream) throws Exception {
+    String body =
+        chat("vgemini", stream)
+            .replace("\"messages\"", "\"reasoning_effort\":\"extreme\",\"messages\"");
+
+    long start = System.nanoTime();
+    HttpResponse<String> r = send(TestGateway.MASTER_KEY, body);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(Json.MAPPER.readTree(r.body()).path("error").path("param").asText())
+        .isEqualTo("reasoning_effort");
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test

@@ -101,8 +101,14 @@ public final class UpstreamCall implements Provider {
             if (ar.failed()) {
               vertx.cancelTimer(timer);
               promise.tryFail(translate(ar.cause(), up));
-            } else {
+              return;
+            }
+            try {
               send(up, promise, timer);
+            } catch (RuntimeException e) {
+              // A request the format refused (a 400): thrown in a callback, it would be lost.
+              vertx.cancelTimer(timer);
+              promise.tryFail(translate(e, up));
             }
           });
     }
@@ -162,8 +168,12 @@ public final class UpstreamCall implements Provider {
             }
             if (ar.failed()) {
               stream.finish(translate(ar.cause(), up));
-            } else {
+              return;
+            }
+            try {
               send(stream);
+            } catch (RuntimeException e) {
+              stream.finish(translate(e, up));
             }
           });
     }
