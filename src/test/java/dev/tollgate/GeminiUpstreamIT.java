@@ -502,6 +502,40 @@ class GeminiUpstreamIT {
   }
 
   @Test
+  void messagesAndResponsesApis_bridgedThroughChat_andBilledTheSame() throws Exception {
+    upstream.fallback(Reply.text("Hello there", CACHED_THINKING));
+
+    HttpResponse<String> messages =
+        send(
+            TestGateway.MASTER_KEY,
+            "/v1/messages",
+            "{\"model\":\"flash\",\"max_tokens\":100,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+
+    assertThat(messages.statusCode()).as(messages.body()).isEqualTo(200);
+    JsonNode m = Json.MAPPER.readTree(messages.body());
+    assertThat(m.path("type").asText()).isEqualTo("message");
+    assertThat(m.path("content").get(0).path("text").asText()).isEqualTo("Hello there");
+    assertThat(upstream.lastReceived().path()).endsWith(":generateContent");
+    assertThat(
+            upstream
+                .lastReceived()
+                .json()
+                .path("generationConfig")
+                .path("maxOutputTokens")
+                .asLong())
+        .isEqualTo(100);
+    assertThat(record(messages).costNanos()).hasValue(FLASH_NANOS);
+
+    HttpResponse<String> responses =
+        send(TestGateway.MASTER_KEY, "/v1/responses", "{\"model\":\"flash\",\"input\":\"Hello\"}");
+
+    assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+    assertThat(responses.body()).contains("Hello there");
+    assertThat(record(responses).costNanos()).hasValue(FLASH_NANOS);
+  }
+
+  @Test
   void embeddings_translatedToBatchEmbedContents() throws Exception {
     HttpResponse<String> r =
         send(
