@@ -268,7 +268,9 @@ class VertexUpstreamIT {
     assertThat(body.path("system"))
         .isEqualTo(Json.MAPPER.readTree("[{\"type\":\"text\",\"text\":\"Be brief.\"}]"));
     assertThat(body.path("messages").get(0).path("role").asText()).isEqualTo("user");
-    assertThat(body.path("max_tokens").asLong()).isPositive();
+    assertThat(body.path("max_tokens").asLong())
+        .as("the catalog's largest answer")
+        .isEqualTo(64000);
     if (stream) {
       assertThat(body.path("stream").asBoolean()).isTrue();
       assertThat(content(chunks(r.body()))).isEqualTo("Hello from Claude");

@@ -63,6 +63,12 @@ public final class UpstreamCall implements Provider {
   }
 
   @Override
+  public OptionalLong impliedMaxTokens(
+      ParsedRequest chat, LitellmParams params, OptionalLong largest) {
+    return format.impliedMaxTokens(chat, params, largest);
+  }
+
+  @Override
   public boolean serves(Endpoint endpoint, String provider) {
     return format.serves(endpoint, provider);
   }

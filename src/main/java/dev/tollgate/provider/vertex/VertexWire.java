@@ -7,6 +7,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.Endpoint;
+import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
@@ -25,6 +26,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -96,6 +98,15 @@ final class VertexWire implements WireFormat {
   /** Whether a deployment's model is Anthropic's Claude, served through rawPredict. */
   static boolean claude(LitellmParams p) {
     return p.providerModel().startsWith("claude");
+  }
+
+  /** Claude requires {@code max_tokens}: the bound its translation sends when a chat sets none. */
+  @Override
+  public OptionalLong impliedMaxTokens(
+      ParsedRequest chat, LitellmParams params, OptionalLong largest) {
+    return claude(params)
+        ? AnthropicTranslation.impliedMaxTokens(chat, largest)
+        : OptionalLong.empty();
   }
 
   @Override
