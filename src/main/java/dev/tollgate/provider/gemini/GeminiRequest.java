@@ -50,9 +50,12 @@ import org.jspecify.annotations.Nullable;
  *       unless thinking is off. Anthropic's {@code thinking} parameter is a budget likewise.
  * </ul>
  *
- * Dropped, having no meaning for Gemini: {@code user}, {@code metadata}, {@code stream_options} (a
- * Gemini stream always reports usage), {@code logit_bias}, {@code parallel_tool_calls}, {@code
- * service_tier}, {@code store}, a message's {@code name}.
+ * LiteLLM's Gemini parameters {@code safety_settings}, {@code cached_content} (a context cache,
+ * whose tokens are billed at the cache rate) and {@code labels} are sent as {@code safetySettings},
+ * {@code cachedContent} and {@code labels}. A history that ends with the assistant gets a blank
+ * user turn, as LiteLLM sends it. Dropped, having no meaning for Gemini: {@code user}, {@code
+ * metadata}, {@code stream_options} (a Gemini stream always reports usage), {@code logit_bias},
+ * {@code parallel_tool_calls}, {@code service_tier}, {@code store}, a message's {@code name}.
  */
 final class GeminiRequest {
   private GeminiRequest() {}
@@ -104,6 +107,19 @@ final class GeminiRequest {
     ObjectNode config = generationConfig(root, model);
     if (!config.isEmpty()) {
       out.set("generationConfig", config);
+    }
+    // LiteLLM's Gemini-only parameters, passed on under Gemini's names.
+    JsonNode safety = root.path("safety_settings");
+    if (safety.isArray()) {
+      out.set("safetySettings", safety);
+    }
+    JsonNode cached = root.path("cached_content");
+    if (cached.isTextual()) {
+      out.put("cachedContent", cached.asText());
+    }
+    JsonNode labels = root.path("labels");
+    if (labels.isObject()) {
+      out.set("labels", labels);
     }
     try {
       return Json.MAPPER.writeValueAsBytes(out);
@@ -178,6 +194,10 @@ final class GeminiRequest {
         current.addAll(parts);
         lastRole = turnRole;
       }
+    }
+    if ("model".equals(lastRole)) {
+      // Gemini does not continue a model turn: LiteLLM ends such a history with a blank user turn.
+      contents.addObject().put("role", "user").putArray("parts").addObject().put("text", " ");
     }
     return contents;
   }

@@ -270,6 +270,33 @@ class GeminiRequestTest {
   }
 
   @Test
+  void fromChat_liteLlmsGeminiParameters_passedOnUnderGeminisNames() throws Exception {
+    JsonNode out =
+        translate(
+            """
+            {"messages":[{"role":"user","content":"x"}],"cached_content":"cachedContents/abc",
+             "safety_settings":[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"}],
+             "labels":{"team":"search"}}
+            """);
+
+    assertThat(out.path("cachedContent").asText()).isEqualTo("cachedContents/abc");
+    assertThat(out.path("safetySettings").get(0).path("threshold").asText())
+        .isEqualTo("BLOCK_NONE");
+    assertThat(out.path("labels").path("team").asText()).isEqualTo("search");
+  }
+
+  @Test
+  void fromChat_historyEndingWithTheAssistant_getsABlankUserTurn() throws Exception {
+    JsonNode out =
+        translate(
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+                + "{\"role\":\"assistant\",\"content\":\"b\"}]}");
+
+    assertThat(out.path("contents").get(2))
+        .isEqualTo(Json.MAPPER.readTree("{\"role\":\"user\",\"parts\":[{\"text\":\" \"}]}"));
+  }
+
+  @Test
   void fromEmbeddings_eachInputIsARequest() throws Exception {
     JsonNode out =
         Json.MAPPER.readTree(
