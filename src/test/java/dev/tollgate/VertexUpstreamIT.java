@@ -3,7 +3,6 @@ package dev.tollgate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.UsageSource;
 import dev.tollgate.common.Json;
@@ -21,9 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -119,7 +116,7 @@ class VertexUpstreamIT {
                 "VERTEX_SA_JSON",
                 upstream.serviceAccountJson(),
                 "FOREIGN_SA_JSON",
-                foreignServiceAccount(upstream.serviceAccountJson())));
+                upstream.serviceAccountJsonWithForeignKey()));
     gw.gateway().onSpend(r -> records.put(r.requestId(), r));
   }
 
@@ -127,19 +124,6 @@ class VertexUpstreamIT {
   void stop() {
     gw.close();
     upstream.close();
-  }
-
-  /** The same account, but with a private key the token endpoint does not know. */
-  static String foreignServiceAccount(String json) throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    String pem =
-        "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder().encodeToString(g.generateKeyPair().getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n";
-    ObjectNode sa = (ObjectNode) Json.MAPPER.readTree(json);
-    sa.put("private_key", pem);
-    return sa.toString();
   }
 
   static String chat(String model, boolean stream) {

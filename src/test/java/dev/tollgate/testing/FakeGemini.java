@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -142,6 +143,7 @@ public final class FakeGemini implements AutoCloseable {
   private final AtomicInteger tokenRequests = new AtomicInteger();
   private volatile String apiKey = "gemini-test-key";
   private volatile long tokenDelayMillis;
+  private volatile Clock clock = Clock.systemUTC();
 
   public FakeGemini() {
     try {
@@ -182,6 +184,12 @@ public final class FakeGemini implements AutoCloseable {
     return this;
   }
 
+  /** The clock the token endpoint checks a JWT's times against: the test's, when it moves one. */
+  public FakeGemini tokenClock(Clock c) {
+    this.clock = c;
+    return this;
+  }
+
   /** How long the token endpoint waits before it answers, so that calls pile up behind it. */
   public FakeGemini tokenDelay(long millis) {
     this.tokenDelayMillis = millis;
@@ -193,6 +201,21 @@ public final class FakeGemini implements AutoCloseable {
    * fake's and whose private key is the one the token endpoint checks signatures with.
    */
   public String serviceAccountJson() {
+    return serviceAccountJson(serviceAccountKey);
+  }
+
+  /** The same service account, with a private key the token endpoint does not know. */
+  public String serviceAccountJsonWithForeignKey() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+      g.initialize(2048);
+      return serviceAccountJson(g.generateKeyPair());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String serviceAccountJson(KeyPair key) {
     ObjectNode sa = NODES.objectNode();
     sa.put("type", "service_account");
     sa.put("project_id", PROJECT_ID);
@@ -200,7 +223,7 @@ public final class FakeGemini implements AutoCloseable {
     String pem =
         "-----BEGIN PRIVATE KEY-----\n"
             + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(serviceAccountKey.getPrivate().getEncoded())
+                .encodeToString(key.getPrivate().getEncoded())
             + "\n-----END PRIVATE KEY-----\n";
     sa.put("private_key", pem);
     sa.put("client_email", CLIENT_EMAIL);
@@ -587,7 +610,7 @@ public final class FakeGemini implements AutoCloseable {
     if (!claims.path("scope").asText().contains(SCOPE)) {
       return "Invalid JWT: scope must include " + SCOPE;
     }
-    long now = System.currentTimeMillis() / 1000;
+    long now = clock.instant().getEpochSecond();
     long iat = claims.path("iat").asLong(-1);
     long exp = claims.path("exp").asLong(-1);
     if (iat > now + 60 || exp <= now || exp - iat > 3600) {
