@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -343,7 +344,7 @@ public final class FakeGemini implements AutoCloseable {
         int n = r.path("outputDimensionality").asInt(3);
         ArrayNode values = embeddings.addObject().putArray("values");
         for (int i = 0; i < n; i++) {
-          values.add(new java.math.BigDecimal("0.0" + (i + 1)));
+          values.add(new BigDecimal("0.0" + (i + 1)));
         }
       }
       resp.putHeader("content-type", "application/json; charset=UTF-8").end(out.toString());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -372,10 +373,10 @@ final class GeminiRequest {
     for (JsonNode tool : tools) {
       if (!tool.path("type").asText("").equals("function")) {
         // Already Gemini's: googleSearch, codeExecution, urlContext and the like.
-        ObjectNode native_ = tool.deepCopy();
-        native_.remove("type");
-        if (!native_.isEmpty()) {
-          out.add(native_);
+        ObjectNode own = tool.deepCopy();
+        own.remove("type");
+        if (!own.isEmpty()) {
+          out.add(own);
         }
         continue;
       }
@@ -574,7 +575,7 @@ final class GeminiRequest {
     if (input.isTextual()) {
       texts = List.of(input.asText());
     } else if (input.isArray() && !input.isEmpty() && allText(input)) {
-      texts = new java.util.ArrayList<>();
+      texts = new ArrayList<>();
       for (JsonNode t : input) {
         texts.add(t.asText());
       }

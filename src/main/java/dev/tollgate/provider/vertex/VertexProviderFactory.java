@@ -21,7 +21,12 @@ import java.util.regex.Pattern;
  */
 public final class VertexProviderFactory implements ProviderFactory {
   private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9._@-]+");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]+");
+
+  /** Project ids, domain-scoped ones ({@code example.com:project}) included. */
+  private static final Pattern PROJECT = Pattern.compile("[A-Za-z0-9._:-]+");
+
+  /** Regions ({@code us-east5}) and {@code global}: they become part of the host name. */
+  private static final Pattern LOCATION = Pattern.compile("[a-z0-9-]+");
 
   @Override
   public Set<String> names() {
@@ -39,12 +44,17 @@ public final class VertexProviderFactory implements ProviderFactory {
                   + params.model()
                   + "'"));
     }
-    for (String key : new String[] {VertexWire.PROJECT, VertexWire.LOCATION}) {
-      Object v = params.extra().get(key);
-      if (v != null && !(v instanceof String s && NAME.matcher(s).matches())) {
-        return Optional.of(
-            new InvalidParam(key, "must be a Google Cloud name, such as my-project or us-east5"));
-      }
+    Object project = params.extra().get(VertexWire.PROJECT);
+    if (project != null && !(project instanceof String s && PROJECT.matcher(s).matches())) {
+      return Optional.of(
+          new InvalidParam(
+              VertexWire.PROJECT, "must be a Google Cloud project id, such as my-project"));
+    }
+    Object location = params.extra().get(VertexWire.LOCATION);
+    if (location != null && !(location instanceof String s && LOCATION.matcher(s).matches())) {
+      return Optional.of(
+          new InvalidParam(
+              VertexWire.LOCATION, "must be a Google Cloud region, such as us-east5, or global"));
     }
     Object c = params.extra().get(VertexAuth.CREDENTIALS);
     if (c == null) {
