@@ -536,6 +536,46 @@ class GeminiUpstreamIT {
   }
 
   @Test
+  void passThrough_freeRoutesForwardedWithTheDeploymentsKey_generationRefused() throws Exception {
+    String key = newKey("{\"models\":[\"flash\"]}");
+
+    HttpResponse<String> models =
+        gw.send(
+            HttpRequest.newBuilder(gw.uri("/gemini/v1beta/models?pageSize=5&key=" + key))
+                .header("Authorization", "Bearer " + key)
+                .header("x-goog-api-key", key)
+                .GET()
+                .build());
+
+    assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
+    assertThat(models.body()).contains("models/gemini-2.5-flash");
+    FakeGemini.Received got = upstream.lastReceived();
+    assertThat(got.path()).isEqualTo("/v1beta/models");
+    assertThat(got.query()).isEqualTo("pageSize=5");
+    assertThat(got.headers().get("x-goog-api-key")).isEqualTo("gemini-test-key");
+    assertThat(got.headers().values()).noneMatch(v -> v.contains(key));
+
+    HttpResponse<String> counted =
+        send(
+            key,
+            "/gemini/v1beta/models/gemini-2.5-flash:countTokens",
+            "{\"contents\":[{\"parts\":[{\"text\":\"Hello\"}]}]}");
+    assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+    assertThat(counted.body()).contains("totalTokens");
+
+    int before = upstream.received().size();
+    HttpResponse<String> generate =
+        send(
+            key,
+            "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+            "{\"contents\":[{\"parts\":[{\"text\":\"Hello\"}]}]}");
+    assertThat(generate.statusCode()).isEqualTo(501);
+    assertThat(Json.MAPPER.readTree(generate.body()).path("error").path("code").asText())
+        .isEqualTo("pass_through_not_billed");
+    assertThat(upstream.received()).hasSize(before);
+  }
+
+  @Test
   void embeddings_translatedToBatchEmbedContents() throws Exception {
     HttpResponse<String> r =
         send(

@@ -298,6 +298,20 @@ public final class FakeGemini implements AutoCloseable {
       HttpServerRequest req, Map<String, String> headers, String query, String body) {
     HttpServerResponse resp = req.response();
     String path = req.path();
+    if (path.equals("/v1beta/models") || path.endsWith(":countTokens")) {
+      if (!apiKey.equals(headers.get("x-goog-api-key"))) {
+        error(
+            resp,
+            new Error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."));
+        return;
+      }
+      resp.putHeader("content-type", "application/json; charset=UTF-8")
+          .end(
+              path.endsWith(":countTokens")
+                  ? "{\"totalTokens\": 31}"
+                  : "{\"models\":[{\"name\":\"models/gemini-2.5-flash\"}]}");
+      return;
+    }
     Matcher gemini = GEMINI.matcher(path);
     Matcher vertex = VERTEX.matcher(path);
     String model;

@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +69,44 @@ final class GeminiWire implements WireFormat {
       }
       return new Target(host, port, ssl, path);
     }
+  }
+
+  /**
+   * Gemini's pass-through ({@code /gemini/{path}}): the API base's origin, the client's path and
+   * query without a {@code key} parameter (where Google's SDKs put a key: the caller's, never to be
+   * forwarded), the deployment's key and configured headers.
+   */
+  @Override
+  public Optional<RequestOptions> passThrough(
+      LitellmParams p, HttpMethod method, String pathAndQuery) {
+    Target t = targets.computeIfAbsent(p.apiBase().orElse(DEFAULT_BASE), Target::parse);
+    RequestOptions o =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost(t.host())
+            .setPort(t.port())
+            .setSsl(t.ssl())
+            .setURI(withoutKey(pathAndQuery));
+    p.apiKey().ifPresent(k -> o.putHeader(KEY_HEADER, k));
+    configured(p.extra().get("headers"), o);
+    configured(p.extra().get("extra_headers"), o);
+    return Optional.of(o);
+  }
+
+  /** {@code pathAndQuery} without its {@code key} query parameters. */
+  static String withoutKey(String pathAndQuery) {
+    int q = pathAndQuery.indexOf('?');
+    if (q < 0) {
+      return pathAndQuery;
+    }
+    StringBuilder kept = new StringBuilder();
+    for (String param : pathAndQuery.substring(q + 1).split("&")) {
+      if (param.isEmpty() || param.equals("key") || param.startsWith("key=")) {
+        continue;
+      }
+      kept.append(kept.length() == 0 ? "?" : "&").append(param);
+    }
+    return pathAndQuery.substring(0, q) + kept;
   }
 
   @Override
