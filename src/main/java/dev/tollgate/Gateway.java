@@ -1,6 +1,7 @@
 package dev.tollgate;
 
 import dev.tollgate.admin.AdminRoutes;
+import dev.tollgate.admin.AuditRoutes;
 import dev.tollgate.admin.GovernanceRoutes;
 import dev.tollgate.admin.ModelAdmin;
 import dev.tollgate.admin.SpendRoutes;
@@ -17,6 +18,7 @@ import dev.tollgate.config.DeploymentConfig;
 import dev.tollgate.config.Environment;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GeneralSettings;
+import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
@@ -87,6 +89,8 @@ public final class Gateway implements AutoCloseable {
   private final String masterKey;
   private final boolean masterKeyGenerated;
 
+  private final java.util.Set<String> mountedRoutes;
+
   private Gateway(
       Vertx vertx,
       GatewayConfig config,
@@ -103,7 +107,9 @@ public final class Gateway implements AutoCloseable {
       dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
       int port,
       String masterKey,
-      boolean generated) {
+      boolean generated,
+      java.util.Set<String> mountedRoutes) {
+    this.mountedRoutes = mountedRoutes;
     this.vertx = vertx;
     this.config = config;
     this.registrar = registrar;
@@ -240,7 +246,8 @@ public final class Gateway implements AutoCloseable {
               if (n != null) {
                 n.notifyChange(ChangeNotifier.Topic.MODELS);
               }
-            });
+            },
+            config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty());
     int stored = models.syncFromStore();
     if (stored > 0) {
       LOG.info("{} model(s) from the store registered", stored);
@@ -264,7 +271,10 @@ public final class Gateway implements AutoCloseable {
               if (n != null) {
                 n.notifyChange(ChangeNotifier.Topic.GOVERNANCE);
               }
-            });
+            },
+            config.litellm().storeAuditLogs()
+                ? Optional.of(Database::auditJson)
+                : Optional.empty());
     KeyAuthenticator auth = new KeyAuthenticator(key.value(), governance, clock);
     AdminRoutes admin =
         new AdminRoutes(
@@ -304,7 +314,10 @@ public final class Gateway implements AutoCloseable {
             !(meter instanceof LocalMeter),
             db.instances(),
             Clock.systemUTC());
-    GovernanceRoutes governanceRoutes = new GovernanceRoutes(auth, governance, enforcer, clock);
+    Optional<AuditLog> audit =
+        config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty();
+    GovernanceRoutes governanceRoutes =
+        new GovernanceRoutes(auth, governance, enforcer, clock, audit);
     Services services =
         new Services(
             config,
@@ -316,6 +329,8 @@ public final class Gateway implements AutoCloseable {
             db,
             admin,
             spendRoutes,
+            new AuditRoutes(
+                auth, governance::snapshot, db.auditLog(), config.litellm().storeAuditLogs()),
             governanceRoutes,
             new ProxyCounters(),
             connectionLimits(config.general()),
@@ -335,7 +350,8 @@ public final class Gateway implements AutoCloseable {
                 config.general().backgroundHealthChecks(),
                 config.general().healthCheckIntervalMillis()),
             clock,
-            models);
+            models,
+            java.util.concurrent.ConcurrentHashMap.newKeySet());
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,
@@ -391,7 +407,8 @@ public final class Gateway implements AutoCloseable {
         services.connectionLimits(),
         port,
         key.value(),
-        key.generated());
+        key.generated(),
+        services.mountedRoutes());
   }
 
   /**
@@ -541,6 +558,14 @@ public final class Gateway implements AutoCloseable {
       }
       db.close();
     }
+  }
+
+  /**
+   * Every route the HTTP router mounted, as {@code "METHOD /path"} ({@code "ANY /path"} for every
+   * method); the LLM routes that bypass the router are not among them. For tests and diagnostics.
+   */
+  public java.util.Set<String> mountedRoutes() {
+    return new java.util.TreeSet<>(mountedRoutes);
   }
 
   /** The model admin; for tests and diagnostics. */

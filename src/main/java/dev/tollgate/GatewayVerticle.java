@@ -98,11 +98,21 @@ final class GatewayVerticle extends VerticleBase {
             config.router().timeoutMillis().orElse(ProxyHandler.DEFAULT_TIMEOUT_MILLIS))
         .mount(router, body);
     services.spendRoutes().mount(router);
+    services.auditRoutes().mount(router);
     services.governanceRoutes().mount(router, body);
     services.health().mount(router, vertx, providers);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);
+    for (io.vertx.ext.web.Route r : router.getRoutes()) {
+      if (r.getPath() != null) {
+        if (r.methods() == null || r.methods().isEmpty()) {
+          services.mountedRoutes().add("ANY " + r.getPath());
+        } else {
+          r.methods().forEach(m -> services.mountedRoutes().add(m.name() + " " + r.getPath()));
+        }
+      }
+    }
     router.route().failureHandler(ctx -> HttpErrors.handleFailure(ctx, bodyLimit));
     router.errorHandler(404, ctx -> HttpErrors.handleFailure(ctx, bodyLimit));
     router.errorHandler(405, ctx -> HttpErrors.handleFailure(ctx, bodyLimit));

@@ -27,10 +27,12 @@ record Services(
     Database db,
     AdminRoutes admin,
     SpendRoutes spendRoutes,
+    dev.tollgate.admin.AuditRoutes auditRoutes,
     GovernanceRoutes governanceRoutes,
     ProxyCounters proxyCounters,
     dev.tollgate.proxy.ConnectionGuard.Limits connectionLimits,
     dev.tollgate.routing.Routing routing,
     dev.tollgate.health.HealthChecks health,
     Clock clock,
-    dev.tollgate.admin.ModelAdmin models) {}
+    dev.tollgate.admin.ModelAdmin models,
+    java.util.Set<String> mountedRoutes) {}

@@ -204,6 +204,44 @@ class SecretsAtRestIT {
   }
 
   @Test
+  void onPostgreSQL_storedEncrypted_rotated_andServedByAnotherInstance() throws Exception {
+    String url = dev.tollgate.testing.TestPostgres.freshDatabase();
+    Map<String, String> a = env("TOLLGATE_SALT_KEY", "salt-a", "DATABASE_URL", url);
+    try (TestGateway gw = TestGateway.start(config(), a, dir)) {
+      createSecretModel(gw);
+      chatReachesUpstreamWithTheKey(gw, "secret-model", SECRET);
+    }
+    assertThat(pgStoredJson(url, "sec-1")).doesNotContain(SECRET).contains("tollgate:v1:");
+    Map<String, String> b =
+        env("TOLLGATE_SALT_KEY", "salt-b", "OLD_SALT", "salt-a", "DATABASE_URL", url);
+    String before = pgStoredJson(url, "sec-1");
+    assertThat(rotate(b, "--old-key-env", "OLD_SALT")).isEqualTo(1);
+    assertThat(pgStoredJson(url, "sec-1"))
+        .isNotEqualTo(before)
+        .doesNotContain(SECRET)
+        .contains("tollgate:v1:");
+    // Another instance on the same database, with the new key only, serves the model.
+    try (TestGateway gw =
+        TestGateway.start(
+            config(), b, java.nio.file.Files.createTempDirectory("tollgate-secrets-pg"))) {
+      chatReachesUpstreamWithTheKey(gw, "secret-model", SECRET);
+    }
+  }
+
+  /** The stored row, read through the store as another process would. */
+  String pgStoredJson(String url, String id) throws Exception {
+    try (Database db =
+        Database.open(
+            java.util.Optional.of(url), java.nio.file.Files.createTempDirectory("tollgate-read"))) {
+      return db.models().loadAll().stream()
+          .filter(m -> m.id().equals(id))
+          .findFirst()
+          .orElseThrow()
+          .json();
+    }
+  }
+
+  @Test
   void modelNew_withoutSaltKey_refusesLiteralSecrets() throws Exception {
     try (TestGateway gw = TestGateway.start(config(), env(), dir)) {
       HttpResponse<String> r =

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.governance.Actor;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.pricing.Catalog;
@@ -51,12 +52,32 @@ public final class AdminRoutes {
   }
 
   public void mount(Router router, BodyHandler body) {
-    post(router, body, "/model/new", ctx -> models.create(bytes(ctx)));
-    post(router, body, "/model/update", ctx -> models.update(null, bytes(ctx)));
+    post(
+        router,
+        body,
+        "/model/new",
+        ctx -> models.create(actor(ctx, "POST /model/new"), bytes(ctx)));
+    post(
+        router,
+        body,
+        "/model/update",
+        ctx -> models.update(actor(ctx, "POST /model/update"), null, bytes(ctx)));
     route(router, HttpMethod.PATCH, "/model/:id/update")
         .handler(body)
-        .handler(ctx -> mutate(ctx, () -> models.update(ctx.pathParam("id"), bytes(ctx))));
-    post(router, body, "/model/delete", ctx -> models.delete(bytes(ctx)));
+        .handler(
+            ctx ->
+                mutate(
+                    ctx,
+                    () ->
+                        models.update(
+                            actor(ctx, "PATCH /model/:id/update"),
+                            ctx.pathParam("id"),
+                            bytes(ctx))));
+    post(
+        router,
+        body,
+        "/model/delete",
+        ctx -> models.delete(actor(ctx, "POST /model/delete"), bytes(ctx)));
     for (String path : new String[] {"/model/info", "/v1/model/info"}) {
       route(router, HttpMethod.GET, path)
           .handler(ctx -> json(ctx, () -> models.info(ctx.request().getParam("litellm_model_id"))));
@@ -153,6 +174,11 @@ public final class AdminRoutes {
                       "cost_map_not_loaded",
                       "cost map not reloaded, the previous catalog stays in use: " + why));
             });
+  }
+
+  private static Actor actor(RoutingContext ctx, String route) {
+    return Call.actor(
+        Permissions.principal(ctx), route, ctx.request().getHeader(Call.CHANGED_BY_HEADER));
   }
 
   private static byte[] bytes(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package dev.tollgate.admin;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Actor;
 import dev.tollgate.governance.Principal;
 import io.vertx.core.MultiMap;
 import java.util.Map;
@@ -10,8 +11,27 @@ import org.jspecify.annotations.Nullable;
 /**
  * One authenticated management request, detached from Vert.x's routing context so that it can be
  * handled on a worker thread. Immutable.
+ *
+ * @param actor who the audit log says made the changes this call makes
  */
-record Call(Principal principal, byte[] body, MultiMap query, Map<String, String> path) {
+record Call(
+    Principal principal, byte[] body, MultiMap query, Map<String, String> path, Actor actor) {
+
+  /** LiteLLM's header naming the user an admin makes a change on behalf of. */
+  static final String CHANGED_BY_HEADER = "LiteLLM-Changed-By";
+
+  /**
+   * Who made a call to {@code route}: an admin may attribute it to another user with {@link
+   * #CHANGED_BY_HEADER}; anyone else is recorded as the key's user. The key hash is always the
+   * caller's.
+   */
+  static Actor actor(Principal p, String route, @Nullable String changedByHeader) {
+    String changedBy =
+        p.admin() && changedByHeader != null && !changedByHeader.isBlank()
+            ? changedByHeader.strip()
+            : p.userId().orElse(Actor.MASTER_USER);
+    return new Actor(changedBy, p.keyHash(), route);
+  }
 
   Optional<String> query(String name) {
     String v = query.get(name);

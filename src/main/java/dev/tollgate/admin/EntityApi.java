@@ -70,9 +70,11 @@ final class EntityApi {
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  EntityApi(Governance governance, Enforcer enforcer, Clock clock) {
+  EntityApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -88,7 +90,7 @@ final class EntityApi {
         new Organization(
             id, Optional.empty(), List.of(), Limits.NONE, Optional.empty(), "{}", now, now);
     Organization o = apply(b, blank, now);
-    create(EntityKind.ORGANIZATION, "organization_id", o);
+    create(c, EntityKind.ORGANIZATION, "organization_id", o);
     return Views.organization(o, enforcer);
   }
 
@@ -98,9 +100,9 @@ final class EntityApi {
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
     Organization o =
-        update(s -> apply(b, get(s.organizations().get(id), "organization_id", id), now));
+        update(c, s -> apply(b, get(s.organizations().get(id), "organization_id", id), now));
     if (reset) {
-      enforcer.reset(Level.ORGANIZATION, id);
+      resets.reset(c, Level.ORGANIZATION, EntityKind.ORGANIZATION, id);
     }
     return Views.organization(o, enforcer);
   }
@@ -122,7 +124,8 @@ final class EntityApi {
   JsonNode organizationDelete(Call c) {
     Body b = Body.parse(c.body(), Set.of("organization_ids"));
     List<String> ids = required(b, "organization_ids");
-    delete(EntityKind.ORGANIZATION, "organization_ids", ids, s -> s.organizations()::containsKey);
+    delete(
+        c, EntityKind.ORGANIZATION, "organization_ids", ids, s -> s.organizations()::containsKey);
     ids.forEach(id -> enforcer.reset(Level.ORGANIZATION, id));
     return deleted("deleted_organizations", ids);
   }
@@ -160,7 +163,7 @@ final class EntityApi {
     Customer blank =
         new Customer(id, Optional.empty(), false, Limits.NONE, Optional.empty(), now, now);
     Customer x = apply(b, blank, now);
-    create(EntityKind.CUSTOMER, "user_id", x);
+    create(c, EntityKind.CUSTOMER, "user_id", x);
     return Views.customer(id, Optional.of(x), enforcer);
   }
 
@@ -169,9 +172,9 @@ final class EntityApi {
     String id = b.requiredString("user_id");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
-    Customer x = update(s -> apply(b, get(s.customers().get(id), "user_id", id), now));
+    Customer x = update(c, s -> apply(b, get(s.customers().get(id), "user_id", id), now));
     if (reset) {
-      enforcer.reset(Level.CUSTOMER, id);
+      resets.reset(c, Level.CUSTOMER, EntityKind.CUSTOMER, id);
     }
     return Views.customer(id, Optional.of(x), enforcer);
   }
@@ -195,7 +198,7 @@ final class EntityApi {
   JsonNode customerDelete(Call c) {
     Body b = Body.parse(c.body(), Set.of("user_ids"));
     List<String> ids = required(b, "user_ids");
-    delete(EntityKind.CUSTOMER, "user_ids", ids, s -> s.customers()::containsKey);
+    delete(c, EntityKind.CUSTOMER, "user_ids", ids, s -> s.customers()::containsKey);
     ids.forEach(id -> enforcer.reset(Level.CUSTOMER, id));
     return deleted("deleted_customers", ids);
   }
@@ -210,6 +213,7 @@ final class EntityApi {
     Instant now = clock.instant();
     List<Customer> out =
         governance.mutate(
+            c.actor(),
             s -> {
               List<EntityChange> changes = new ArrayList<>();
               List<Customer> result = new ArrayList<>();
@@ -272,7 +276,7 @@ final class EntityApi {
     String name = b.requiredString("name");
     Tag blank = new Tag(name, Optional.empty(), List.of(), Limits.NONE, Optional.empty(), now, now);
     Tag t = apply(b, blank, now);
-    create(EntityKind.TAG, "name", t);
+    create(c, EntityKind.TAG, "name", t);
     return Views.tag(t, enforcer);
   }
 
@@ -281,9 +285,9 @@ final class EntityApi {
     String name = b.requiredString("name");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
-    Tag t = update(s -> apply(b, get(s.tags().get(name), "name", name), now));
+    Tag t = update(c, s -> apply(b, get(s.tags().get(name), "name", name), now));
     if (reset) {
-      enforcer.reset(Level.TAG, name);
+      resets.reset(c, Level.TAG, EntityKind.TAG, name);
     }
     return Views.tag(t, enforcer);
   }
@@ -306,7 +310,7 @@ final class EntityApi {
   JsonNode tagDelete(Call c) {
     Body b = Body.parse(c.body(), Set.of("name"));
     String name = b.requiredString("name");
-    delete(EntityKind.TAG, "name", List.of(name), s -> s.tags()::containsKey);
+    delete(c, EntityKind.TAG, "name", List.of(name), s -> s.tags()::containsKey);
     enforcer.reset(Level.TAG, name);
     return deleted("deleted_tags", List.of(name));
   }
@@ -336,7 +340,7 @@ final class EntityApi {
     Instant now = clock.instant();
     String id = b.string("budget_id").orElseGet(Mutations::newId);
     SharedBudget x = new SharedBudget(id, b.limits(Limits.NONE), now, now);
-    create(EntityKind.BUDGET, "budget_id", x);
+    create(c, EntityKind.BUDGET, "budget_id", x);
     return Views.budget(x);
   }
 
@@ -346,6 +350,7 @@ final class EntityApi {
     Instant now = clock.instant();
     SharedBudget x =
         update(
+            c,
             s -> {
               SharedBudget cur = get(s.budgets().get(id), "budget_id", id);
               return new SharedBudget(id, b.limits(cur.limits()), cur.createdAt(), now);
@@ -376,7 +381,7 @@ final class EntityApi {
         b.string("id")
             .or(() -> b.string("budget_id"))
             .orElseThrow(() -> GatewayException.badRequest("id", "id is required"));
-    delete(EntityKind.BUDGET, "id", List.of(id), s -> s.budgets()::containsKey);
+    delete(c, EntityKind.BUDGET, "id", List.of(id), s -> s.budgets()::containsKey);
     return deleted("deleted_budgets", List.of(id));
   }
 
@@ -389,8 +394,9 @@ final class EntityApi {
   // --- shared -----------------------------------------------------------------------------------
 
   private <T extends dev.tollgate.governance.Entity> void create(
-      EntityKind kind, String field, T entity) {
+      Call c, EntityKind kind, String field, T entity) {
     governance.mutate(
+        c.actor(),
         s -> {
           if (s.get(kind, entity.id()).isPresent()) {
             throw Mutations.exists(field, entity.id());
@@ -400,8 +406,9 @@ final class EntityApi {
   }
 
   private <T extends dev.tollgate.governance.Entity> T update(
-      java.util.function.Function<GovernanceSnapshot, T> next) {
+      Call c, java.util.function.Function<GovernanceSnapshot, T> next) {
     return governance.mutate(
+        c.actor(),
         s -> {
           T e = next.apply(s);
           return new Governance.Mutation<>(List.of(new EntityChange.Upsert(e)), e);
@@ -409,12 +416,14 @@ final class EntityApi {
   }
 
   private void delete(
+      Call c,
       EntityKind kind,
       String field,
       List<String> ids,
       java.util.function.Function<GovernanceSnapshot, java.util.function.Predicate<String>>
           exists) {
     governance.mutate(
+        c.actor(),
         s -> {
           java.util.function.Predicate<String> present = exists.apply(s);
           List<EntityChange> changes = new ArrayList<>();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.common.Json;
+import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -41,14 +43,25 @@ public final class GovernanceRoutes {
 
   public GovernanceRoutes(
       Authenticator auth, Governance governance, Enforcer enforcer, Clock clock) {
+    this(auth, governance, enforcer, clock, Optional.empty());
+  }
+
+  /** As the other constructor; with {@code audit} present, spend resets are recorded there. */
+  public GovernanceRoutes(
+      Authenticator auth,
+      Governance governance,
+      Enforcer enforcer,
+      Clock clock,
+      Optional<AuditLog> audit) {
     this.auth = requireNonNull(auth, "auth");
     this.governance = requireNonNull(governance, "governance");
     requireNonNull(enforcer, "enforcer");
     requireNonNull(clock, "clock");
-    this.keys = new KeyApi(governance, enforcer, clock);
-    this.users = new UserApi(governance, enforcer, clock);
-    this.teams = new TeamApi(governance, enforcer, clock);
-    this.entities = new EntityApi(governance, enforcer, clock);
+    SpendResets resets = new SpendResets(enforcer, audit);
+    this.keys = new KeyApi(governance, enforcer, clock, resets);
+    this.users = new UserApi(governance, enforcer, clock, resets);
+    this.teams = new TeamApi(governance, enforcer, clock, resets);
+    this.entities = new EntityApi(governance, enforcer, clock, resets);
   }
 
   /** Adds the routes; {@code body} is the router's body handler (it bounds the request size). */
@@ -72,6 +85,8 @@ public final class GovernanceRoutes {
     write(router, body, "/team/new", teams::create);
     write(router, body, "/team/update", teams::update);
     read(router, "/team/info", teams::info);
+    read(router, "/team/permissions_list", teams::permissionsList);
+    write(router, body, "/team/permissions_update", teams::permissionsUpdate);
     write(router, body, "/team/delete", teams::delete);
     read(router, "/team/list", teams::list);
     write(router, body, "/team/member_add", teams::memberAdd);
@@ -117,7 +132,7 @@ public final class GovernanceRoutes {
     router
         .get(path)
         .handler(Permissions.gate(auth, governance::snapshot, HttpMethod.GET, path))
-        .handler(ctx -> handle(ctx, action));
+        .handler(ctx -> handle(ctx, "GET " + path, action));
   }
 
   /**
@@ -134,10 +149,10 @@ public final class GovernanceRoutes {
         .route(method, path)
         .handler(Permissions.gate(auth, governance::snapshot, method, path))
         .handler(body)
-        .handler(ctx -> handle(ctx, action));
+        .handler(ctx -> handle(ctx, method.name() + " " + path, action));
   }
 
-  private void handle(RoutingContext ctx, Function<Call, JsonNode> action) {
+  private void handle(RoutingContext ctx, String route, Function<Call, JsonNode> action) {
     Call call;
     try {
       Principal p = Permissions.principal(ctx);
@@ -147,7 +162,8 @@ public final class GovernanceRoutes {
               p,
               b == null ? new byte[0] : b.getBytes(),
               MultiMap.caseInsensitiveMultiMap().addAll(ctx.queryParams()),
-              Map.copyOf(ctx.pathParams()));
+              Map.copyOf(ctx.pathParams()),
+              Call.actor(p, route, ctx.request().getHeader(Call.CHANGED_BY_HEADER)));
     } catch (RuntimeException e) {
       HttpErrors.send(ctx.response(), e);
       return;

@@ -8,6 +8,7 @@ import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.KeySecrets;
@@ -51,9 +52,11 @@ final class KeyApi {
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  KeyApi(Governance governance, Enforcer enforcer, Clock clock) {
+  KeyApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -86,8 +89,9 @@ final class KeyApi {
             now);
     VirtualKey k = apply(b, blank, now);
     governance.mutate(
+        c.actor(),
         s -> {
-          Permissions.checkKeyWrite(p, s, Optional.empty(), k);
+          Permissions.checkKeyWrite(p, s, Optional.empty(), k, c.actor().route());
           List<EntityChange> changes = new ArrayList<>();
           Mutations.ensureUser(s, k.userId(), Optional.empty(), now, changes);
           changes.add(new EntityChange.Upsert(k));
@@ -108,17 +112,18 @@ final class KeyApi {
     Instant now = clock.instant();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
-              VirtualKey cur = findWritable(p, s, ident, "key");
+              VirtualKey cur = findWritable(p, s, ident, "key", c.actor().route());
               VirtualKey next = apply(b, cur, now);
-              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next, c.actor().route());
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));
               return new Governance.Mutation<>(changes, next);
             });
     if (reset) {
-      enforcer.reset(Level.KEY, k.id());
+      resets.reset(c, Level.KEY, EntityKind.KEY, k.id());
     }
     return Views.key(k, enforcer);
   }
@@ -147,13 +152,13 @@ final class KeyApi {
       // The same answer whether the other key exists or not: no existence oracle.
       k =
           s.keyByHash(hashOf(ident.get()))
-              .filter(x -> Permissions.mayReadKey(p, s, x))
+              .filter(x -> Permissions.mayReadKey(p, s, x, c.actor().route()))
               .orElseThrow(KeyApi::notYours);
     }
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("key", k.tokenHash());
     ObjectNode info = Views.key(k, enforcer);
-    info.set("budget_chain", Views.lines(enforcer.keyChain(k.id())));
+    info.set("budget_chain", Views.lines(enforcer.keyChain(k.id()), Permissions.readsAll(p)));
     out.set("info", info);
     return out;
   }
@@ -170,12 +175,12 @@ final class KeyApi {
 
   /** The key {@code p} may change; the same refusal whether another's key exists or not. */
   private static VirtualKey findWritable(
-      Principal p, GovernanceSnapshot s, String ident, String field) {
+      Principal p, GovernanceSnapshot s, String ident, String field, String route) {
     if (p.admin()) {
       return find(s, ident, field);
     }
     return s.keyByHash(hashOf(ident))
-        .filter(k -> Permissions.mayWriteKey(p, s, k))
+        .filter(k -> Permissions.mayWriteKey(p, s, k, route))
         .orElseThrow(KeyApi::notYours);
   }
 
@@ -194,10 +199,11 @@ final class KeyApi {
     Principal p = c.principal();
     List<VirtualKey> deleted =
         governance.mutate(
+            c.actor(),
             s -> {
               Set<VirtualKey> found = new LinkedHashSet<>();
               for (String i : idents) {
-                found.add(findWritable(p, s, i, "keys"));
+                found.add(findWritable(p, s, i, "keys", c.actor().route()));
               }
               for (String a : aliases) {
                 Optional<VirtualKey> k =
@@ -205,7 +211,7 @@ final class KeyApi {
                         .filter(x -> x.keyAlias().equals(Optional.of(a)))
                         .findFirst();
                 if (!p.admin()) {
-                  k = k.filter(x -> Permissions.mayWriteKey(p, s, x));
+                  k = k.filter(x -> Permissions.mayWriteKey(p, s, x, c.actor().route()));
                   found.add(k.orElseThrow(KeyApi::notYours));
                 } else {
                   found.add(k.orElseThrow(() -> Mutations.missing("key_aliases", a)));
@@ -239,7 +245,7 @@ final class KeyApi {
     GovernanceSnapshot s = governance.snapshot();
     List<VirtualKey> all =
         s.keys().values().stream()
-            .filter(k -> Permissions.mayReadKey(p, s, k))
+            .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
             .filter(k -> user.isEmpty() || k.userId().equals(user))
             .filter(k -> team.isEmpty() || k.teamId().equals(team))
             .filter(k -> org.isEmpty() || k.organizationId().equals(org))
@@ -265,6 +271,7 @@ final class KeyApi {
     Instant now = clock.instant();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
               VirtualKey next = find(s, ident, "key").withBlocked(blocked, now);
               return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
@@ -285,12 +292,13 @@ final class KeyApi {
     String secret = KeySecrets.generate();
     VirtualKey k =
         governance.mutate(
+            c.actor(),
             s -> {
-              VirtualKey cur = findWritable(p, s, ident, "key");
+              VirtualKey cur = findWritable(p, s, ident, "key", c.actor().route());
               VirtualKey next =
                   apply(b, cur, now)
                       .withSecret(KeySecrets.hash(secret), KeySecrets.mask(secret), now);
-              Permissions.checkKeyWrite(p, s, Optional.of(cur), next);
+              Permissions.checkKeyWrite(p, s, Optional.of(cur), next, c.actor().route());
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));
@@ -310,7 +318,7 @@ final class KeyApi {
               + " value");
     }
     VirtualKey k = find(governance.snapshot(), ident, "key");
-    enforcer.reset(Level.KEY, k.id());
+    resets.reset(c, Level.KEY, EntityKind.KEY, k.id());
     return Views.key(k, enforcer);
   }
 

@@ -12,6 +12,9 @@ import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
 import dev.tollgate.config.Environment;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.governance.Actor;
+import dev.tollgate.governance.AuditEvent;
+import dev.tollgate.governance.AuditLog;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CatalogEntry;
 import dev.tollgate.pricing.Price;
@@ -56,6 +59,7 @@ public final class ModelAdmin {
   private final ModelStore store;
   private final Runnable changed;
   private final Optional<SecretCipher> cipher;
+  private final Optional<AuditLog> audit;
   private Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
   private volatile Map<String, String> unreadable = Map.of();
 
@@ -77,6 +81,19 @@ public final class ModelAdmin {
       ApiBaseDenylist denylist,
       ModelStore store,
       Runnable changed) {
+    this(registrar, env, allowedEnv, denylist, store, changed, Optional.empty());
+  }
+
+  /** As the other constructor; with {@code audit} present, every change is recorded there. */
+  public ModelAdmin(
+      ModelRegistrar registrar,
+      Environment env,
+      java.util.Set<String> allowedEnv,
+      ApiBaseDenylist denylist,
+      ModelStore store,
+      Runnable changed,
+      Optional<AuditLog> audit) {
+    this.audit = audit;
     this.allowedEnv = java.util.Set.copyOf(allowedEnv);
     this.denylist = denylist;
     this.registrar = registrar;
@@ -167,7 +184,7 @@ public final class ModelAdmin {
   }
 
   /** {@code POST /model/new}: registers a deployment; 409 if its id is taken. */
-  public synchronized ObjectNode create(byte[] body) {
+  public synchronized ObjectNode create(Actor actor, byte[] body) {
     ObjectNode node = object(body);
     rejectUnknownTopLevel(node);
     ObjectNode info = node.with("model_info");
@@ -189,6 +206,7 @@ public final class ModelAdmin {
     DeploymentConfig d = parse(node);
     checkApiBase(d);
     register(d, node);
+    record(actor, "created", id, Optional.empty(), Optional.of(node));
     return render(registrar.registry().deployment(id).orElseThrow());
   }
 
@@ -196,7 +214,7 @@ public final class ModelAdmin {
    * {@code POST /model/update} and {@code PATCH /model/{id}/update}: merges the given fields into
    * the deployment (litellm_params and model_info key by key) and re-registers it.
    */
-  public synchronized ObjectNode update(@Nullable String pathId, byte[] body) {
+  public synchronized ObjectNode update(Actor actor, @Nullable String pathId, byte[] body) {
     ObjectNode patch = object(body);
     rejectUnknownTopLevel(patch);
     String id = pathId;
@@ -239,11 +257,12 @@ public final class ModelAdmin {
     DeploymentConfig d = parse(merged);
     checkApiBase(d);
     register(d, merged);
+    record(actor, "updated", id, Optional.of(current), Optional.of(merged));
     return render(registrar.registry().deployment(id).orElseThrow());
   }
 
   /** {@code POST /model/delete}: removes a deployment; requests using it finish. */
-  public synchronized ObjectNode delete(byte[] body) {
+  public synchronized ObjectNode delete(Actor actor, byte[] body) {
     ObjectNode node = object(body);
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String f = it.next();
@@ -256,12 +275,13 @@ public final class ModelAdmin {
       throw GatewayException.badRequest("id", "id is required");
     }
     String id = idNode.asText();
-    existingApiInput(id);
+    ObjectNode was = existingApiInput(id);
     try {
       store.delete(id);
     } catch (RuntimeException e) {
       throw storeDown(e);
     }
+    record(actor, "deleted", id, Optional.of(was), Optional.empty());
     registrar.remove(id);
     rawInputs.remove(id);
     changed.run();
@@ -269,6 +289,37 @@ public final class ModelAdmin {
     out.put("message", "Model: " + id + " deleted successfully");
     out.put("id", id);
     return out;
+  }
+
+  /**
+   * Writes a change to the audit log, credentials redacted. After the store write: a failure here
+   * is logged and answered as an error, although the model change stands.
+   */
+  private void record(
+      Actor actor,
+      String action,
+      String id,
+      Optional<ObjectNode> before,
+      Optional<ObjectNode> after) {
+    if (audit.isEmpty()) {
+      return;
+    }
+    try {
+      audit
+          .get()
+          .append(
+              List.of(
+                  new AuditEvent(
+                      actor,
+                      action,
+                      AuditEvent.MODEL_TABLE,
+                      id,
+                      before.map(b -> ModelSecrets.redacted(b).toString()),
+                      after.map(a -> ModelSecrets.redacted(a).toString()))));
+    } catch (RuntimeException e) {
+      LOG.error("model {} was {} but its audit record could not be written", id, action, e);
+      throw storeDown(e);
+    }
   }
 
   /** The API-created input for {@code id}, or 404; config-file models cannot be changed here. */

@@ -6,6 +6,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.Team;
 import dev.tollgate.governance.TeamMember;
 import dev.tollgate.governance.User;
@@ -52,7 +53,9 @@ public final class Permissions {
     /** Also {@code internal_user} and {@code internal_user_viewer}, for themselves. */
     SELF_READ("the master key or a key whose user has a user_role"),
     /** Also the admins of the team the request names. */
-    TEAM_ADMIN("the master key or a team admin's key");
+    TEAM_ADMIN("the master key or a team admin's key"),
+    /** Also {@code proxy_admin_viewer}, and the members of the team the request names. */
+    TEAM_READ("the master key, a proxy_admin or proxy_admin_viewer user's key, or a team member's");
 
     private final String who;
 
@@ -79,7 +82,9 @@ public final class Permissions {
           entry("GET /user/list", Rule.READ),
           entry("POST /team/new", Rule.ADMIN),
           entry("POST /team/update", Rule.ADMIN),
-          entry("GET /team/info", Rule.READ),
+          entry("GET /team/info", Rule.TEAM_READ),
+          entry("GET /team/permissions_list", Rule.TEAM_READ),
+          entry("POST /team/permissions_update", Rule.TEAM_ADMIN),
           entry("POST /team/delete", Rule.ADMIN),
           entry("GET /team/list", Rule.READ),
           entry("POST /team/member_add", Rule.TEAM_ADMIN),
@@ -120,9 +125,55 @@ public final class Permissions {
           entry("GET /pricing/unknown", Rule.READ),
           entry("POST /reload/model_cost_map", Rule.ADMIN),
           entry("GET /spend/logs", Rule.SELF_READ),
-          entry("GET /global/spend/report", Rule.READ));
+          entry("GET /global/spend/report", Rule.READ),
+          entry("GET /audit", Rule.READ),
+          entry("GET /audit/:id", Rule.READ));
+
+  /**
+   * The key routes a team may grant its ordinary members with {@code team_member_permissions}, as
+   * LiteLLM names them.
+   */
+  static final List<String> TEAM_MEMBER_ROUTES =
+      List.of(
+          "/key/generate",
+          "/key/update",
+          "/key/delete",
+          "/key/regenerate",
+          "/key/info",
+          "/key/list",
+          "/key/health");
+
+  /** What members of a team without {@code team_member_permissions} may do, as in LiteLLM. */
+  static final List<String> DEFAULT_TEAM_MEMBER_PERMISSIONS = List.of("/key/info", "/key/health");
 
   private Permissions() {}
+
+  /**
+   * The name {@code team_member_permissions} uses for a route given as {@code "METHOD /path"}: its
+   * path, with {@code /key/:key/regenerate} as {@code /key/regenerate}.
+   */
+  static String keyRoute(String route) {
+    String path = route.substring(route.indexOf(' ') + 1);
+    return path.equals("/key/:key/regenerate") ? "/key/regenerate" : path;
+  }
+
+  /**
+   * Whether {@code p}'s user is a member of team {@code teamId} whose {@code
+   * team_member_permissions} (or LiteLLM's default) lists {@code route}.
+   */
+  static boolean memberMay(Principal p, GovernanceSnapshot s, String teamId, String route) {
+    Team t = s.teams().get(teamId);
+    return t != null
+        && p.userId().isPresent()
+        && t.member(p.userId().get()).isPresent()
+        && t.memberPermissions().orElse(DEFAULT_TEAM_MEMBER_PERMISSIONS).contains(keyRoute(route));
+  }
+
+  /** Whether {@code p}'s user is a member of team {@code teamId}, in any role. */
+  static boolean isMember(Principal p, GovernanceSnapshot s, String teamId) {
+    Team t = s.teams().get(teamId);
+    return t != null && p.userId().isPresent() && t.member(p.userId().get()).isPresent();
+  }
 
   /** Every management route, as {@code "METHOD /path"}, sorted. */
   public static Set<String> routes() {
@@ -152,7 +203,7 @@ public final class Permissions {
       Principal p;
       try {
         p = ProxyHandler.authenticate(ctx.request(), auth);
-        if (!admits(p, rule, governance.get())) {
+        if (!admits(p, rule, governance.get(), method.name() + " " + path)) {
           throw forbidden(
               "this key (user_role "
                   + p.role().map(UserRole::wire).orElse("none")
@@ -182,7 +233,7 @@ public final class Permissions {
   }
 
   /** Whether {@code p} may call a route with {@code rule} at all, before its scope is checked. */
-  static boolean admits(Principal p, Rule rule, GovernanceSnapshot s) {
+  static boolean admits(Principal p, Rule rule, GovernanceSnapshot s, String route) {
     if (p.admin()) {
       return true;
     }
@@ -194,9 +245,10 @@ public final class Permissions {
       case ADMIN -> false;
       case READ -> viewer;
       case OWN_KEY_READ -> true;
-      case SELF_READ -> viewer || internal || internalViewer;
-      case OWN_KEY_WRITE -> internal || administersAnyTeam(p, s);
+      case SELF_READ -> viewer || internal || internalViewer || anyTeamGrants(p, s, route);
+      case OWN_KEY_WRITE -> internal || administersAnyTeam(p, s) || anyTeamGrants(p, s, route);
       case TEAM_ADMIN -> administersAnyTeam(p, s);
+      case TEAM_READ -> viewer || memberOfAnyTeam(p, s);
     };
   }
 
@@ -205,21 +257,29 @@ public final class Permissions {
     return p.admin() || p.role().equals(Optional.of(UserRole.PROXY_ADMIN_VIEWER));
   }
 
-  /** Whether {@code p} may read key {@code k}: its own key, its user's keys, its teams' keys. */
-  static boolean mayReadKey(Principal p, GovernanceSnapshot s, VirtualKey k) {
+  /**
+   * Whether {@code p} may read key {@code k} through {@code route}: its own key, its user's keys,
+   * its teams' keys as their admin, or a team's keys as a member the team allows {@code route}.
+   */
+  static boolean mayReadKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
     return readsAll(p)
         || p.keyId().equals(Optional.of(k.id()))
         || (p.userId().isPresent() && k.userId().equals(p.userId()) && p.role().isPresent())
-        || k.teamId().map(t -> administers(p, s, t)).orElse(false);
+        || k.teamId().map(t -> administers(p, s, t) || memberMay(p, s, t, route)).orElse(false);
   }
 
-  /** Whether {@code p} may change or delete key {@code k}. */
-  static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k) {
+  /**
+   * Whether {@code p} may change or delete key {@code k} through {@code route}: a team key as the
+   * team's admin, or as a member the team allows {@code route} when the key is the member's own.
+   */
+  static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
     if (p.admin()) {
       return true;
     }
     if (k.teamId().isPresent()) {
-      return administers(p, s, k.teamId().get());
+      String team = k.teamId().get();
+      return administers(p, s, team)
+          || (memberMay(p, s, team, route) && k.userId().equals(p.userId()));
     }
     return p.role().equals(Optional.of(UserRole.INTERNAL_USER))
         && p.userId().isPresent()
@@ -233,7 +293,7 @@ public final class Permissions {
    * non-admin never raises its budget or widens its models.
    */
   static void checkKeyWrite(
-      Principal p, GovernanceSnapshot s, Optional<VirtualKey> cur, VirtualKey next) {
+      Principal p, GovernanceSnapshot s, Optional<VirtualKey> cur, VirtualKey next, String route) {
     if (p.admin()) {
       return;
     }
@@ -246,9 +306,18 @@ public final class Permissions {
     }
     if (next.teamId().isPresent()) {
       String teamId = next.teamId().get();
-      if (!administers(p, s, teamId)) {
+      boolean member = memberMay(p, s, teamId, route);
+      if (!administers(p, s, teamId) && !member) {
         throw forbidden(
-            "only an admin of team '" + teamId + "' may create or change the team's keys");
+            "only an admin of team '"
+                + teamId
+                + "', or a member its team_member_permissions allow "
+                + keyRoute(route)
+                + ", may create or change the team's keys");
+      }
+      if (!administers(p, s, teamId) && !next.userId().equals(p.userId())) {
+        throw forbidden(
+            "a team member may create or change only its own keys in team '" + teamId + "'");
       }
       Team t = s.teams().get(teamId);
       if (t != null) {
@@ -257,6 +326,7 @@ public final class Permissions {
               "user_id '" + next.userId().get() + "' is not a member of team '" + teamId + "'");
         }
         within(next, t.limits().maxBudgetNanos(), t.models(), "team '" + t.displayName() + "'");
+        ratesWithin(next, t.limits().rate(), false, "team '" + t.displayName() + "'");
       }
     } else {
       if (!p.role().equals(Optional.of(UserRole.INTERNAL_USER))
@@ -267,10 +337,48 @@ public final class Permissions {
       User u = s.users().get(p.userId().get());
       if (u != null) {
         within(next, u.limits().maxBudgetNanos(), u.models(), "your user");
+        ratesWithin(next, u.limits().rate(), false, "your user");
       }
     }
     if (cur.isPresent()) {
       within(next, cur.get().limits().maxBudgetNanos(), cur.get().models(), "the key itself");
+      ratesWithin(next, cur.get().limits().rate(), true, "the key itself");
+    }
+  }
+
+  /**
+   * Refuses a key whose {@code rpm_limit}, {@code tpm_limit} or {@code max_parallel_requests} is
+   * above {@code bound}'s. Without {@code required}, a key without a limit is within (the bound
+   * applies to it at run time anyway); with it (the key's own earlier limits), dropping a limit
+   * would raise it, and is refused too.
+   */
+  private static void ratesWithin(VirtualKey k, RateLimits bound, boolean required, String whose) {
+    RateLimits r = k.limits().rate();
+    rateWithin(r.rpmLimit(), bound.rpmLimit(), required, "rpm_limit", whose);
+    rateWithin(r.tpmLimit(), bound.tpmLimit(), required, "tpm_limit", whose);
+    rateWithin(
+        r.maxParallelRequests(),
+        bound.maxParallelRequests(),
+        required,
+        "max_parallel_requests",
+        whose);
+  }
+
+  private static void rateWithin(
+      OptionalLong value, OptionalLong bound, boolean required, String field, String whose) {
+    if (bound.isEmpty()) {
+      return;
+    }
+    if (value.isEmpty() ? required : value.getAsLong() > bound.getAsLong()) {
+      throw forbidden(
+          field
+              + " may not be above the "
+              + field
+              + " of "
+              + whose
+              + " ("
+              + bound.getAsLong()
+              + ")");
     }
   }
 
@@ -315,6 +423,17 @@ public final class Permissions {
     return t != null
         && p.userId().isPresent()
         && t.member(p.userId().get()).map(m -> m.role() == TeamMember.Role.ADMIN).orElse(false);
+  }
+
+  private static boolean anyTeamGrants(Principal p, GovernanceSnapshot s, String route) {
+    return route.startsWith("GET /key/") || route.startsWith("POST /key/")
+        ? s.teams().values().stream().anyMatch(t -> memberMay(p, s, t.id(), route))
+        : false;
+  }
+
+  private static boolean memberOfAnyTeam(Principal p, GovernanceSnapshot s) {
+    return p.userId().isPresent()
+        && s.teams().values().stream().anyMatch(t -> isMember(p, s, t.id()));
   }
 
   private static boolean administersAnyTeam(Principal p, GovernanceSnapshot s) {

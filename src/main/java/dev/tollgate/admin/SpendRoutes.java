@@ -243,7 +243,7 @@ public final class SpendRoutes {
    * {@code start_date} and {@code end_date}: {@code YYYY-MM-DD} (UTC days, end inclusive, as
    * LiteLLM takes them) or ISO-8601 instants. Null when neither is given and not required.
    */
-  private static long @Nullable [] range(HttpServerRequest req, boolean required) {
+  static long @Nullable [] range(HttpServerRequest req, boolean required) {
     String start = req.getParam("start_date");
     String end = req.getParam("end_date");
     if (start == null && end == null && !required) {
@@ -277,7 +277,7 @@ public final class SpendRoutes {
     }
   }
 
-  private static int intParam(HttpServerRequest req, String name, int dflt, int min, int max) {
+  static int intParam(HttpServerRequest req, String name, int dflt, int min, int max) {
     String v = req.getParam(name);
     if (v == null) {
       return dflt;

@@ -9,6 +9,7 @@ import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Limits;
@@ -45,6 +46,7 @@ final class TeamApi {
           "blocked",
           "team_member_budget",
           "team_member_budget_duration",
+          "team_member_permissions",
           "spend");
 
   private static final Set<String> NEW_FIELDS =
@@ -61,14 +63,17 @@ final class TeamApi {
               "metadata",
               "blocked",
               "team_member_budget",
-              "team_member_budget_duration"),
+              "team_member_budget_duration",
+              "team_member_permissions"),
           "members_with_roles");
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  TeamApi(Governance governance, Enforcer enforcer, Clock clock) {
+  TeamApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -105,6 +110,7 @@ final class TeamApi {
             now);
     Team t = apply(b, blank, now);
     governance.mutate(
+        c.actor(),
         s -> {
           if (s.teams().containsKey(id)) {
             throw Mutations.exists("team_id", id);
@@ -127,12 +133,13 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Team next = apply(b, find(s, id), now);
               return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
             });
     if (reset) {
-      enforcer.reset(Level.TEAM, id);
+      resets.reset(c, Level.TEAM, EntityKind.TEAM, id);
     }
     return Views.team(t, enforcer);
   }
@@ -141,7 +148,10 @@ final class TeamApi {
   JsonNode info(Call c) {
     String id = c.requiredQuery("team_id");
     GovernanceSnapshot s = governance.snapshot();
-    Team t = find(s, id);
+    Team t = readable(c, s, id);
+    Principal p = c.principal();
+    // An ordinary member sees the team and its own keys; the team's admins and proxy admins, all.
+    boolean allKeys = Permissions.readsAll(p) || Permissions.administers(p, s, id);
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("team_id", id);
     ObjectNode info = Views.team(t, enforcer);
@@ -150,6 +160,7 @@ final class TeamApi {
     ArrayNode keys = out.putArray("keys");
     s.keys().values().stream()
         .filter(k -> k.teamId().equals(Optional.of(id)))
+        .filter(k -> allKeys || k.userId().equals(p.userId()))
         .forEach(k -> keys.add(Views.key(k, enforcer)));
     ArrayNode ms = out.putArray("team_memberships");
     t.members().forEach(m -> ms.add(Views.membership(t, m, enforcer)));
@@ -165,6 +176,7 @@ final class TeamApi {
     }
     List<VirtualKey> keys =
         governance.mutate(
+            c.actor(),
             s -> {
               List<EntityChange> changes = new ArrayList<>();
               List<VirtualKey> dropped = new ArrayList<>();
@@ -221,6 +233,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
@@ -269,6 +282,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
@@ -320,6 +334,7 @@ final class TeamApi {
     Instant now = clock.instant();
     Team t =
         governance.mutate(
+            c.actor(),
             s -> {
               Permissions.checkTeamAdmin(c.principal(), s, id);
               Team cur = find(s, id);
@@ -356,7 +371,78 @@ final class TeamApi {
         b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
         b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
         cur.createdAt(),
-        now);
+        now,
+        b.has("team_member_permissions")
+            ? b.strings("team_member_permissions").map(TeamApi::memberPermissions)
+            : cur.memberPermissions());
+  }
+
+  /** Refuses a {@code team_member_permissions} entry that is not one of LiteLLM's key routes. */
+  private static List<String> memberPermissions(List<String> routes) {
+    for (String r : routes) {
+      if (!Permissions.TEAM_MEMBER_ROUTES.contains(r)) {
+        throw GatewayException.badRequest(
+            "team_member_permissions",
+            "team_member_permissions may list only "
+                + Permissions.TEAM_MEMBER_ROUTES
+                + "; got '"
+                + r
+                + "'");
+      }
+    }
+    return List.copyOf(new java.util.LinkedHashSet<>(routes));
+  }
+
+  /**
+   * {@code GET /team/permissions_list?team_id=}: the routes the team's members may call, and every
+   * route a team may grant. For the team's members and admins, and proxy admins and viewers.
+   */
+  JsonNode permissionsList(Call c) {
+    String id = c.requiredQuery("team_id");
+    GovernanceSnapshot s = governance.snapshot();
+    Team t = readable(c, s, id);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("team_id", t.id());
+    ArrayNode granted = out.putArray("team_member_permissions");
+    t.memberPermissions().orElse(Permissions.DEFAULT_TEAM_MEMBER_PERMISSIONS).forEach(granted::add);
+    ArrayNode all = out.putArray("all_available_permissions");
+    Permissions.TEAM_MEMBER_ROUTES.forEach(all::add);
+    return out;
+  }
+
+  /** {@code POST /team/permissions_update}: sets {@code team_member_permissions}; team admins. */
+  JsonNode permissionsUpdate(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_id", "team_member_permissions"));
+    String id = b.requiredString("team_id");
+    List<String> routes =
+        memberPermissions(
+            b.strings("team_member_permissions")
+                .orElseThrow(
+                    () ->
+                        GatewayException.badRequest(
+                            "team_member_permissions", "team_member_permissions is required")));
+    Instant now = clock.instant();
+    Team t =
+        governance.mutate(
+            c.actor(),
+            s -> {
+              Permissions.checkTeamAdmin(c.principal(), s, id);
+              Team next = find(s, id).withMemberPermissions(routes, now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
+            });
+    return Views.team(t, enforcer);
+  }
+
+  /**
+   * The team, if {@code c}'s caller may read it: proxy admins and viewers, and its members. The
+   * same refusal whether the team exists or not.
+   */
+  private static Team readable(Call c, GovernanceSnapshot s, String id) {
+    Principal p = c.principal();
+    if (!Permissions.readsAll(p) && !Permissions.isMember(p, s, id)) {
+      throw Permissions.forbidden("only the members of team '" + id + "' and admins may read it");
+    }
+    return find(s, id);
   }
 
   /**

@@ -65,9 +65,11 @@ final class UserApi {
 
   private final Governance governance;
   private final Enforcer enforcer;
+  private final SpendResets resets;
   private final Clock clock;
 
-  UserApi(Governance governance, Enforcer enforcer, Clock clock) {
+  UserApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+    this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
     this.clock = clock;
@@ -119,6 +121,7 @@ final class UserApi {
                     now))
             : Optional.empty();
     governance.mutate(
+        c.actor(),
         s -> {
           if (s.users().containsKey(id)) {
             throw Mutations.exists("user_id", id);
@@ -157,12 +160,13 @@ final class UserApi {
     Instant now = clock.instant();
     User u =
         governance.mutate(
+            c.actor(),
             s -> {
               User next = apply(b, find(s, id), now);
               return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
             });
     if (reset) {
-      enforcer.reset(Level.USER, id);
+      resets.reset(c, Level.USER, EntityKind.USER, id);
     }
     return Views.user(u, enforcer);
   }
@@ -205,6 +209,7 @@ final class UserApi {
     record Dropped(List<VirtualKey> keys, List<String> teams) {}
     Dropped d =
         governance.mutate(
+            c.actor(),
             s -> {
               List<EntityChange> changes = new ArrayList<>();
               List<VirtualKey> keys = new ArrayList<>();

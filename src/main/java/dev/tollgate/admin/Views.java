@@ -99,6 +99,10 @@ final class Views {
     }
     o.set("metadata", json(t.metadata()));
     o.put("blocked", t.blocked());
+    strings(
+        o,
+        "team_member_permissions",
+        t.memberPermissions().orElse(Permissions.DEFAULT_TEAM_MEMBER_PERMISSIONS));
     time(o, "created_at", Optional.of(t.createdAt()));
     time(o, "updated_at", Optional.of(t.updatedAt()));
     return o;
@@ -208,8 +212,28 @@ final class Views {
   }
 
   static ArrayNode lines(List<BudgetLine> lines) {
+    return lines(lines, true);
+  }
+
+  /**
+   * As {@link #lines(List)}; without {@code proxyWide}, the global and provider budgets keep their
+   * limit and whether they are exhausted, but not the proxy's spend: that is for admins only.
+   */
+  static ArrayNode lines(List<BudgetLine> lines, boolean proxyWide) {
     ArrayNode a = F.arrayNode();
-    lines.forEach(l -> a.add(line(l)));
+    for (BudgetLine l : lines) {
+      ObjectNode o = line(l);
+      if (!proxyWide && (l.level() == Level.GLOBAL || l.level() == Level.PROVIDER)) {
+        for (String f :
+            new String[] {
+              "spend", "reserved", "remaining", "unpriced_requests", "unpriced_tokens"
+            }) {
+          o.putNull(f);
+        }
+        o.put("figures_hidden", "the proxy's own spend is shown to admins only");
+      }
+      a.add(o);
+    }
     return a;
   }
 

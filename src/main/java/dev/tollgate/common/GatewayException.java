@@ -109,6 +109,31 @@ public final class GatewayException extends RuntimeException {
     return new GatewayException(500, "internal_error", null, null, message, null, cause);
   }
 
+  /**
+   * This error with {@code f} applied to its message and its relayed body (as UTF-8), such as a
+   * redaction; itself when neither changes.
+   */
+  public GatewayException mapText(java.util.function.UnaryOperator<String> f) {
+    String was = String.valueOf(getMessage());
+    String m = f.apply(was);
+    byte[] body = rawBody;
+    if (rawBody != null) {
+      String b = new String(rawBody, java.nio.charset.StandardCharsets.UTF_8);
+      String r = f.apply(b);
+      if (!r.equals(b)) {
+        body = r.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    if (m.equals(was) && body == rawBody) {
+      return this;
+    }
+    GatewayException e = new GatewayException(status, type, param, code, m, body, getCause());
+    e.retryAfterSeconds = retryAfterSeconds;
+    e.upstreamRetryAfterMillis = upstreamRetryAfterMillis;
+    e.headers = headers;
+    return e;
+  }
+
   /** Adds a {@code retry-after} header (whole seconds, at least 1) to this error's response. */
   public GatewayException withRetryAfter(long seconds) {
     this.retryAfterSeconds = Math.max(1, seconds);

@@ -633,6 +633,7 @@ public final class ConfigLoader {
           "must be enforce or deny, got '" + policy.get() + "'");
     }
     s.nonNegativeLong("reservation_output_tokens");
+    boolean storeAuditLogs = s.bool("store_audit_logs").orElse(false);
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {
@@ -654,6 +655,7 @@ public final class ConfigLoader {
         maxEndUserBudgetId,
         costMapUrl,
         timezone,
+        storeAuditLogs,
         plainMap(obj));
   }
 

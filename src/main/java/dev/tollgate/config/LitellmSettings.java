@@ -9,6 +9,7 @@ import java.util.Optional;
  *
  * @param maxBudget the global proxy budget in USD, exact
  * @param budgetDuration its reset period, such as {@code 30d}
+ * @param storeAuditLogs {@code store_audit_logs}: record every management change in the audit log
  * @param raw every key of the section, resolved, for later features and for diagnostics
  */
 public record LitellmSettings(
@@ -18,6 +19,7 @@ public record LitellmSettings(
     Optional<String> maxEndUserBudgetId,
     Optional<String> modelCostMapUrl,
     Optional<String> timezone,
+    boolean storeAuditLogs,
     Map<String, Object> raw) {
 
   public LitellmSettings {
@@ -32,6 +34,7 @@ public record LitellmSettings(
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),
+        false,
         Map.of());
   }
 }

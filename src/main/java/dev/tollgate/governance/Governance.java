@@ -3,6 +3,8 @@ package dev.tollgate.governance;
 import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +26,7 @@ public final class Governance {
   private final GovernanceStore store;
   private final Set<String> pinnedBudgetIds;
   private final Runnable committed;
+  private final Optional<Function<Entity, String>> auditJson;
   private final Object lock = new Object();
   private final AtomicReference<GovernanceSnapshot> current;
 
@@ -31,10 +34,12 @@ public final class Governance {
       GovernanceStore store,
       Set<String> pinnedBudgetIds,
       Runnable committed,
+      Optional<Function<Entity, String>> auditJson,
       GovernanceSnapshot initial) {
     this.store = store;
     this.pinnedBudgetIds = Set.copyOf(pinnedBudgetIds);
     this.committed = committed;
+    this.auditJson = auditJson;
     this.current = new AtomicReference<>(initial);
   }
 
@@ -55,10 +60,29 @@ public final class Governance {
    */
   public static Governance load(
       GovernanceStore store, Set<String> pinnedBudgetIds, Runnable committed) {
+    return load(store, pinnedBudgetIds, committed, Optional.empty());
+  }
+
+  /**
+   * As {@link #load(GovernanceStore, Set, Runnable)}; with {@code auditJson} present, every
+   * mutation made by an {@link Actor} is written to the audit log with the store's change, each
+   * entity before and after rendered by {@code auditJson}.
+   */
+  public static Governance load(
+      GovernanceStore store,
+      Set<String> pinnedBudgetIds,
+      Runnable committed,
+      Optional<Function<Entity, String>> auditJson) {
     requireNonNull(store, "store");
     requireNonNull(committed, "committed");
+    requireNonNull(auditJson, "auditJson");
     return new Governance(
-        store, pinnedBudgetIds, committed, GovernanceSnapshot.of(store.loadAll()));
+        store, pinnedBudgetIds, committed, auditJson, GovernanceSnapshot.of(store.loadAll()));
+  }
+
+  /** Whether mutations are written to the audit log. */
+  public boolean audited() {
+    return auditJson.isPresent();
   }
 
   /** The current snapshot. */
@@ -83,6 +107,18 @@ public final class Governance {
    * refuse. Blocks on the store; serialised.
    */
   public <R> R mutate(Function<GovernanceSnapshot, Mutation<R>> change) {
+    return mutate(Optional.empty(), change);
+  }
+
+  /**
+   * As {@link #mutate(Function)}, made by {@code actor}: when the audit log is on, each entity the
+   * mutation writes is recorded with its state before and after, in the same transaction.
+   */
+  public <R> R mutate(Actor actor, Function<GovernanceSnapshot, Mutation<R>> change) {
+    return mutate(Optional.of(actor), change);
+  }
+
+  private <R> R mutate(Optional<Actor> actor, Function<GovernanceSnapshot, Mutation<R>> change) {
     Mutation<R> m;
     synchronized (lock) {
       GovernanceSnapshot before = current.get();
@@ -92,11 +128,37 @@ public final class Governance {
       }
       GovernanceSnapshot after = before.apply(m.changes());
       Integrity.check(after, m.changes(), pinnedBudgetIds);
-      store.apply(m.changes());
+      store.apply(m.changes(), audit(actor, before, after, m.changes()));
       current.set(after);
     }
     committed.run();
     return m.result();
+  }
+
+  private List<AuditEvent> audit(
+      Optional<Actor> actor,
+      GovernanceSnapshot before,
+      GovernanceSnapshot after,
+      List<EntityChange> changes) {
+    if (actor.isEmpty() || auditJson.isEmpty()) {
+      return List.of();
+    }
+    Function<Entity, String> json = auditJson.get();
+    List<AuditEvent> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (EntityChange c : changes) {
+      if (!seen.add(c.kind() + "/" + c.id())) {
+        continue; // one record per entity: its state before the mutation and after it
+      }
+      Optional<String> was = before.get(c.kind(), c.id()).map(json);
+      Optional<String> is = after.get(c.kind(), c.id()).map(json);
+      if (was.equals(is)) {
+        continue;
+      }
+      String action = was.isEmpty() ? "created" : is.isEmpty() ? "deleted" : "updated";
+      out.add(new AuditEvent(actor.get(), action, AuditEvent.table(c.kind()), c.id(), was, is));
+    }
+    return out;
   }
 
   /**

@@ -16,5 +16,13 @@ public interface GovernanceStore {
    * Writes {@code changes} in one transaction: all of them or, if this throws, none. The entities
    * are complete (an upsert replaces every field, team members included).
    */
-  void apply(List<EntityChange> changes);
+  default void apply(List<EntityChange> changes) {
+    apply(changes, List.of());
+  }
+
+  /**
+   * As {@link #apply(List)}, writing {@code audit} to the audit log in the same transaction, so
+   * that a change is recorded if and only if it is made.
+   */
+  void apply(List<EntityChange> changes, List<AuditEvent> audit);
 }

@@ -11,6 +11,7 @@ import java.util.Map;
  */
 public final class InMemoryGovernanceStore implements GovernanceStore {
   private final Map<String, Entity> entities = new LinkedHashMap<>();
+  private final List<AuditEvent> audited = new ArrayList<>();
 
   @Override
   public synchronized List<Entity> loadAll() {
@@ -18,13 +19,19 @@ public final class InMemoryGovernanceStore implements GovernanceStore {
   }
 
   @Override
-  public synchronized void apply(List<EntityChange> changes) {
+  public synchronized void apply(List<EntityChange> changes, List<AuditEvent> audit) {
     for (EntityChange c : changes) {
       switch (c) {
         case EntityChange.Upsert u -> entities.put(key(u.kind(), u.id()), u.entity());
         case EntityChange.Delete d -> entities.remove(key(d.kind(), d.id()));
       }
     }
+    audited.addAll(audit);
+  }
+
+  /** The audit events written with the changes, in order, for tests. */
+  public synchronized List<AuditEvent> audited() {
+    return List.copyOf(audited);
   }
 
   /** What is stored now, for tests. */

@@ -22,6 +22,9 @@ import java.util.OptionalLong;
  * @param models models the team's keys may use; empty allows every model
  * @param metadata a JSON object, as text
  * @param blocked when set, every key of the team is refused
+ * @param memberPermissions {@code team_member_permissions}: the key routes (such as {@code
+ *     /key/generate}) the team's ordinary members may call for the team's keys; empty when not set,
+ *     which means LiteLLM's default
  */
 public record Team(
     String id,
@@ -37,13 +40,15 @@ public record Team(
     String metadata,
     boolean blocked,
     Instant createdAt,
-    Instant updatedAt)
+    Instant updatedAt,
+    Optional<List<String>> memberPermissions)
     implements Entity {
 
   public Team {
     requireNonNull(id, "id");
     models = List.copyOf(models);
     members = List.copyOf(members);
+    memberPermissions = memberPermissions.map(List::copyOf);
     if (teamMemberBudgetNanos.isPresent() && teamMemberBudgetNanos.getAsLong() < 0) {
       throw new IllegalArgumentException("team_member_budget must not be negative");
     }
@@ -53,6 +58,40 @@ public record Team(
     if (teamMemberTpmLimit.isPresent() && teamMemberTpmLimit.getAsLong() < 0) {
       throw new IllegalArgumentException("team_member_tpm_limit must not be negative");
     }
+  }
+
+  /** A team whose members have LiteLLM's default permissions. */
+  public Team(
+      String id,
+      Optional<String> alias,
+      Optional<String> organizationId,
+      List<String> models,
+      Limits limits,
+      OptionalLong teamMemberBudgetNanos,
+      Optional<BudgetDuration> teamMemberBudgetDuration,
+      OptionalLong teamMemberRpmLimit,
+      OptionalLong teamMemberTpmLimit,
+      List<TeamMember> members,
+      String metadata,
+      boolean blocked,
+      Instant createdAt,
+      Instant updatedAt) {
+    this(
+        id,
+        alias,
+        organizationId,
+        models,
+        limits,
+        teamMemberBudgetNanos,
+        teamMemberBudgetDuration,
+        teamMemberRpmLimit,
+        teamMemberTpmLimit,
+        members,
+        metadata,
+        blocked,
+        createdAt,
+        updatedAt,
+        Optional.empty());
   }
 
   /** A team without per-member rate limits. */
@@ -120,6 +159,27 @@ public record Team(
         metadata,
         blocked,
         createdAt,
-        now);
+        now,
+        memberPermissions);
+  }
+
+  /** This team with {@code team_member_permissions} set to {@code routes}. */
+  public Team withMemberPermissions(List<String> routes, Instant now) {
+    return new Team(
+        id,
+        alias,
+        organizationId,
+        models,
+        limits,
+        teamMemberBudgetNanos,
+        teamMemberBudgetDuration,
+        teamMemberRpmLimit,
+        teamMemberTpmLimit,
+        members,
+        metadata,
+        blocked,
+        createdAt,
+        now,
+        Optional.of(routes));
   }
 }

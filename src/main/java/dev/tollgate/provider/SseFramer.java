@@ -68,20 +68,28 @@ public final class SseFramer {
 
   /** Whether the event is the terminal {@code data: [DONE]}. */
   public static boolean isDone(Buffer event) {
+    return dataStartsWith(event, DONE);
+  }
+
+  /**
+   * Whether the event is a single {@code data:} field whose value starts with {@code prefix}: a
+   * look at the first bytes only, for the hot path.
+   */
+  public static boolean dataStartsWith(Buffer event, byte[] prefix) {
     int i = 0;
     int n = event.length();
-    if (n < 11 || event.getByte(0) != 'd' || event.getByte(4) != ':') {
+    if (n < 6 + prefix.length || event.getByte(0) != 'd' || event.getByte(4) != ':') {
       return false;
     }
     i = 5;
     while (i < n && event.getByte(i) == ' ') {
       i++;
     }
-    if (i + DONE.length > n) {
+    if (i + prefix.length > n) {
       return false;
     }
-    for (int j = 0; j < DONE.length; j++) {
-      if (event.getByte(i + j) != DONE[j]) {
+    for (int j = 0; j < prefix.length; j++) {
+      if (event.getByte(i + j) != prefix[j]) {
         return false;
       }
     }

@@ -241,7 +241,14 @@ public final class UpstreamCall implements Provider {
                       stream.finish(
                           GatewayException.badGateway(
                               "upstream connection failed mid-stream: " + describe(e, up), e)));
-              resp.endHandler(v -> stream.finish(relay.end().orElse(null)));
+              // A mid-stream error is the upstream's text, like an error answer: redacted alike.
+              resp.endHandler(
+                  v ->
+                      stream.finish(
+                          relay
+                              .end()
+                              .map(e -> e.mapText(t -> Redaction.relayed(t, up.params())))
+                              .orElse(null)));
             });
   }
 

@@ -142,6 +142,17 @@ public final class ModelSecrets {
     return new Rotation(rows.size(), rewritten, List.copyOf(failures));
   }
 
+  /**
+   * A copy of {@code body} with every literal credential, sealed or not, replaced by {@code
+   * [redacted]}: for the audit log and anything else a person reads. {@code os.environ/} references
+   * stay, since they name a variable and hold no secret.
+   */
+  public static ObjectNode redacted(ObjectNode body) {
+    ObjectNode copy = body.deepCopy();
+    visit(copy, (path, v) -> isLiteral(v) ? TextNode.valueOf("[redacted]") : v);
+    return copy;
+  }
+
   /** "model 'name' (id x)", for messages. */
   public static String describe(String id, ObjectNode body) {
     return "model '" + body.path("model_name").asText("?") + "' (id " + id + ")";

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tollgate.budget.CounterStore;
 import dev.tollgate.common.PrivateFiles;
+import dev.tollgate.governance.AuditLog;
+import dev.tollgate.governance.Entity;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.routing.ModelStore;
 import java.io.IOException;
@@ -70,6 +72,7 @@ public final class Database implements AutoCloseable {
   private final JdbcModelStore models;
   private final JdbcSpendQueries queries;
   private final JdbcGovernanceStore governance;
+  private final JdbcAuditLog audit;
   private final JdbcCounterStore counters;
   private final InstanceRegistry instances;
   private final List<ChangeNotifier> notifiers = new CopyOnWriteArrayList<>();
@@ -90,6 +93,7 @@ public final class Database implements AutoCloseable {
     this.models = new JdbcModelStore(pool);
     this.queries = new JdbcSpendQueries(pool);
     this.governance = new JdbcGovernanceStore(pool, Clock.systemUTC());
+    this.audit = new JdbcAuditLog(pool, Clock.systemUTC());
     this.counters = new JdbcCounterStore(pool, Clock.systemUTC());
     this.instances = new InstanceRegistry(pool);
     this.spendLog = new SpendLog(pool, () -> problem().isEmpty(), dataDir, spendOptions);
@@ -280,6 +284,15 @@ public final class Database implements AutoCloseable {
   }
 
   /** Keys, users, teams, organizations, customers, tags and shared budgets. */
+  public AuditLog auditLog() {
+    return audit;
+  }
+
+  /** An entity as the audit log records it: as stored, which holds no secret. */
+  public static String auditJson(Entity e) {
+    return GovernanceJson.encode(e);
+  }
+
   public GovernanceStore governance() {
     return governance;
   }

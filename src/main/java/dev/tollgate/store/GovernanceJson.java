@@ -127,6 +127,7 @@ final class GovernanceJson {
         }
         o.put("metadata", t.metadata());
         o.put("blocked", t.blocked());
+        t.memberPermissions().ifPresent(r -> strings(o, "team_member_permissions", r));
         times(o, t.createdAt(), t.updatedAt());
       }
       case Organization org -> {
@@ -245,7 +246,10 @@ final class GovernanceJson {
             text(n, "metadata"),
             bool(n, "blocked"),
             instant(n, "created_at"),
-            instant(n, "updated_at"));
+            instant(n, "updated_at"),
+            n.has("team_member_permissions")
+                ? Optional.of(strings(n, "team_member_permissions"))
+                : Optional.empty());
       }
       case ORGANIZATION ->
           new Organization(

@@ -1,5 +1,6 @@
 package dev.tollgate.store;
 
+import dev.tollgate.governance.AuditEvent;
 import dev.tollgate.governance.Entity;
 import dev.tollgate.governance.EntityChange;
 import dev.tollgate.governance.EntityKind;
@@ -82,8 +83,9 @@ final class JdbcGovernanceStore implements GovernanceStore {
    *     secret); nothing of the batch is then written
    */
   @Override
-  public void apply(List<EntityChange> changes) {
+  public void apply(List<EntityChange> changes, List<AuditEvent> audit) {
     Objects.requireNonNull(changes, "changes");
+    Objects.requireNonNull(audit, "audit");
     if (changes.isEmpty()) {
       return;
     }
@@ -112,6 +114,7 @@ final class JdbcGovernanceStore implements GovernanceStore {
                 }
               }
             }
+            JdbcAuditLog.insert(tx, audit, now);
           });
     } catch (SQLException e) {
       throw new StoreException(

@@ -48,6 +48,16 @@ class AuthorizationMatrixIT {
   private static final Set<Caller> ADMINS = EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN);
   private static final Set<Caller> READERS =
       EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN, Caller.PROXY_ADMIN_VIEWER);
+
+  /** Readers, and the members of team t-1 whatever their role. */
+  private static final Set<Caller> TEAM_READERS =
+      EnumSet.of(
+          Caller.MASTER,
+          Caller.PROXY_ADMIN,
+          Caller.PROXY_ADMIN_VIEWER,
+          Caller.TEAM_ADMIN,
+          Caller.TEAM_MEMBER);
+
   private static final Set<Caller> ANY_USER =
       EnumSet.complementOf(EnumSet.of(Caller.NO_KEY, Caller.BAD_KEY));
 
@@ -117,7 +127,19 @@ class AuthorizationMatrixIT {
               "POST /team/update",
               () -> post("/team/update", "{\"team_id\": \"t-1\", \"max_budget\": 50}"),
               ADMINS),
-          row("GET /team/info", () -> get("/team/info?team_id=t-1"), READERS),
+          row("GET /team/info", () -> get("/team/info?team_id=t-1"), TEAM_READERS),
+          row(
+              "GET /team/permissions_list",
+              () -> get("/team/permissions_list?team_id=t-1"),
+              TEAM_READERS),
+          row(
+              "POST /team/permissions_update",
+              () ->
+                  post(
+                      "/team/permissions_update",
+                      "{\"team_id\": \"t-1\", \"team_member_permissions\": [\"/key/info\","
+                          + " \"/key/health\"]}"),
+              EnumSet.of(Caller.MASTER, Caller.PROXY_ADMIN, Caller.TEAM_ADMIN)),
           row(
               "POST /team/delete",
               () ->
@@ -293,7 +315,10 @@ class AuthorizationMatrixIT {
           row(
               "GET /global/spend/report",
               () -> get("/global/spend/report?start_date=2026-01-01&end_date=2026-12-31"),
-              READERS));
+              READERS),
+          row("GET /audit", () -> get("/audit"), READERS),
+          // No record has this id, so the allowed answer is a 404.
+          row("GET /audit/:id", () -> get("/audit/no-such-record"), READERS));
 
   @BeforeAll
   static void start() throws Exception {
@@ -340,6 +365,43 @@ class AuthorizationMatrixIT {
     assertThat(rows).isEqualTo(Permissions.routes());
   }
 
+  /**
+   * Routes the router mounts that are not management routes, each with how it is guarded: a new
+   * route must be added here or to {@link Permissions}, so that none is mounted unguarded unseen.
+   */
+  private static final Set<String> NOT_MANAGEMENT =
+      Set.of(
+          // Public: liveness and readiness say up or down, nothing more without a key.
+          "GET /health/liveliness",
+          "GET /health/liveness",
+          "GET /health/readiness",
+          // LLM routes, authenticated by a virtual key from the headers before any body is read,
+          // and limited to the models the key may use.
+          "GET /health",
+          "GET /models",
+          "GET /v1/models",
+          "GET /responses/:id",
+          "GET /v1/responses/:id",
+          "DELETE /responses/:id",
+          "DELETE /v1/responses/:id",
+          "POST /v1/messages/count_tokens",
+          "POST /anthropic/v1/messages/count_tokens",
+          // Pass-through to a provider, with a virtual key and the credentials of a deployment the
+          // key may use.
+          "ANY /anthropic/",
+          "ANY /openai/");
+
+  @Test
+  void everyMountedRoute_isInTheTableOrKnownNotToBeManagement() {
+    Set<String> mounted = gw.gateway().mountedRoutes();
+    Set<String> unexplained = new TreeSet<>(mounted);
+    unexplained.removeAll(Permissions.routes());
+    unexplained.removeAll(NOT_MANAGEMENT);
+    assertThat(unexplained).as("mounted without a row in Permissions or NOT_MANAGEMENT").isEmpty();
+    assertThat(mounted).containsAll(Permissions.routes());
+    assertThat(mounted).containsAll(NOT_MANAGEMENT);
+  }
+
   @Test
   void everyRoute_everyCaller_allowedOrRefusedAsTheTableSays() {
     SoftAssertions soft = new SoftAssertions();
@@ -352,7 +414,12 @@ class AuthorizationMatrixIT {
         HttpResponse<String> r = send(caller, req);
         String cell = row.route() + " as " + caller + ": " + r.statusCode() + " " + r.body();
         if (row.allowed().contains(caller)) {
-          int expected = row.route().equals("POST /reload/model_cost_map") ? 400 : 200;
+          int expected =
+              switch (row.route()) {
+                case "POST /reload/model_cost_map" -> 400;
+                case "GET /audit/:id" -> 404;
+                default -> 200;
+              };
           soft.assertThat(r.statusCode()).as(cell).isEqualTo(expected);
         } else {
           boolean anonymous = caller == Caller.NO_KEY || caller == Caller.BAD_KEY;
@@ -517,6 +584,135 @@ class AuthorizationMatrixIT {
   }
 
   @Test
+  void teamMember_withTeamMemberPermissions_managesItsOwnTeamKeysOnly() throws Exception {
+    ok(post("/team/new", "{\"team_id\": \"t-4\", \"max_budget\": 10}"));
+    ok(
+        post(
+            "/team/member_add",
+            "{\"team_id\": \"t-4\", \"member\": [{\"user_id\": \"u-tmember\", \"role\": \"user\"},"
+                + " {\"user_id\": \"u-other\", \"role\": \"user\"}]}"));
+    String others =
+        json(ok(post("/key/generate", "{\"team_id\": \"t-4\", \"user_id\": \"u-other\"}")))
+            .path("key")
+            .asText();
+    Req generate =
+        post(
+            "/key/generate",
+            "{\"team_id\": \"t-4\", \"user_id\": \"u-tmember\", \"max_budget\": 1}");
+    // LiteLLM's default lets members read team keys, not make them.
+    assertRefused(send(Caller.TEAM_MEMBER, generate), 403);
+    assertThat(
+            json(ok(send(Caller.TEAM_MEMBER, get("/team/permissions_list?team_id=t-4"))))
+                .path("team_member_permissions")
+                .toString())
+        .isEqualTo("[\"/key/info\",\"/key/health\"]");
+    assertThat(send(Caller.TEAM_MEMBER, get("/key/info?key=" + others)).statusCode())
+        .isEqualTo(200);
+
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/team/permissions_update",
+                "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/key/generate\"]}")),
+        403);
+    ok(
+        post(
+            "/team/permissions_update",
+            "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/key/generate\","
+                + " \"/key/update\", \"/key/delete\", \"/key/list\"]}"));
+    String mine = json(ok(send(Caller.TEAM_MEMBER, generate))).path("key").asText();
+    // Within the team's budget, and only for itself.
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-4\", \"user_id\": \"u-tmember\", \"max_budget\": 11}")),
+        403);
+    assertRefused(
+        send(
+            Caller.TEAM_MEMBER,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-4\", \"user_id\": \"u-other\", \"max_budget\": 1}")),
+        403);
+    ok(
+        send(
+            Caller.TEAM_MEMBER,
+            post("/key/update", "{\"key\": \"" + mine + "\", \"max_budget\": 0.5}")));
+    String before = state();
+    assertRefused(
+        send(Caller.TEAM_MEMBER, post("/key/delete", "{\"keys\": [\"" + others + "\"]}")), 403);
+    assertThat(state()).isEqualTo(before);
+    // /key/info is no longer granted: another member's key is refused, its own still readable.
+    assertRefused(send(Caller.TEAM_MEMBER, get("/key/info?key=" + others)), 403);
+    assertThat(send(Caller.TEAM_MEMBER, get("/key/info?key=" + mine)).statusCode()).isEqualTo(200);
+    ok(send(Caller.TEAM_MEMBER, post("/key/delete", "{\"keys\": [\"" + mine + "\"]}")));
+
+    // /team/info: the member sees the team and its own keys only; not a member, refused the same
+    // whether the team exists or not.
+    JsonNode info = json(ok(send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-4"))));
+    assertThat(info.path("keys").size()).isZero();
+    assertThat(json(ok(get("/team/info?team_id=t-4"))).path("keys").size()).isEqualTo(1);
+    HttpResponse<String> notMember = send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-2"));
+    HttpResponse<String> missing = send(Caller.TEAM_MEMBER, get("/team/info?team_id=t-none"));
+    assertRefused(notMember, 403);
+    assertThat(missing.statusCode()).isEqualTo(403);
+    assertThat(missing.body()).isEqualTo(notMember.body().replace("t-2", "t-none"));
+    // An unknown route is refused when granted.
+    assertThat(
+            send(
+                    Caller.MASTER,
+                    post(
+                        "/team/permissions_update",
+                        "{\"team_id\": \"t-4\", \"team_member_permissions\": [\"/model/new\"]}"))
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void nonAdminKeys_rateLimitsBoundedByTheirUserTeamAndThemselves() {
+    String own = userKey("u-rate", "internal_user");
+    ok(post("/user/update", "{\"user_id\": \"u-rate\", \"rpm_limit\": 100, \"tpm_limit\": 1000}"));
+    ok(post("/team/update", "{\"team_id\": \"t-3\", \"tpm_limit\": 2000}"));
+    HttpResponse<String> above =
+        sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 101}"));
+    assertRefused(above, 403);
+    assertThat(json(above).path("error").path("message").asText())
+        .contains("rpm_limit")
+        .contains("100");
+    assertRefused(
+        sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"tpm_limit\": 5000}")), 403);
+    String key =
+        json(ok(sendAs(own, post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 50}"))))
+            .path("key")
+            .asText();
+    // Never above the key's own earlier limit, even within the user's.
+    assertRefused(
+        sendAs(own, post("/key/update", "{\"key\": \"" + key + "\", \"rpm_limit\": 80}")), 403);
+    ok(sendAs(own, post("/key/update", "{\"key\": \"" + key + "\", \"rpm_limit\": 20}")));
+    // A team admin within the team's tpm_limit.
+    assertRefused(
+        send(
+            Caller.TEAM_ADMIN,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-3\", \"user_id\": \"u-tadmin\", \"max_budget\": 1,"
+                    + " \"tpm_limit\": 2001}")),
+        403);
+    ok(
+        send(
+            Caller.TEAM_ADMIN,
+            post(
+                "/key/generate",
+                "{\"team_id\": \"t-3\", \"user_id\": \"u-tadmin\", \"max_budget\": 1,"
+                    + " \"tpm_limit\": 2000}")));
+    // An admin is not bounded.
+    ok(post("/key/generate", "{\"user_id\": \"u-rate\", \"rpm_limit\": 100000}"));
+  }
+
+  @Test
   void teamMember_mayNotManageTheTeam() {
     assertRefused(
         send(
@@ -641,9 +837,17 @@ class AuthorizationMatrixIT {
     return r;
   }
 
+  private static HttpResponse<String> ok(HttpResponse<String> r) {
+    assertThat(r.statusCode()).as(r.request().uri() + ": " + r.body()).isEqualTo(200);
+    return r;
+  }
+
   private static HttpResponse<String> send(Caller caller, Req req) {
+    return sendAs(KEYS.get(caller), req);
+  }
+
+  private static HttpResponse<String> sendAs(@Nullable String key, Req req) {
     HttpRequest.Builder b = HttpRequest.newBuilder(gw.uri(req.path()));
-    String key = KEYS.get(caller);
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }

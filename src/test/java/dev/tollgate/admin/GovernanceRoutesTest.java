@@ -383,6 +383,15 @@ class GovernanceRoutesTest {
     chain.forEach(l -> levels.add(l.get("level").asText()));
     assertThat(levels).containsExactly("key", "team", "team_member", "organization", "global");
     assertThat(chain.get(1).get("budget_reset_at").asText()).isEqualTo("2025-04-01T00:00:00Z");
+    // The key's own caller sees its team's spend, but the proxy's spend is for admins only.
+    assertThat(dec(chain.get(1).get("spend"))).isEqualByComparingTo("1.5");
+    JsonNode global = chain.get(4);
+    assertThat(global.get("spend").isNull()).isTrue();
+    assertThat(global.get("remaining").isNull()).isTrue();
+    assertThat(global.get("figures_hidden").asText()).contains("admins only");
+    JsonNode asAdmin = ok(get("/key/info?key=" + key)).get("info").get("budget_chain").get(4);
+    assertThat(dec(asAdmin.get("spend"))).isEqualByComparingTo("1.5");
+    assertThat(asAdmin.has("figures_hidden")).isFalse();
 
     Resp mu =
         ok(

@@ -24,6 +24,7 @@ class BudgetSettingsTest {
             Optional.of("tier"),
             Optional.empty(),
             Optional.of("Europe/Paris"),
+            false,
             Map.of("unknown_price_policy", "deny"));
     BudgetSettings b = BudgetSettings.from(s);
     assertThat(b.maxBudgetNanos()).hasValue(100_500_000_000L);
@@ -52,6 +53,7 @@ class BudgetSettingsTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
+            false,
             Map.of("unknown_price_policy", "maybe"));
     assertThatThrownBy(() -> BudgetSettings.from(policy))
         .hasMessageContaining("unknown_price_policy");
@@ -63,6 +65,7 @@ class BudgetSettingsTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
+            false,
             Map.of());
     assertThatThrownBy(() -> BudgetSettings.from(precise))
         .hasMessageContaining("litellm_settings.max_budget");

@@ -27,6 +27,50 @@ class GovernanceTest {
   }
 
   @Test
+  void mutate_byActorWithAuditOn_recordsBeforeAndAfterOncePerEntity() {
+    InMemoryGovernanceStore audited = new InMemoryGovernanceStore();
+    Governance g =
+        Governance.load(audited, Set.of(), () -> {}, Optional.of(e -> e.kind() + ":" + e.id()));
+    Actor actor = new Actor("u1", "hash", "POST /organization/new");
+    Organization o = Entities.org("o1");
+    g.mutate(
+        actor,
+        s ->
+            new Governance.Mutation<>(
+                List.of(new EntityChange.Upsert(o), new EntityChange.Upsert(o)), o));
+    g.mutate(actor, s -> new Governance.Mutation<>(List.of(EntityChange.delete(o)), o));
+    put(g, Entities.org("o2")); // no actor: not a management call, not recorded
+
+    assertThat(audited.audited())
+        .containsExactly(
+            new AuditEvent(
+                actor,
+                "created",
+                "LiteLLM_OrganizationTable",
+                "o1",
+                Optional.empty(),
+                Optional.of("ORGANIZATION:o1")),
+            new AuditEvent(
+                actor,
+                "deleted",
+                "LiteLLM_OrganizationTable",
+                "o1",
+                Optional.of("ORGANIZATION:o1"),
+                Optional.empty()));
+  }
+
+  @Test
+  void mutate_auditOff_recordsNothing() {
+    gov.mutate(
+        new Actor("u1", "hash", "POST /organization/new"),
+        s ->
+            new Governance.Mutation<>(
+                List.of(new EntityChange.Upsert(Entities.org("o1"))), "done"));
+    assertThat(store.audited()).isEmpty();
+    assertThat(gov.snapshot().organizations()).containsKey("o1");
+  }
+
+  @Test
   void mutate_storeFails_snapshotUnchanged() {
     GovernanceStore failing =
         new GovernanceStore() {
@@ -36,7 +80,7 @@ class GovernanceTest {
           }
 
           @Override
-          public void apply(List<EntityChange> changes) {
+          public void apply(List<EntityChange> changes, List<AuditEvent> audit) {
             throw new IllegalStateException("database down");
           }
         };
@@ -184,7 +228,7 @@ class GovernanceTest {
           }
 
           @Override
-          public void apply(List<EntityChange> changes) {
+          public void apply(List<EntityChange> changes, List<AuditEvent> audit) {
             store.apply(changes);
           }
         };

@@ -51,6 +51,12 @@ public final class FakeOpenAi implements AutoCloseable {
   public record DieMidStream() implements Script {}
 
   /**
+   * A stream that starts, then sends {@code data: <errorJson>} (OpenAI's mid-stream error object,
+   * {@code {"error": {...}}}) and ends without {@code [DONE]}. For streamed requests only.
+   */
+  public record ErrorMidStream(String errorJson) implements Script {}
+
+  /**
    * Answer without any usage, as servers that ignore {@code stream_options.include_usage} do: a
    * stream of these {@code deltas} (JSON objects, such as {@code {"content":"Hi"}}) then {@code
    * data: [DONE]}, or a non-streamed chat completion whose message is {@code deltas[0]}, with no
@@ -265,6 +271,13 @@ public final class FakeOpenAi implements AutoCloseable {
           resp.write(chunk("chatcmpl-nousage", model, "{}", "stop", false));
           resp.end("data: [DONE]\n\n");
         }
+      }
+      case ErrorMidStream e -> {
+        startStream(resp);
+        resp.write(
+            chunk("chatcmpl-err", model, "{\"role\":\"assistant\",\"content\":\"\"}", null, false));
+        resp.write(chunk("chatcmpl-err", model, "{\"content\":\"Hel\"}", null, false));
+        resp.end("data: " + e.errorJson() + "\n\n");
       }
       case DieMidStream d -> {
         startStream(resp);

@@ -1,7 +1,9 @@
 package dev.tollgate.provider.openai;
 
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.LitellmParams;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.Redaction;
 import dev.tollgate.provider.SseFramer;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
@@ -20,9 +22,11 @@ final class OpenAiStream implements StreamRelay {
   private static final byte[] USAGE_OBJECT_SPACED =
       "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CHOICES = "choices".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ERROR_OBJECT = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean clientWantsUsage;
   private final SseSink sink;
+  private final LitellmParams params;
   private final SseFramer framer = new SseFramer();
 
   /** Made once per stream, so that a read does not allocate a callback. */
@@ -33,9 +37,13 @@ final class OpenAiStream implements StreamRelay {
 
   private boolean done;
 
-  OpenAiStream(boolean clientWantsUsage, SseSink sink) {
+  /**
+   * @param params the deployment's, whose secrets a relayed mid-stream error must not carry
+   */
+  OpenAiStream(boolean clientWantsUsage, SseSink sink, LitellmParams params) {
     this.clientWantsUsage = clientWantsUsage;
     this.sink = sink;
+    this.params = params;
   }
 
   @Override
@@ -60,6 +68,10 @@ final class OpenAiStream implements StreamRelay {
       }
     } else if (SseFramer.isDone(event)) {
       done = true;
+    } else if (SseFramer.dataStartsWith(event, ERROR_OBJECT)) {
+      // An upstream's mid-stream error, relayed like an error answer: without its secrets.
+      out.appendBuffer(Buffer.buffer(Redaction.relayed(event.getBytes(), params)));
+      return;
     }
     out.appendBuffer(event);
   }

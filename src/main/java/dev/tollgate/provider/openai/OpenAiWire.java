@@ -138,7 +138,7 @@ public final class OpenAiWire implements WireFormat {
     if (up.request().endpoint() == Endpoint.RESPONSES) {
       return new ResponsesStream(sink);
     }
-    return new OpenAiStream(up.request().includeUsage(), sink);
+    return new OpenAiStream(up.request().includeUsage(), sink, up.params());
   }
 
   /** An upstream 4xx passes through with the provider's detail; a 5xx becomes a 502. */
