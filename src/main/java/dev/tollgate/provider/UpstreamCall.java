@@ -151,9 +151,8 @@ public final class UpstreamCall implements Provider {
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
-      throw format
-          .error(resp.statusCode(), Redaction.relayed(bytes, up.params()))
-          .withUpstreamRetryAfterMillis(retryAfterMillis(resp.headers()));
+      throw withRetryAfter(
+          format.error(resp.statusCode(), Redaction.relayed(bytes, up.params())), resp.headers());
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
   }
@@ -216,12 +215,11 @@ public final class UpstreamCall implements Provider {
                         b ->
                             stream.finish(
                                 b.succeeded()
-                                    ? format
-                                        .error(
+                                    ? withRetryAfter(
+                                        format.error(
                                             resp.statusCode(),
-                                            Redaction.relayed(b.result().getBytes(), up.params()))
-                                        .withUpstreamRetryAfterMillis(
-                                            retryAfterMillis(resp.headers()))
+                                            Redaction.relayed(b.result().getBytes(), up.params())),
+                                        resp.headers())
                                     : translate(b.cause(), up)));
                 return;
               }
@@ -250,6 +248,15 @@ public final class UpstreamCall implements Provider {
                               .map(e -> e.mapText(t -> Redaction.relayed(t, up.params())))
                               .orElse(null)));
             });
+  }
+
+  /**
+   * {@code e} with the wait its response's headers ask for; with the wait the format read from the
+   * body (Google's {@code RetryInfo}) when the headers ask none.
+   */
+  private static GatewayException withRetryAfter(GatewayException e, MultiMap headers) {
+    long millis = retryAfterMillis(headers);
+    return millis >= 0 ? e.withUpstreamRetryAfterMillis(millis) : e;
   }
 
   /**

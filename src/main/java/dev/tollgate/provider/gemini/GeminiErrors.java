@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -20,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  *       maps it;
  *   <li>{@code UNAUTHENTICATED} 401, {@code PERMISSION_DENIED} 403, {@code NOT_FOUND} 404;
  *   <li>{@code RESOURCE_EXHAUSTED}: 429 of type {@code rate_limit_exceeded}, which a router or SDK
- *       retries (unlike a spent budget's 429);
+ *       retries (unlike a spent budget's 429), after the {@code retryDelay} of its {@code
+ *       RetryInfo} detail when it has one;
  *   <li>{@code UNAVAILABLE} 503, {@code DEADLINE_EXCEEDED} 504, {@code INTERNAL} and any other 5xx
  *       502: all retried.
  * </ul>
@@ -36,12 +39,14 @@ final class GeminiErrors {
   static GatewayException fromAnswer(int status, byte[] body) {
     String googleStatus = null;
     String message = null;
+    long retryMillis = -1;
     try {
       JsonNode root = Json.MAPPER.readTree(body);
       // A stream's error may come as an array of one object.
       JsonNode error = (root != null && root.isArray() ? root.path(0) : root).path("error");
       googleStatus = error.path("status").isTextual() ? error.path("status").asText() : null;
       message = error.path("message").isTextual() ? error.path("message").asText() : null;
+      retryMillis = retryDelayMillis(error.path("details"));
     } catch (IOException | RuntimeException e) {
       // Not JSON (a proxy's HTML page, say): the text itself is the detail.
     }
@@ -56,7 +61,29 @@ final class GeminiErrors {
             + (googleStatus == null ? "" : " " + googleStatus)
             + ": "
             + message;
-    return map(googleStatus, status, text, message);
+    GatewayException e = map(googleStatus, status, text, message);
+    return retryMillis >= 0 ? e.withUpstreamRetryAfterMillis(retryMillis) : e;
+  }
+
+  /**
+   * The wait a {@code google.rpc.RetryInfo} detail asks for, {@code "retryDelay": "37s"} (a
+   * duration in seconds, maybe fractional), in milliseconds; -1 when there is none.
+   */
+  static long retryDelayMillis(JsonNode details) {
+    for (JsonNode d : details) {
+      String delay = d.path("retryDelay").asText("");
+      if (delay.endsWith("s")) {
+        try {
+          BigDecimal seconds = new BigDecimal(delay.substring(0, delay.length() - 1));
+          if (seconds.signum() >= 0 && seconds.compareTo(BigDecimal.valueOf(86_400)) <= 0) {
+            return seconds.movePointRight(3).setScale(0, RoundingMode.CEILING).longValueExact();
+          }
+        } catch (NumberFormatException | ArithmeticException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
   }
 
   /** An {@code error} object in a stream's event, after the response head. */

@@ -43,6 +43,24 @@ class GeminiErrorsTest {
   }
 
   @Test
+  void fromAnswer_retryInfo_isTheWaitTheRouterHonours() {
+    GatewayException e =
+        fromAnswer(
+            429,
+            """
+            {"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED","details":[
+              {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},
+              {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37.2s"}]}}
+            """);
+
+    assertThat(e.upstreamRetryAfterMillis()).isEqualTo(37_200);
+    assertThat(
+            fromAnswer(429, "{\"error\":{\"status\":\"RESOURCE_EXHAUSTED\"}}")
+                .upstreamRetryAfterMillis())
+        .isEqualTo(-1);
+  }
+
+  @Test
   void fromAnswer_promptTooLong_isContextLengthExceeded() {
     GatewayException e =
         fromAnswer(
