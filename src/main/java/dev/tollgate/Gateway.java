@@ -314,6 +314,7 @@ public final class Gateway implements AutoCloseable {
             !(meter instanceof LocalMeter),
             db.instances(),
             Clock.systemUTC());
+    ProxyCounters proxyCounters = new ProxyCounters();
     Optional<AuditLog> audit =
         config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty();
     GovernanceRoutes governanceRoutes =
@@ -332,7 +333,7 @@ public final class Gateway implements AutoCloseable {
             new AuditRoutes(
                 auth, governance::snapshot, db.auditLog(), config.litellm().storeAuditLogs()),
             governanceRoutes,
-            new ProxyCounters(),
+            proxyCounters,
             connectionLimits(config.general()),
             new dev.tollgate.routing.Routing(
                 config.router(),
@@ -351,7 +352,12 @@ public final class Gateway implements AutoCloseable {
                 config.general().healthCheckIntervalMillis()),
             clock,
             models,
-            java.util.concurrent.ConcurrentHashMap.newKeySet());
+            java.util.concurrent.ConcurrentHashMap.newKeySet(),
+            config.litellm().prometheus()
+                ? Optional.of(
+                    new dev.tollgate.metrics.PrometheusMetrics(
+                        governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
+                : Optional.empty());
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

@@ -104,6 +104,7 @@ final class GatewayVerticle extends VerticleBase {
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);
+    services.metrics().ifPresent(m -> router.get("/metrics").handler(ctx -> metrics(ctx, m)));
     for (io.vertx.ext.web.Route r : router.getRoutes()) {
       if (r.getPath() != null) {
         if (r.methods() == null || r.methods().isEmpty()) {
@@ -280,6 +281,37 @@ final class GatewayVerticle extends VerticleBase {
                   .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                   .end(Buffer.buffer(body));
             });
+  }
+
+  /**
+   * {@code GET /metrics}: an admin key unless {@code require_auth_for_metrics_endpoint: false};
+   * rendered on a worker, since the budget gauges read the meter.
+   */
+  private void metrics(RoutingContext ctx, dev.tollgate.metrics.PrometheusMetrics m) {
+    if (config.litellm().requireAuthForMetrics()) {
+      try {
+        if (!ProxyHandler.authenticate(ctx.request(), auth).admin()) {
+          throw dev.tollgate.common.GatewayException.of(
+              403,
+              "permission_error",
+              null,
+              "forbidden",
+              "/metrics needs the master key or a proxy_admin user's key"
+                  + " (litellm_settings.require_auth_for_metrics_endpoint)");
+        }
+      } catch (RuntimeException e) {
+        HttpErrors.send(ctx.response(), e);
+        return;
+      }
+    }
+    vertx
+        .executeBlocking(m::scrape, false)
+        .onSuccess(
+            body ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, m.contentType())
+                    .end(Buffer.buffer(body)))
+        .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 
   private static void json(RoutingContext ctx, int status, String body) {

@@ -35,4 +35,5 @@ record Services(
     dev.tollgate.health.HealthChecks health,
     Clock clock,
     dev.tollgate.admin.ModelAdmin models,
-    java.util.Set<String> mountedRoutes) {}
+    java.util.Set<String> mountedRoutes,
+    java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics) {}

@@ -634,6 +634,20 @@ public final class ConfigLoader {
     }
     s.nonNegativeLong("reservation_output_tokens");
     boolean storeAuditLogs = s.bool("store_audit_logs").orElse(false);
+    List<String> callbacks = new ArrayList<>();
+    for (String key : new String[] {"callbacks", "success_callback", "failure_callback"}) {
+      for (String c : s.names(key)) {
+        if (!callbacks.contains(c)) {
+          callbacks.add(c);
+        }
+      }
+    }
+    for (String c : callbacks) {
+      if (!c.equals("prometheus")) {
+        warn("litellm_settings.callbacks", "'" + c + "' is not implemented by Tollgate; ignored");
+      }
+    }
+    boolean requireAuthForMetrics = s.bool("require_auth_for_metrics_endpoint").orElse(true);
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {
@@ -656,6 +670,8 @@ public final class ConfigLoader {
         costMapUrl,
         timezone,
         storeAuditLogs,
+        callbacks,
+        requireAuthForMetrics,
         plainMap(obj));
   }
 
@@ -1108,6 +1124,28 @@ public final class ConfigLoader {
         throw fail(join(path, key), "must be a string");
       }
       return Optional.of(v.asText());
+    }
+
+    /** A string or a list of strings; empty when absent. */
+    List<String> names(String key) {
+      JsonNode v = take(key);
+      if (v == null) {
+        return List.of();
+      }
+      if (v.isTextual()) {
+        return List.of(v.asText());
+      }
+      if (!v.isArray()) {
+        throw fail(join(path, key), "must be a list of names");
+      }
+      List<String> out = new ArrayList<>();
+      for (JsonNode e : v) {
+        if (!e.isTextual()) {
+          throw fail(join(path, key), "must be a list of names");
+        }
+        out.add(e.asText());
+      }
+      return out;
     }
 
     Optional<Boolean> bool(String key) {

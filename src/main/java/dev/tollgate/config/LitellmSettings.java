@@ -10,6 +10,10 @@ import java.util.Optional;
  * @param maxBudget the global proxy budget in USD, exact
  * @param budgetDuration its reset period, such as {@code 30d}
  * @param storeAuditLogs {@code store_audit_logs}: record every management change in the audit log
+ * @param callbacks {@code callbacks}, {@code success_callback} and {@code failure_callback}
+ *     together, such as {@code prometheus}; Tollgate acts on the ones it implements
+ * @param requireAuthForMetrics {@code require_auth_for_metrics_endpoint}: {@code /metrics} needs an
+ *     admin key (the default here; LiteLLM's default is open)
  * @param raw every key of the section, resolved, for later features and for diagnostics
  */
 public record LitellmSettings(
@@ -20,10 +24,18 @@ public record LitellmSettings(
     Optional<String> modelCostMapUrl,
     Optional<String> timezone,
     boolean storeAuditLogs,
+    java.util.List<String> callbacks,
+    boolean requireAuthForMetrics,
     Map<String, Object> raw) {
 
   public LitellmSettings {
+    callbacks = java.util.List.copyOf(callbacks);
     raw = Map.copyOf(raw);
+  }
+
+  /** Whether {@code callbacks} turns on the Prometheus {@code /metrics} endpoint. */
+  public boolean prometheus() {
+    return callbacks.contains("prometheus");
   }
 
   public static LitellmSettings defaults() {
@@ -35,6 +47,8 @@ public record LitellmSettings(
         Optional.empty(),
         Optional.empty(),
         false,
+        java.util.List.of(),
+        true,
         Map.of());
   }
 }

@@ -25,6 +25,8 @@ class BudgetSettingsTest {
             Optional.empty(),
             Optional.of("Europe/Paris"),
             false,
+            java.util.List.of(),
+            true,
             Map.of("unknown_price_policy", "deny"));
     BudgetSettings b = BudgetSettings.from(s);
     assertThat(b.maxBudgetNanos()).hasValue(100_500_000_000L);
@@ -54,6 +56,8 @@ class BudgetSettingsTest {
             Optional.empty(),
             Optional.empty(),
             false,
+            java.util.List.of(),
+            true,
             Map.of("unknown_price_policy", "maybe"));
     assertThatThrownBy(() -> BudgetSettings.from(policy))
         .hasMessageContaining("unknown_price_policy");
@@ -66,6 +70,8 @@ class BudgetSettingsTest {
             Optional.empty(),
             Optional.empty(),
             false,
+            java.util.List.of(),
+            true,
             Map.of());
     assertThatThrownBy(() -> BudgetSettings.from(precise))
         .hasMessageContaining("litellm_settings.max_budget");
