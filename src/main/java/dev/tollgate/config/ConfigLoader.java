@@ -845,6 +845,11 @@ public final class ConfigLoader {
       }
     }
     Optional<String> apiKey = s.string("api_key");
+    if (apiKey.isEmpty() && provider.equals("gemini") && allowedEnv == null) {
+      // LiteLLM's default for Gemini; only for the config file, since a model stored through
+      // the API may read only the variables it is allowed to name.
+      apiKey = env.get("GEMINI_API_KEY");
+    }
     Optional<String> apiVersion = s.string("api_version");
     OptionalLong timeout = s.seconds("timeout");
     OptionalLong streamTimeout = s.seconds("stream_timeout");
@@ -877,6 +882,13 @@ public final class ConfigLoader {
       }
     }
     s.warnUnknown();
+    if (provider.equals("vertex_ai") && allowedEnv == null) {
+      // LiteLLM's defaults for Vertex AI, for the config file only (as GEMINI_API_KEY above).
+      env.get("VERTEXAI_PROJECT").ifPresent(v -> extra.putIfAbsent("vertex_project", v));
+      env.get("VERTEXAI_LOCATION").ifPresent(v -> extra.putIfAbsent("vertex_location", v));
+      env.get("GOOGLE_APPLICATION_CREDENTIALS")
+          .ifPresent(v -> extra.putIfAbsent("vertex_credentials", v));
+    }
     return new LitellmParams(
         model,
         provider,

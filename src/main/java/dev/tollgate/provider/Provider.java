@@ -45,4 +45,14 @@ public interface Provider {
   default OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
     return OptionalLong.empty();
   }
+
+  /**
+   * {@link #impliedMaxTokens(ParsedRequest, OptionalLong)} for a deployment with {@code params}:
+   * what the request path asks, for a provider whose models differ in this (Vertex AI serves
+   * Claude, which requires the bound, beside Gemini, which does not).
+   */
+  default OptionalLong impliedMaxTokens(
+      ParsedRequest chat, LitellmParams params, OptionalLong largest) {
+    return impliedMaxTokens(chat, largest);
+  }
 }

@@ -4,8 +4,10 @@ import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.anthropic.AnthropicProviderFactory;
 import dev.tollgate.provider.azure.AzureProviderFactory;
 import dev.tollgate.provider.bedrock.BedrockProviderFactory;
+import dev.tollgate.provider.gemini.GeminiProviderFactory;
 import dev.tollgate.provider.mock.MockProviderFactory;
 import dev.tollgate.provider.openai.OpenAiProviderFactory;
+import dev.tollgate.provider.vertex.VertexProviderFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.HashMap;
@@ -29,7 +31,9 @@ public final class Providers {
           new OpenAiProviderFactory(),
           new AnthropicProviderFactory(),
           new AzureProviderFactory(),
-          new BedrockProviderFactory());
+          new BedrockProviderFactory(),
+          new GeminiProviderFactory(),
+          new VertexProviderFactory());
 
   private static final Map<String, ProviderFactory> BY_NAME = index(FACTORIES);
 

@@ -63,6 +63,12 @@ public final class UpstreamCall implements Provider {
   }
 
   @Override
+  public OptionalLong impliedMaxTokens(
+      ParsedRequest chat, LitellmParams params, OptionalLong largest) {
+    return format.impliedMaxTokens(chat, params, largest);
+  }
+
+  @Override
   public boolean serves(Endpoint endpoint, String provider) {
     return format.serves(endpoint, provider);
   }
@@ -101,8 +107,14 @@ public final class UpstreamCall implements Provider {
             if (ar.failed()) {
               vertx.cancelTimer(timer);
               promise.tryFail(translate(ar.cause(), up));
-            } else {
+              return;
+            }
+            try {
               send(up, promise, timer);
+            } catch (RuntimeException e) {
+              // A request the format refused (a 400): thrown in a callback, it would be lost.
+              vertx.cancelTimer(timer);
+              promise.tryFail(translate(e, up));
             }
           });
     }
@@ -139,9 +151,9 @@ public final class UpstreamCall implements Provider {
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
-      throw format
-          .error(resp.statusCode(), resp.headers(), Redaction.relayed(bytes, up.params()))
-          .withUpstreamRetryAfterMillis(retryAfterMillis(resp.headers()));
+      throw withRetryAfter(
+          format.error(resp.statusCode(), resp.headers(), Redaction.relayed(bytes, up.params())),
+          resp.headers());
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
   }
@@ -162,8 +174,12 @@ public final class UpstreamCall implements Provider {
             }
             if (ar.failed()) {
               stream.finish(translate(ar.cause(), up));
-            } else {
+              return;
+            }
+            try {
               send(stream);
+            } catch (RuntimeException e) {
+              stream.finish(translate(e, up));
             }
           });
     }
@@ -200,13 +216,12 @@ public final class UpstreamCall implements Provider {
                         b ->
                             stream.finish(
                                 b.succeeded()
-                                    ? format
-                                        .error(
+                                    ? withRetryAfter(
+                                        format.error(
                                             resp.statusCode(),
                                             resp.headers(),
-                                            Redaction.relayed(b.result().getBytes(), up.params()))
-                                        .withUpstreamRetryAfterMillis(
-                                            retryAfterMillis(resp.headers()))
+                                            Redaction.relayed(b.result().getBytes(), up.params())),
+                                        resp.headers())
                                     : translate(b.cause(), up)));
                 return;
               }
@@ -235,6 +250,15 @@ public final class UpstreamCall implements Provider {
                               .map(e -> e.mapText(t -> Redaction.relayed(t, up.params())))
                               .orElse(null)));
             });
+  }
+
+  /**
+   * {@code e} with the wait its response's headers ask for; with the wait the format read from the
+   * body (Google's {@code RetryInfo}) when the headers ask none.
+   */
+  private static GatewayException withRetryAfter(GatewayException e, MultiMap headers) {
+    long millis = retryAfterMillis(headers);
+    return millis >= 0 ? e.withUpstreamRetryAfterMillis(millis) : e;
   }
 
   /**

@@ -117,4 +117,10 @@ public interface WireFormat {
   default OptionalLong impliedMaxTokens(ParsedRequest chat, OptionalLong largest) {
     return OptionalLong.empty();
   }
+
+  /** See {@link Provider#impliedMaxTokens(ParsedRequest, LitellmParams, OptionalLong)}. */
+  default OptionalLong impliedMaxTokens(
+      ParsedRequest chat, LitellmParams params, OptionalLong largest) {
+    return impliedMaxTokens(chat, largest);
+  }
 }

@@ -30,15 +30,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pass-through routes, {@code /openai/{path}} and {@code /anthropic/{path}}, as LiteLLM has
- * them: a client's own request sent to the provider with the credentials of a deployment of that
- * provider the caller's key may use. The routes that make tokens ({@code /openai/v1/chat/...},
- * {@code /anthropic/v1/messages}...) are served by {@link FastPath} like any LLM request, admitted
- * and billed; they never reach this class. What does reach it is forwarded only when it cannot cost
- * money: reads ({@code GET}, {@code HEAD}) and deletions, and the few free {@code POST}s listed in
- * {@link #FREE_POSTS} (files, moderations, token counting). Any other {@code POST} (an image,
- * audio, a batch) is refused with a 501, because Tollgate could not bill it: a route that spent
- * money unbilled would be a budget bypass.
+ * The pass-through routes, {@code /openai/{path}}, {@code /anthropic/{path}} and {@code
+ * /gemini/{path}}, as LiteLLM has them: a client's own request sent to the provider with the
+ * credentials of a deployment of that provider the caller's key may use. The routes that make
+ * tokens ({@code /openai/v1/chat/...}, {@code /anthropic/v1/messages}...) are served by {@link
+ * FastPath} like any LLM request, admitted and billed; they never reach this class. What does reach
+ * it is forwarded only when it cannot cost money: reads ({@code GET}, {@code HEAD}) and deletions,
+ * and the few free {@code POST}s listed in {@link #FREE_POSTS} and {@link #FREE_POST_SUFFIXES}
+ * (files, moderations, token counting). Gemini's {@code generateContent} under {@code /gemini/} is
+ * such an unbilled {@code POST}: it is refused, and Gemini deployments are reached, billed, through
+ * the LLM routes. Any other {@code POST} (an image, audio, a batch) is refused with a 501, because
+ * Tollgate could not bill it: a route that spent money unbilled would be a budget bypass.
  *
  * <p>The caller is authenticated from the headers before the body is read. The caller's own
  * credentials, cookies and hop-by-hop headers are not forwarded. Runs on the event loop.
@@ -55,12 +57,16 @@ public final class PassThrough {
           "anthropic /v1/messages/count_tokens",
           "anthropic /v1/files");
 
+  /** Free {@code POST} operations named by their suffix, such as Gemini's {@code :countTokens}. */
+  static final Set<String> FREE_POST_SUFFIXES = Set.of("gemini :countTokens");
+
   /** Request headers never forwarded: the caller's credentials and the hop-by-hop ones. */
   private static final Set<String> DROPPED =
       Set.of(
           "authorization",
           "api-key",
           "x-api-key",
+          "x-goog-api-key",
           "cookie",
           "host",
           "content-length",
@@ -109,9 +115,9 @@ public final class PassThrough {
     this.timeoutMillis = timeoutMillis;
   }
 
-  /** Mounts {@code /openai/*} and {@code /anthropic/*}: authentication, then the body, then out. */
+  /** Mounts each provider's prefix: authentication, then the body, then out. */
   public void mount(Router router, BodyHandler body) {
-    for (String provider : new String[] {"openai", "anthropic"}) {
+    for (String provider : new String[] {"openai", "anthropic", "gemini"}) {
       String prefix = "/" + provider;
       // Two routes, as vert.x-web wants the body handler first on its route: authentication runs
       // on the first and passes on to the second only for a known key.
@@ -235,7 +241,12 @@ public final class PassThrough {
       return false;
     }
     String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return FREE_POSTS.contains(provider + " " + p);
+    if (FREE_POSTS.contains(provider + " " + p)) {
+      return true;
+    }
+    int colon = p.lastIndexOf(':');
+    return colon > p.lastIndexOf('/')
+        && FREE_POST_SUFFIXES.contains(provider + " " + p.substring(colon));
   }
 
   /**

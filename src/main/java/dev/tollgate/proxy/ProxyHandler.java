@@ -303,7 +303,8 @@ public final class ProxyHandler {
                       req.inlineImageBytes(),
                       req.maxTokens().isPresent()
                           ? req.maxTokens()
-                          : provider.impliedMaxTokens(req, deployment.maxOutputTokens()),
+                          : provider.impliedMaxTokens(
+                              req, deployment.params(), deployment.maxOutputTokens()),
                       req.choices(),
                       deployment.maxOutputTokens(),
                       enforcer.settings().reservationOutputTokens(),

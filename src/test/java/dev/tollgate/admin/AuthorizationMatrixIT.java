@@ -389,6 +389,7 @@ class AuthorizationMatrixIT {
           // Pass-through to a provider, with a virtual key and the credentials of a deployment the
           // key may use.
           "ANY /anthropic/",
+          "ANY /gemini/",
           "ANY /openai/");
 
   @Test
