@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Resident memory of the gateway under load: starts the mock upstream and the gateway (with
 # JAVA_OPTS, or with what tollgate.sh sets when JAVA_OPTS is unset), drives it with wrk for
-# DURATION non-streaming then DURATION streaming, and prints the peak RSS (VmHWM), the RSS at the
+# DURATION non-streaming then DURATION streaming (CONNECTIONS wrk connections, default 64), and
+# prints the peak RSS (VmHWM), the RSS at the
 # end and the heap in use after a full GC. Usage: bench/rss.sh [DURATION, default 30s]
 set -euo pipefail
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -39,7 +40,7 @@ PIDS+=("$GW")
 until curl -fs -o /dev/null "http://127.0.0.1:$GW_PORT/health/liveliness" \
   && curl -fs -o /dev/null "http://127.0.0.1:$MOCK_PORT/health"; do sleep 0.2; done
 for mode in 0 1; do
-  BENCH_STREAM=$mode wrk -t2 -c64 -d"$DURATION" -s bench/post.lua \
+  BENCH_STREAM=$mode wrk -t2 -c"${CONNECTIONS:-64}" -d"$DURATION" -s bench/post.lua \
     "http://127.0.0.1:$GW_PORT/v1/chat/completions" | grep -E "Requests/sec"
 done
 rss() { awk "/^$1:/{print \$2/1024 \" MB\"}" "/proc/$GW/status"; }
