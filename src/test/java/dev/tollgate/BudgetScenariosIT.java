@@ -70,8 +70,7 @@ class BudgetScenariosIT {
     return """
         model_list:
           - model_name: custom
-            litellm_params: {model: openai/acme-internal, api_base: %1$s,
-                             input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+            litellm_params: %3$s
             model_info: {id: custom-1}
           - model_name: free
             litellm_params: {model: hosted_vllm/llama, api_base: %1$s,
@@ -88,7 +87,18 @@ class BudgetScenariosIT {
           model_group_alias: {custom-alias: custom, free-alias: free, unknown-alias: unknown}
         %2$s
         """
-        .formatted(upstream.apiBase(), extra);
+        .formatted(upstream.apiBase(), extra, customParams());
+  }
+
+  /**
+   * The {@code custom} deployment's {@code litellm_params}, a YAML flow mapping: the deployment
+   * every scenario charges. Subclasses put it on another provider, with the same prices and an
+   * upstream that reports the same usage (8 uncached and 4 cached input tokens, 5 output).
+   */
+  String customParams() {
+    return "{model: openai/acme-internal, api_base: "
+        + upstream.apiBase()
+        + ", input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}";
   }
 
   static Map<String, String> env(Db db) {
