@@ -321,6 +321,9 @@ public final class Gateway implements AutoCloseable {
                 new dev.tollgate.metrics.PrometheusMetrics(
                     governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
             : Optional.empty();
+    if (config.litellm().genericApi()) {
+      spend.add(genericApiExport(config, env, governance));
+    }
     // Per-request series are counted from each spend record, off the request path.
     prometheus.ifPresent(
         m ->
@@ -519,6 +522,53 @@ public final class Gateway implements AutoCloseable {
             ? "falls back to this instance's counters (redis_failure_mode: local)"
             : "refuses requests with 503 (redis_failure_mode: closed)");
     return new RedisMeter(vertx, s, new LocalMeter());
+  }
+
+  /**
+   * LiteLLM's {@code generic_api} callback from its variables: {@code GENERIC_LOGGER_ENDPOINT}
+   * (required), {@code GENERIC_LOGGER_HEADERS}, and Tollgate's {@code GENERIC_LOGGER_BATCH_SIZE}
+   * (default 100) and {@code GENERIC_LOGGER_FLUSH_INTERVAL} (seconds, default 5).
+   */
+  static dev.tollgate.export.GenericApiExport genericApiExport(
+      GatewayConfig config, Environment env, Governance governance) {
+    String at = "litellm_settings.callbacks";
+    String endpoint =
+        env.get(dev.tollgate.export.GenericApiExport.ENDPOINT_ENV)
+            .filter(v -> !v.isBlank())
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        config.source(),
+                        at,
+                        "generic_api needs "
+                            + dev.tollgate.export.GenericApiExport.ENDPOINT_ENV
+                            + ", the URL to POST spend records to"));
+    try {
+      java.net.URI uri = java.net.URI.create(endpoint);
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+        throw new IllegalArgumentException("not an http(s) URL");
+      }
+      int batch = Integer.parseInt(env.get("GENERIC_LOGGER_BATCH_SIZE").orElse("100").strip());
+      double flush =
+          Double.parseDouble(env.get("GENERIC_LOGGER_FLUSH_INTERVAL").orElse("5").strip());
+      if (batch < 1 || batch > 10_000 || !(flush > 0 && flush <= 3600)) {
+        throw new IllegalArgumentException(
+            "GENERIC_LOGGER_BATCH_SIZE must be 1 to 10000 and GENERIC_LOGGER_FLUSH_INTERVAL 0 to"
+                + " 3600 seconds");
+      }
+      return new dev.tollgate.export.GenericApiExport(
+          uri,
+          dev.tollgate.export.GenericApiExport.parseHeaders(
+              env.get(dev.tollgate.export.GenericApiExport.HEADERS_ENV).orElse(null)),
+          governance::snapshot,
+          batch,
+          (long) (flush * 1000),
+          List.of(1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 30_000L),
+          100_000);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(config.source(), at, "generic_api: " + e.getMessage());
+    }
   }
 
   static Optional<String> costMapLocation(GatewayConfig config, Environment env) {

@@ -643,7 +643,7 @@ public final class ConfigLoader {
       }
     }
     for (String c : callbacks) {
-      if (!c.equals("prometheus")) {
+      if (!c.equals("prometheus") && !c.equals("generic_api") && !c.equals("generic")) {
         warn("litellm_settings.callbacks", "'" + c + "' is not implemented by Tollgate; ignored");
       }
     }

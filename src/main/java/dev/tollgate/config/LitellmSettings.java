@@ -33,6 +33,11 @@ public record LitellmSettings(
     raw = Map.copyOf(raw);
   }
 
+  /** Whether {@code callbacks} turns on LiteLLM's {@code generic_api} spend export. */
+  public boolean genericApi() {
+    return callbacks.contains("generic_api") || callbacks.contains("generic");
+  }
+
   /** Whether {@code callbacks} turns on the Prometheus {@code /metrics} endpoint. */
   public boolean prometheus() {
     return callbacks.contains("prometheus");
