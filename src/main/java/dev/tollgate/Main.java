@@ -27,10 +27,48 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Before the first logger exists: slf4j-simple reads its level once, at start.
+    try {
+      logLevel(System.getenv("TOLLGATE_LOG"), System.getenv("LITELLM_LOG"))
+          .ifPresent(l -> System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l));
+    } catch (IllegalArgumentException e) {
+      System.err.println("tollgate: " + e.getMessage());
+      System.exit(2);
+    }
     int code = run(args, System.out, System.err);
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /**
+   * The log level {@code TOLLGATE_LOG}, else LiteLLM's {@code LITELLM_LOG}, asks for, in
+   * slf4j-simple's words ({@code trace}, {@code debug}, {@code info}, {@code warn}, {@code error});
+   * LiteLLM's {@code WARNING} and {@code CRITICAL} are {@code warn} and {@code error}. Empty when
+   * neither is set.
+   *
+   * @throws IllegalArgumentException for a value that names no level
+   */
+  static java.util.Optional<String> logLevel(
+      @org.jspecify.annotations.Nullable String tollgate,
+      @org.jspecify.annotations.Nullable String litellm) {
+    String v = tollgate != null && !tollgate.isBlank() ? tollgate : litellm;
+    if (v == null || v.isBlank()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        switch (v.strip().toUpperCase(java.util.Locale.ROOT)) {
+          case "TRACE" -> "trace";
+          case "DEBUG" -> "debug";
+          case "INFO" -> "info";
+          case "WARN", "WARNING" -> "warn";
+          case "ERROR", "CRITICAL" -> "error";
+          default ->
+              throw new IllegalArgumentException(
+                  "TOLLGATE_LOG / LITELLM_LOG must be DEBUG, INFO, WARNING or ERROR, got '"
+                      + v
+                      + "'");
+        });
   }
 
   /** Runs the command line; returns the exit code, or 0 once the gateway is serving. */

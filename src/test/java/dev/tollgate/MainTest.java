@@ -76,4 +76,15 @@ class MainTest {
     assertThat(o.host()).isEqualTo("0.0.0.0");
     assertThat(o.dataDir()).hasToString("/tmp/x");
   }
+
+  @org.junit.jupiter.api.Test
+  void logLevel_tollgateThenLitellm_inSlf4jWords() {
+    assertThat(Main.logLevel(null, null)).isEmpty();
+    assertThat(Main.logLevel(null, "DEBUG")).contains("debug");
+    assertThat(Main.logLevel("error", "DEBUG")).contains("error");
+    assertThat(Main.logLevel("", "WARNING")).contains("warn");
+    assertThat(Main.logLevel(null, "CRITICAL")).contains("error");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Main.logLevel("loud", null))
+        .hasMessageContaining("loud");
+  }
 }
