@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param usageSource where the token counts came from: the provider, an estimate, or none used
  * @param status the HTTP status returned to the client
  * @param errorType the OpenAI error type when the request failed
+ * @param errorCode the error's code when it failed, such as {@code team_budget_exceeded} or {@code
+ *     key_rpm_limit_exceeded}: which budget or limit refused it; for the metrics, not kept in the
+ *     spend log
  * @param attempts the attempts the request made, in order, the last being the one that ended it
  *     (served it, or failed it), so an operator sees what failed before what served. Empty when the
  *     request made at most one attempt: the record's own {@code deploymentId} and {@code status}
@@ -60,7 +63,67 @@ public record SpendRecord(
     Optional<String> errorType,
     long latencyMillis,
     boolean stream,
-    List<Attempt> attempts) {
+    List<Attempt> attempts,
+    Optional<String> errorCode) {
+
+  /**
+   * A record without an error code: read back from the store, which does not keep it, or made by
+   * code that has none.
+   */
+  public SpendRecord(
+      String requestId,
+      long startedAtMillis,
+      String keyHash,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      Optional<String> customerId,
+      List<String> tags,
+      String modelGroup,
+      Optional<String> deploymentId,
+      Optional<String> providerModel,
+      String priceState,
+      String priceSource,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      OptionalLong costNanos,
+      UsageSource usageSource,
+      int status,
+      Optional<String> errorType,
+      long latencyMillis,
+      boolean stream,
+      List<Attempt> attempts) {
+    this(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        attempts,
+        Optional.empty());
+  }
 
   /** A record of a request that made at most one attempt (no {@code attempts} to list). */
   public SpendRecord(
@@ -155,7 +218,8 @@ public record SpendRecord(
         errorType,
         latencyMillis,
         stream,
-        attempts);
+        attempts,
+        errorCode);
   }
 
   /** Whether the gateway made this request itself (a health check) rather than a caller. */

@@ -298,6 +298,7 @@ public final class GenericApiExport implements SpendSink {
     g.writeNumberField("cache_creation_tokens", r.cacheCreationTokens());
     g.writeNumberField("reasoning_tokens", r.reasoningTokens());
     g.writeNumberField("http_status", r.status());
+    g.writeStringField("error_code", r.errorCode().orElse(null));
     g.writeEndObject();
     g.writeEndObject();
   }

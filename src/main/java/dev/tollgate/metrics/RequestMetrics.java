@@ -18,6 +18,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -64,6 +65,8 @@ public final class RequestMetrics implements SpendSink {
   private final Counter deploymentFailure;
   private final Counter unpriced;
   private final Counter estimated;
+  private final Counter budgetDenials;
+  private final Counter rateLimitDenials;
 
   public RequestMetrics(
       PrometheusRegistry prometheus,
@@ -256,6 +259,19 @@ public final class RequestMetrics implements SpendSink {
             "tollgate_estimated_usage_requests",
             "Requests billed from estimated usage because the provider reported none",
             "model_group");
+    budgetDenials =
+        counter(
+            prometheus,
+            "tollgate_budget_denials",
+            "Requests refused by a budget, by the level of the budget that refused them",
+            "level");
+    rateLimitDenials =
+        counter(
+            prometheus,
+            "tollgate_rate_limit_denials",
+            "Requests refused by a rate limit, by its level and limit",
+            "level",
+            "limit");
     CounterWithCallback.builder()
         .name("tollgate_metrics_dropped_records")
         .help("Spend records left out of the per-request metrics because their queue was full")
@@ -315,6 +331,7 @@ public final class RequestMetrics implements SpendSink {
     boolean failed = r.status() >= 400;
     String errorClass = failed ? exceptionClass(r) : NONE;
 
+    denials(r);
     proxyTotal
         .labelValues(
             endUser, keyHash, keyAlias, group, team, teamAlias, user, status, email, NONE, NONE,
@@ -407,6 +424,37 @@ public final class RequestMetrics implements SpendSink {
       estimated.labelValues(group).inc();
     }
   }
+
+  /**
+   * Counts a refusal by one of the gateway's own budgets or rate limits, read from the error code
+   * ({@code <level>_budget_exceeded}, {@code <level>_<limit>_exceeded}); an upstream's 429 has
+   * another code and is not counted here.
+   */
+  private void denials(SpendRecord r) {
+    if (r.status() != 429 || r.errorCode().isEmpty()) {
+      return;
+    }
+    String code = r.errorCode().get();
+    String type = r.errorType().orElse("");
+    if (type.equals("budget_exceeded") && code.endsWith("_budget_exceeded")) {
+      budgetDenials
+          .labelValues(code.substring(0, code.length() - "_budget_exceeded".length()))
+          .inc();
+    } else if (type.equals("rate_limit_exceeded")) {
+      for (String limit : RATE_LIMITS) {
+        String suffix = "_" + limit + "_exceeded";
+        if (code.endsWith(suffix)) {
+          rateLimitDenials
+              .labelValues(code.substring(0, code.length() - suffix.length()), limit)
+              .inc();
+          return;
+        }
+      }
+    }
+  }
+
+  private static final List<String> RATE_LIMITS =
+      List.of("rpm_limit", "tpm_limit", "max_parallel_requests");
 
   /** LiteLLM's exception class for a failed request's record. */
   private static String exceptionClass(SpendRecord r) {

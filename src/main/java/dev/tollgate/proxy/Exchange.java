@@ -279,6 +279,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             error == null ? Optional.empty() : Optional.of(error.type()),
             (System.nanoTime() - startedNanos) / 1_000_000,
             stream,
-            attempts));
+            attempts,
+            error == null ? Optional.empty() : Optional.ofNullable(error.code())));
   }
 }

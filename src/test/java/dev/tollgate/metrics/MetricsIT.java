@@ -153,8 +153,24 @@ class MetricsIT {
       assertThat(chat(gw, small).statusCode()).isEqualTo(200);
       awaitKeySpend(gw, small, new BigDecimal("0.000074"));
       assertThat(chat(gw, small).statusCode()).isEqualTo(429);
+      String limited =
+          ok(gw.post("/key/generate", "{\"key_alias\": \"limited\", \"rpm_limit\": 1}"))
+              .path("key")
+              .asText();
+      assertThat(chat(gw, limited).statusCode()).isEqualTo(200);
+      assertThat(chat(gw, limited).statusCode()).isEqualTo(429);
 
-      List<Sample> m = awaitSamples(gw, "litellm_proxy_total_requests_metric_total", 6);
+      List<Sample> m = awaitSamples(gw, "litellm_proxy_total_requests_metric_total", 8);
+      // Which budget or limit refused, from the refusal itself; the upstream's 502 is neither.
+      assertThat(sum(m, "tollgate_budget_denials_total", Map.of("level", "key"))).isEqualTo(1.0);
+      assertThat(sum(m, "tollgate_budget_denials_total", Map.of())).isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "tollgate_rate_limit_denials_total",
+                  Map.of("level", "key", "limit", "rpm_limit")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "tollgate_rate_limit_denials_total", Map.of())).isEqualTo(1.0);
       Map<String, String> mine = Map.of("hashed_api_key", hash);
       assertThat(
               sum(
