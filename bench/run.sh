@@ -24,7 +24,8 @@ Usage: bench/run.sh [options]
   --connections N       wrk connections (default 32)
   --threads N           wrk threads (default 2)
   --targets LIST        comma list of direct, bare, gateway, gateway-limited, gateway-anthropic,
-                        gateway-bedrock, gateway-redis, gateway-redis-limited (default all eight);
+                        gateway-bedrock, gateway-metrics, gateway-redis, gateway-redis-limited
+                        (default all nine);
                         see ALL_TARGETS below
   --modes LIST          comma list of nonstream,stream (default both)
   --rounds N            measure every target N times, interleaved, and report medians (default 1;
@@ -37,7 +38,7 @@ Environment:
                         CONFIG (may be empty), DATA_DIR and MOCK_PORT, and must exec the server
                         (e.g. to use the bare pass-through as a stand-in before the gateway exists)
   JAVA_OPTS             extra JVM options for every Java process started here
-  MOCK_PORT, BARE_PORT, GATEWAY_PORT, STARTUP_PORT, GATEWAY_REDIS_PORT
+  MOCK_PORT, BARE_PORT, GATEWAY_PORT, STARTUP_PORT, GATEWAY_REDIS_PORT, GATEWAY_METRICS_PORT
                         ports (default 9100, 9200, 9300, 9301, 9302)
   BENCH_REDIS_PORT      port for the benchmark's own redis-server (default: the first free port
                         from 9400)
@@ -59,8 +60,10 @@ THREADS=2
 # group whose deployment is anthropic/, so each request is translated to the Messages API and its
 # answer or stream back. gateway-bedrock is the same process sending them to a bedrock/ deployment
 # with AWS access keys: each request is translated to Converse and signed with SigV4, and each
-# stream's binary event-stream frames are decoded and re-framed as SSE.
-ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-anthropic,gateway-bedrock,gateway-redis,gateway-redis-limited"
+# stream's binary event-stream frames are decoded and re-framed as SSE. gateway-metrics is a second
+# gateway process like gateway's with litellm_settings.callbacks: [prometheus], so its CPU includes
+# the per-request Prometheus series (the thread that counts them included).
+ALL_TARGETS="direct,bare,gateway,gateway-limited,gateway-anthropic,gateway-bedrock,gateway-metrics,gateway-redis,gateway-redis-limited"
 TARGETS="$ALL_TARGETS"
 MODES="nonstream,stream"
 STARTUP_RUNS=5
@@ -90,6 +93,7 @@ BARE_PORT="${BARE_PORT:-9200}"
 GATEWAY_PORT="${GATEWAY_PORT:-9300}"
 STARTUP_PORT="${STARTUP_PORT:-9301}"
 GATEWAY_REDIS_PORT="${GATEWAY_REDIS_PORT:-9302}"
+GATEWAY_METRICS_PORT="${GATEWAY_METRICS_PORT:-9303}"
 HOST=127.0.0.1
 CLK_TCK="$(getconf CLK_TCK)"
 read -r -a JAVA_FLAGS <<<"${JAVA_OPTS:-}"
@@ -285,6 +289,7 @@ ports=("$MOCK_PORT" "$STARTUP_PORT")
 has "$TARGETS" bare && ports+=("$BARE_PORT")
 has_any "$TARGETS" gateway gateway-limited gateway-anthropic gateway-bedrock && ports+=("$GATEWAY_PORT")
 ((USE_REDIS)) && ports+=("$GATEWAY_REDIS_PORT" "$REDIS_PORT_USED")
+has "$TARGETS" gateway-metrics && ports+=("$GATEWAY_METRICS_PORT")
 for port in "${ports[@]}"; do
   port_free "$port" || die "port $port on $HOST is already in use"
 done
@@ -406,6 +411,14 @@ if has_any "$TARGETS" gateway gateway-limited gateway-anthropic gateway-bedrock;
     make_limited_key "$GATEWAY_PORT"
     LOCAL_KEY="$LIMITED_KEY"
   fi
+fi
+
+METRICS_GATEWAY_PID=""
+if has "$TARGETS" gateway-metrics; then
+  write_config "$WORK/config-metrics.yaml" "litellm_settings:
+  callbacks: [\"prometheus\"]"
+  start_gateway gateway-metrics "$GATEWAY_METRICS_PORT" "$WORK/config-metrics.yaml" local
+  METRICS_GATEWAY_PID=$LAUNCHED
 fi
 
 REDIS_PID=""
@@ -616,6 +629,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
       measure gateway-bedrock "$mode" "http://$HOST:$GATEWAY_PORT$path" "$GATEWAY_PID" "$warmup" "$master"
       unset BENCH_MODEL
     fi
+    has "$TARGETS" gateway-metrics &&
+      measure gateway-metrics "$mode" "http://$HOST:$GATEWAY_METRICS_PORT$path" "$METRICS_GATEWAY_PID" \
+        "$warmup" "$master"
     has "$TARGETS" gateway-redis &&
       measure gateway-redis "$mode" "http://$HOST:$GATEWAY_REDIS_PORT$path" "$REDIS_GATEWAY_PID" "$warmup" "$master"
     has "$TARGETS" gateway-redis-limited &&
@@ -761,6 +777,7 @@ check_ratio() {
       "$target" == gateway-bedrock ]] &&
       xmaster=$(ratio "$rps" "${RPS[gateway/$mode]:-}")
     [[ "$target" == gateway-redis-limited ]] && xmaster=$(ratio "$rps" "${RPS[gateway-redis/$mode]:-}")
+    [[ "$target" == gateway-metrics ]] && xmaster=$(ratio "$rps" "${RPS[gateway/$mode]:-}")
     [[ "$target" == direct ]] && proxy_us=-
     # shellcheck disable=SC2059
     printf "$fmt" "$target" "$mode" "$rps" "$(us_to_ms "$p50")" "$(us_to_ms "$p99")" "$xdirect" \

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -147,32 +146,27 @@ public final class GenericApiExport implements SpendSink {
     return failedPosts.sum();
   }
 
+  /**
+   * Sends what the queue holds every flush interval, in batches of at most {@code batchSize}. The
+   * thread sleeps rather than waits on the queue, so that a request's offer never has a waiter to
+   * wake.
+   */
   private void run() {
     List<SpendRecord> batch = new ArrayList<>(batchSize);
     while (true) {
       try {
-        SpendRecord first = queue.poll(flushMillis, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushMillis);
-        while (batch.size() < batchSize) {
-          long left = deadline - System.nanoTime();
-          SpendRecord next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
+        Thread.sleep(flushMillis);
+        while (queue.drainTo(batch, batchSize) > 0) {
+          try {
+            deliver(batch);
+          } catch (RuntimeException e) {
+            LOG.error("spend export: {} records dropped: {}", batch.size(), e.toString());
+            dropped.add(batch.size());
           }
-          batch.add(next);
+          batch.clear();
         }
-        deliver(batch);
-        batch.clear();
       } catch (InterruptedException e) {
         return;
-      } catch (RuntimeException e) {
-        LOG.error("spend export: {} records dropped: {}", batch.size(), e.toString());
-        dropped.add(batch.size());
-        batch.clear();
       }
     }
   }

@@ -13,11 +13,14 @@ import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.provider.Redaction;
 import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.RegistryHolder;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * The per-request series, under LiteLLM's names and label sets ({@code
  * litellm/types/integrations/prometheus.py}), and Tollgate's per-request counters, counted from
  * each request's spend record: the one record billing writes, so the metrics agree with the spend
- * log. The request path only hands the record to a bounded queue; one daemon thread resolves the
- * labels (key and team aliases, the deployment's provider) and counts. A full queue drops the
- * record from the metrics only, and counts the drop. Thread-safe.
+ * log. The request path only hands the record to a bounded queue; one daemon thread, every 50 ms,
+ * resolves the labels (key and team aliases, the deployment's provider) and counts. A full queue
+ * drops the record from the metrics only, and counts the drop. Thread-safe.
  */
 public final class RequestMetrics implements SpendSink {
   private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
@@ -46,6 +49,9 @@ public final class RequestMetrics implements SpendSink {
   };
 
   private static final String NONE = PrometheusMetrics.NONE;
+
+  /** How often the counting thread empties the queue. */
+  private static final long DRAIN_MILLIS = 50;
 
   private final Supplier<GovernanceSnapshot> governance;
   private final RegistryHolder registry;
@@ -290,139 +296,226 @@ public final class RequestMetrics implements SpendSink {
     }
   }
 
+  /**
+   * Counts what the queue holds every few milliseconds. The thread sleeps rather than waits on the
+   * queue, so that a request's offer never has a waiter to wake: a wake-up per request would cost
+   * more than the counting.
+   */
   private void run() {
+    List<SpendRecord> batch = new ArrayList<>(1024);
     while (true) {
-      SpendRecord r;
       try {
-        r = queue.take();
+        Thread.sleep(DRAIN_MILLIS);
       } catch (InterruptedException e) {
         return;
       }
-      try {
-        count(r);
-      } catch (RuntimeException e) {
-        LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
+      while (queue.drainTo(batch, 1024) > 0) {
+        for (SpendRecord r : batch) {
+          try {
+            count(r);
+          } catch (RuntimeException e) {
+            LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
+          }
+        }
+        batch.clear();
       }
     }
   }
 
+  /**
+   * What makes a request's label values: requests that share it share every series, so their data
+   * points are looked up once ({@link #series}) and only incremented after that.
+   */
+  private record SeriesKey(
+      String keyHash,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      Optional<String> customerId,
+      String modelGroup,
+      Optional<String> deploymentId,
+      Optional<String> providerModel,
+      int status,
+      String errorClass) {}
+
+  /** The data points of one label set; the deployment ones are null when none served it. */
+  private record Series(
+      CounterDataPoint proxyTotal,
+      @Nullable CounterDataPoint proxyFailed,
+      DistributionDataPoint latency,
+      @Nullable CounterDataPoint deploymentTotal,
+      @Nullable CounterDataPoint deploymentOutcome,
+      @Nullable CounterDataPoint requests,
+      @Nullable CounterDataPoint spend,
+      @Nullable CounterDataPoint totalTokens,
+      @Nullable CounterDataPoint inputTokens,
+      @Nullable CounterDataPoint outputTokens) {}
+
+  /** Label sets seen, while the snapshots their values came from are current; drain thread only. */
+  private final java.util.HashMap<SeriesKey, Series> series = new java.util.HashMap<>();
+
+  private @Nullable GovernanceSnapshot seriesGovernance;
+  private @Nullable Object seriesRegistry;
+
   private void count(SpendRecord r) {
     GovernanceSnapshot s = governance.get();
-    @Nullable VirtualKey key = s.keyByHash(r.keyHash()).orElse(null);
-    String keyHash = r.keyHash();
-    String keyAlias = key == null ? NONE : key.keyAlias().orElse(NONE);
-    String team = r.teamId().orElse(NONE);
-    @Nullable Team t = r.teamId().map(id -> s.teams().get(id)).orElse(null);
-    String teamAlias = t == null ? NONE : t.alias().orElse(NONE);
-    String user = r.userId().orElse(NONE);
-    @Nullable User u = r.userId().map(id -> s.users().get(id)).orElse(null);
-    String email = u == null ? NONE : u.email().orElse(NONE);
-    String endUser = r.customerId().orElse(NONE);
-    String org = r.organizationId().orElse(NONE);
-    @Nullable Organization o = r.organizationId().map(id -> s.organizations().get(id)).orElse(null);
-    String orgAlias = o == null ? NONE : o.alias().orElse(NONE);
-    String group = r.modelGroup();
-    String modelId = r.deploymentId().orElse(NONE);
-    String model = r.providerModel().orElse(NONE);
-    Optional<Deployment> d = r.deploymentId().flatMap(id -> registry.current().deployment(id));
-    String provider = d.map(x -> x.params().provider()).orElse(NONE);
-    String apiBase = d.flatMap(x -> x.params().apiBase()).map(Redaction::url).orElse(NONE);
-    String status = Integer.toString(r.status());
-    boolean failed = r.status() >= 400;
-    String errorClass = failed ? exceptionClass(r) : NONE;
-
-    denials(r);
-    proxyTotal
-        .labelValues(
-            endUser, keyHash, keyAlias, group, team, teamAlias, user, status, email, NONE, NONE,
-            NONE, modelId, org, orgAlias)
-        .inc();
-    if (failed) {
-      proxyFailed
-          .labelValues(
-              endUser,
-              keyHash,
-              keyAlias,
-              group,
-              team,
-              teamAlias,
-              user,
-              email,
-              status,
-              errorClass,
-              NONE,
-              NONE,
-              NONE,
-              modelId,
-              org,
-              orgAlias)
-          .inc();
+    Object reg = registry.current();
+    if (s != seriesGovernance || reg != seriesRegistry || series.size() > 50_000) {
+      // An alias, an email or a deployment may have changed: label values are read again.
+      series.clear();
+      seriesGovernance = s;
+      seriesRegistry = reg;
     }
-    totalLatency
-        .labelValues(
-            endUser, keyHash, keyAlias, group, team, teamAlias, user, model, modelId, org, orgAlias)
-        .observe(r.latencyMillis() / 1000.0);
-    if (r.deploymentId().isEmpty()) {
+    boolean failed = r.status() >= 400;
+    SeriesKey k =
+        new SeriesKey(
+            r.keyHash(),
+            r.userId(),
+            r.teamId(),
+            r.organizationId(),
+            r.customerId(),
+            r.modelGroup(),
+            r.deploymentId(),
+            r.providerModel(),
+            r.status(),
+            failed ? exceptionClass(r) : NONE);
+    Series x = series.get(k);
+    if (x == null) {
+      x = series(k, s);
+      series.put(k, x);
+    }
+    denials(r);
+    x.proxyTotal().inc();
+    if (x.proxyFailed() != null) {
+      x.proxyFailed().inc();
+    }
+    x.latency().observe(r.latencyMillis() / 1000.0);
+    if (x.deploymentTotal() == null) {
       return; // refused before any deployment: no tokens, no spend, no deployment
     }
-    deploymentTotal
-        .labelValues(
-            group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
-            NONE)
-        .inc();
-    if (failed) {
-      deploymentFailure
-          .labelValues(
-              group,
-              model,
-              modelId,
-              apiBase,
-              provider,
-              status,
-              errorClass,
-              keyHash,
-              keyAlias,
-              team,
-              teamAlias,
-              NONE,
-              NONE)
-          .inc();
-    } else {
-      deploymentSuccess
-          .labelValues(
-              group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
-              NONE)
-          .inc();
-      requests
-          .labelValues(
-              endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
-              provider, org, orgAlias)
-          .inc();
+    x.deploymentTotal().inc();
+    if (x.deploymentOutcome() != null) {
+      x.deploymentOutcome().inc();
     }
-    if (r.costNanos().isPresent() && r.costNanos().getAsLong() > 0) {
-      spend
-          .labelValues(
-              endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
-              provider, org, orgAlias)
-          .inc(BigDecimal.valueOf(r.costNanos().getAsLong(), 9).doubleValue());
+    if (x.requests() != null) {
+      x.requests().inc();
+    }
+    if (x.spend() != null && r.costNanos().isPresent() && r.costNanos().getAsLong() > 0) {
+      x.spend().inc(BigDecimal.valueOf(r.costNanos().getAsLong(), 9).doubleValue());
     }
     long in = r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens();
     long out = r.outputTokens();
-    if (in + out > 0) {
-      String[] tl = {
-        endUser, keyHash, keyAlias, model, team, teamAlias, user, email, group, modelId, org,
-        orgAlias
-      };
-      totalTokens.labelValues(tl).inc(in + out);
-      inputTokens.labelValues(tl).inc(in);
-      outputTokens.labelValues(tl).inc(out);
+    if (in + out > 0
+        && x.totalTokens() != null
+        && x.inputTokens() != null
+        && x.outputTokens() != null) {
+      x.totalTokens().inc(in + out);
+      x.inputTokens().inc(in);
+      x.outputTokens().inc(out);
     }
     if (r.priceState().equals("unknown") && !failed) {
-      unpriced.labelValues(group).inc();
+      unpriced.labelValues(r.modelGroup()).inc();
     }
     if (r.usageSource() == UsageSource.ESTIMATED) {
-      estimated.labelValues(group).inc();
+      estimated.labelValues(r.modelGroup()).inc();
     }
+  }
+
+  /** Looks up every data point of a label set, reading aliases and the deployment once. */
+  private Series series(SeriesKey k, GovernanceSnapshot s) {
+    @Nullable VirtualKey key = s.keyByHash(k.keyHash()).orElse(null);
+    String keyHash = k.keyHash();
+    String keyAlias = key == null ? NONE : key.keyAlias().orElse(NONE);
+    String team = k.teamId().orElse(NONE);
+    @Nullable Team t = k.teamId().map(id -> s.teams().get(id)).orElse(null);
+    String teamAlias = t == null ? NONE : t.alias().orElse(NONE);
+    String user = k.userId().orElse(NONE);
+    @Nullable User u = k.userId().map(id -> s.users().get(id)).orElse(null);
+    String email = u == null ? NONE : u.email().orElse(NONE);
+    String endUser = k.customerId().orElse(NONE);
+    String org = k.organizationId().orElse(NONE);
+    @Nullable Organization o = k.organizationId().map(id -> s.organizations().get(id)).orElse(null);
+    String orgAlias = o == null ? NONE : o.alias().orElse(NONE);
+    String group = k.modelGroup();
+    String modelId = k.deploymentId().orElse(NONE);
+    String model = k.providerModel().orElse(NONE);
+    Optional<Deployment> d = k.deploymentId().flatMap(id -> registry.current().deployment(id));
+    String provider = d.map(x -> x.params().provider()).orElse(NONE);
+    String apiBase = d.flatMap(x -> x.params().apiBase()).map(Redaction::url).orElse(NONE);
+    String status = Integer.toString(k.status());
+    boolean failed = k.status() >= 400;
+    String errorClass = k.errorClass();
+
+    CounterDataPoint total =
+        proxyTotal.labelValues(
+            endUser, keyHash, keyAlias, group, team, teamAlias, user, status, email, NONE, NONE,
+            NONE, modelId, org, orgAlias);
+    CounterDataPoint failures =
+        failed
+            ? proxyFailed.labelValues(
+                endUser,
+                keyHash,
+                keyAlias,
+                group,
+                team,
+                teamAlias,
+                user,
+                email,
+                status,
+                errorClass,
+                NONE,
+                NONE,
+                NONE,
+                modelId,
+                org,
+                orgAlias)
+            : null;
+    DistributionDataPoint latency =
+        totalLatency.labelValues(
+            endUser, keyHash, keyAlias, group, team, teamAlias, user, model, modelId, org,
+            orgAlias);
+    if (k.deploymentId().isEmpty()) {
+      return new Series(total, failures, latency, null, null, null, null, null, null, null);
+    }
+    String[] tl = {
+      endUser, keyHash, keyAlias, model, team, teamAlias, user, email, group, modelId, org, orgAlias
+    };
+    return new Series(
+        total,
+        failures,
+        latency,
+        deploymentTotal.labelValues(
+            group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
+            NONE),
+        failed
+            ? deploymentFailure.labelValues(
+                group,
+                model,
+                modelId,
+                apiBase,
+                provider,
+                status,
+                errorClass,
+                keyHash,
+                keyAlias,
+                team,
+                teamAlias,
+                NONE,
+                NONE)
+            : deploymentSuccess.labelValues(
+                group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
+                NONE),
+        failed
+            ? null
+            : requests.labelValues(
+                endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE,
+                modelId, provider, org, orgAlias),
+        spend.labelValues(
+            endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
+            provider, org, orgAlias),
+        totalTokens.labelValues(tl),
+        inputTokens.labelValues(tl),
+        outputTokens.labelValues(tl));
   }
 
   /**
