@@ -322,7 +322,9 @@ public final class Gateway implements AutoCloseable {
                     governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
             : Optional.empty();
     if (config.litellm().genericApi()) {
-      spend.add(genericApiExport(config, env, governance));
+      dev.tollgate.export.GenericApiExport export = genericApiExport(config, env, governance);
+      spend.add(export);
+      prometheus.ifPresent(m -> m.exportCounters(export));
     }
     // Per-request series are counted from each spend record, off the request path.
     prometheus.ifPresent(

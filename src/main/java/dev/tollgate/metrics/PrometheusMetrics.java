@@ -124,6 +124,26 @@ public final class PrometheusMetrics {
         .register(registry);
   }
 
+  /** Counts of the {@code generic_api} spend export, read at scrape time. */
+  public void exportCounters(dev.tollgate.export.GenericApiExport export) {
+    CounterWithCallback.builder()
+        .name("tollgate_export_records_sent")
+        .help("Spend records the generic_api export delivered")
+        .callback(cb -> cb.call(export.sent()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("tollgate_export_records_dropped")
+        .help(
+            "Spend records the generic_api export gave up on (queue full, or refused after every retry)")
+        .callback(cb -> cb.call(export.dropped()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("tollgate_export_failed_posts")
+        .help("POSTs to the generic_api endpoint that failed, each retry counted")
+        .callback(cb -> cb.call(export.failedPosts()))
+        .register(registry);
+  }
+
   /** The registry, for the per-request metrics registered beside these. */
   public PrometheusRegistry registry() {
     return registry;

@@ -72,7 +72,7 @@ class GenericApiExportIT {
           - model_name: unknown
             litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
         litellm_settings:
-          callbacks: ["generic_api"]
+          callbacks: ["generic_api", "prometheus"]
         """
             .formatted(upstream.apiBase());
     Map<String, String> env = new HashMap<>();
@@ -151,6 +151,19 @@ class GenericApiExportIT {
               .orElseThrow();
       assertThat(failed.path("error_information").path("error_code").asText()).isEqualTo("404");
       assertThat(received.toString()).doesNotContain("secret prompt text").doesNotContain(key);
+
+      // The export's own counts on /metrics: every record sent, none dropped, the failed POSTs.
+      String sentLine = "tollgate_export_records_sent_total " + n + ".0";
+      String metrics = gw.get("/metrics").body();
+      // The receiver saw the last batch before the export saw its answer: wait for the count.
+      for (int i = 0; i < 500 && !metrics.contains(sentLine); i++) {
+        Thread.sleep(10);
+        metrics = gw.get("/metrics").body();
+      }
+      assertThat(metrics)
+          .contains(sentLine)
+          .contains("tollgate_export_records_dropped_total 0.0")
+          .contains("tollgate_export_failed_posts_total 2.0");
     }
   }
 
