@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.provider.ParsedRequest;
+import dev.tollgate.provider.ToolCalls;
 import dev.tollgate.provider.UpstreamRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -434,30 +435,9 @@ final class AnthropicRequest {
       ObjectNode block = blocks.addObject().put("type", "tool_use");
       block.put("id", call.path("id").asText(""));
       block.put("name", call.path("function").path("name").asText(""));
-      block.set("input", arguments(call.path("function").path("arguments"), at, j));
+      block.set("input", ToolCalls.argumentsObject(call.path("function").path("arguments"), at, j));
     }
     return blocks;
-  }
-
-  /** A tool call's arguments, a JSON string, as the object Anthropic takes. */
-  private static JsonNode arguments(JsonNode arguments, String at, int j) {
-    if (arguments.isObject()) {
-      return arguments;
-    }
-    String text = arguments.asText("");
-    if (arguments.isNull() || arguments.isMissingNode() || text.isBlank()) {
-      return NODES.objectNode();
-    }
-    String param = at + ".tool_calls[" + j + "].function.arguments";
-    try {
-      JsonNode input = Json.MAPPER.readTree(text);
-      if (input != null && input.isObject()) {
-        return input;
-      }
-    } catch (IOException e) {
-      // reported below
-    }
-    throw GatewayException.badRequest(param, param + " must be a JSON object, as a string");
   }
 
   private static ArrayNode tools(JsonNode tools) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.provider.ToolCalls;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -315,7 +316,7 @@ final class GeminiRequest {
       ObjectNode p = parts.addObject();
       ObjectNode fc = p.putObject("functionCall");
       fc.put("name", call.path("function").path("name").asText(""));
-      fc.set("args", arguments(call.path("function").path("arguments"), at, j));
+      fc.set("args", ToolCalls.argumentsObject(call.path("function").path("arguments"), at, j));
       String id = call.path("id").asText("");
       int sep = id.indexOf(SIGNATURE_SEPARATOR);
       if (sep >= 0) {
@@ -344,27 +345,6 @@ final class GeminiRequest {
     fr.put("name", name);
     fr.putObject("response").put("content", text);
     return p;
-  }
-
-  /** A tool call's arguments, a JSON string, as the object Gemini takes. */
-  private static JsonNode arguments(JsonNode arguments, String at, int j) {
-    if (arguments.isObject()) {
-      return arguments;
-    }
-    String text = arguments.asText("");
-    if (arguments.isNull() || arguments.isMissingNode() || text.isBlank()) {
-      return NODES.objectNode();
-    }
-    String param = at + ".tool_calls[" + j + "].function.arguments";
-    try {
-      JsonNode input = Json.MAPPER.readTree(text);
-      if (input != null && input.isObject()) {
-        return input;
-      }
-    } catch (IOException e) {
-      // reported below
-    }
-    throw GatewayException.badRequest(param, param + " must be a JSON object, as a string");
   }
 
   private static ArrayNode tools(JsonNode tools) {
