@@ -10,13 +10,9 @@ import dev.tollgate.governance.AuditEvent;
 import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.GovernanceSnapshot;
-import dev.tollgate.proxy.HttpErrors;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
@@ -52,11 +48,11 @@ public final class AuditRoutes {
     router
         .get("/audit")
         .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/audit"))
-        .handler(ctx -> blocking(ctx, () -> list(ctx.request())));
+        .handler(ctx -> SpendRoutes.blocking(ctx, () -> list(ctx.request())));
     router
         .get("/audit/:id")
         .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/audit/:id"))
-        .handler(ctx -> blocking(ctx, () -> one(String.valueOf(ctx.pathParam("id")))));
+        .handler(ctx -> SpendRoutes.blocking(ctx, () -> one(String.valueOf(ctx.pathParam("id")))));
   }
 
   private ObjectNode list(HttpServerRequest req) {
@@ -122,16 +118,5 @@ public final class AuditRoutes {
   private static Optional<String> param(HttpServerRequest req, String name) {
     String v = req.getParam(name);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
-  }
-
-  private static void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
-    ctx.vertx()
-        .executeBlocking(query::get, false)
-        .onSuccess(
-            out ->
-                ctx.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(Buffer.buffer(Json.write(g -> Json.tree(g, out)))))
-        .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 }

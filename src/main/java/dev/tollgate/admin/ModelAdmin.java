@@ -63,28 +63,15 @@ public final class ModelAdmin {
   private Map<String, ObjectNode> rawInputs = new LinkedHashMap<>();
   private volatile Map<String, String> unreadable = Map.of();
 
-  /**
-   * @param store where API-created deployments are kept; every change is written there before it
-   *     takes effect
-   * @param changed called after each change, to tell other instances (LISTEN/NOTIFY)
-   */
   /** The variables a stored model's {@code os.environ/} references may name. */
   private final java.util.Set<String> allowedEnv;
 
   /** Where {@code api_base} of an API-created model may not point. */
   private final ApiBaseDenylist denylist;
 
-  public ModelAdmin(
-      ModelRegistrar registrar,
-      Environment env,
-      java.util.Set<String> allowedEnv,
-      ApiBaseDenylist denylist,
-      ModelStore store,
-      Runnable changed) {
-    this(registrar, env, allowedEnv, denylist, store, changed, Optional.empty());
-  }
-
-  /** As the other constructor; with {@code audit} present, every change is recorded there. */
+  /**
+   * @param audit where every change is recorded, when {@code store_audit_logs} is on
+   */
   public ModelAdmin(
       ModelRegistrar registrar,
       Environment env,

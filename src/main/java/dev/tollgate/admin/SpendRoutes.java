@@ -61,7 +61,8 @@ public final class SpendRoutes {
         .handler(ctx -> blocking(ctx, () -> report(ctx.request())));
   }
 
-  private void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
+  /** Runs {@code query} on a worker and answers with its JSON, or its error. */
+  static void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
     ctx.vertx()
         .executeBlocking(query::get, false)
         .onSuccess(

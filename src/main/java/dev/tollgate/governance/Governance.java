@@ -50,23 +50,15 @@ public final class Governance {
    *     litellm_settings.max_end_user_budget_id}); they cannot be deleted
    */
   public static Governance load(GovernanceStore store, Set<String> pinnedBudgetIds) {
-    return load(store, pinnedBudgetIds, () -> {});
+    return load(store, pinnedBudgetIds, () -> {}, Optional.empty());
   }
 
   /**
    * As {@link #load(GovernanceStore, Set)}, telling {@code committed} after each mutation that
    * wrote to the store, once the write is committed and outside the mutation lock; it runs on the
-   * mutating thread, may block briefly (to notify other instances) and must not throw.
-   */
-  public static Governance load(
-      GovernanceStore store, Set<String> pinnedBudgetIds, Runnable committed) {
-    return load(store, pinnedBudgetIds, committed, Optional.empty());
-  }
-
-  /**
-   * As {@link #load(GovernanceStore, Set, Runnable)}; with {@code auditJson} present, every
-   * mutation made by an {@link Actor} is written to the audit log with the store's change, each
-   * entity before and after rendered by {@code auditJson}.
+   * mutating thread, may block briefly (to notify other instances) and must not throw. With {@code
+   * auditJson} present, every mutation made by an {@link Actor} is written to the audit log with
+   * the store's change, each entity before and after rendered by {@code auditJson}.
    */
   public static Governance load(
       GovernanceStore store,

@@ -251,7 +251,8 @@ class GovernanceTest {
               // the write is visible when the listener hears of it
               assertThat(store.stored()).isNotEmpty();
               told.incrementAndGet();
-            });
+            },
+            Optional.empty());
 
     put(g, Entities.org("o1"));
     g.mutate(s -> new Governance.Mutation<>(List.of(), true));
