@@ -370,6 +370,10 @@ class ConfigLoaderTest {
         "litellm_settings: {max_budget: -5}|litellm_settings.max_budget|must not be negative",
         "litellm_settings: {budget_duration: forever}|litellm_settings.budget_duration|duration",
         "litellm_settings: {timezone: Mars/Olympus}|litellm_settings.timezone|unknown time zone",
+        "litellm_settings: {store_audit_logs: maybe}|litellm_settings.store_audit_logs|true or false",
+        "litellm_settings: {callbacks: {a: 1}}|litellm_settings.callbacks|list of names",
+        "litellm_settings: {success_callback: [1]}|litellm_settings.success_callback|list of names",
+        "litellm_settings: {require_auth_for_metrics_endpoint: x}|litellm_settings.require_auth_for_metrics_endpoint|true or false",
         "general_settings: {max_request_size_mb: 0}|general_settings.max_request_size_mb|greater than 0",
         "general_settings: {store_model_in_db: maybe}|general_settings.store_model_in_db|true or false",
         "general_settings: [1, 2]|general_settings|must be a mapping",
@@ -477,5 +481,20 @@ class ConfigLoaderTest {
                     "router_settings: {provider_budget_config: {openai: {budget_limit: 1,"
                         + " max_budget: 1}}}"))
         .hasMessageContaining("provider_budget_config.openai.max_budget");
+  }
+
+  @Test
+  void callbacks_fromAllThreeKeys_unimplementedOnesWarnedByName() {
+    GatewayConfig c =
+        parse(
+            "litellm_settings: {callbacks: prometheus, success_callback: [generic_api, langfuse],"
+                + " failure_callback: [langfuse], store_audit_logs: true}");
+    assertThat(c.litellm().callbacks()).containsExactly("prometheus", "generic_api", "langfuse");
+    assertThat(c.litellm().prometheus()).isTrue();
+    assertThat(c.litellm().genericApi()).isTrue();
+    assertThat(c.litellm().storeAuditLogs()).isTrue();
+    assertThat(c.litellm().requireAuthForMetrics()).isTrue();
+    assertThat(c.warnings()).anyMatch(w -> w.contains("'langfuse' is not implemented"));
+    assertThat(c.warnings()).noneMatch(w -> w.contains("callback") && w.contains("prometheus"));
   }
 }
