@@ -11,9 +11,9 @@ class GenericApiExportTest {
   void parseHeaders_pairsOrJson_andRefusesWhatCannotBeAHeader() {
     assertThat(GenericApiExport.parseHeaders(null)).isEmpty();
     assertThat(GenericApiExport.parseHeaders("Authorization=Bearer t0k, X-Team = search"))
-        .containsExactlyEntriesOf(Map.of("Authorization", "Bearer t0k", "X-Team", "search"));
+        .isEqualTo(Map.of("Authorization", "Bearer t0k", "X-Team", "search"));
     assertThat(GenericApiExport.parseHeaders("{\"Authorization\": \"Bearer t0k\"}"))
-        .containsExactlyEntriesOf(Map.of("Authorization", "Bearer t0k"));
+        .isEqualTo(Map.of("Authorization", "Bearer t0k"));
     assertThatThrownBy(() -> GenericApiExport.parseHeaders("no-equals-sign"))
         .hasMessageContaining("Name=value");
     assertThatThrownBy(() -> GenericApiExport.parseHeaders("{not json"))
