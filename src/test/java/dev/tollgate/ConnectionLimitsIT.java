@@ -161,7 +161,12 @@ class ConnectionLimitsIT {
         Thread.sleep(10);
       }
       Socket third = open(gw);
-      write(third, head + "x".repeat(300_000));
+      write(third, head);
+      try {
+        write(third, "x".repeat(300_000));
+      } catch (java.net.SocketException e) {
+        // The gateway may answer and close before the whole body is sent: that is the refusal.
+      }
       String answer = awaitClosed(third);
       assertThat(answer)
           .startsWith("HTTP/1.1 503")
