@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,6 +38,11 @@ public final class BodyJson {
     } catch (JsonProcessingException e) {
       throw GatewayException.internal("could not write a translated request", e);
     }
+  }
+
+  /** A value as JSON text, as chat carries tool arguments and results; a missing one is {}. */
+  public static String string(JsonNode node) {
+    return node.isMissingNode() ? "{}" : new String(write(node), StandardCharsets.UTF_8);
   }
 
   /** The field, or null when it is absent or JSON null. */

@@ -31,4 +31,18 @@ public interface Dialect {
 
   /** The event that reports an error in a stream this dialect's client receives natively. */
   StreamEncoder passThrough();
+
+  /**
+   * Whether a request in this API can reach a provider that does not speak it, through chat. A
+   * provider's own API ({@code generateContent}, Converse) cannot: {@link #toChat} reads it only
+   * for admission, and a deployment that does not speak it is passed over.
+   */
+  default boolean bridges() {
+    return true;
+  }
+
+  /** The media type of a stream this dialect's client receives natively. */
+  default String streamContentType() {
+    return "text/event-stream";
+  }
 }

@@ -120,6 +120,33 @@ public record ParsedRequest(
         List.of());
   }
 
+  /**
+   * A request in a provider's own format whose model the path names ({@link Endpoint#modelInPath}):
+   * the body as the client sent it, read by nothing but the provider's format, to be sent to {@code
+   * model}.
+   */
+  public static ParsedRequest opaque(Endpoint endpoint, byte[] body, String model, boolean stream) {
+    return new ParsedRequest(
+        endpoint,
+        body,
+        model,
+        -1,
+        -1,
+        stream,
+        -1,
+        false,
+        true,
+        -1,
+        -1,
+        false,
+        Optional.empty(),
+        OptionalLong.empty(),
+        1,
+        List.of(),
+        0,
+        new int[0]);
+  }
+
   /** This request, with {@code num_retries} as the client set it. */
   public ParsedRequest withNumRetries(int n) {
     return withRouterFields(OptionalInt.of(n), fallbacks);

@@ -24,6 +24,11 @@ public interface Provider {
         || endpoint == Endpoint.EMBEDDINGS;
   }
 
+  /** See {@link WireFormat#serves(Endpoint, LitellmParams)}. */
+  default boolean serves(Endpoint endpoint, LitellmParams params) {
+    return serves(endpoint, params.provider());
+  }
+
   /** A non-streaming call; fails with a {@link dev.tollgate.common.GatewayException}. */
   Future<UpstreamResponse> call(UpstreamRequest request);
 

@@ -74,6 +74,11 @@ public final class UpstreamCall implements Provider {
   }
 
   @Override
+  public boolean serves(Endpoint endpoint, LitellmParams params) {
+    return format.serves(endpoint, params);
+  }
+
+  @Override
   public Optional<RequestOptions> passThrough(
       LitellmParams params, HttpMethod method, String pathAndQuery) {
     return format.passThrough(params, method, pathAndQuery);

@@ -36,6 +36,15 @@ public interface WireFormat {
   }
 
   /**
+   * {@link #serves(Endpoint, String)} for a deployment with {@code params}: what the request path
+   * asks, for a format whose models differ in what they speak (Vertex AI serves Claude, which
+   * speaks the Messages API, beside Gemini, which speaks {@code generateContent}).
+   */
+  default boolean serves(Endpoint endpoint, LitellmParams params) {
+    return serves(endpoint, params.provider());
+  }
+
+  /**
    * What a call must wait for before {@link #request} can address it, such as an access token being
    * fetched; null when everything is at hand, which is the case for every call of a format whose
    * credentials are static, so that such a call allocates nothing here. {@link UpstreamCall} keeps

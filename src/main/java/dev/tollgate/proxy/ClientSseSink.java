@@ -71,7 +71,7 @@ final class ClientSseSink implements SseSink {
     response
         .setStatusCode(200)
         .setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+        .putHeader(HttpHeaders.CONTENT_TYPE, dialect.streamContentType())
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
   }
 

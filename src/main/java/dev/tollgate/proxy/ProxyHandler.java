@@ -91,11 +91,21 @@ public final class ProxyHandler {
   }
 
   /**
-   * Authenticates a request from {@code Authorization: Bearer}, Azure's {@code api-key} or
-   * Anthropic's {@code x-api-key}. A header sent twice, or two headers with different keys, are a
-   * 400: which one a proxy in front would pass on is not something to guess at.
+   * Authenticates a request from {@code Authorization: Bearer}, Azure's {@code api-key},
+   * Anthropic's {@code x-api-key} or Google's {@code x-goog-api-key} (and, under {@code /gemini/},
+   * its {@code key} query parameter, where Google's SDKs may put it). A header sent twice, or two
+   * headers with different keys, are a 400: which one a proxy in front would pass on is not
+   * something to guess at. LiteLLM's {@code x-litellm-api-key}, when sent, is the key and the
+   * others are not read: a client of a provider's SDK keeps that SDK's own credentials (a SigV4
+   * {@code Authorization}, say) and names its virtual key there.
    */
   public static Principal authenticate(HttpServerRequest req, Authenticator auth) {
+    String litellm = otherKey(req, "x-litellm-api-key", null);
+    if (litellm != null) {
+      String k = litellm.regionMatches(true, 0, "Bearer ", 0, 7) ? litellm.substring(7) : litellm;
+      return auth.authenticate(k.trim())
+          .orElseThrow(() -> GatewayException.unauthorized("invalid API key"));
+    }
     String key = null;
     String header = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (header != null) {
@@ -111,6 +121,10 @@ public final class ProxyHandler {
     }
     key = otherKey(req, "api-key", key);
     key = otherKey(req, "x-api-key", key);
+    key = otherKey(req, "x-goog-api-key", key);
+    if (key == null && req.path() != null && req.path().startsWith("/gemini/")) {
+      key = req.getParam("key");
+    }
     if (key == null) {
       throw GatewayException.unauthorized(
           "missing API key: send it as 'Authorization: Bearer <key>', or in the 'api-key' or"
@@ -167,13 +181,18 @@ public final class ProxyHandler {
       x.keyHash = principal.keyHash();
       byte[] bytes = body.getBytes();
       Endpoint endpoint = dialect.endpoint();
-      if (inbound.group() != null) {
-        bytes = RequestParser.withModel(endpoint, bytes, inbound.group());
+      String named = inbound.group();
+      if (named != null && !endpoint.modelInPath()) {
+        bytes = RequestParser.withModel(endpoint, bytes, named);
       }
       ParsedRequest req;
       if (bridged(endpoint)) {
         x.clientBody = bytes;
-        req = RequestParser.parse(Endpoint.CHAT, dialect.toChat(bytes));
+        byte[] chat = dialect.toChat(bytes);
+        if (named != null && endpoint.modelInPath()) {
+          chat = RequestParser.withModel(Endpoint.CHAT, chat, named);
+        }
+        req = RequestParser.parse(Endpoint.CHAT, chat);
       } else {
         req = RequestParser.parse(endpoint, bytes);
       }
@@ -182,7 +201,11 @@ public final class ProxyHandler {
       x.stream = req.stream();
       x.customer = req.user().orElse(endUserHeader(request));
       ModelRegistry snapshot = registry.current();
-      ModelGroup group = group(snapshot, req.model());
+      String provider = inbound.provider();
+      ModelGroup group =
+          provider == null
+              ? group(snapshot, req.model())
+              : providerGroup(snapshot, req.model(), provider);
       x.modelGroup = group.name();
       x.requestedGroup = group.name();
       governance.checkModelAccess(principal, req.model(), group.name());
@@ -255,9 +278,41 @@ public final class ProxyHandler {
                     "The model '" + model + "' does not exist or you do not have access to it."));
   }
 
-  /** Whether a client API reaches providers that do not speak it through chat. */
+  /**
+   * The model group a provider's own route reaches for {@code model}, the model its path names: the
+   * group of that name, or else the group of the first deployment of {@code provider} whose model
+   * is {@code model}, as a client of Google's or Amazon's SDK names it.
+   */
+  static ModelGroup providerGroup(ModelRegistry snapshot, String model, String provider) {
+    Optional<ModelGroup> named = snapshot.resolve(model);
+    if (named.isPresent()) {
+      return named.get();
+    }
+    for (Deployment d : snapshot.deployments()) {
+      if (d.params().provider().equals(provider) && d.params().providerModel().equals(model)) {
+        Optional<ModelGroup> g = snapshot.resolve(d.modelName());
+        if (g.isPresent()) {
+          return g.get();
+        }
+      }
+    }
+    throw GatewayException.of(
+        404,
+        "invalid_request_error",
+        "model",
+        "model_not_found",
+        "The model '"
+            + model
+            + "' is neither a model group nor the model of a "
+            + provider
+            + " deployment.");
+  }
+
+  /** Whether a client API reaches providers through its dialect's chat form. */
   private static boolean bridged(Endpoint endpoint) {
-    return endpoint == Endpoint.MESSAGES || endpoint == Endpoint.RESPONSES;
+    return endpoint == Endpoint.MESSAGES
+        || endpoint == Endpoint.RESPONSES
+        || endpoint.modelInPath();
   }
 
   /**
@@ -292,6 +347,25 @@ public final class ProxyHandler {
                 + "' is not supported by this version of Tollgate");
       }
       Provider provider = found.get();
+      if (x.clientBody != null
+          && !x.dialect.bridges()
+          && !provider.serves(x.dialect.endpoint(), params)) {
+        // A provider's own API reaches only that provider: this deployment is passed over.
+        failed(
+            x,
+            new Failure.PassedOver(
+                GatewayException.badRequest(
+                    "model",
+                    "deployment "
+                        + deployment.id()
+                        + " of model group '"
+                        + x.modelGroup
+                        + "' is a '"
+                        + params.provider()
+                        + "' deployment, which does not serve this route; it reaches only the"
+                        + " provider it names")));
+        return;
+      }
       x.provider = provider;
       Supplier<Estimate> estimate =
           Estimate.deferred(
@@ -466,9 +540,15 @@ public final class ProxyHandler {
     LitellmParams params = deployment.params();
     Dialect dialect = x.dialect;
     byte[] clientBody = x.clientBody;
-    boolean bridge = clientBody != null && !provider.serves(dialect.endpoint(), params.provider());
-    ParsedRequest sent =
-        clientBody == null || bridge ? req : RequestParser.parse(dialect.endpoint(), clientBody);
+    boolean bridge = clientBody != null && !provider.serves(dialect.endpoint(), params);
+    ParsedRequest sent;
+    if (clientBody == null || bridge) {
+      sent = req;
+    } else if (dialect.endpoint().modelInPath()) {
+      sent = ParsedRequest.opaque(dialect.endpoint(), clientBody, req.model(), req.stream());
+    } else {
+      sent = RequestParser.parse(dialect.endpoint(), clientBody);
+    }
     x.forwarded = true;
     x.forwardedNanos = System.nanoTime();
     routing.started(deployment);

@@ -138,6 +138,8 @@ final class AnthropicWire implements WireFormat {
       case RESPONSES ->
           throw GatewayException.badRequest(
               null, "Anthropic has no Responses API; send this model chat requests");
+      case GENERATE_CONTENT, CONVERSE ->
+          throw GatewayException.badRequest(null, "Anthropic speaks only its own API");
     };
   }
 

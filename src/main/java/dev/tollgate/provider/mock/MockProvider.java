@@ -207,7 +207,7 @@ final class MockProvider implements Provider {
                           g.writeEndObject();
                           g.writeEndObject();
                         }));
-        case MESSAGES, RESPONSES ->
+        case MESSAGES, RESPONSES, GENERATE_CONTENT, CONVERSE ->
             // serves() is false for these: the request path bridges them through chat.
             throw new IllegalStateException(req.endpoint() + " is not served natively by mock");
       };

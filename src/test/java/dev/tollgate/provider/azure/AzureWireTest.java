@@ -290,7 +290,8 @@ class AzureWireTest {
           case CHAT -> "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
           case COMPLETIONS -> "{\"model\":\"g\",\"prompt\":\"x\"}";
           case EMBEDDINGS, RESPONSES -> "{\"model\":\"g\",\"input\":\"x\"}";
-          case MESSAGES -> throw new IllegalArgumentException("not an Azure endpoint");
+          case MESSAGES, GENERATE_CONTENT, CONVERSE ->
+              throw new IllegalArgumentException("not an Azure endpoint");
         };
     return new UpstreamRequest(
         ParsedRequests.parse(endpoint, body),
