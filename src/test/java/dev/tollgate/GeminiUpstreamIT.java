@@ -536,7 +536,7 @@ class GeminiUpstreamIT {
   }
 
   @Test
-  void passThrough_freeRoutesForwardedWithTheDeploymentsKey_generationRefused() throws Exception {
+  void passThrough_freeRoutesForwardedWithTheDeploymentsKey_unbilledPostRefused() throws Exception {
     String key = newKey("{\"models\":[\"flash\"]}");
 
     HttpResponse<String> models =
@@ -564,15 +564,186 @@ class GeminiUpstreamIT {
     assertThat(counted.body()).contains("totalTokens");
 
     int before = upstream.received().size();
-    HttpResponse<String> generate =
+    HttpResponse<String> embed =
         send(
             key,
-            "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
-            "{\"contents\":[{\"parts\":[{\"text\":\"Hello\"}]}]}");
-    assertThat(generate.statusCode()).isEqualTo(501);
-    assertThat(Json.MAPPER.readTree(generate.body()).path("error").path("code").asText())
+            "/gemini/v1beta/models/gemini-embedding-001:embedContent",
+            "{\"content\":{\"parts\":[{\"text\":\"Hello\"}]}}");
+    assertThat(embed.statusCode()).isEqualTo(501);
+    assertThat(Json.MAPPER.readTree(embed.body()).path("error").path("code").asText())
         .isEqualTo("pass_through_not_billed");
     assertThat(upstream.received()).hasSize(before);
+  }
+
+  /** A request in Gemini's own format: a system instruction, an image and a function result. */
+  static final String NATIVE =
+      """
+      {"systemInstruction":{"parts":[{"text":"Be brief."}]},
+       "contents":[
+         {"role":"user","parts":[{"text":"What is this?"},
+           {"inlineData":{"mimeType":"image/png","data":"iVBORw0K"}}]},
+         {"role":"model","parts":[{"functionCall":{"name":"look","args":{"at":"image"}}}]},
+         {"role":"user","parts":[{"functionResponse":{"name":"look","response":{"seen":"cat"}}}]}],
+       "tools":[{"functionDeclarations":[{"name":"look","description":"Looks",
+         "parameters":{"type":"OBJECT","properties":{"at":{"type":"STRING"}}}}]}],
+       "generationConfig":{"maxOutputTokens":500,"temperature":0.1}}
+      """;
+
+  HttpResponse<String> nativeCall(String path, Map<String, String> headers, String body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(gw.uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(b::header);
+    return gw.send(b.build());
+  }
+
+  @Test
+  void nativeGenerateContent_streamedOrNot_passedThroughAsIsAndBilledAsChatIs() throws Exception {
+    upstream.fallback(
+        new Reply(
+            List.of(new Thought("The user greets me."), new Text("Hello there, how can I help?")),
+            "STOP",
+            CACHED_THINKING));
+    String key = newKey("{\"models\":[\"flash\"]}");
+
+    HttpResponse<String> plain =
+        nativeCall(
+            "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+            Map.of("x-goog-api-key", key),
+            NATIVE);
+
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    FakeGemini.Received sent = upstream.lastReceived();
+    assertThat(sent.path()).isEqualTo("/v1beta/models/gemini-2.5-flash:generateContent");
+    assertThat(sent.json()).as("the body goes as sent").isEqualTo(Json.MAPPER.readTree(NATIVE));
+    assertThat(sent.headers().get("x-goog-api-key")).isEqualTo("gemini-test-key");
+    assertThat(sent.headers().values()).noneMatch(v -> v.contains(key));
+    JsonNode answer = Json.MAPPER.readTree(plain.body());
+    assertThat(answer.path("candidates").get(0).path("finishReason").asText()).isEqualTo("STOP");
+    assertThat(answer.path("usageMetadata").path("cachedContentTokenCount").asLong())
+        .isEqualTo(CACHED_THINKING.cached());
+    assertThat(plain.headers().firstValue("x-tollgate-response-cost"))
+        .contains(CostCalculator.formatUsd(FLASH_NANOS));
+    SpendRecord p = record(plain);
+    assertThat(p.costNanos()).hasValue(FLASH_NANOS);
+    assertThat(p.usageSource()).isEqualTo(UsageSource.PROVIDER);
+    assertThat(p.modelGroup()).isEqualTo("flash");
+    assertThat(p.cacheReadTokens()).isEqualTo(CACHED_THINKING.cached());
+
+    // The model group's name reaches the same deployment; the key in Google's query parameter.
+    HttpResponse<String> streamed =
+        nativeCall(
+            "/gemini/v1beta/models/flash:streamGenerateContent?alt=sse&key=" + key,
+            Map.of(),
+            NATIVE);
+
+    assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+    assertThat(streamed.headers().firstValue("content-type")).contains("text/event-stream");
+    assertThat(upstream.lastReceived().path())
+        .isEqualTo("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    assertThat(upstream.lastReceived().query()).isEqualTo("alt=sse");
+    Reply reply =
+        new Reply(
+            List.of(new Thought("The user greets me."), new Text("Hello there, how can I help?")),
+            "STOP",
+            CACHED_THINKING);
+    assertThat(streamed.body())
+        .as("Google's events, byte for byte")
+        .isEqualTo(String.join("", FakeGemini.events(reply, "gemini-2.5-flash")));
+    SpendRecord s = record(streamed);
+    assertThat(s.costNanos()).hasValue(FLASH_NANOS);
+    assertThat(s.usageSource()).isEqualTo(UsageSource.PROVIDER);
+  }
+
+  @Test
+  void nativeGenerateContent_refusalsAreGooglesShape_andNothingReachesGoogle() throws Exception {
+    String key = newKey("{\"models\":[\"flash\"],\"max_budget\":0.0001}");
+    upstream.fallback(Reply.text("Hello", CACHED_THINKING));
+
+    HttpResponse<String> noSse =
+        nativeCall(
+            "/gemini/v1beta/models/flash:streamGenerateContent",
+            Map.of("x-goog-api-key", key),
+            NATIVE);
+    assertThat(noSse.statusCode()).isEqualTo(400);
+    JsonNode e = Json.MAPPER.readTree(noSse.body()).path("error");
+    assertThat(e.path("status").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(e.path("message").asText()).contains("alt=sse");
+
+    HttpResponse<String> unknown =
+        nativeCall(
+            "/gemini/v1beta/models/gemini-9:generateContent",
+            Map.of("x-goog-api-key", key),
+            NATIVE);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(Json.MAPPER.readTree(unknown.body()).path("error").path("status").asText())
+        .isEqualTo("NOT_FOUND");
+
+    HttpResponse<String> bad =
+        nativeCall(
+            "/gemini/v1beta/models/flash:generateContent",
+            Map.of("x-goog-api-key", key),
+            "{\"contents\":\"Hello\"}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(Json.MAPPER.readTree(bad.body()).path("error").path("message").asText())
+        .contains("'contents'");
+    assertThat(upstream.received()).isEmpty();
+
+    // Spend 0.000545 over a 0.0001 budget: the next request is refused, naming the budget.
+    assertThat(
+            nativeCall(
+                    "/gemini/v1beta/models/flash:generateContent",
+                    Map.of("x-goog-api-key", key),
+                    NATIVE)
+                .statusCode())
+        .isEqualTo(200);
+    for (int i = 0; i < 500 && keySpend(key).signum() == 0; i++) {
+      Thread.sleep(10);
+    }
+    HttpResponse<String> denied =
+        nativeCall(
+            "/gemini/v1beta/models/flash:generateContent", Map.of("x-goog-api-key", key), NATIVE);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    JsonNode d = Json.MAPPER.readTree(denied.body()).path("error");
+    assertThat(d.path("code").asInt()).isEqualTo(429);
+    assertThat(d.path("status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(d.path("message").asText()).contains("0.0001");
+    assertThat(d.path("details").get(0).path("domain").asText()).isEqualTo("tollgate");
+    assertThat(upstream.received()).hasSize(1);
+  }
+
+  @Test
+  void nativeGenerateContent_upstreamErrors_reachTheClientInGooglesOwnWords() throws Exception {
+    upstream.enqueue(new FakeGemini.Error(429, "RESOURCE_EXHAUSTED", "Quota exceeded"));
+
+    HttpResponse<String> r =
+        nativeCall(
+            "/gemini/v1beta/models/flash:generateContent",
+            Map.of("x-goog-api-key", TestGateway.MASTER_KEY),
+            NATIVE);
+
+    assertThat(r.statusCode()).isEqualTo(429);
+    JsonNode e = Json.MAPPER.readTree(r.body()).path("error");
+    assertThat(e.path("status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(e.path("message").asText()).contains("Quota exceeded");
+
+    Reply partial = Reply.text("Hello there", Meta.of(30, 5));
+    upstream.enqueue(new FakeGemini.ErrorMidStream(partial, 500, "INTERNAL", "backend died"));
+
+    HttpResponse<String> streamed =
+        nativeCall(
+            "/gemini/v1beta/models/flash:streamGenerateContent?alt=sse",
+            Map.of("x-goog-api-key", TestGateway.MASTER_KEY),
+            NATIVE);
+
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    String[] events = streamed.body().split("\r\n\r\n");
+    JsonNode last = Json.MAPPER.readTree(events[events.length - 1].substring("data: ".length()));
+    assertThat(last.path("error").path("status").asText()).isEqualTo("INTERNAL");
+    SpendRecord rec = record(streamed);
+    assertThat(rec.status()).isGreaterThanOrEqualTo(500);
+    assertThat(rec.outputTokens()).as("billed for what was counted so far").isPositive();
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.tollgate.proxy;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.dialect.Dialect;
 import dev.tollgate.dialect.OpenAiDialect;
+import dev.tollgate.dialect.converse.ConverseDialect;
+import dev.tollgate.dialect.gemini.GeminiDialect;
 import dev.tollgate.dialect.messages.MessagesDialect;
 import dev.tollgate.dialect.responses.ResponsesDialect;
 import dev.tollgate.provider.Endpoint;
@@ -30,6 +32,10 @@ public final class FastPath implements Handler<HttpServerRequest> {
   private static final Dialect COMPLETIONS = new OpenAiDialect(Endpoint.COMPLETIONS);
   private static final Dialect EMBEDDINGS = new OpenAiDialect(Endpoint.EMBEDDINGS);
   private static final Dialect MESSAGES = new MessagesDialect();
+  private static final Dialect GENERATE = new GeminiDialect(false);
+  private static final Dialect GENERATE_STREAM = new GeminiDialect(true);
+  private static final Dialect CONVERSE = new ConverseDialect(false);
+  private static final Dialect CONVERSE_STREAM = new ConverseDialect(true);
 
   /** Each API's paths, with LiteLLM's {@code /openai/} pass-through forms, billed like the rest. */
   private static Map<String, Inbound> routes(Dialect responses) {
@@ -85,8 +91,15 @@ public final class FastPath implements Handler<HttpServerRequest> {
       return null;
     }
     Inbound in = routes.get(path);
-    if (in != null || !path.startsWith(AZURE_PREFIX)) {
+    if (in != null) {
       return in;
+    }
+    if (!path.startsWith(AZURE_PREFIX)) {
+      return path.startsWith("/gemini/")
+              || path.startsWith("/vertex_ai/")
+              || path.startsWith("/bedrock/")
+          ? providerRoute(path)
+          : null;
     }
     int slash = path.indexOf('/', AZURE_PREFIX.length());
     if (slash <= AZURE_PREFIX.length()) {
@@ -101,11 +114,89 @@ public final class FastPath implements Handler<HttpServerRequest> {
     return new Inbound(d, deployment);
   }
 
+  /**
+   * The billed calls of a provider's own route, as LiteLLM's pass-through addresses them: {@code
+   * /gemini/v1beta/models/{model}:generateContent} (or {@code :streamGenerateContent}), {@code
+   * /vertex_ai/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:
+   * {method}} ({@code generateContent} and {@code streamGenerateContent} for Google's models,
+   * {@code rawPredict} and {@code streamRawPredict} for Anthropic's), and {@code
+   * /bedrock/model/{modelId}/converse} (or {@code /converse-stream}). Null for any other path under
+   * these prefixes, which {@link PassThrough} serves when it cannot cost money.
+   */
+  static @Nullable Inbound providerRoute(String path) {
+    if (path.startsWith("/bedrock/model/")) {
+      int slash = path.lastIndexOf('/');
+      if (slash <= "/bedrock/model/".length()) {
+        return null;
+      }
+      String id = path.substring("/bedrock/model/".length(), slash);
+      if (id.indexOf('/') >= 0) {
+        return null;
+      }
+      Dialect d =
+          switch (path.substring(slash + 1)) {
+            case "converse" -> CONVERSE;
+            case "converse-stream" -> CONVERSE_STREAM;
+            default -> null;
+          };
+      return d == null
+          ? null
+          : new Inbound(d, URLDecoder.decode(id, StandardCharsets.UTF_8), "bedrock");
+    }
+    int models = path.lastIndexOf("/models/");
+    int colon = path.lastIndexOf(':');
+    if (models < 0 || colon < models + "/models/".length() + 1) {
+      return null;
+    }
+    String model = path.substring(models + "/models/".length(), colon);
+    if (model.indexOf('/') >= 0) {
+      return null;
+    }
+    model = URLDecoder.decode(model, StandardCharsets.UTF_8);
+    String method = path.substring(colon + 1);
+    if (path.startsWith("/gemini/")) {
+      Dialect d =
+          switch (method) {
+            case "generateContent" -> GENERATE;
+            case "streamGenerateContent" -> GENERATE_STREAM;
+            default -> null;
+          };
+      return d == null ? null : new Inbound(d, model, "gemini");
+    }
+    if (!path.startsWith("/vertex_ai/")) {
+      return null;
+    }
+    String publisher = path.substring(0, models);
+    publisher = publisher.substring(publisher.lastIndexOf('/') + 1);
+    Dialect d =
+        switch (publisher + ":" + method) {
+          case "google:generateContent" -> GENERATE;
+          case "google:streamGenerateContent" -> GENERATE_STREAM;
+          case "anthropic:rawPredict", "anthropic:streamRawPredict" -> MESSAGES;
+          default -> null;
+        };
+    return d == null ? null : new Inbound(d, model, "vertex_ai");
+  }
+
   @Override
   public void handle(HttpServerRequest req) {
     Inbound in = inbound(req.path());
     if (in == null) {
       rest.handle(req);
+      return;
+    }
+    if (in.dialect() == GENERATE_STREAM && !sse(req.query())) {
+      // Without alt=sse Google streams one JSON array, a framing Tollgate does not relay. The
+      // body is not read: the connection goes with the answer.
+      req.response().putHeader(HttpHeaders.CONNECTION, "close");
+      HttpErrors.send(
+          req.response(),
+          GatewayException.badRequest(
+              "alt",
+              "streamGenerateContent is relayed as server-sent events only: add ?alt=sse, as"
+                  + " Google's SDKs do"),
+          in.dialect());
+      req.connection().close();
       return;
     }
     if (req.method() != HttpMethod.POST) {
@@ -169,6 +260,19 @@ public final class FastPath implements Handler<HttpServerRequest> {
             proxy.handle(req, body, in, principal);
           }
         });
+  }
+
+  /** Whether a query string asks for server-sent events ({@code alt=sse}). */
+  static boolean sse(@Nullable String query) {
+    if (query == null) {
+      return false;
+    }
+    for (String param : query.split("&")) {
+      if (param.equals("alt=sse")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void release(long[] held) {

@@ -30,17 +30,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pass-through routes, {@code /openai/{path}}, {@code /anthropic/{path}} and {@code
- * /gemini/{path}}, as LiteLLM has them: a client's own request sent to the provider with the
- * credentials of a deployment of that provider the caller's key may use. The routes that make
- * tokens ({@code /openai/v1/chat/...}, {@code /anthropic/v1/messages}...) are served by {@link
- * FastPath} like any LLM request, admitted and billed; they never reach this class. What does reach
- * it is forwarded only when it cannot cost money: reads ({@code GET}, {@code HEAD}) and deletions,
- * and the few free {@code POST}s listed in {@link #FREE_POSTS} and {@link #FREE_POST_SUFFIXES}
- * (files, moderations, token counting). Gemini's {@code generateContent} under {@code /gemini/} is
- * such an unbilled {@code POST}: it is refused, and Gemini deployments are reached, billed, through
- * the LLM routes. Any other {@code POST} (an image, audio, a batch) is refused with a 501, because
- * Tollgate could not bill it: a route that spent money unbilled would be a budget bypass.
+ * The pass-through routes, {@code /openai/{path}}, {@code /anthropic/{path}}, {@code
+ * /gemini/{path}}, {@code /vertex_ai/{path}} and {@code /bedrock/{path}}, as LiteLLM has them: a
+ * client's own request sent to the provider with the credentials of a deployment of that provider
+ * the caller's key may use. The routes that make tokens ({@code /openai/v1/chat/...}, {@code
+ * /anthropic/v1/messages}, Gemini's {@code generateContent}, Vertex AI's {@code rawPredict},
+ * Bedrock's Converse...) are served by {@link FastPath} like any LLM request, admitted and billed;
+ * they never reach this class. What does reach it is forwarded only when it cannot cost money:
+ * reads ({@code GET}, {@code HEAD}) and deletions, and the few free {@code POST}s listed in {@link
+ * #FREE_POSTS} and {@link #FREE_POST_SUFFIXES} (files, moderations, token counting). Any other
+ * {@code POST} (an image, audio, a batch, an embedding by Gemini's own route) is refused with a
+ * 501, because Tollgate could not bill it: a route that spent money unbilled would be a budget
+ * bypass. A provider whose format has no pass-through (Vertex AI, Bedrock) answers those with a 501
+ * too.
  *
  * <p>The caller is authenticated from the headers before the body is read. The caller's own
  * credentials, cookies and hop-by-hop headers are not forwarded. Runs on the event loop.
@@ -67,6 +69,7 @@ public final class PassThrough {
           "api-key",
           "x-api-key",
           "x-goog-api-key",
+          "x-litellm-api-key",
           "cookie",
           "host",
           "content-length",
@@ -117,7 +120,7 @@ public final class PassThrough {
 
   /** Mounts each provider's prefix: authentication, then the body, then out. */
   public void mount(Router router, BodyHandler body) {
-    for (String provider : new String[] {"openai", "anthropic", "gemini"}) {
+    for (String provider : new String[] {"openai", "anthropic", "gemini", "vertex_ai", "bedrock"}) {
       String prefix = "/" + provider;
       // Two routes, as vert.x-web wants the body handler first on its route: authentication runs
       // on the first and passes on to the second only for a known key.

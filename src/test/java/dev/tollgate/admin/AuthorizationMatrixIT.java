@@ -390,6 +390,8 @@ class AuthorizationMatrixIT {
           // key may use.
           "ANY /anthropic/",
           "ANY /gemini/",
+          "ANY /vertex_ai/",
+          "ANY /bedrock/",
           "ANY /openai/");
 
   @Test

@@ -1,11 +1,16 @@
 package dev.tollgate.provider.gemini;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
 import dev.tollgate.provider.UpstreamResponse;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import java.io.IOException;
 
 /**
  * The Gemini translation of an OpenAI chat, for another wire that carries Gemini's request and
@@ -28,6 +33,34 @@ public final class GeminiTranslation {
   /** Google's error answer as the client's error. */
   public static GatewayException error(int status, byte[] body) {
     return GeminiErrors.fromAnswer(status, body);
+  }
+
+  /**
+   * A {@code GenerateContentResponse} for a client that spoke Gemini's API itself: the body as it
+   * is, with its usage read.
+   */
+  public static UpstreamResponse nativeAnswer(int status, MultiMap headers, byte[] body) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      root = null;
+    }
+    if (root == null || !root.isObject()) {
+      throw GatewayException.badGateway(
+          "upstream answered with something that is not a GenerateContentResponse", null);
+    }
+    String type = headers.get(HttpHeaders.CONTENT_TYPE);
+    return new UpstreamResponse(
+        status,
+        type == null ? "application/json" : type,
+        body,
+        GeminiUsage.of(root.path("usageMetadata")));
+  }
+
+  /** The relay of a stream for a client that spoke Gemini's API itself: byte for byte. */
+  public static StreamRelay nativeRelay(SseSink sink) {
+    return new GeminiPassThrough(sink);
   }
 
   /** The relay of a {@code streamGenerateContent?alt=sse} stream as chat chunks. */

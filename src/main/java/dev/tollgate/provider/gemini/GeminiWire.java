@@ -111,7 +111,9 @@ final class GeminiWire implements WireFormat {
 
   @Override
   public boolean serves(Endpoint endpoint, String provider) {
-    return endpoint == Endpoint.CHAT || endpoint == Endpoint.EMBEDDINGS;
+    return endpoint == Endpoint.CHAT
+        || endpoint == Endpoint.EMBEDDINGS
+        || endpoint == Endpoint.GENERATE_CONTENT;
   }
 
   @Override
@@ -156,12 +158,13 @@ final class GeminiWire implements WireFormat {
     return switch (up.request().endpoint()) {
       case CHAT -> GeminiTranslation.chatBody(up, model);
       case EMBEDDINGS -> Buffer.buffer(GeminiRequest.fromEmbeddings(up.request().body(), model));
+      case GENERATE_CONTENT -> Buffer.buffer(up.request().body());
       case COMPLETIONS ->
           throw GatewayException.badRequest(
               null,
               "Gemini has no text-completion endpoint; send this model chat requests"
                   + " (/v1/chat/completions)");
-      case MESSAGES, RESPONSES ->
+      case MESSAGES, RESPONSES, CONVERSE ->
           throw GatewayException.badRequest(
               null, "Gemini speaks only its own API; send this model chat requests");
     };
@@ -179,6 +182,9 @@ final class GeminiWire implements WireFormat {
     if (up.request().endpoint() == Endpoint.EMBEDDINGS) {
       return GeminiAnswer.toEmbeddings(status, body, model);
     }
+    if (up.request().endpoint() == Endpoint.GENERATE_CONTENT) {
+      return GeminiTranslation.nativeAnswer(status, headers, body);
+    }
     return GeminiAnswer.toChat(status, body, model, clock.instant().getEpochSecond());
   }
 
@@ -189,6 +195,9 @@ final class GeminiWire implements WireFormat {
 
   @Override
   public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+    if (up.request().endpoint() == Endpoint.GENERATE_CONTENT) {
+      return new GeminiPassThrough(sink);
+    }
     return GeminiTranslation.relay(
         up, sink, up.params().providerModel(), clock.instant().getEpochSecond());
   }
