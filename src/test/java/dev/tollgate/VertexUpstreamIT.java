@@ -271,6 +271,127 @@ class VertexUpstreamIT {
     assertThat(rec.cacheCreationTokens()).isEqualTo(200);
   }
 
+  HttpResponse<String> nativeCall(String key, String path, String body) {
+    return gw.send(
+        HttpRequest.newBuilder(gw.uri(path))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  /** LiteLLM's Vertex pass-through address of a model: the client's project and location. */
+  static String vertexPath(String publisher, String model, String method) {
+    return "/vertex_ai/v1/projects/client-project/locations/us-central1/publishers/"
+        + publisher
+        + "/models/"
+        + model
+        + ":"
+        + method;
+  }
+
+  @Test
+  void nativeGenerateContent_reachesTheDeploymentsProjectWithItsToken_billedAsChatIs()
+      throws Exception {
+    Reply reply =
+        new Reply(
+            List.of(new Thought("A greeting."), new Text("Hello there, how can I help?")),
+            "STOP",
+            CACHED_THINKING);
+    upstream.fallback(reply);
+    String body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello\"}]}]}";
+
+    HttpResponse<String> plain =
+        nativeCall(
+            TestGateway.MASTER_KEY,
+            vertexPath("google", "gemini-2.5-pro", "generateContent"),
+            body);
+
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    FakeGemini.Received sent = upstream.lastReceived();
+    assertThat(sent.path())
+        .as("the deployment's project and location, not the client's")
+        .isEqualTo(
+            "/v1/projects/my-project/locations/us-east5/publishers/google/models/"
+                + "gemini-2.5-pro:generateContent");
+    assertThat(sent.headers().get("authorization")).isEqualTo("Bearer ya29.fake-1");
+    assertThat(sent.json()).isEqualTo(Json.MAPPER.readTree(body));
+    assertThat(Json.MAPPER.readTree(plain.body()).path("usageMetadata").path("thoughtsTokenCount"))
+        .isEqualTo(Json.MAPPER.readTree("100"));
+    assertThat(record(plain).costNanos()).hasValue(GEMINI_NANOS);
+
+    HttpResponse<String> streamed =
+        nativeCall(
+            TestGateway.MASTER_KEY,
+            vertexPath("google", "vgemini", "streamGenerateContent") + "?alt=sse",
+            body);
+
+    assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+    assertThat(streamed.body())
+        .isEqualTo(String.join("", FakeGemini.events(reply, "gemini-2.5-pro")));
+    SpendRecord s = record(streamed);
+    assertThat(s.costNanos()).hasValue(GEMINI_NANOS);
+    assertThat(s.usageSource()).isEqualTo(UsageSource.PROVIDER);
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void nativeRawPredict_reachesClaudeWithoutModel_answeredAsAnthropicDoes(boolean stream)
+      throws Exception {
+    upstream.claudeFallback(FakeAnthropic.Reply.text("Hello from Claude", CLAUDE_TOKENS));
+    String body =
+        "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":100,"
+            + (stream ? "\"stream\":true," : "")
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+
+    HttpResponse<String> r =
+        nativeCall(
+            TestGateway.MASTER_KEY,
+            vertexPath(
+                "anthropic",
+                "claude-sonnet-4@20250514",
+                stream ? "streamRawPredict" : "rawPredict"),
+            body);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    FakeGemini.Received sent = upstream.lastReceived();
+    assertThat(sent.path())
+        .isEqualTo(
+            "/v1/projects/my-project/locations/us-east5/publishers/anthropic/models/"
+                + "claude-sonnet-4@20250514:"
+                + (stream ? "streamRawPredict" : "rawPredict"));
+    assertThat(sent.json())
+        .as("the client's body, without the model the gateway read")
+        .isEqualTo(Json.MAPPER.readTree(body));
+    if (stream) {
+      assertThat(r.body()).contains("event: message_stop");
+      assertThat(r.body()).doesNotContain("[DONE]");
+    } else {
+      JsonNode answer = Json.MAPPER.readTree(r.body());
+      assertThat(answer.path("type").asText()).isEqualTo("message");
+      assertThat(answer.path("content").get(0).path("text").asText())
+          .isEqualTo("Hello from Claude");
+    }
+    SpendRecord rec = record(r);
+    assertThat(rec.costNanos()).hasValue(CLAUDE_NANOS);
+    assertThat(rec.cacheCreationTokens()).isEqualTo(200);
+  }
+
+  @Test
+  void nativeRoutes_reachOnlyTheModelThatSpeaksThem() throws Exception {
+    HttpResponse<String> r =
+        nativeCall(
+            TestGateway.MASTER_KEY,
+            vertexPath("google", "vclaude", "generateContent"),
+            "{\"contents\":[{\"parts\":[{\"text\":\"Hello\"}]}]}");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonNode e = Json.MAPPER.readTree(r.body()).path("error");
+    assertThat(e.path("status").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(e.path("message").asText()).contains("does not serve this route");
+    assertThat(upstream.received()).isEmpty();
+  }
+
   @Test
   void token_fetchedOnceForManyConcurrentCalls() throws Exception {
     upstream.tokenDelay(300);

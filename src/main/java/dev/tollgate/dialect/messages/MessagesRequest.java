@@ -21,10 +21,15 @@ import org.jspecify.annotations.Nullable;
 final class MessagesRequest {
   private MessagesRequest() {}
 
-  /** Top-level fields that are translated, or dropped because they change nothing in a bridge. */
+  /**
+   * Top-level fields that are translated, or dropped because they change nothing in a bridge. A
+   * body for Claude on Vertex AI ({@code rawPredict}) or Bedrock ({@code invoke}) names its API
+   * version in {@code anthropic_version}, which says nothing to chat.
+   */
   private static final Set<String> KNOWN =
       Set.of(
           "model",
+          "anthropic_version",
           "messages",
           "max_tokens",
           "system",

@@ -9,7 +9,9 @@ import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
 import dev.tollgate.provider.UpstreamResponse;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import java.io.IOException;
 import java.util.OptionalLong;
 
@@ -38,6 +40,40 @@ public final class AnthropicTranslation {
     } catch (IOException e) {
       throw GatewayException.internal("could not read the Anthropic request", e);
     }
+  }
+
+  /**
+   * A client's own Messages request as {@code rawPredict} takes it: without {@code model}, which
+   * the URL names, and with {@code anthropic_version} set to {@code version} unless the client set
+   * it.
+   */
+  public static Buffer nativeBodyWithoutModel(byte[] body, String version) {
+    try {
+      ObjectNode in = (ObjectNode) Json.MAPPER.readTree(body);
+      in.remove("model");
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      if (!in.has("anthropic_version")) {
+        out.put("anthropic_version", version);
+      }
+      out.setAll(in);
+      return Buffer.buffer(Json.MAPPER.writeValueAsBytes(out));
+    } catch (JsonProcessingException e) {
+      throw GatewayException.badRequest(null, "the Messages request could not be read");
+    } catch (IOException e) {
+      throw GatewayException.internal("could not read the Messages request", e);
+    }
+  }
+
+  /** A Messages answer for a client that spoke the Messages API: the body as it is, and usage. */
+  public static UpstreamResponse nativeAnswer(int status, MultiMap headers, byte[] body) {
+    String type = headers.get(HttpHeaders.CONTENT_TYPE);
+    return new UpstreamResponse(
+        status, type == null ? "application/json" : type, body, AnthropicAnswer.usageOf(body));
+  }
+
+  /** The relay of a Messages stream for a client that spoke the Messages API: byte for byte. */
+  public static StreamRelay nativeRelay(SseSink sink) {
+    return new AnthropicPassThrough(sink);
   }
 
   /** A Messages answer as a {@code chat.completion}. */

@@ -114,6 +114,20 @@ final class VertexWire implements WireFormat {
     return endpoint == Endpoint.CHAT;
   }
 
+  /**
+   * Chat for every model; besides, a client's own API reaches the model that speaks it as it is:
+   * the Messages API ({@code rawPredict}) a Claude model, {@code generateContent} a Gemini one.
+   */
+  @Override
+  public boolean serves(Endpoint endpoint, LitellmParams params) {
+    return switch (endpoint) {
+      case CHAT -> true;
+      case MESSAGES -> claude(params);
+      case GENERATE_CONTENT -> !claude(params);
+      default -> false;
+    };
+  }
+
   @Override
   public @Nullable Future<Void> ready(UpstreamRequest up) {
     Future<Void> token = auth.ready(up);
@@ -194,7 +208,14 @@ final class VertexWire implements WireFormat {
 
   @Override
   public Buffer body(UpstreamRequest up) {
-    if (up.request().endpoint() != Endpoint.CHAT) {
+    Endpoint endpoint = up.request().endpoint();
+    if (endpoint == Endpoint.MESSAGES && claude(up.params())) {
+      return AnthropicTranslation.nativeBodyWithoutModel(up.request().body(), ANTHROPIC_VERSION);
+    }
+    if (endpoint == Endpoint.GENERATE_CONTENT && !claude(up.params())) {
+      return Buffer.buffer(up.request().body());
+    }
+    if (endpoint != Endpoint.CHAT) {
       throw GatewayException.badRequest(
           null, "Vertex AI deployments take chat requests (/v1/chat/completions)");
     }
@@ -211,6 +232,17 @@ final class VertexWire implements WireFormat {
 
   @Override
   public UpstreamResponse answer(UpstreamRequest up, int status, MultiMap headers, byte[] body) {
+    switch (up.request().endpoint()) {
+      case MESSAGES -> {
+        return AnthropicTranslation.nativeAnswer(status, headers, body);
+      }
+      case GENERATE_CONTENT -> {
+        return GeminiTranslation.nativeAnswer(status, headers, body);
+      }
+      default -> {
+        // chat, translated below
+      }
+    }
     long created = clock.instant().getEpochSecond();
     return claude(up.params())
         ? AnthropicTranslation.chatAnswer(up, status, body, created)
@@ -235,6 +267,17 @@ final class VertexWire implements WireFormat {
 
   @Override
   public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+    switch (up.request().endpoint()) {
+      case MESSAGES -> {
+        return AnthropicTranslation.nativeRelay(sink);
+      }
+      case GENERATE_CONTENT -> {
+        return GeminiTranslation.nativeRelay(sink);
+      }
+      default -> {
+        // chat, translated below
+      }
+    }
     long created = clock.instant().getEpochSecond();
     return claude(up.params())
         ? AnthropicTranslation.relay(up, sink, created)
