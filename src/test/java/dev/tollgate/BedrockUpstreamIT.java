@@ -16,6 +16,7 @@ import dev.tollgate.testing.TestGateway;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+import software.amazon.awssdk.services.bedrockruntime.model.BedrockRuntimeException;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
 
 /**
  * {@code bedrock/<model id>} deployments through the real gateway, against {@link FakeBedrock} over
@@ -160,7 +172,7 @@ class BedrockUpstreamIT {
     return send(key, "/v1/chat/completions", body);
   }
 
-  SpendRecord record(HttpResponse<String> r) throws InterruptedException {
+  SpendRecord record(HttpResponse<?> r) throws InterruptedException {
     String id = r.headers().firstValue("x-tollgate-request-id").orElseThrow();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!records.containsKey(id)) {
@@ -639,6 +651,146 @@ class BedrockUpstreamIT {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).contains("Second time lucky");
     assertThat(upstream.received()).hasSize(2);
+  }
+
+  static final String CONVERSE =
+      """
+      {"system":[{"text":"Be brief."}],
+       "messages":[{"role":"user","content":[{"text":"What is this?"},
+         {"image":{"format":"png","source":{"bytes":"iVBORw0KGgo="}}}]}],
+       "inferenceConfig":{"maxTokens":300,"temperature":0.2}}
+      """;
+
+  HttpResponse<byte[]> converse(String key, String path, String body) {
+    return gw.sendBytes(
+        HttpRequest.newBuilder(gw.uri(path))
+            .header("x-litellm-api-key", "Bearer " + key)
+            .header("Authorization", "AWS4-HMAC-SHA256 Credential=client-own/...")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  @Test
+  void nativeConverse_streamedOrNot_signedAndPassedThroughAsIs_billedAsChatIs() throws Exception {
+    Reply reply = Reply.text("Hello there, how can I help?", CACHED);
+    upstream.fallback(reply);
+    String key = newKey("{\"models\":[\"sonnet\"]}");
+
+    HttpResponse<byte[]> plain =
+        converse(
+            key, "/bedrock/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse", CONVERSE);
+
+    String answer = new String(plain.body(), StandardCharsets.UTF_8);
+    assertThat(plain.statusCode()).as(answer).isEqualTo(200);
+    FakeBedrock.Received sent = upstream.lastReceived();
+    assertThat(sent.path())
+        .as("the fake checked the deployment's signature over this path and body")
+        .isEqualTo("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
+    assertThat(sent.json()).isEqualTo(Json.MAPPER.readTree(CONVERSE));
+    assertThat(Json.MAPPER.readTree(answer))
+        .isEqualTo(Json.MAPPER.readTree(FakeBedrock.converse(reply).toString()));
+    assertThat(plain.headers().firstValue("x-tollgate-response-cost"))
+        .contains(CostCalculator.formatUsd(SONNET_NANOS));
+    SpendRecord p = record(plain);
+    assertThat(p.costNanos()).hasValue(SONNET_NANOS);
+    assertThat(p.modelGroup()).isEqualTo("sonnet");
+    assertThat(p.cacheCreationTokens()).isEqualTo(200);
+
+    HttpResponse<byte[]> streamed =
+        converse(key, "/bedrock/model/sonnet/converse-stream", CONVERSE);
+
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    assertThat(streamed.headers().firstValue("content-type"))
+        .contains("application/vnd.amazon.eventstream");
+    assertThat(upstream.lastReceived().path())
+        .isEqualTo("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream");
+    assertThat(streamed.body())
+        .as("Bedrock's frames, byte for byte")
+        .isEqualTo(FakeBedrock.frames(FakeBedrock.events(reply), -1));
+    SpendRecord s = record(streamed);
+    assertThat(s.costNanos()).hasValue(SONNET_NANOS);
+    assertThat(s.usageSource()).isEqualTo(UsageSource.PROVIDER);
+  }
+
+  @Test
+  void nativeConverse_throughAmazonsOwnClient_answeredAndBilled() throws Exception {
+    upstream.fallback(Reply.text("Hello from Bedrock", CACHED));
+    String key = newKey("{\"models\":[\"sonnet\"]}");
+    try (BedrockRuntimeClient client =
+        BedrockRuntimeClient.builder()
+            .endpointOverride(gw.uri("/bedrock"))
+            .region(Region.US_EAST_1)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create("client-access-key", "client-secret")))
+            .httpClient(UrlConnectionHttpClient.create())
+            .overrideConfiguration(o -> o.putHeader("x-litellm-api-key", key))
+            .build()) {
+      ConverseResponse r =
+          client.converse(
+              b ->
+                  b.modelId("anthropic.claude-3-5-sonnet-20240620-v1:0")
+                      .system(SystemContentBlock.fromText("Be brief."))
+                      .messages(
+                          Message.builder()
+                              .role(ConversationRole.USER)
+                              .content(ContentBlock.fromText("Hello"))
+                              .build())
+                      .inferenceConfig(c -> c.maxTokens(100)));
+
+      assertThat(r.output().message().content().get(0).text()).isEqualTo("Hello from Bedrock");
+      assertThat(r.usage().cacheReadInputTokens()).isEqualTo(1000);
+      assertThat(r.stopReasonAsString()).isEqualTo("end_turn");
+
+      BedrockRuntimeException unknown =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              BedrockRuntimeException.class,
+              () ->
+                  client.converse(
+                      b ->
+                          b.modelId("no-such-model")
+                              .messages(
+                                  Message.builder()
+                                      .role(ConversationRole.USER)
+                                      .content(ContentBlock.fromText("Hello"))
+                                      .build())));
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(unknown.awsErrorDetails().errorCode()).isEqualTo("ResourceNotFoundException");
+      assertThat(unknown.awsErrorDetails().errorMessage()).contains("no-such-model");
+    }
+    assertThat(keySpend(key)).isEqualByComparingTo("0.0021");
+    assertThat(upstream.received()).hasSize(1);
+  }
+
+  @Test
+  void nativeConverseStream_exceptionMidStream_endsWithAnExceptionFrame() throws Exception {
+    upstream.enqueue(
+        new FakeBedrock.ExceptionMidStream(
+            Reply.text("Hello there, how can I help?", CACHED),
+            "throttlingException",
+            "Too many tokens, please wait before trying again."));
+
+    HttpResponse<byte[]> r =
+        converse(TestGateway.MASTER_KEY, "/bedrock/model/sonnet/converse-stream", CONVERSE);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<String> types = new ArrayList<>();
+    software.amazon.awssdk.eventstream.MessageDecoder decoder =
+        new software.amazon.awssdk.eventstream.MessageDecoder(
+            m -> {
+              var h = m.getHeaders();
+              String kind = h.containsKey(":exception-type") ? ":exception-type" : ":event-type";
+              types.add(
+                  java.util.Objects.requireNonNull(h.get(":message-type")).getString()
+                      + ":"
+                      + java.util.Objects.requireNonNull(h.get(kind)).getString());
+            });
+    decoder.feed(r.body());
+    assertThat(types).first().isEqualTo("event:messageStart");
+    assertThat(types).last().asString().startsWith("exception:");
+    assertThat(types).last().asString().containsIgnoringCase("throttlingException");
+    assertThat(record(r).status()).isEqualTo(429);
   }
 
   @Test

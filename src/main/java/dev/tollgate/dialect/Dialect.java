@@ -29,6 +29,13 @@ public interface Dialect {
   /** The body of an error response in this API's shape; the status is the error's own. */
   byte[] errorBody(GatewayException error);
 
+  /**
+   * Headers that go with an error response in this API besides its body, such as the exception name
+   * AWS's clients read from {@code x-amzn-ErrorType}; none by default.
+   */
+  default void errorHeaders(
+      GatewayException error, java.util.function.BiConsumer<String, String> put) {}
+
   /** The event that reports an error in a stream this dialect's client receives natively. */
   StreamEncoder passThrough();
 

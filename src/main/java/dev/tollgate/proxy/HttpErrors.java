@@ -47,6 +47,7 @@ public final class HttpErrors {
           "retry-after", Long.toString(Math.max(1, (e.upstreamRetryAfterMillis() + 999) / 1000)));
     }
     e.headers().forEach(response::putHeader);
+    dialect.errorHeaders(e, response::putHeader);
     if (e.status() == 429 && !e.type().equals("rate_limit_exceeded")) {
       // A spent budget does not come back on retry: the OpenAI and Anthropic SDKs honour this
       // header and give up at once instead of retrying with backoff.

@@ -115,6 +115,18 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** {@link #send} for a binary answer, such as an event stream. */
+  public HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public void close() {
     gateway.close();

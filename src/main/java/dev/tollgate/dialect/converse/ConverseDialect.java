@@ -9,6 +9,7 @@ import dev.tollgate.dialect.StreamEncoder;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 import java.util.zip.CRC32;
 
 /**
@@ -82,6 +83,12 @@ public final class ConverseDialect implements Dialect {
   @Override
   public byte[] errorBody(GatewayException error) {
     return message(error);
+  }
+
+  /** The exception's name, where AWS's clients read it first. */
+  @Override
+  public void errorHeaders(GatewayException error, BiConsumer<String, String> put) {
+    put.accept("x-amzn-ErrorType", exceptionType(error));
   }
 
   @Override

@@ -321,7 +321,7 @@ final class BedrockStream implements StreamRelay {
   }
 
   /** A payload's string field, for an exception's {@code message}; empty when it has none. */
-  private static String text(Buffer payload, String field) {
+  static String text(Buffer payload, String field) {
     try (InputStream in = new BufferInput(payload)) {
       JsonNode n = Json.MAPPER.readTree(in);
       if (n != null) {

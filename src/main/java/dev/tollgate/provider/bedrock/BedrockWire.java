@@ -2,7 +2,9 @@ package dev.tollgate.provider.bedrock;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.SseSink;
@@ -15,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -66,7 +69,9 @@ final class BedrockWire implements WireFormat {
 
   @Override
   public boolean serves(Endpoint endpoint, String provider) {
-    return endpoint == Endpoint.CHAT || endpoint == Endpoint.EMBEDDINGS;
+    return endpoint == Endpoint.CHAT
+        || endpoint == Endpoint.EMBEDDINGS
+        || endpoint == Endpoint.CONVERSE;
   }
 
   /** Not used: a Bedrock call is signed over its body, so the transport asks the other form. */
@@ -111,7 +116,8 @@ final class BedrockWire implements WireFormat {
               null,
               "Bedrock has no text-completion endpoint; send this model chat requests"
                   + " (/v1/chat/completions)");
-      case MESSAGES, RESPONSES ->
+      case CONVERSE -> Buffer.buffer(up.request().body());
+      case MESSAGES, RESPONSES, GENERATE_CONTENT ->
           throw GatewayException.badRequest(
               null, "Bedrock is reached through chat; send this model chat requests");
     };
@@ -132,6 +138,9 @@ final class BedrockWire implements WireFormat {
     if (up.request().endpoint() == Endpoint.EMBEDDINGS) {
       return BedrockEmbeddings.answer(modelId, status, headers, body, modelId);
     }
+    if (up.request().endpoint() == Endpoint.CONVERSE) {
+      return nativeAnswer(status, headers, body);
+    }
     String requestId = headers.get("x-amzn-requestid");
     String id = "chatcmpl-" + (requestId == null ? UUID.randomUUID() : requestId);
     return BedrockAnswer.toChat(
@@ -141,6 +150,26 @@ final class BedrockWire implements WireFormat {
         id,
         modelId,
         clock.instant().getEpochSecond());
+  }
+
+  /** A Converse answer for a client that spoke Converse itself: the body as it is, and usage. */
+  private static UpstreamResponse nativeAnswer(int status, MultiMap headers, byte[] body) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      root = null;
+    }
+    if (root == null || !root.isObject()) {
+      throw GatewayException.badGateway(
+          "upstream answered with something that is not a Converse response", null);
+    }
+    String type = headers.get(HttpHeaders.CONTENT_TYPE);
+    return new UpstreamResponse(
+        status,
+        type == null ? "application/json" : type,
+        body,
+        BedrockUsage.read(root.get("usage")));
   }
 
   /** Not used: the error type is in a header, so the transport asks the other form. */
@@ -156,6 +185,9 @@ final class BedrockWire implements WireFormat {
 
   @Override
   public StreamRelay relay(UpstreamRequest up, SseSink sink) {
+    if (up.request().endpoint() == Endpoint.CONVERSE) {
+      return new BedrockPassThrough(sink);
+    }
     return new BedrockStream(
         sink,
         up.request().includeUsage(),
