@@ -95,6 +95,13 @@ class VertexUpstreamIT {
                   vertex_project: my-project
                   vertex_location: us-east5
                   vertex_credentials: os.environ/VERTEX_SA_JSON
+              - model_name: vembed
+                litellm_params:
+                  model: vertex_ai/text-embedding-005
+                  api_base: %1$s
+                  vertex_project: my-project
+                  vertex_location: us-east5
+                  vertex_credentials: os.environ/VERTEX_SA_JSON
               - model_name: vgemini-file
                 litellm_params:
                   model: vertex_ai/gemini-2.5-pro
@@ -375,6 +382,41 @@ class VertexUpstreamIT {
     SpendRecord rec = record(r);
     assertThat(rec.costNanos()).hasValue(CLAUDE_NANOS);
     assertThat(rec.cacheCreationTokens()).isEqualTo(200);
+  }
+
+  @Test
+  void embeddings_reachPredict_billedByTheTokenCountsVertexReports() throws Exception {
+    HttpResponse<String> r =
+        nativeCall(
+            TestGateway.MASTER_KEY,
+            "/v1/embeddings",
+            "{\"model\":\"vembed\",\"input\":[\"hello big world\",\"bye\"],\"dimensions\":2}");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    FakeGemini.Received sent = upstream.lastReceived();
+    assertThat(sent.path())
+        .isEqualTo(
+            "/v1/projects/my-project/locations/us-east5/publishers/google/models/"
+                + "text-embedding-005:predict");
+    assertThat(sent.json())
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"instances\":[{\"content\":\"hello big world\"},{\"content\":\"bye\"}],"
+                    + "\"parameters\":{\"outputDimensionality\":2}}"));
+    JsonNode body = Json.MAPPER.readTree(r.body());
+    assertThat(body.path("data")).hasSize(2);
+    assertThat(body.path("data").get(1).path("embedding")).hasSize(2);
+    assertThat(body.path("usage").path("prompt_tokens").asLong()).isEqualTo(4);
+    SpendRecord rec = record(r);
+    // 4 tokens at text-embedding-005's $0.0000001 per token.
+    assertThat(rec.costNanos()).hasValue(400);
+    assertThat(rec.usageSource()).isEqualTo(UsageSource.PROVIDER);
+
+    HttpResponse<String> tokens =
+        nativeCall(
+            TestGateway.MASTER_KEY, "/v1/embeddings", "{\"model\":\"vembed\",\"input\":[[1,2]]}");
+    assertThat(tokens.statusCode()).isEqualTo(400);
+    assertThat(tokens.body()).contains("array of strings");
   }
 
   @Test

@@ -127,7 +127,7 @@ public final class FakeGemini implements AutoCloseable {
   private static final Pattern VERTEX =
       Pattern.compile(
           "/v1/projects/([^/]+)/locations/([^/]+)/publishers/(google|anthropic)/models/([^/:]+)"
-              + ":(generateContent|streamGenerateContent|rawPredict|streamRawPredict)");
+              + ":(generateContent|streamGenerateContent|rawPredict|streamRawPredict|predict)");
 
   private final Vertx vertx = Vertx.vertx();
   private final HttpServer server;
@@ -361,6 +361,25 @@ public final class FakeGemini implements AutoCloseable {
           values.add(new BigDecimal("0.0" + (i + 1)));
         }
       }
+      resp.putHeader("content-type", "application/json; charset=UTF-8").end(out.toString());
+      return;
+    }
+    if (method.equals("predict")) {
+      // Vertex AI's text embeddings: one prediction per instance, its token count the words.
+      ObjectNode out = NODES.objectNode();
+      ArrayNode predictions = out.putArray("predictions");
+      for (JsonNode instance : request.path("instances")) {
+        int n = request.path("parameters").path("outputDimensionality").asInt(3);
+        ObjectNode e = predictions.addObject().putObject("embeddings");
+        ArrayNode values = e.putArray("values");
+        for (int i = 0; i < n; i++) {
+          values.add(new BigDecimal("0.0" + (i + 1)));
+        }
+        e.putObject("statistics")
+            .put("truncated", false)
+            .put("token_count", instance.path("content").asText().split(" ").length);
+      }
+      out.putObject("metadata").put("billableCharacterCount", 10);
       resp.putHeader("content-type", "application/json; charset=UTF-8").end(out.toString());
       return;
     }

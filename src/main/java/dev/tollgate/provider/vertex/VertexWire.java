@@ -45,6 +45,10 @@ import org.jspecify.annotations.Nullable;
  *       :rawPredict} and {@code :streamRawPredict}, with the Anthropic translation ({@link
  *       AnthropicTranslation}); the body has no {@code model} and carries {@code anthropic_version:
  *       }{@value #ANTHROPIC_VERSION}.
+ *   <li>Embeddings on Google's text-embedding models: {@code :predict} ({@link VertexEmbeddings}).
+ *   <li>A client's own {@code generateContent} (to a Gemini model) or Messages request (to a Claude
+ *       one), from the {@code /vertex_ai/} route, as it is: only the address and the token are the
+ *       deployment's.
  * </ul>
  *
  * An error answer is read as Anthropic's when it is one ({@code "type": "error"}) and as Google's
@@ -123,7 +127,7 @@ final class VertexWire implements WireFormat {
     return switch (endpoint) {
       case CHAT -> true;
       case MESSAGES -> claude(params);
-      case GENERATE_CONTENT -> !claude(params);
+      case GENERATE_CONTENT, EMBEDDINGS -> !claude(params);
       default -> false;
     };
   }
@@ -165,10 +169,14 @@ final class VertexWire implements WireFormat {
             : targets.computeIfAbsent("location:" + location, k -> Target.of(location));
     boolean stream = up.request().stream();
     boolean claude = claude(p);
-    String method =
-        claude
-            ? stream ? ":streamRawPredict" : ":rawPredict"
-            : stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+    String method;
+    if (up.request().endpoint() == Endpoint.EMBEDDINGS) {
+      method = ":predict";
+    } else if (claude) {
+      method = stream ? ":streamRawPredict" : ":rawPredict";
+    } else {
+      method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+    }
     String path =
         t.path()
             + "/v1/projects/"
@@ -215,6 +223,9 @@ final class VertexWire implements WireFormat {
     if (endpoint == Endpoint.GENERATE_CONTENT && !claude(up.params())) {
       return Buffer.buffer(up.request().body());
     }
+    if (endpoint == Endpoint.EMBEDDINGS && !claude(up.params())) {
+      return Buffer.buffer(VertexEmbeddings.body(up.request().body()));
+    }
     if (endpoint != Endpoint.CHAT) {
       throw GatewayException.badRequest(
           null, "Vertex AI deployments take chat requests (/v1/chat/completions)");
@@ -238,6 +249,9 @@ final class VertexWire implements WireFormat {
       }
       case GENERATE_CONTENT -> {
         return GeminiTranslation.nativeAnswer(status, headers, body);
+      }
+      case EMBEDDINGS -> {
+        return VertexEmbeddings.answer(status, body, up.params().providerModel());
       }
       default -> {
         // chat, translated below
