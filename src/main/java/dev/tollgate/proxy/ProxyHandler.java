@@ -281,7 +281,8 @@ public final class ProxyHandler {
   /**
    * The model group a provider's own route reaches for {@code model}, the model its path names: the
    * group of that name, or else the group of the first deployment of {@code provider} whose model
-   * is {@code model}, as a client of Google's or Amazon's SDK names it.
+   * is {@code model} (after any route prefix such as Bedrock's {@code converse/} or a region), as a
+   * client of Google's or Amazon's SDK names it.
    */
   static ModelGroup providerGroup(ModelRegistry snapshot, String model, String provider) {
     Optional<ModelGroup> named = snapshot.resolve(model);
@@ -289,7 +290,8 @@ public final class ProxyHandler {
       return named.get();
     }
     for (Deployment d : snapshot.deployments()) {
-      if (d.params().provider().equals(provider) && d.params().providerModel().equals(model)) {
+      String m = d.params().providerModel();
+      if (d.params().provider().equals(provider) && (m.equals(model) || m.endsWith("/" + model))) {
         Optional<ModelGroup> g = snapshot.resolve(d.modelName());
         if (g.isPresent()) {
           return g.get();

@@ -121,7 +121,11 @@ public final class ConverseDialect implements Dialect {
       case 401, 403 -> "AccessDeniedException";
       case 404 -> "ResourceNotFoundException";
       case 408, 504 -> "ModelTimeoutException";
-      case 429 -> "ThrottlingException";
+      case 429 ->
+          // A spent budget does not come back on retry; a rate limit does.
+          e.type().equals("rate_limit_exceeded")
+              ? "ThrottlingException"
+              : "ServiceQuotaExceededException";
       case 503 -> "ServiceUnavailableException";
       default -> e.status() < 500 ? "ValidationException" : "InternalServerException";
     };
