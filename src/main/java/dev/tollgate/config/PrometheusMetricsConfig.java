@@ -68,13 +68,13 @@ public record PrometheusMetricsConfig(List<Group> groups) {
    * LiteLLM.
    */
   public List<String> labels(String metric) {
-    List<String> all = LABELS.get(metric);
-    if (all == null) {
-      throw new IllegalArgumentException("not a known metric: " + metric);
-    }
+    List<String> all = allLabels(metric);
     Optional<List<String>> kept = Optional.empty();
     for (Group g : groups) {
-      if (g.metrics().contains(metric) && g.includeLabels().isPresent()) {
+      // An empty list keeps every label, as LiteLLM reads it.
+      if (g.metrics().contains(metric)
+          && g.includeLabels().isPresent()
+          && !g.includeLabels().get().isEmpty()) {
         kept = g.includeLabels();
       }
     }
@@ -88,6 +88,15 @@ public record PrometheusMetricsConfig(List<Group> groups) {
       }
     }
     return List.copyOf(out);
+  }
+
+  /** Every label of {@code metric} (a config name), in order. */
+  public static List<String> allLabels(String metric) {
+    List<String> all = LABELS.get(metric);
+    if (all == null) {
+      throw new IllegalArgumentException("not a known metric: " + metric);
+    }
+    return all;
   }
 
   private static Map<String, List<String>> labels() {
