@@ -454,7 +454,10 @@ public final class RequestMetrics implements SpendSink {
     } else if (blamed(r.status(), errorClass)) {
       lastFailed.put(id, Boolean.TRUE);
     }
-    used.computeIfAbsent(id, i -> new Minute()).add(endMillis / 60_000, 1, in + out);
+    if (r.upstreamNanos() >= 0) {
+      // Sent to the deployment: it counts against its rpm and tpm.
+      used.computeIfAbsent(id, i -> new Minute()).add(endMillis / 60_000, 1, in + out);
+    }
     if (r.priceState().equals("unknown") && !failed) {
       unpriced.labelValues(r.modelGroup()).inc();
     }
