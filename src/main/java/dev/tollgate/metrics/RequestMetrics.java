@@ -291,7 +291,7 @@ public final class RequestMetrics implements SpendSink {
                 Minute m = used.get(d.id());
                 long count = m == null ? 0 : m.count(minute, requests);
                 cb.call(
-                    Math.max(0, limit.getAsLong() - count),
+                    (double) Math.max(0, limit.getAsLong() - count),
                     s.pick(
                         d.modelName(),
                         provider(d),
@@ -391,6 +391,13 @@ public final class RequestMetrics implements SpendSink {
     if (s != seriesGovernance || reg != seriesRegistry || series.size() > 50_000) {
       // An alias, an email or a deployment may have changed: label values are read again.
       series.clear();
+      if (reg != seriesRegistry) {
+        // Forget deployments that are gone.
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        registry.current().deployments().forEach(d -> ids.add(d.id()));
+        lastFailed.keySet().retainAll(ids);
+        used.keySet().retainAll(ids);
+      }
       seriesGovernance = s;
       seriesRegistry = reg;
     }
