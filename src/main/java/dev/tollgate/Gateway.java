@@ -319,7 +319,12 @@ public final class Gateway implements AutoCloseable {
         config.litellm().prometheus()
             ? Optional.of(
                 new dev.tollgate.metrics.PrometheusMetrics(
-                    governance::snapshot, enforcer, db.spendLog(), proxyCounters, clock))
+                    governance::snapshot,
+                    enforcer,
+                    db.spendLog(),
+                    proxyCounters,
+                    clock,
+                    config.litellm().prometheusMetrics()))
             : Optional.empty();
     if (config.litellm().genericApi()) {
       dev.tollgate.export.GenericApiExport export = genericApiExport(config, env, governance);
@@ -327,11 +332,29 @@ public final class Gateway implements AutoCloseable {
       prometheus.ifPresent(m -> m.exportCounters(export));
     }
     // Per-request series are counted from each spend record, off the request path.
-    prometheus.ifPresent(
-        m ->
-            spend.add(
+    Optional<dev.tollgate.metrics.RequestMetrics> requestMetrics =
+        prometheus.map(
+            m ->
                 new dev.tollgate.metrics.RequestMetrics(
-                    m.registry(), governance::snapshot, registry)));
+                    m.registry(),
+                    governance::snapshot,
+                    registry,
+                    config.litellm().prometheusMetrics(),
+                    clock));
+    requestMetrics.ifPresent(spend::add);
+    dev.tollgate.routing.Routing routing =
+        new dev.tollgate.routing.Routing(
+            config.router(),
+            cooldowns(config, registry, redis, vertx, clock),
+            clock,
+            redis.isPresent() && config.router().routingStrategy().equals("usage-based-routing-v2")
+                ? new dev.tollgate.meter.RedisUsage(vertx, redis.get(), clock)
+                : dev.tollgate.routing.SharedUsage.local(),
+            requestMetrics
+                .<java.util.function.ObjIntConsumer<dev.tollgate.routing.Deployment>>map(
+                    m -> m::cooledDown)
+                .orElse((d, status) -> {}));
+    requestMetrics.ifPresent(m -> m.deploymentState(routing::cooling));
     Optional<AuditLog> audit =
         config.litellm().storeAuditLogs() ? Optional.of(db.auditLog()) : Optional.empty();
     GovernanceRoutes governanceRoutes =
@@ -352,14 +375,7 @@ public final class Gateway implements AutoCloseable {
             governanceRoutes,
             proxyCounters,
             connectionLimits(config.general()),
-            new dev.tollgate.routing.Routing(
-                config.router(),
-                cooldowns(config, registry, redis, vertx, clock),
-                clock,
-                redis.isPresent()
-                        && config.router().routingStrategy().equals("usage-based-routing-v2")
-                    ? new dev.tollgate.meter.RedisUsage(vertx, redis.get(), clock)
-                    : dev.tollgate.routing.SharedUsage.local()),
+            routing,
             new dev.tollgate.health.HealthChecks(
                 registry,
                 auth,

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param startedAtMillis when the request arrived, epoch milliseconds
  * @param keyHash SHA-256 hex of the caller's key
  * @param customerId the end user ({@code user} field or {@code x-litellm-end-user-id})
- * @param modelGroup the group the client asked for (after alias resolution)
+ * @param modelGroup the group of the deployment that served or failed it: the requested one, or a
+ *     fallback
  * @param deploymentId the deployment that served it; empty when none was chosen
  * @param providerModel what was sent upstream as the model, such as {@code openai/gpt-4o-mini}
  * @param priceState {@code priced}, {@code free} or {@code unknown}
@@ -37,6 +38,14 @@ import org.jspecify.annotations.Nullable;
  *     describe it, and the common request allocates nothing for the list. A list of one says no
  *     more than that and is kept as empty; any longer list names every attempt, including
  *     deployments that admission passed over on their own budget or rate limit
+ * @param requestedModel the group the client asked for (after aliases); {@code modelGroup} differs
+ *     from it when a fallback group served or failed the request
+ * @param forwardedAfterNanos from the request's arrival to the forwarding of its last attempt
+ *     upstream: the gateway's own time when that attempt was the first; -1 when it was not
+ *     forwarded
+ * @param upstreamNanos from that forwarding to the end of the request; -1 when not forwarded
+ * @param firstTokenNanos from that forwarding to the stream's first byte to the client; -1 when the
+ *     request did not stream or no byte went out
  */
 public record SpendRecord(
     String requestId,
@@ -64,7 +73,75 @@ public record SpendRecord(
     long latencyMillis,
     boolean stream,
     List<Attempt> attempts,
-    Optional<String> errorCode) {
+    Optional<String> errorCode,
+    String requestedModel,
+    long forwardedAfterNanos,
+    long upstreamNanos,
+    long firstTokenNanos) {
+
+  /**
+   * A record without timings: read back from the store, which does not keep them, or made by code
+   * that measured none; its requested model is the one that served it.
+   */
+  public SpendRecord(
+      String requestId,
+      long startedAtMillis,
+      String keyHash,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      Optional<String> customerId,
+      List<String> tags,
+      String modelGroup,
+      Optional<String> deploymentId,
+      Optional<String> providerModel,
+      String priceState,
+      String priceSource,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      OptionalLong costNanos,
+      UsageSource usageSource,
+      int status,
+      Optional<String> errorType,
+      long latencyMillis,
+      boolean stream,
+      List<Attempt> attempts,
+      Optional<String> errorCode) {
+    this(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        attempts,
+        errorCode,
+        modelGroup,
+        -1,
+        -1,
+        -1);
+  }
 
   /**
    * A record without an error code: read back from the store, which does not keep it, or made by
@@ -219,7 +296,11 @@ public record SpendRecord(
         latencyMillis,
         stream,
         attempts,
-        errorCode);
+        errorCode,
+        requestedModel,
+        forwardedAfterNanos,
+        upstreamNanos,
+        firstTokenNanos);
   }
 
   /** Whether the gateway made this request itself (a health check) rather than a caller. */

@@ -648,6 +648,8 @@ public final class ConfigLoader {
       }
     }
     boolean requireAuthForMetrics = s.bool("require_auth_for_metrics_endpoint").orElse(true);
+    PrometheusMetricsConfig metricsConfig =
+        prometheusMetricsConfig(s.take("prometheus_metrics_config"));
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {
@@ -672,7 +674,62 @@ public final class ConfigLoader {
         storeAuditLogs,
         callbacks,
         requireAuthForMetrics,
+        metricsConfig,
         plainMap(obj));
+  }
+
+  /**
+   * LiteLLM's {@code prometheus_metrics_config}: a list of {@code {group, metrics,
+   * include_labels}}; each metric must be one Tollgate exports, each label one of every metric of
+   * its group. Other keys of a group are warned about, as LiteLLM ignores them.
+   */
+  private PrometheusMetricsConfig prometheusMetricsConfig(@Nullable JsonNode node) {
+    String path = "litellm_settings.prometheus_metrics_config";
+    if (node == null) {
+      return PrometheusMetricsConfig.ALL;
+    }
+    if (!node.isArray()) {
+      throw fail(path, "must be a list of {group, metrics, include_labels}");
+    }
+    List<PrometheusMetricsConfig.Group> groups = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      String at = path + "[" + i + "]";
+      Section g = new Section(object(node.get(i), at), at);
+      String name =
+          g.string("group").orElseThrow(() -> fail(at + ".group", "is required: the group's name"));
+      if (g.take("metrics") == null) {
+        throw fail(at + ".metrics", "is required: a list of metric names");
+      }
+      List<String> metrics = g.names("metrics");
+      for (int j = 0; j < metrics.size(); j++) {
+        if (!PrometheusMetricsConfig.LABELS.containsKey(metrics.get(j))) {
+          throw fail(
+              at + ".metrics[" + j + "]",
+              "'"
+                  + metrics.get(j)
+                  + "' is not a metric Tollgate exports; one of "
+                  + PrometheusMetricsConfig.names());
+        }
+      }
+      Optional<List<String>> labels = Optional.empty();
+      if (g.take("include_labels") != null) {
+        List<String> ls = g.names("include_labels");
+        for (int k = 0; k < ls.size(); k++) {
+          for (String m : metrics) {
+            List<String> valid = PrometheusMetricsConfig.LABELS.get(m);
+            if (valid != null && !valid.contains(ls.get(k))) {
+              throw fail(
+                  at + ".include_labels[" + k + "]",
+                  "'" + ls.get(k) + "' is not a label of " + m + "; its labels are " + valid);
+            }
+          }
+        }
+        labels = Optional.of(ls);
+      }
+      g.warnUnknown();
+      groups.add(new PrometheusMetricsConfig.Group(name, metrics, labels));
+    }
+    return new PrometheusMetricsConfig(groups);
   }
 
   private List<DeploymentConfig> modelList(@Nullable JsonNode node) {

@@ -14,6 +14,8 @@ import java.util.Optional;
  *     together, such as {@code prometheus}; Tollgate acts on the ones it implements
  * @param requireAuthForMetrics {@code require_auth_for_metrics_endpoint}: {@code /metrics} needs an
  *     admin key (the default here; LiteLLM's default is open)
+ * @param prometheusMetrics {@code prometheus_metrics_config}: which metrics and labels {@code
+ *     /metrics} keeps
  * @param raw every key of the section, resolved, for later features and for diagnostics
  */
 public record LitellmSettings(
@@ -26,6 +28,7 @@ public record LitellmSettings(
     boolean storeAuditLogs,
     java.util.List<String> callbacks,
     boolean requireAuthForMetrics,
+    PrometheusMetricsConfig prometheusMetrics,
     Map<String, Object> raw) {
 
   public LitellmSettings {
@@ -54,6 +57,7 @@ public record LitellmSettings(
         false,
         java.util.List.of(),
         true,
+        PrometheusMetricsConfig.ALL,
         Map.of());
   }
 }

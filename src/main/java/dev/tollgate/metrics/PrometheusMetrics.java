@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.tollgate.budget.BudgetLine;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
+import dev.tollgate.config.PrometheusMetricsConfig;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.proxy.ProxyCounters;
@@ -39,13 +40,19 @@ public final class PrometheusMetrics {
   private final Supplier<GovernanceSnapshot> governance;
   private final Enforcer enforcer;
   private final Clock clock;
+  private final PrometheusMetricsConfig config;
 
+  /**
+   * @param config which of LiteLLM's metrics and labels to keep
+   */
   public PrometheusMetrics(
       Supplier<GovernanceSnapshot> governance,
       Enforcer enforcer,
       SpendLog spendLog,
       ProxyCounters counters,
-      Clock clock) {
+      Clock clock,
+      PrometheusMetricsConfig config) {
+    this.config = requireNonNull(config, "config");
     this.governance = requireNonNull(governance, "governance");
     this.enforcer = requireNonNull(enforcer, "enforcer");
     this.clock = requireNonNull(clock, "clock");
@@ -174,12 +181,12 @@ public final class PrometheusMetrics {
    */
   private void budgets(
       String name, String what, List<String> labels, Level level, Supplier<List<Entity>> all) {
-    String[] names = labels.toArray(String[]::new);
     String remaining = "litellm_remaining_" + name + "_budget_metric";
+    Shape rs = shape(remaining, labels);
     GaugeWithCallback.builder()
         .name(remaining)
         .help("Remaining budget for " + what + ", in USD")
-        .labelNames(names)
+        .labelNames(rs.names())
         .callback(
             cb ->
                 forEachBudget(
@@ -188,12 +195,14 @@ public final class PrometheusMetrics {
                     (e, line) ->
                         cb.call(
                             usd(line.maxBudgetNanos().getAsLong() - line.spendNanos()),
-                            e.labels().toArray(String[]::new))))
-        .register(registry);
+                            rs.pick(e.labels().toArray(String[]::new)))))
+        .register(rs.registry(registry));
+    String max = "litellm_" + name + "_max_budget_metric";
+    Shape ms = shape(max, labels);
     GaugeWithCallback.builder()
-        .name("litellm_" + name + "_max_budget_metric")
+        .name(max)
         .help("Maximum budget set for " + what + ", in USD")
-        .labelNames(names)
+        .labelNames(ms.names())
         .callback(
             cb ->
                 all.get().stream()
@@ -202,12 +211,14 @@ public final class PrometheusMetrics {
                         e ->
                             cb.call(
                                 usd(e.limits().maxBudgetNanos().getAsLong()),
-                                e.labels().toArray(String[]::new))))
-        .register(registry);
+                                ms.pick(e.labels().toArray(String[]::new)))))
+        .register(ms.registry(registry));
+    String hoursName = "litellm_" + name + "_budget_remaining_hours_metric";
+    Shape hs = shape(hoursName, labels);
     GaugeWithCallback.builder()
-        .name("litellm_" + name + "_budget_remaining_hours_metric")
+        .name(hoursName)
         .help("Hours until the budget of " + what + " resets")
-        .labelNames(names)
+        .labelNames(hs.names())
         .callback(
             cb ->
                 forEachBudget(
@@ -217,10 +228,18 @@ public final class PrometheusMetrics {
                       Optional<Instant> reset = line.resetAt();
                       if (reset.isPresent()) {
                         double hours = (reset.get().toEpochMilli() - clock.millis()) / 3_600_000.0;
-                        cb.call(Math.max(0, hours), e.labels().toArray(String[]::new));
+                        cb.call(Math.max(0, hours), hs.pick(e.labels().toArray(String[]::new)));
                       }
                     }))
-        .register(registry);
+        .register(hs.registry(registry));
+  }
+
+  /** {@code metric}'s shape, whose labels in the one table are {@code labels}. */
+  private Shape shape(String metric, List<String> labels) {
+    if (!labels.equals(PrometheusMetricsConfig.LABELS.get(metric))) {
+      throw new IllegalStateException(metric + " is labelled " + labels + " here, not as listed");
+    }
+    return Shape.of(config, metric);
   }
 
   private interface LineConsumer {

@@ -243,6 +243,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
     Deployment d = deployment;
     Price price = d == null ? Price.UNKNOWN : d.price();
     int status = error != null ? error.status() : 200;
+    long end = System.nanoTime();
     Principal p = principal;
     List<SpendRecord.Attempt> attempts = List.of();
     List<SpendRecord.Attempt> t = tried;
@@ -277,9 +278,13 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             outcome.source(),
             status,
             error == null ? Optional.empty() : Optional.of(error.type()),
-            (System.nanoTime() - startedNanos) / 1_000_000,
+            (end - startedNanos) / 1_000_000,
             stream,
             attempts,
-            error == null ? Optional.empty() : Optional.ofNullable(error.code())));
+            error == null ? Optional.empty() : Optional.ofNullable(error.code()),
+            requestedGroup.isEmpty() ? modelGroup : requestedGroup,
+            forwarded ? forwardedNanos - startedNanos : -1,
+            forwarded ? end - forwardedNanos : -1,
+            forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1));
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ObjIntConsumer;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -46,6 +47,7 @@ public final class Routing {
   private final double latencyBuffer;
   private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
   private final SharedUsage usage;
+  private final ObjIntConsumer<Deployment> onCooledDown;
 
   public Routing(RouterSettings settings, Cooldowns cooldowns, Clock clock) {
     this(settings, cooldowns, clock, SharedUsage.local());
@@ -55,6 +57,20 @@ public final class Routing {
    * @param usage where {@code usage-based-routing-v2} counts and reads each deployment's use
    */
   public Routing(RouterSettings settings, Cooldowns cooldowns, Clock clock, SharedUsage usage) {
+    this(settings, cooldowns, clock, usage, (d, status) -> {});
+  }
+
+  /**
+   * @param onCooledDown hears each cooldown a failure on this instance starts (or extends): the
+   *     deployment and the failure's status; called on the failing request's thread
+   */
+  public Routing(
+      RouterSettings settings,
+      Cooldowns cooldowns,
+      Clock clock,
+      SharedUsage usage,
+      ObjIntConsumer<Deployment> onCooledDown) {
+    this.onCooledDown = requireNonNull(onCooledDown, "onCooledDown");
     this.usage = requireNonNull(usage, "usage");
     this.settings = requireNonNull(settings, "settings");
     this.cooldowns = requireNonNull(cooldowns, "cooldowns");
@@ -289,7 +305,12 @@ public final class Routing {
 
   /** {@code d} failed with {@code error}, on a request or a health check: may cool it down. */
   public void failed(Deployment d, GatewayException error) {
-    cooldowns.failed(d, error, clock.millis());
+    long now = clock.millis();
+    long before = cooldowns.coolingUntil(d.id(), now);
+    cooldowns.failed(d, error, now);
+    if (cooldowns.coolingUntil(d.id(), now) > before) {
+      onCooledDown.accept(d, error.status());
+    }
   }
 
   /** Whether {@code d} is cooling down now. */

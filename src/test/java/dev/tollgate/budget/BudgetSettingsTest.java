@@ -27,6 +27,7 @@ class BudgetSettingsTest {
             false,
             java.util.List.of(),
             true,
+            dev.tollgate.config.PrometheusMetricsConfig.ALL,
             Map.of("unknown_price_policy", "deny"));
     BudgetSettings b = BudgetSettings.from(s);
     assertThat(b.maxBudgetNanos()).hasValue(100_500_000_000L);
@@ -58,6 +59,7 @@ class BudgetSettingsTest {
             false,
             java.util.List.of(),
             true,
+            dev.tollgate.config.PrometheusMetricsConfig.ALL,
             Map.of("unknown_price_policy", "maybe"));
     assertThatThrownBy(() -> BudgetSettings.from(policy))
         .hasMessageContaining("unknown_price_policy");
@@ -72,6 +74,7 @@ class BudgetSettingsTest {
             false,
             java.util.List.of(),
             true,
+            dev.tollgate.config.PrometheusMetricsConfig.ALL,
             Map.of());
     assertThatThrownBy(() -> BudgetSettings.from(precise))
         .hasMessageContaining("litellm_settings.max_budget");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.testing.FakeOpenAi;
+import dev.tollgate.testing.MutableClock;
 import dev.tollgate.testing.TestGateway;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
@@ -244,7 +245,7 @@ class MetricsIT {
                   .map(x -> x.labels().get("le"))
                   .distinct()
                   .toList())
-          .contains("0.005", "600.0", "+Inf");
+          .containsExactlyElementsOf(LATENCY_LE);
       assertThat(
               sum(
                   m,
@@ -268,6 +269,287 @@ class MetricsIT {
       assertThat(sum(m, "tollgate_unpriced_requests_total", Map.of("model_group", "custom")))
           .isZero();
       assertThat(sum(m, "tollgate_metrics_dropped_records_total", Map.of())).isZero();
+    }
+  }
+
+  /** LiteLLM's latency buckets as the exposition writes them, {@code +Inf} last. */
+  static final List<String> LATENCY_LE =
+      List.of(
+          "0.005", "0.00625", "0.0125", "0.025", "0.05", "0.1", "0.5", "1.0", "1.5", "2.0", "2.5",
+          "3.0", "3.5", "4.0", "4.5", "5.0", "5.5", "6.0", "6.5", "7.0", "7.5", "8.0", "8.5", "9.0",
+          "9.5", "10.0", "15.0", "20.0", "25.0", "30.0", "60.0", "120.0", "180.0", "240.0", "300.0",
+          "+Inf");
+
+  /**
+   * Group g: deployment a on {@code first} (chosen first by weight, rpm 10, tpm 1000) and b on
+   * {@code second} (rpm 10); group solo: s on {@code first}, falling back to group f: fb on {@code
+   * second}. A 429 cools a deployment down at once; the clock stands still, so it stays cooled.
+   */
+  private static final String DEPLOYMENTS =
+      """
+      model_list:
+        - model_name: g
+          litellm_params: {model: openai/gpt-x, api_base: %1$s, weight: 1000000, rpm: 10, tpm: 1000,
+                           input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}
+          model_info: {id: a}
+        - model_name: g
+          litellm_params: {model: openai/gpt-x, api_base: %2$s, rpm: 10,
+                           input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}
+          model_info: {id: b}
+        - model_name: solo
+          litellm_params: {model: openai/solo-x, api_base: %1$s,
+                           input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}
+          model_info: {id: s}
+        - model_name: f
+          litellm_params: {model: openai/fb-x, api_base: %2$s,
+                           input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}
+          model_info: {id: fb}
+      router_settings:
+        num_retries: 1
+        cooldown_time: 30
+        fallbacks: [{"solo": ["f"]}]
+      litellm_settings:
+        callbacks: ["prometheus"]
+      """;
+
+  static FakeOpenAi.Error upstreamError(int status) {
+    return new FakeOpenAi.Error(
+        status,
+        "application/json",
+        "{\"error\":{\"message\":\"status " + status + "\",\"type\":\"x\",\"code\":null}}",
+        Map.of("retry-after-ms", "1"));
+  }
+
+  @Test
+  void deploymentSeries_latencies_fallbacks_cooldowns_andRemainingRates() throws Exception {
+    FakeOpenAi second = new FakeOpenAi();
+    second.fallback(new FakeOpenAi.Normal(12, 5, 4));
+    MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-04T10:00:30Z"));
+    try (second;
+        TestGateway gw =
+            TestGateway.start(
+                DEPLOYMENTS.formatted(upstream.apiBase(), second.apiBase()),
+                Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY),
+                java.nio.file.Files.createTempDirectory("tollgate-metrics"),
+                clock)) {
+      String key = ok(gw.post("/key/generate", "{\"key_alias\": \"ci-key\"}")).path("key").asText();
+      String hash = KeySecrets.hash(key);
+      // a answers 429: retried on b, which serves; the 429 cools a down.
+      upstream.enqueue(upstreamError(429));
+      HttpResponse<String> retried = chat(gw, key, "g", false);
+      assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+      assertThat(retried.headers().firstValue("x-litellm-model-id")).contains("b");
+      // a is cooling: b serves the stream at once.
+      assertThat(chat(gw, key, "g", true).statusCode()).isEqualTo(200);
+      // s fails twice (a retry on the only deployment), then the fallback f serves.
+      upstream.enqueue(upstreamError(500)).enqueue(upstreamError(500));
+      HttpResponse<String> fellBack = chat(gw, key, "solo", false);
+      assertThat(fellBack.statusCode()).as(fellBack.body()).isEqualTo(200);
+      assertThat(fellBack.headers().firstValue("x-litellm-model-id")).contains("fb");
+      // s fails twice, then f fails twice: the request fails.
+      upstream.enqueue(upstreamError(500)).enqueue(upstreamError(500));
+      second.enqueue(upstreamError(500)).enqueue(upstreamError(500));
+      assertThat(chat(gw, key, "solo", false).statusCode()).isEqualTo(502);
+
+      List<Sample> m = awaitSamples(gw, "litellm_proxy_total_requests_metric_total", 4);
+      Map<String, String> a = Map.of("model_id", "a");
+      Map<String, String> b = Map.of("model_id", "b");
+      Map<String, String> sId = Map.of("model_id", "s");
+      Map<String, String> fb = Map.of("model_id", "fb");
+
+      // Every call to a deployment, the failed attempts before the last included.
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_failure_responses_total",
+                  Map.of(
+                      "model_id", "a",
+                      "requested_model", "g",
+                      "litellm_model_name", "openai/gpt-x",
+                      "api_provider", "openai",
+                      "exception_status", "429",
+                      "exception_class", "RateLimitError",
+                      "hashed_api_key", hash,
+                      "api_key_alias", "ci-key")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_total_requests_total", a)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_success_responses_total", a)).isZero();
+      assertThat(sum(m, "litellm_deployment_success_responses_total", b)).isEqualTo(2.0);
+      assertThat(sum(m, "litellm_deployment_total_requests_total", b)).isEqualTo(2.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_failure_responses_total",
+                  Map.of(
+                      "model_id", "s",
+                      "exception_status", "502",
+                      "exception_class", "InternalServerError")))
+          .isEqualTo(4.0);
+      assertThat(sum(m, "litellm_deployment_total_requests_total", sId)).isEqualTo(4.0);
+      assertThat(sum(m, "litellm_deployment_success_responses_total", fb)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_failure_responses_total", fb)).isEqualTo(2.0);
+      assertThat(sum(m, "litellm_deployment_total_requests_total", fb)).isEqualTo(3.0);
+
+      // Fallbacks, under the requested group's last failure.
+      Map<String, String> fallback =
+          Map.of(
+              "requested_model", "solo",
+              "fallback_model", "f",
+              "hashed_api_key", hash,
+              "api_key_alias", "ci-key",
+              "exception_status", "502",
+              "exception_class", "InternalServerError",
+              "model_id", "None");
+      assertThat(sum(m, "litellm_deployment_successful_fallbacks_total", fallback)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_failed_fallbacks_total", fallback)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_successful_fallbacks_total", Map.of())).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_failed_fallbacks_total", Map.of())).isEqualTo(1.0);
+      // The proxy-level series name the group the client asked for.
+      assertThat(
+              sum(
+                  m,
+                  "litellm_proxy_total_requests_metric_total",
+                  Map.of("requested_model", "solo", "status_code", "200")))
+          .isEqualTo(1.0);
+
+      // a cooled down once, on its 429; its state is an outage while it cools, s's and fb's a
+      // partial one after their failures, b healthy.
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_cooled_down_total",
+                  Map.of(
+                      "model_id", "a",
+                      "litellm_model_name", "openai/gpt-x",
+                      "api_provider", "openai",
+                      "exception_status", "429")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_cooled_down_total", Map.of())).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_state", a)).isEqualTo(2.0);
+      assertThat(sum(m, "litellm_deployment_state", b)).isZero();
+      assertThat(sum(m, "litellm_deployment_state", sId)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_deployment_state", fb)).isEqualTo(1.0);
+      assertThat(m.stream().filter(x -> x.name().equals("litellm_deployment_state")).count())
+          .isEqualTo(4);
+
+      // This minute: a took one call, b two; only a has a tpm, and its call used no tokens.
+      assertThat(sum(m, "litellm_remaining_requests", Map.of("model_id", "a", "model_group", "g")))
+          .isEqualTo(9.0);
+      assertThat(sum(m, "litellm_remaining_requests", b)).isEqualTo(8.0);
+      assertThat(sum(m, "litellm_remaining_tokens", a)).isEqualTo(1000.0);
+      assertThat(m.stream().filter(x -> x.name().equals("litellm_remaining_tokens")).count())
+          .isEqualTo(1);
+      assertThat(m.stream().filter(x -> x.name().equals("litellm_remaining_requests")).count())
+          .isEqualTo(2);
+
+      // Latencies of served requests: the call on b for both of b's, the first streamed byte for
+      // the stream only, the gateway's own time for those served on their first attempt only.
+      assertThat(sum(m, "litellm_llm_api_latency_metric_count", b)).isEqualTo(2.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_llm_api_latency_metric_bucket",
+                  Map.of(
+                      "model_id", "b",
+                      "le", "+Inf",
+                      "model", "openai/gpt-x",
+                      "requested_model", "g",
+                      "hashed_api_key", hash)))
+          .isEqualTo(2.0);
+      assertThat(sum(m, "litellm_llm_api_latency_metric_sum", b)).isPositive();
+      assertThat(sum(m, "litellm_llm_api_latency_metric_count", fb)).isEqualTo(1.0);
+      assertThat(sum(m, "litellm_llm_api_latency_metric_count", sId)).isZero();
+      assertThat(sum(m, "litellm_llm_api_time_to_first_token_metric_count", Map.of()))
+          .isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_llm_api_time_to_first_token_metric_bucket",
+                  Map.of("model_id", "b", "le", "+Inf")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "litellm_llm_api_time_to_first_token_metric_sum", b)).isPositive();
+      assertThat(sum(m, "litellm_overhead_latency_metric_count", Map.of())).isEqualTo(1.0);
+      assertThat(
+              sum(
+                  m,
+                  "litellm_overhead_latency_metric_count",
+                  Map.of(
+                      "model_id", "b",
+                      "model_group", "g",
+                      "litellm_model_name", "openai/gpt-x",
+                      "api_provider", "openai")))
+          .isEqualTo(1.0);
+      assertThat(sum(m, "litellm_overhead_latency_metric_bucket", Map.of("le", "+Inf")))
+          .isEqualTo(1.0);
+      for (String h :
+          List.of(
+              "litellm_llm_api_latency_metric_bucket",
+              "litellm_llm_api_time_to_first_token_metric_bucket",
+              "litellm_overhead_latency_metric_bucket")) {
+        assertThat(
+                m.stream()
+                    .filter(x -> x.name().equals(h))
+                    .map(x -> x.labels().get("le"))
+                    .distinct()
+                    .toList())
+            .as(h)
+            .containsExactlyElementsOf(LATENCY_LE);
+      }
+      assertThat(sum(m, "litellm_deployment_latency_per_output_token_count", b)).isEqualTo(2.0);
+      assertThat(sum(m, "litellm_deployment_latency_per_output_token_count", fb)).isEqualTo(1.0);
+      assertThat(
+              m.stream()
+                  .filter(
+                      x -> x.name().equals("litellm_deployment_latency_per_output_token_bucket"))
+                  .map(x -> x.labels().get("le"))
+                  .distinct()
+                  .toList())
+          .containsExactly(
+              "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5",
+              "5.0", "7.5", "10.0", "+Inf");
+    }
+  }
+
+  @Test
+  void prometheusMetricsConfig_keepsOnlyTheNamedMetrics_withTheIncludedLabels() throws Exception {
+    String yaml =
+        MODELS.formatted(upstream.apiBase())
+            + """
+            litellm_settings:
+              callbacks: ["prometheus"]
+              prometheus_metrics_config:
+                - group: traffic
+                  metrics: [litellm_proxy_total_requests_metric]
+                  include_labels: [status_code, requested_model]
+                - group: deployments
+                  metrics: [litellm_deployment_state]
+            """;
+    try (TestGateway gw = TestGateway.start(yaml)) {
+      String key = ok(gw.post("/key/generate", "{\"max_budget\": 5}")).path("key").asText();
+      assertThat(chat(gw, key).statusCode()).isEqualTo(200);
+      List<Sample> m = awaitSamples(gw, "litellm_proxy_total_requests_metric_total", 1);
+      List<Sample> total =
+          m.stream()
+              .filter(x -> x.name().equals("litellm_proxy_total_requests_metric_total"))
+              .toList();
+      assertThat(total).hasSize(1);
+      assertThat(total.get(0).labels())
+          .containsExactly(Map.entry("requested_model", "custom"), Map.entry("status_code", "200"));
+      assertThat(total.get(0).value()).isEqualTo(1.0);
+      assertThat(
+              m.stream()
+                  .filter(x -> x.name().equals("litellm_deployment_state"))
+                  .map(x -> x.labels().keySet())
+                  .distinct()
+                  .toList())
+          .containsExactly(
+              java.util.Set.of("litellm_model_name", "model_id", "api_base", "api_provider"));
+      assertThat(sum(m, "litellm_deployment_state", Map.of("model_id", "custom-1"))).isZero();
+      // Metrics no group names are not exported; Tollgate's own always are.
+      assertThat(m.stream().map(Sample::name).filter(n -> n.startsWith("litellm_")).distinct())
+          .containsExactlyInAnyOrder(
+              "litellm_proxy_total_requests_metric_total", "litellm_deployment_state");
+      assertThat(m).anySatisfy(x -> assertThat(x.name()).isEqualTo("tollgate_reservations_open"));
     }
   }
 

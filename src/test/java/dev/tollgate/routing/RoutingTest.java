@@ -201,4 +201,29 @@ class RoutingTest {
     clock.advance(Duration.ofSeconds(5));
     assertThat(picks(r, g, 50, false)).containsOnlyKeys("one");
   }
+
+  @Test
+  void failed_startingOrExtendingACooldown_tellsTheListenerOnce_withTheStatus() {
+    LocalCooldowns cd = new LocalCooldowns(RouterSettings.defaults(), group -> 3);
+    List<String> heard = new java.util.ArrayList<>();
+    Routing r =
+        new Routing(
+            settings("simple-shuffle", BigDecimal.ZERO),
+            cd,
+            clock,
+            SharedUsage.local(),
+            (d, status) -> heard.add(d.id() + " " + status));
+    Deployment one = d("one");
+    // Not the deployment's doing: counts towards nothing, cools nothing.
+    r.failed(one, GatewayException.upstream(400, "bad", null));
+    assertThat(heard).isEmpty();
+    r.failed(one, GatewayException.upstream(429, "slow down", null));
+    assertThat(heard).containsExactly("one 429");
+    // Failing again at the same instant ends the cooldown no later: nothing new.
+    r.failed(one, GatewayException.upstream(429, "slow down", null));
+    assertThat(heard).containsExactly("one 429");
+    clock.advance(Duration.ofSeconds(1));
+    r.failed(one, GatewayException.upstream(429, "slow down", null));
+    assertThat(heard).containsExactly("one 429", "one 429");
+  }
 }
