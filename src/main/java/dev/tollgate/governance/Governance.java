@@ -201,13 +201,24 @@ public final class Governance {
     }
   }
 
+  /** Whether an entry ending in {@code *} ({@code openai/*}) covers {@code requested}. */
+  private static boolean wildcardAllows(List<String> allowed, String requested) {
+    for (String a : allowed) {
+      if (a.endsWith("*") && requested.startsWith(a.substring(0, a.length() - 1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static void deny(
       List<String> allowed, String requested, String group, String level, String who) {
     if (allowed.isEmpty()
         || allowed.contains("all-proxy-models")
         || allowed.contains("*")
         || allowed.contains(requested)
-        || allowed.contains(group)) {
+        || allowed.contains(group)
+        || wildcardAllows(allowed, requested)) {
       return;
     }
     throw GatewayException.of(

@@ -51,7 +51,7 @@ public final class ModelRegistrar {
     for (DeploymentConfig d : fromApi.values()) {
       out.add(register(d, Deployment.Origin.API, resolver));
     }
-    return ModelRegistry.of(out, aliases);
+    return ModelRegistry.of(out, aliases, resolver);
   }
 
   private static Deployment register(
