@@ -1,5 +1,11 @@
 package dev.tollgate.admin;
 
+import static dev.tollgate.store.SpendQueries.GroupBy.DAY;
+import static dev.tollgate.store.SpendQueries.GroupBy.KEY;
+import static dev.tollgate.store.SpendQueries.GroupBy.MODEL;
+import static dev.tollgate.store.SpendQueries.GroupBy.TAG;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +16,7 @@ import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.proxy.HttpErrors;
 import dev.tollgate.store.SpendQueries;
@@ -19,6 +26,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -31,38 +39,66 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The spend reports: {@code GET /spend/logs} and {@code GET /global/spend/report}. Queries run on a
- * worker thread. Amounts are USD at this edge, converted from the exact nano-USD in the store; a
- * request whose cost is unknown shows {@code "spend": null}, never 0.
+ * The spend reports, in LiteLLM's shapes: {@code GET /spend/logs} (a list of rows), {@code
+ * /spend/logs/ui} (a page of them), {@code /spend/tags}, {@code /global/spend/logs}, {@code
+ * /global/spend/keys}, {@code /global/spend/models}, {@code /global/spend/tags} and {@code
+ * /global/spend/report}. Queries run on a worker thread. Amounts are USD at this edge, converted
+ * from the exact nano-USD in the store; a request whose cost is unknown shows {@code "spend":
+ * null}, never 0, and sums leave it out and count it apart.
  */
 public final class SpendRoutes {
   private static final int DEFAULT_PAGE_SIZE = 50;
   private static final int MAX_PAGE_SIZE = 1000;
 
+  /** The window of LiteLLM's {@code /global/spend/*} views ({@code Last30dKeysBySpend}...). */
+  private static final long LAST_30_DAYS_MILLIS = 30L * 86_400_000L;
+
   private final Authenticator auth;
   private final Supplier<GovernanceSnapshot> governance;
   private final SpendQueries queries;
+  private final Clock clock;
 
   public SpendRoutes(
       Authenticator auth, Supplier<GovernanceSnapshot> governance, SpendQueries queries) {
+    this(auth, governance, queries, Clock.systemUTC());
+  }
+
+  /** As the other constructor; {@code clock} says when the last 30 days end. */
+  public SpendRoutes(
+      Authenticator auth,
+      Supplier<GovernanceSnapshot> governance,
+      SpendQueries queries,
+      Clock clock) {
     this.auth = auth;
     this.governance = governance;
     this.queries = queries;
+    this.clock = clock;
   }
 
   public void mount(Router router) {
+    get(router, "/spend/logs", (req, p) -> logList(req, p));
+    get(router, "/spend/logs/ui", (req, p) -> logs(req, p));
+    get(router, "/global/spend/report", (req, p) -> report(req));
+    get(router, "/spend/tags", (req, p) -> spendTags(req));
+    get(router, "/global/spend/logs", (req, p) -> globalLogs(req));
+    get(router, "/global/spend/keys", (req, p) -> globalKeys(req));
+    get(router, "/global/spend/models", (req, p) -> globalModels(req));
+    get(router, "/global/spend/tags", (req, p) -> globalTags(req));
+  }
+
+  private void get(
+      Router router,
+      String path,
+      java.util.function.BiFunction<HttpServerRequest, Principal, JsonNode> query) {
     router
-        .get("/spend/logs")
-        .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/spend/logs"))
-        .handler(ctx -> blocking(ctx, () -> logs(ctx.request(), Permissions.principal(ctx))));
-    router
-        .get("/global/spend/report")
-        .handler(Permissions.gate(auth, governance, HttpMethod.GET, "/global/spend/report"))
-        .handler(ctx -> blocking(ctx, () -> report(ctx.request())));
+        .get(path)
+        .handler(Permissions.gate(auth, governance, HttpMethod.GET, path))
+        .handler(
+            ctx -> blocking(ctx, () -> query.apply(ctx.request(), Permissions.principal(ctx))));
   }
 
   /** Runs {@code query} on a worker and answers with its JSON, or its error. */
-  static void blocking(RoutingContext ctx, Supplier<ObjectNode> query) {
+  static void blocking(RoutingContext ctx, Supplier<? extends JsonNode> query) {
     ctx.vertx()
         .executeBlocking(query::get, false)
         .onSuccess(
@@ -74,10 +110,54 @@ public final class SpendRoutes {
   }
 
   /**
-   * Filters: request_id (one request's row, with its attempts), api_key (a key, hashed here) or
-   * key_hash, user_id, team_id, tag, model, dates.
+   * {@code GET /spend/logs}: LiteLLM's list of rows, newest first, with the filters of {@link
+   * #logs}. LiteLLM returns every row; Tollgate returns at most {@code page_size} (default and most
+   * {@value #MAX_PAGE_SIZE}) from {@code page}, so that one call cannot read the whole log.
+   * LiteLLM's per-day summary ({@code start_date} and {@code end_date} without {@code
+   * summarize=false}) is not served: it is refused, naming {@code /global/spend/report}.
+   */
+  private ArrayNode logList(HttpServerRequest req, Principal caller) {
+    String summarize = req.getParam("summarize");
+    if (req.getParam("start_date") != null
+        && req.getParam("end_date") != null
+        && !"false".equalsIgnoreCase(summarize)) {
+      throw GatewayException.badRequest(
+          "summarize",
+          "Tollgate does not serve LiteLLM's per-day spend summary of /spend/logs; send"
+              + " summarize=false for the rows between start_date and end_date, or use"
+              + " /global/spend/report?group_by=day for the sums");
+    }
+    int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
+    int size = intParam(req, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    queries.spendLogs(filter(req, caller), page, size).rows().forEach(r -> out.add(row(r)));
+    return out;
+  }
+
+  /**
+   * {@code GET /spend/logs/ui}: one page of rows, {@code {data, total, page, page_size,
+   * total_pages}}. Filters: request_id (one request's row, with its attempts), api_key (a key,
+   * hashed here) or key_hash, user_id, team_id, tag, model, dates.
    */
   private ObjectNode logs(HttpServerRequest req, Principal caller) {
+    SpendQueries.Filter f = filter(req, caller);
+    int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
+    int size = intParam(req, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    SpendQueries.Page p = queries.spendLogs(f, page, size);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode data = out.putArray("data");
+    for (SpendRecord r : p.rows()) {
+      data.add(row(r));
+    }
+    out.put("total", p.total());
+    out.put("page", p.page());
+    out.put("page_size", p.pageSize());
+    out.put("total_pages", p.totalPages());
+    return out;
+  }
+
+  /** The rows a spend-log request asks for; a caller who does not read all sees only its own. */
+  private static SpendQueries.Filter filter(HttpServerRequest req, Principal caller) {
     SpendQueries.Filter f = SpendQueries.Filter.all();
     if (!Permissions.readsAll(caller)) {
       // A user sees only their own spend, whatever else the query asks for.
@@ -120,18 +200,141 @@ public final class SpendRoutes {
     if (range != null) {
       f = f.between(range[0], range[1]);
     }
-    int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
-    int size = intParam(req, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-    SpendQueries.Page p = queries.spendLogs(f, page, size);
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    ArrayNode data = out.putArray("data");
-    for (SpendRecord r : p.rows()) {
-      data.add(row(r));
+    return f;
+  }
+
+  /**
+   * {@code GET /spend/tags}: LiteLLM's {@code [{individual_request_tag, log_count, total_spend}]},
+   * over all time or between {@code start_date} and {@code end_date}.
+   */
+  private ArrayNode spendTags(HttpServerRequest req) {
+    long[] range = range(req, false);
+    long start = range == null ? 0 : range[0];
+    long end = range == null ? Long.MAX_VALUE : range[1];
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (SpendQueries.Group g : bySpend(queries.globalSpendReport(start, end, List.of(TAG)))) {
+      if (g.keys().get(0).isEmpty()) {
+        continue;
+      }
+      ObjectNode o = out.addObject();
+      o.put("individual_request_tag", g.keys().get(0).get());
+      o.put("log_count", g.requests());
+      o.put("total_spend", CostCalculator.nanosToUsd(g.spendNanos()));
+      o.put("unpriced_requests", g.unknownCostRequests());
     }
-    out.put("total", p.total());
-    out.put("page", p.page());
-    out.put("page_size", p.pageSize());
-    out.put("total_pages", p.totalPages());
+    return out;
+  }
+
+  /**
+   * {@code GET /global/spend/logs}: spend per day over the last 30 days, {@code [{date, spend}]},
+   * as LiteLLM's {@code MonthlyGlobalSpend}; with {@code api_key} (a key or its hash), that key's,
+   * each row also naming it.
+   */
+  private ArrayNode globalLogs(HttpServerRequest req) {
+    long end = clock.millis();
+    long start = end - LAST_30_DAYS_MILLIS;
+    String apiKey = req.getParam("api_key");
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    if (apiKey == null || apiKey.isBlank()) {
+      for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(DAY))) {
+        ObjectNode o = out.addObject();
+        o.put("date", g.keys().get(0).orElse(null));
+        o.put("spend", CostCalculator.nanosToUsd(g.spendNanos()));
+      }
+      return out;
+    }
+    String hash = KeySecrets.looksLikeHash(apiKey) ? apiKey : KeySecrets.hash(apiKey);
+    for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(DAY, KEY))) {
+      if (g.keys().get(1).equals(Optional.of(hash))) {
+        ObjectNode o = out.addObject();
+        o.put("date", g.keys().get(0).orElse(null));
+        o.put("spend", CostCalculator.nanosToUsd(g.spendNanos()));
+        o.put("api_key", hash);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code GET /global/spend/keys?limit=}: the keys that spent most over the last 30 days, {@code
+   * [{api_key, total_spend, key_alias, key_name}]}, as LiteLLM's {@code Last30dKeysBySpend}.
+   */
+  private ArrayNode globalKeys(HttpServerRequest req) {
+    int limit = intParam(req, "limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+    long end = clock.millis();
+    GovernanceSnapshot s = governance.get();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    bySpend(queries.globalSpendReport(end - LAST_30_DAYS_MILLIS, end, List.of(KEY))).stream()
+        .filter(g -> g.keys().get(0).isPresent())
+        .limit(limit)
+        .forEach(
+            g -> {
+              String hash = g.keys().get(0).get();
+              Optional<VirtualKey> k = s.keyByHash(hash);
+              ObjectNode o = out.addObject();
+              o.put("api_key", hash);
+              o.put("total_spend", CostCalculator.nanosToUsd(g.spendNanos()));
+              o.put("key_alias", k.flatMap(VirtualKey::keyAlias).orElse(null));
+              o.put("key_name", k.map(VirtualKey::keyName).orElse(null));
+            });
+    return out;
+  }
+
+  /**
+   * {@code GET /global/spend/models?limit=} (default 10): the model groups that spent most over the
+   * last 30 days, {@code [{model, total_spend}]}, as LiteLLM's {@code Last30dModelsBySpend}.
+   */
+  private ArrayNode globalModels(HttpServerRequest req) {
+    int limit = intParam(req, "limit", 10, 1, Integer.MAX_VALUE);
+    long end = clock.millis();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    bySpend(queries.globalSpendReport(end - LAST_30_DAYS_MILLIS, end, List.of(MODEL))).stream()
+        .limit(limit)
+        .forEach(
+            g -> {
+              ObjectNode o = out.addObject();
+              o.put("model", g.keys().get(0).orElse(null));
+              o.put("total_spend", CostCalculator.nanosToUsd(g.spendNanos()));
+            });
+    return out;
+  }
+
+  /**
+   * {@code GET /global/spend/tags?start_date=&end_date=&tags=}: {@code {"spend_per_tag": [{name,
+   * spend, log_count}]}}, most spend first, as LiteLLM's UI reads it; {@code tags}
+   * (comma-separated) keeps only those, and {@code all-tags} among them keeps every tag.
+   */
+  private ObjectNode globalTags(HttpServerRequest req) {
+    long[] range = range(req, true);
+    if (range == null) {
+      throw GatewayException.badRequest("start_date", "start_date and end_date are required");
+    }
+    String tags = req.getParam("tags");
+    List<String> wanted = tags == null || tags.isBlank() ? List.of() : List.of(tags.split(","));
+    boolean all = wanted.isEmpty() || wanted.contains("all-tags");
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode list = out.putArray("spend_per_tag");
+    for (SpendQueries.Group g :
+        bySpend(queries.globalSpendReport(range[0], range[1], List.of(TAG)))) {
+      Optional<String> tag = g.keys().get(0);
+      if (tag.isEmpty() || (!all && !wanted.contains(tag.get()))) {
+        continue;
+      }
+      ObjectNode o = list.addObject();
+      o.put("name", tag.get());
+      o.put("spend", CostCalculator.nanosToUsd(g.spendNanos()));
+      o.put("log_count", g.requests());
+    }
+    return out;
+  }
+
+  /** {@code groups}, most spend first; ties by their keys, so the order is stable. */
+  private static List<SpendQueries.Group> bySpend(List<SpendQueries.Group> groups) {
+    List<SpendQueries.Group> out = new ArrayList<>(groups);
+    out.sort(
+        java.util.Comparator.comparingLong(SpendQueries.Group::spendNanos)
+            .reversed()
+            .thenComparing(g -> g.keys().toString()));
     return out;
   }
 
