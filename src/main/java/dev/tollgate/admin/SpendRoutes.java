@@ -109,28 +109,106 @@ public final class SpendRoutes {
         .onFailure(e -> HttpErrors.send(ctx.response(), e));
   }
 
+  /** The most rows {@code /spend/logs} sums into its per-day summary in one call. */
+  private static final int MAX_SUMMARY_ROWS = 100_000;
+
   /**
    * {@code GET /spend/logs}: LiteLLM's list of rows, newest first, with the filters of {@link
    * #logs}. LiteLLM returns every row; Tollgate returns at most {@code page_size} (default and most
-   * {@value #MAX_PAGE_SIZE}) from {@code page}, so that one call cannot read the whole log.
-   * LiteLLM's per-day summary ({@code start_date} and {@code end_date} without {@code
-   * summarize=false}) is not served: it is refused, naming {@code /global/spend/report}.
+   * {@value #MAX_PAGE_SIZE}) from {@code page}, so that one call cannot read the whole log. With
+   * {@code start_date} and {@code end_date}, and unless {@code summarize=false}, the answer is
+   * LiteLLM's per-day summary instead (see {@link #summary}).
    */
   private ArrayNode logList(HttpServerRequest req, Principal caller) {
-    String summarize = req.getParam("summarize");
-    if (req.getParam("start_date") != null
-        && req.getParam("end_date") != null
-        && !"false".equalsIgnoreCase(summarize)) {
-      throw GatewayException.badRequest(
-          "summarize",
-          "Tollgate does not serve LiteLLM's per-day spend summary of /spend/logs; send"
-              + " summarize=false for the rows between start_date and end_date, or use"
-              + " /global/spend/report?group_by=day for the sums");
+    SpendQueries.Filter f = filter(req, caller);
+    long[] range = range(req, false);
+    if (range != null && !"false".equalsIgnoreCase(req.getParam("summarize"))) {
+      return summary(f, range[1]);
     }
     int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
     int size = intParam(req, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    queries.spendLogs(filter(req, caller), page, size).rows().forEach(r -> out.add(row(r)));
+    queries.spendLogs(f, page, size).rows().forEach(r -> out.add(row(r)));
+    return out;
+  }
+
+  /**
+   * LiteLLM's per-day summary of {@code /spend/logs}: for each UTC day with spend, {@code
+   * {startTime, spend, users: {user: spend}, models: {model: spend}}} and the spend of each key
+   * hash as a field of its own; then the days after the last one up to the end date, with none.
+   * Sums are exact, over priced requests; {@code unpriced_requests} counts the others.
+   */
+  private ArrayNode summary(SpendQueries.Filter f, long endMillis) {
+    record Day(
+        java.util.Map<String, Long> keys,
+        java.util.Map<String, Long> users,
+        java.util.Map<String, Long> models,
+        long[] spendAndUnpriced) {}
+    java.util.TreeMap<LocalDate, Day> days = new java.util.TreeMap<>();
+    for (int page = 1; ; page++) {
+      SpendQueries.Page p = queries.spendLogs(f, page, MAX_PAGE_SIZE);
+      if (p.total() > MAX_SUMMARY_ROWS) {
+        throw GatewayException.badRequest(
+            "start_date",
+            p.total()
+                + " requests are too many to summarise here (at most "
+                + MAX_SUMMARY_ROWS
+                + "); use /global/spend/report?group_by=day, or summarize=false with page");
+      }
+      for (SpendRecord r : p.rows()) {
+        LocalDate d =
+            Instant.ofEpochMilli(r.startedAtMillis()).atZone(ZoneOffset.UTC).toLocalDate();
+        Day day =
+            days.computeIfAbsent(
+                d,
+                x ->
+                    new Day(
+                        new java.util.TreeMap<>(),
+                        new java.util.TreeMap<>(),
+                        new java.util.TreeMap<>(),
+                        new long[2]));
+        if (r.costNanos().isEmpty()) {
+          day.spendAndUnpriced()[1]++;
+          continue;
+        }
+        long cost = r.costNanos().getAsLong();
+        day.spendAndUnpriced()[0] = Math.addExact(day.spendAndUnpriced()[0], cost);
+        day.keys().merge(r.keyHash(), cost, Math::addExact);
+        day.users().merge(r.userId().orElse(""), cost, Math::addExact);
+        day.models().merge(r.providerModel().orElse(r.modelGroup()), cost, Math::addExact);
+      }
+      if (page >= p.totalPages()) {
+        break;
+      }
+    }
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (java.util.Map.Entry<LocalDate, Day> e : days.entrySet()) {
+      Day day = e.getValue();
+      ObjectNode o = out.addObject();
+      o.put("startTime", e.getKey().toString());
+      o.put("spend", CostCalculator.nanosToUsd(day.spendAndUnpriced()[0]));
+      day.keys().forEach((k, v) -> o.put(k, CostCalculator.nanosToUsd(v)));
+      ObjectNode users = o.putObject("users");
+      day.users().forEach((k, v) -> users.put(k, CostCalculator.nanosToUsd(v)));
+      ObjectNode models = o.putObject("models");
+      day.models().forEach((k, v) -> models.put(k, CostCalculator.nanosToUsd(v)));
+      o.put("unpriced_requests", day.spendAndUnpriced()[1]);
+    }
+    if (!days.isEmpty()) {
+      // The range's end is exclusive: the last day asked for is the one before it. Days after
+      // today have nothing to show, so the filling stops there.
+      LocalDate last =
+          Instant.ofEpochMilli(Math.min(endMillis - 1, clock.millis()))
+              .atZone(ZoneOffset.UTC)
+              .toLocalDate();
+      for (LocalDate d = days.lastKey().plusDays(1); !d.isAfter(last); d = d.plusDays(1)) {
+        ObjectNode o = out.addObject();
+        o.put("startTime", d.toString());
+        o.put("spend", 0);
+        o.putObject("users");
+        o.putObject("models");
+      }
+    }
     return out;
   }
 

@@ -80,6 +80,33 @@ class LiteLlmDropInIT {
     assertThat(ok(gw.get("/key/info?key=" + secret)).path("info").path("spend").decimalValue())
         .isEqualByComparingTo(ONE_CALL);
 
+    // With dates, LiteLLM's per-day summary: exact sums per key, user and model.
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    JsonNode summary =
+        ok(gw.get("/spend/logs?api_key=" + secret + "&start_date=2000-01-01&end_date=" + today));
+    assertThat(summary.size()).as(summary.toString()).isEqualTo(1);
+    JsonNode day = summary.get(0);
+    assertThat(day.path("startTime").asText()).isEqualTo(today);
+    assertThat(day.path("spend").decimalValue()).isEqualByComparingTo(ONE_CALL);
+    assertThat(day.path(KeySecrets.hash(secret)).decimalValue()).isEqualByComparingTo(ONE_CALL);
+    // Keyed as each row's model, the provider's model name.
+    assertThat(day.path("models").path(row.path("model").asText()).decimalValue())
+        .as(day.toString())
+        .isEqualByComparingTo(ONE_CALL);
+    assertThat(day.path("models").size()).isEqualTo(1);
+    assertThat(day.path("unpriced_requests").asLong()).isZero();
+    assertThat(
+            ok(gw.get(
+                    "/spend/logs?api_key="
+                        + secret
+                        + "&start_date=2000-01-01&end_date="
+                        + today
+                        + "&summarize=false"))
+                .get(0)
+                .path("request_id")
+                .asText())
+        .isEqualTo(row.path("request_id").asText());
+
     // The paginated object LiteLLM's UI reads moved to /spend/logs/ui.
     JsonNode page = ok(gw.get("/spend/logs/ui?api_key=" + secret));
     assertThat(page.path("total").asLong()).isEqualTo(1);
@@ -350,8 +377,6 @@ class LiteLlmDropInIT {
     assertThat(one.get(0).path("user_id").asText()).isEqualTo(user);
     assertThat(find(ok(gw.get("/spend/users")), "user_id", user).isMissingNode()).isFalse();
     assertThat(ok(gw.get("/spend/logs?page_size=5")).isArray()).isTrue();
-    // LiteLLM's per-day summary is not served; the refusal says what to use instead.
-    assertError(gw.get("/spend/logs?start_date=2026-01-01&end_date=2026-01-02"), 400, "summarize");
     assertThat(
             ok(gw.get("/spend/logs?start_date=2026-01-01&end_date=2026-01-02&summarize=false"))
                 .isArray())
