@@ -284,10 +284,18 @@ final class KeyApi {
     return out;
   }
 
-  /** {@code GET /spend/keys}: every key, most spend first, as LiteLLM lists its key table. */
+  /**
+   * {@code GET /spend/keys}: every key, most spend first, as LiteLLM lists its key table; for a
+   * caller who does not read all, the keys it may read.
+   */
   JsonNode spendKeys(Call c) {
+    GovernanceSnapshot s = governance.snapshot();
+    Principal p = c.principal();
     return Views.bySpend(
-        governance.snapshot().keys().values().stream().map(k -> Views.key(k, enforcer)).toList());
+        s.keys().values().stream()
+            .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
+            .map(k -> Views.key(k, enforcer))
+            .toList());
   }
 
   /** {@code POST /key/block} and {@code /key/unblock}. */

@@ -4,6 +4,7 @@ import static dev.tollgate.store.SpendQueries.GroupBy.DAY;
 import static dev.tollgate.store.SpendQueries.GroupBy.KEY;
 import static dev.tollgate.store.SpendQueries.GroupBy.MODEL;
 import static dev.tollgate.store.SpendQueries.GroupBy.TAG;
+import static dev.tollgate.store.SpendQueries.GroupBy.USER;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -80,9 +81,9 @@ public final class SpendRoutes {
     get(router, "/spend/logs/ui", (req, p) -> logs(req, p));
     get(router, "/global/spend/report", (req, p) -> report(req));
     get(router, "/spend/tags", (req, p) -> spendTags(req));
-    get(router, "/global/spend/logs", (req, p) -> globalLogs(req));
-    get(router, "/global/spend/keys", (req, p) -> globalKeys(req));
-    get(router, "/global/spend/models", (req, p) -> globalModels(req));
+    get(router, "/global/spend/logs", this::globalLogs);
+    get(router, "/global/spend/keys", this::globalKeys);
+    get(router, "/global/spend/models", this::globalModels);
     get(router, "/global/spend/tags", (req, p) -> globalTags(req));
   }
 
@@ -306,15 +307,20 @@ public final class SpendRoutes {
   /**
    * {@code GET /global/spend/logs}: spend per day over the last 30 days, {@code [{date, spend}]},
    * as LiteLLM's {@code MonthlyGlobalSpend}; with {@code api_key} (a key or its hash), that key's,
-   * each row also naming it.
+   * each row also naming it. An internal user sees its own user's spend, and only its own keys'.
    */
-  private ArrayNode globalLogs(HttpServerRequest req) {
+  private ArrayNode globalLogs(HttpServerRequest req, Principal caller) {
     long end = clock.millis();
     long start = end - LAST_30_DAYS_MILLIS;
     String apiKey = req.getParam("api_key");
+    Optional<String> self = scope(caller);
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     if (apiKey == null || apiKey.isBlank()) {
-      for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(DAY))) {
+      List<SpendQueries.GroupBy> dims = self.isPresent() ? List.of(DAY, USER) : List.of(DAY);
+      for (SpendQueries.Group g : queries.globalSpendReport(start, end, dims)) {
+        if (self.isPresent() && !g.keys().get(1).equals(self)) {
+          continue;
+        }
         ObjectNode o = out.addObject();
         o.put("date", g.keys().get(0).orElse(null));
         o.put("spend", CostCalculator.nanosToUsd(g.spendNanos()));
@@ -322,6 +328,12 @@ public final class SpendRoutes {
       return out;
     }
     String hash = KeySecrets.looksLikeHash(apiKey) ? apiKey : KeySecrets.hash(apiKey);
+    if (self.isPresent()) {
+      GovernanceSnapshot s = governance.get();
+      if (s.keyByHash(hash).filter(k -> k.userId().equals(self)).isEmpty()) {
+        throw Permissions.forbidden("this key may read the spend of its own user's keys only");
+      }
+    }
     for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(DAY, KEY))) {
       if (g.keys().get(1).equals(Optional.of(hash))) {
         ObjectNode o = out.addObject();
@@ -337,12 +349,12 @@ public final class SpendRoutes {
    * {@code GET /global/spend/keys?limit=}: the keys that spent most over the last 30 days, {@code
    * [{api_key, total_spend, key_alias, key_name}]}, as LiteLLM's {@code Last30dKeysBySpend}.
    */
-  private ArrayNode globalKeys(HttpServerRequest req) {
+  private ArrayNode globalKeys(HttpServerRequest req, Principal caller) {
     int limit = intParam(req, "limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
     long end = clock.millis();
     GovernanceSnapshot s = governance.get();
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    bySpend(queries.globalSpendReport(end - LAST_30_DAYS_MILLIS, end, List.of(KEY))).stream()
+    bySpend(scoped(caller, end - LAST_30_DAYS_MILLIS, end, KEY)).stream()
         .filter(g -> g.keys().get(0).isPresent())
         .limit(limit)
         .forEach(
@@ -362,11 +374,11 @@ public final class SpendRoutes {
    * {@code GET /global/spend/models?limit=} (default 10): the model groups that spent most over the
    * last 30 days, {@code [{model, total_spend}]}, as LiteLLM's {@code Last30dModelsBySpend}.
    */
-  private ArrayNode globalModels(HttpServerRequest req) {
+  private ArrayNode globalModels(HttpServerRequest req, Principal caller) {
     int limit = intParam(req, "limit", 10, 1, Integer.MAX_VALUE);
     long end = clock.millis();
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    bySpend(queries.globalSpendReport(end - LAST_30_DAYS_MILLIS, end, List.of(MODEL))).stream()
+    bySpend(scoped(caller, end - LAST_30_DAYS_MILLIS, end, MODEL)).stream()
         .limit(limit)
         .forEach(
             g -> {
@@ -402,6 +414,44 @@ public final class SpendRoutes {
       o.put("name", tag.get());
       o.put("spend", CostCalculator.nanosToUsd(g.spendNanos()));
       o.put("log_count", g.requests());
+    }
+    return out;
+  }
+
+  /**
+   * The user whose spend alone {@code caller} may read: empty for admins and viewers, who read all;
+   * the caller's own user for internal users, as LiteLLM scopes them.
+   */
+  private static Optional<String> scope(Principal caller) {
+    return Permissions.readsAll(caller)
+        ? Optional.empty()
+        : Optional.of(Permissions.self(caller, Optional.empty(), "spend"));
+  }
+
+  /**
+   * The report grouped by {@code dim} over {@code [start, end)}: all of it for a caller who reads
+   * all, else only the caller's user's requests, each group keyed by {@code dim} alone.
+   */
+  private List<SpendQueries.Group> scoped(
+      Principal caller, long start, long end, SpendQueries.GroupBy dim) {
+    Optional<String> self = scope(caller);
+    if (self.isEmpty()) {
+      return queries.globalSpendReport(start, end, List.of(dim));
+    }
+    List<SpendQueries.Group> out = new ArrayList<>();
+    for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(dim, USER))) {
+      if (g.keys().get(1).equals(self)) {
+        out.add(
+            new SpendQueries.Group(
+                List.of(g.keys().get(0)),
+                g.requests(),
+                g.spendNanos(),
+                g.tokens(),
+                g.unknownCostRequests(),
+                g.unknownCostTokens(),
+                g.estimatedRequests(),
+                g.estimatedSpendNanos()));
+      }
     }
     return out;
   }

@@ -272,11 +272,14 @@ final class UserApi {
 
   /**
    * {@code GET /spend/users}: every user, most spend first, as LiteLLM lists its user table; with
-   * {@code user_id}, a list of that one user.
+   * {@code user_id}, a list of that one user. A caller who does not read all gets its own user.
    */
   JsonNode spendUsers(Call c) {
     GovernanceSnapshot s = governance.snapshot();
-    Optional<String> id = c.query("user_id");
+    Optional<String> id =
+        Permissions.readsAll(c.principal())
+            ? c.query("user_id")
+            : Optional.of(Permissions.self(c.principal(), c.query("user_id"), "spend"));
     List<ObjectNode> users =
         id.isPresent()
             ? List.of(Views.user(find(s, id.get()), enforcer))

@@ -110,8 +110,8 @@ class AuthorizationMatrixIT {
               "POST /v2/key/info",
               () -> post("/v2/key/info", "{\"keys\": [\"" + otherKey() + "\"]}"),
               READERS),
-          row("GET /spend/keys", () -> get("/spend/keys"), READERS),
-          row("GET /spend/users", () -> get("/spend/users"), READERS),
+          row("GET /spend/keys", () -> get("/spend/keys"), ANY_USER),
+          row("GET /spend/users", () -> get("/spend/users"), ANY_USER),
           row(
               "POST /user/new",
               () -> post("/user/new", "{\"user_id\": \"" + id("u") + "\"}"),
@@ -431,9 +431,9 @@ class AuthorizationMatrixIT {
           row("GET /spend/logs", () -> get("/spend/logs?user_id=u-other"), READERS),
           row("GET /spend/logs/ui", () -> get("/spend/logs/ui?user_id=u-other"), READERS),
           row("GET /spend/tags", () -> get("/spend/tags"), READERS),
-          row("GET /global/spend/logs", () -> get("/global/spend/logs"), READERS),
-          row("GET /global/spend/keys", () -> get("/global/spend/keys"), READERS),
-          row("GET /global/spend/models", () -> get("/global/spend/models"), READERS),
+          row("GET /global/spend/logs", () -> get("/global/spend/logs"), ANY_USER),
+          row("GET /global/spend/keys", () -> get("/global/spend/keys"), ANY_USER),
+          row("GET /global/spend/models", () -> get("/global/spend/models"), ANY_USER),
           row(
               "GET /global/spend/tags",
               () -> get("/global/spend/tags?start_date=2026-01-01&end_date=2026-12-31"),

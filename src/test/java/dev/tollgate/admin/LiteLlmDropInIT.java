@@ -383,6 +383,45 @@ class LiteLlmDropInIT {
         .isTrue();
   }
 
+  @Test
+  void spendRoutes_internalUser_seesOnlyItsOwnUser() throws Exception {
+    String user = "u-scoped-" + SEQ.incrementAndGet();
+    ok(
+        gw.post(
+            "/user/new",
+            "{\"user_id\": \""
+                + user
+                + "\", \"user_role\": \"internal_user\", \"auto_create_key\": false}"));
+    String own =
+        ok(gw.post("/key/generate", "{\"user_id\": \"" + user + "\"}")).path("key").asText();
+    String others = ok(gw.post("/key/generate", "{}")).path("key").asText();
+    assertThat(chat(own, "[]").statusCode()).isEqualTo(200);
+    assertThat(chat(others, "[]").statusCode()).isEqualTo(200);
+    awaitRows("/spend/logs?user_id=" + user, 1);
+    String hash = KeySecrets.hash(own);
+
+    JsonNode keys = ok(as(own, "GET", "/global/spend/keys", null));
+    assertThat(keys.findValuesAsText("api_key")).containsExactly(hash);
+    assertThat(keys.get(0).path("total_spend").decimalValue()).isEqualByComparingTo(ONE_CALL);
+    JsonNode models = ok(as(own, "GET", "/global/spend/models", null));
+    assertThat(models.size()).isEqualTo(1);
+    assertThat(models.get(0).path("total_spend").decimalValue()).isEqualByComparingTo(ONE_CALL);
+    JsonNode days = ok(as(own, "GET", "/global/spend/logs", null));
+    assertThat(days.get(0).path("spend").decimalValue()).isEqualByComparingTo(ONE_CALL);
+    assertThat(ok(as(own, "GET", "/spend/keys", null)).findValuesAsText("token"))
+        .containsExactly(hash);
+    assertThat(ok(as(own, "GET", "/spend/users", null)).findValuesAsText("user_id"))
+        .containsExactly(user);
+    assertThat(as(own, "GET", "/spend/users?user_id=someone-else", null).statusCode())
+        .isEqualTo(403);
+    assertThat(as(own, "GET", "/global/spend/logs?api_key=" + others, null).statusCode())
+        .isEqualTo(403);
+    assertThat(
+            as(own, "GET", "/global/spend/tags?start_date=2000-01-01&end_date=2999-12-31", null)
+                .statusCode())
+        .isEqualTo(403);
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
   static HttpResponse<String> chat(String key, String tags) {
