@@ -279,7 +279,7 @@ public final class Gateway implements AutoCloseable {
     AdminRoutes admin =
         new AdminRoutes(
             auth, governance::snapshot, models, registrar, () -> costMapLocation(config, env));
-    SpendRoutes spendRoutes = new SpendRoutes(auth, governance::snapshot, db.spendQueries());
+    SpendRoutes spendRoutes = new SpendRoutes(auth, governance::snapshot, db.spendQueries(), clock);
 
     Vertx vertx = vertxStarting.join();
     AlertSink alerts =

@@ -226,7 +226,7 @@ class BudgetGatewayIT {
   JsonNode awaitLogs(String key, int count) throws Exception {
     for (int i = 0; ; i++) {
       JsonNode logs =
-          Json.MAPPER.readTree(gw.get("/spend/logs?api_key=" + key + "&page_size=1000").body());
+          Json.MAPPER.readTree(gw.get("/spend/logs/ui?api_key=" + key + "&page_size=1000").body());
       if (logs.path("total").asInt() >= count || i >= 500) {
         assertThat(logs.path("total").asInt()).isEqualTo(count);
         return logs;

@@ -190,7 +190,7 @@ class BudgetScenariosIT {
 
   /** The sum of the non-null spend of the records that {@code query} returns and {@code keep}. */
   BigDecimal logSum(String query, Predicate<JsonNode> keep) throws Exception {
-    JsonNode logs = get("/spend/logs?page_size=1000" + query);
+    JsonNode logs = get("/spend/logs/ui?page_size=1000" + query);
     assertThat(logs.path("total").asInt()).isLessThanOrEqualTo(1000);
     BigDecimal sum = BigDecimal.ZERO;
     for (JsonNode row : logs.path("data")) {
@@ -777,12 +777,12 @@ class BudgetScenariosIT {
 
   void awaitLogCount(String query, int n) throws Exception {
     for (int i = 0; i < 500; i++) {
-      if (get("/spend/logs?page_size=1000" + query).path("total").asInt() >= n) {
+      if (get("/spend/logs/ui?page_size=1000" + query).path("total").asInt() >= n) {
         break;
       }
       Thread.sleep(20);
     }
-    assertThat(get("/spend/logs?page_size=1000" + query).path("total").asInt()).isEqualTo(n);
+    assertThat(get("/spend/logs/ui?page_size=1000" + query).path("total").asInt()).isEqualTo(n);
   }
 
   BigDecimal memberSpend(String team, String user) throws Exception {

@@ -200,7 +200,7 @@ class EstimatedUsageIT {
 
     // The spend log and the report show it as estimated, apart from reported spend.
     awaitPersisted(1);
-    JsonNode logs = Json.MAPPER.readTree(gw.get("/spend/logs?api_key=" + key).body());
+    JsonNode logs = Json.MAPPER.readTree(gw.get("/spend/logs/ui?api_key=" + key).body());
     JsonNode row = logs.path("data").get(0);
     assertThat(row.path("usage_source").asText()).isEqualTo("estimated");
     JsonNode report =

@@ -222,22 +222,22 @@ class StoreGatewayIT {
     }
     // The graceful close flushed everything; a restarted gateway reports it.
     try (TestGateway gw = TestGateway.start(config(""), env(db, url), dir)) {
-      JsonNode all = Json.MAPPER.readTree(gw.get("/spend/logs?page_size=1000").body());
+      JsonNode all = Json.MAPPER.readTree(gw.get("/spend/logs/ui?page_size=1000").body());
       assertThat(all.path("total").asLong()).isEqualTo(ok + 2);
       JsonNode unknown =
-          Json.MAPPER.readTree(gw.get("/spend/logs?model=ui-unknown&page_size=1000").body());
+          Json.MAPPER.readTree(gw.get("/spend/logs/ui?model=ui-unknown&page_size=1000").body());
       assertThat(unknown.path("total").asLong()).isEqualTo(5);
       for (JsonNode row : unknown.path("data")) {
         assertThat(row.get("spend").isNull()).isTrue();
         assertThat(row.path("unpriced").asBoolean()).isTrue();
         assertThat(row.path("pricing").path("state").asText()).isEqualTo("unknown");
       }
-      JsonNode custom = Json.MAPPER.readTree(gw.get("/spend/logs?model=ui-custom").body());
+      JsonNode custom = Json.MAPPER.readTree(gw.get("/spend/logs/ui?model=ui-custom").body());
       // 8 * 0.000002 + 4 cached at the input rate + 5 * 0.00001 = 0.000074 per request
       for (JsonNode row : custom.path("data")) {
         assertThat(row.get("spend").decimalValue()).isEqualByComparingTo("0.000074");
       }
-      JsonNode free = Json.MAPPER.readTree(gw.get("/spend/logs?model=ui-free").body());
+      JsonNode free = Json.MAPPER.readTree(gw.get("/spend/logs/ui?model=ui-free").body());
       assertThat(free.path("data").get(0).get("spend").decimalValue()).isEqualByComparingTo("0");
 
       String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
@@ -321,9 +321,9 @@ class StoreGatewayIT {
   @Test
   void spendReports_badParameters_are400() throws Exception {
     try (TestGateway gw = TestGateway.start(config(""))) {
-      assertThat(gw.get("/spend/logs?start_date=yesterday&end_date=2026-01-01").statusCode())
+      assertThat(gw.get("/spend/logs/ui?start_date=yesterday&end_date=2026-01-01").statusCode())
           .isEqualTo(400);
-      assertThat(gw.get("/spend/logs?page_size=0").statusCode()).isEqualTo(400);
+      assertThat(gw.get("/spend/logs/ui?page_size=0").statusCode()).isEqualTo(400);
       assertThat(gw.get("/global/spend/report").statusCode()).isEqualTo(400);
       assertThat(
               gw.get(

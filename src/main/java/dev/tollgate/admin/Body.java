@@ -50,6 +50,24 @@ final class Body {
 
   /** Parses {@code bytes} (empty is {@code {}}) and refuses fields outside {@code allowed}. */
   static Body parse(byte[] bytes, Set<String> allowed) {
+    return parse(bytes, Fields.strict(allowed), null);
+  }
+
+  /**
+   * Parses {@code c}'s body against {@code fields}: a LiteLLM field Tollgate does not act on is
+   * dropped and added to {@code c}'s warnings; a field neither knows is refused.
+   */
+  static Body parse(Call c, Fields fields) {
+    return parse(c.body(), fields, c.warnings());
+  }
+
+  /** A body already parsed, for a route that makes the same change as another route's body. */
+  static Body of(ObjectNode node) {
+    return new Body(node.deepCopy());
+  }
+
+  private static Body parse(byte[] bytes, Fields fields, Call.@Nullable Warnings warnings) {
+    Set<String> allowed = fields.accepted();
     ObjectNode node;
     if (bytes.length == 0) {
       node = Json.MAPPER.createObjectNode();
@@ -67,16 +85,36 @@ final class Body {
       }
     }
     List<String> unknown = new ArrayList<>();
+    List<String> ignored = new ArrayList<>();
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!allowed.contains(f)) {
+      if (allowed.contains(f)) {
+        continue;
+      }
+      if (fields.ignored().contains(f) && warnings != null) {
+        ignored.add(f);
+      } else {
         unknown.add(f);
       }
     }
     if (!unknown.isEmpty()) {
       String first = unknown.get(0);
       throw GatewayException.badRequest(
-          first, "unknown field(s) " + unknown + "; expected any of " + new TreeSet<>(allowed));
+          first,
+          "unknown field(s) "
+              + unknown
+              + "; expected any of "
+              + new TreeSet<>(allowed)
+              + (fields.ignored().isEmpty()
+                  ? ""
+                  : " (or one of LiteLLM's fields Tollgate accepts without acting on: "
+                      + new TreeSet<>(fields.ignored())
+                      + ")"));
+    }
+    if (warnings != null) {
+      // Dropped here, so that no handler can act on a field the answer says was not acted on.
+      ignored.forEach(node::remove);
+      ignored.forEach(warnings::add);
     }
     return new Body(node);
   }

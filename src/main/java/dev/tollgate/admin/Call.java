@@ -4,18 +4,48 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.Actor;
 import dev.tollgate.governance.Principal;
 import io.vertx.core.MultiMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One authenticated management request, detached from Vert.x's routing context so that it can be
- * handled on a worker thread. Immutable.
+ * handled on a worker thread. Immutable, but for {@link #warnings}, which the one thread handling
+ * the call fills.
  *
  * @param actor who the audit log says made the changes this call makes
+ * @param warnings the LiteLLM fields the body set that Tollgate accepted without acting on them
  */
 record Call(
-    Principal principal, byte[] body, MultiMap query, Map<String, String> path, Actor actor) {
+    Principal principal,
+    byte[] body,
+    MultiMap query,
+    Map<String, String> path,
+    Actor actor,
+    Warnings warnings) {
+
+  Call(Principal principal, byte[] body, MultiMap query, Map<String, String> path, Actor actor) {
+    this(principal, body, query, path, actor, new Warnings());
+  }
+
+  /**
+   * The fields a call was answered without acting on, in the order first seen. Confined to the
+   * thread handling the call; the answer is built after it, so it needs no lock.
+   */
+  static final class Warnings {
+    private final Set<String> fields = new LinkedHashSet<>();
+
+    void add(String field) {
+      fields.add(field);
+    }
+
+    List<String> fields() {
+      return List.copyOf(fields);
+    }
+  }
 
   /** LiteLLM's header naming the user an admin makes a change on behalf of. */
   static final String CHANGED_BY_HEADER = "LiteLLM-Changed-By";

@@ -14,6 +14,7 @@ import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.OrganizationMember;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
 import java.time.Clock;
@@ -83,7 +84,7 @@ final class EntityApi {
   // --- organizations ----------------------------------------------------------------------------
 
   JsonNode organizationNew(Call c) {
-    Body b = Body.parse(c.body(), ORG_FIELDS);
+    Body b = Body.parse(c, Fields.of(ORG_FIELDS, Fields.LITELLM_ORGANIZATION));
     Instant now = clock.instant();
     String id = b.string("organization_id").orElseGet(Mutations::newId);
     Organization blank =
@@ -95,7 +96,8 @@ final class EntityApi {
   }
 
   JsonNode organizationUpdate(Call c) {
-    Body b = Body.parse(c.body(), KeyApi.plus(ORG_FIELDS, "spend"));
+    Body b =
+        Body.parse(c, Fields.of(KeyApi.plus(ORG_FIELDS, "spend"), Fields.LITELLM_ORGANIZATION));
     String id = b.requiredString("organization_id");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
@@ -151,13 +153,238 @@ final class EntityApi {
         budgeting.budgetId(),
         b.has("metadata") ? b.object("metadata").orElse("{}") : cur.metadata(),
         cur.createdAt(),
-        now);
+        now,
+        cur.members());
+  }
+
+  /** LiteLLM's organization member requests take a budget per member, which Tollgate has not. */
+  private static final Fields MEMBER_ADD =
+      Fields.of(
+          Set.of("organization_id", "member"),
+          Set.of("organization_id", "member", "max_budget_in_organization"));
+
+  private static final Fields MEMBER_UPDATE =
+      Fields.of(
+          Set.of("organization_id", "user_id", "user_email", "role"),
+          Set.of("organization_id", "user_id", "user_email", "role", "max_budget_in_organization"));
+
+  /**
+   * {@code POST /organization/member_add} with {@code organization_id} and {@code member}: one or a
+   * list of {@code {user_id or user_email, role}}. A user named only by an email no user has is
+   * created, as LiteLLM does. Answers LiteLLM's {@code updated_users} and {@code
+   * updated_organization_memberships}.
+   */
+  JsonNode organizationMemberAdd(Call c) {
+    Body b = Body.parse(c, MEMBER_ADD);
+    String id = b.requiredString("organization_id");
+    JsonNode raw =
+        b.raw("member")
+            .orElseThrow(() -> GatewayException.badRequest("member", "member is required"));
+    List<JsonNode> asked = new ArrayList<>();
+    if (raw.isArray()) {
+      raw.forEach(asked::add);
+    } else {
+      asked.add(raw);
+    }
+    if (asked.isEmpty()) {
+      throw GatewayException.badRequest("member", "member must name at least one user");
+    }
+    Instant now = clock.instant();
+    record Added(Organization org, List<dev.tollgate.governance.User> users) {}
+    Added added =
+        governance.mutate(
+            c.actor(),
+            s -> {
+              Organization cur = get(s.organizations().get(id), "organization_id", id);
+              List<OrganizationMember> members = new ArrayList<>(cur.members());
+              List<EntityChange> changes = new ArrayList<>();
+              List<String> userIds = new ArrayList<>();
+              for (JsonNode m : asked) {
+                OrganizationMember.Role role = orgRole(m);
+                String user = memberUser(s, m, now, changes);
+                if (cur.member(user).isPresent() || userIds.contains(user)) {
+                  throw GatewayException.badRequest(
+                      "member",
+                      "user_id '" + user + "' is already a member of organization '" + id + "'");
+                }
+                userIds.add(user);
+                members.add(new OrganizationMember(user, role));
+              }
+              Organization next = cur.withMembers(members, now);
+              changes.add(new EntityChange.Upsert(next));
+              List<dev.tollgate.governance.User> users = new ArrayList<>();
+              for (String u : userIds) {
+                dev.tollgate.governance.User x = s.users().get(u);
+                if (x == null) {
+                  for (EntityChange ch : changes) {
+                    if (ch instanceof EntityChange.Upsert up
+                        && up.entity() instanceof dev.tollgate.governance.User nu
+                        && nu.id().equals(u)) {
+                      x = nu;
+                    }
+                  }
+                }
+                if (x != null) {
+                  users.add(x);
+                }
+              }
+              return new Governance.Mutation<>(changes, new Added(next, users));
+            });
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("organization_id", id);
+    ArrayNode users = out.putArray("updated_users");
+    added.users().forEach(u -> users.add(Views.user(u, enforcer)));
+    ArrayNode ms = out.putArray("updated_organization_memberships");
+    for (dev.tollgate.governance.User u : added.users()) {
+      added.org().member(u.id()).ifPresent(m -> ms.add(Views.organizationMembership(id, m)));
+    }
+    return out;
+  }
+
+  /**
+   * {@code POST /organization/member_update} with {@code organization_id}, {@code user_id} (or
+   * {@code user_email}) and {@code role}: the membership after the change.
+   */
+  JsonNode organizationMemberUpdate(Call c) {
+    Body b = Body.parse(c, MEMBER_UPDATE);
+    String id = b.requiredString("organization_id");
+    Optional<OrganizationMember.Role> role =
+        b.string("role")
+            .map(r -> OrganizationMember.Role.fromWire(r).orElseThrow(() -> badOrgRole("role", r)));
+    Instant now = clock.instant();
+    OrganizationMember updated =
+        governance.mutate(
+            c.actor(),
+            s -> {
+              Organization cur = get(s.organizations().get(id), "organization_id", id);
+              OrganizationMember m = existingMember(s, cur, b);
+              OrganizationMember next = new OrganizationMember(m.userId(), role.orElse(m.role()));
+              List<OrganizationMember> members = new ArrayList<>();
+              for (OrganizationMember x : cur.members()) {
+                members.add(x.userId().equals(m.userId()) ? next : x);
+              }
+              Organization o = cur.withMembers(members, now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(o)), next);
+            });
+    return Views.organizationMembership(id, updated);
+  }
+
+  /**
+   * {@code POST /organization/member_delete} with {@code organization_id} and {@code user_id} (or
+   * {@code user_email}); a user who is not a member is a 400, as LiteLLM answers.
+   */
+  JsonNode organizationMemberDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("organization_id", "user_id", "user_email"));
+    String id = b.requiredString("organization_id");
+    Instant now = clock.instant();
+    OrganizationMember removed =
+        governance.mutate(
+            c.actor(),
+            s -> {
+              Organization cur = get(s.organizations().get(id), "organization_id", id);
+              OrganizationMember m = existingMember(s, cur, b);
+              Organization o =
+                  cur.withMembers(
+                      cur.members().stream().filter(x -> !x.userId().equals(m.userId())).toList(),
+                      now);
+              return new Governance.Mutation<>(List.of(new EntityChange.Upsert(o)), m);
+            });
+    ObjectNode out = Views.organizationMembership(id, removed);
+    out.put("deleted", true);
+    return out;
+  }
+
+  private static OrganizationMember existingMember(GovernanceSnapshot s, Organization org, Body b) {
+    Optional<String> user = b.string("user_id");
+    if (user.isEmpty()) {
+      Optional<String> email = b.string("user_email");
+      if (email.isEmpty()) {
+        throw GatewayException.badRequest("user_id", "user_id or user_email is required");
+      }
+      user =
+          s.users().values().stream()
+              .filter(u -> u.email().equals(email))
+              .map(dev.tollgate.governance.User::id)
+              .filter(u -> org.member(u).isPresent())
+              .findFirst();
+      if (user.isEmpty()) {
+        throw GatewayException.badRequest(
+            "user_email",
+            "no member of organization '" + org.id() + "' has user_email '" + email.get() + "'");
+      }
+    }
+    String u = user.get();
+    return org.member(u)
+        .orElseThrow(
+            () ->
+                GatewayException.badRequest(
+                    "user_id",
+                    "user_id '" + u + "' is not a member of organization '" + org.id() + "'"));
+  }
+
+  private static OrganizationMember.Role orgRole(JsonNode m) {
+    if (!m.isObject()) {
+      throw GatewayException.badRequest(
+          "member",
+          "member must be {\"role\": \"internal_user\", \"user_id\": \"...\"} or a list of them");
+    }
+    for (String f : (Iterable<String>) m::fieldNames) {
+      if (!Set.of("role", "user_id", "user_email").contains(f)) {
+        throw GatewayException.badRequest(
+            "member." + f,
+            "unknown field '" + f + "' in member; expected role, user_id, user_email");
+      }
+    }
+    JsonNode r = m.get("role");
+    if (r == null || !r.isTextual()) {
+      throw GatewayException.badRequest(
+          "member.role",
+          "member.role is required: org_admin, internal_user or internal_user_viewer");
+    }
+    return OrganizationMember.Role.fromWire(r.asText())
+        .orElseThrow(() -> badOrgRole("member.role", r.asText()));
+  }
+
+  private static GatewayException badOrgRole(String field, String got) {
+    return GatewayException.badRequest(
+        field,
+        field + " must be org_admin, internal_user or internal_user_viewer, got '" + got + "'");
+  }
+
+  /** The user a member entry names, created (as LiteLLM does) when new. */
+  private static String memberUser(
+      GovernanceSnapshot s, JsonNode m, Instant now, List<EntityChange> changes) {
+    JsonNode id = m.get("user_id");
+    JsonNode email = m.get("user_email");
+    Optional<String> mail =
+        email != null && email.isTextual() && !email.asText().isBlank()
+            ? Optional.of(email.asText())
+            : Optional.empty();
+    if (id != null && id.isTextual() && !id.asText().isBlank()) {
+      Mutations.ensureUser(s, Optional.of(id.asText()), mail, now, changes);
+      return id.asText();
+    }
+    if (mail.isEmpty()) {
+      throw GatewayException.badRequest(
+          "member.user_id", "each member needs user_id or user_email");
+    }
+    Optional<String> known =
+        s.users().values().stream()
+            .filter(u -> u.email().equals(mail))
+            .map(dev.tollgate.governance.User::id)
+            .findFirst();
+    if (known.isPresent()) {
+      return known.get();
+    }
+    String fresh = Mutations.newId();
+    Mutations.ensureUser(s, Optional.of(fresh), mail, now, changes);
+    return fresh;
   }
 
   // --- customers --------------------------------------------------------------------------------
 
   JsonNode customerNew(Call c) {
-    Body b = Body.parse(c.body(), CUSTOMER_FIELDS);
+    Body b = Body.parse(c, Fields.of(CUSTOMER_FIELDS, Fields.LITELLM_CUSTOMER_NEW));
     Instant now = clock.instant();
     String id = b.requiredString("user_id");
     Customer blank =
@@ -168,7 +395,14 @@ final class EntityApi {
   }
 
   JsonNode customerUpdate(Call c) {
-    Body b = Body.parse(c.body(), KeyApi.plus(CUSTOMER_FIELDS, "spend"));
+    Body b =
+        Body.parse(
+            c,
+            Fields.of(
+                KeyApi.plus(CUSTOMER_FIELDS, "spend"),
+                KeyApi.plus(
+                    Fields.LITELLM_CUSTOMER_NEW,
+                    Fields.LITELLM_CUSTOMER_UPDATE.toArray(String[]::new))));
     String id = b.requiredString("user_id");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
@@ -336,7 +570,7 @@ final class EntityApi {
   // --- shared budgets ---------------------------------------------------------------------------
 
   JsonNode budgetNew(Call c) {
-    Body b = Body.parse(c.body(), BUDGET_FIELDS);
+    Body b = Body.parse(c, Fields.of(BUDGET_FIELDS, Fields.LITELLM_BUDGET));
     Instant now = clock.instant();
     String id = b.string("budget_id").orElseGet(Mutations::newId);
     SharedBudget x = new SharedBudget(id, b.limits(Limits.NONE), now, now);
@@ -345,7 +579,7 @@ final class EntityApi {
   }
 
   JsonNode budgetUpdate(Call c) {
-    Body b = Body.parse(c.body(), BUDGET_FIELDS);
+    Body b = Body.parse(c, Fields.of(BUDGET_FIELDS, Fields.LITELLM_BUDGET));
     String id = b.requiredString("budget_id");
     Instant now = clock.instant();
     SharedBudget x =

@@ -3,6 +3,8 @@ package dev.tollgate.admin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.AuditLog;
@@ -20,9 +22,12 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mounts the governance management API (LiteLLM's {@code /key}, {@code /user}, {@code /team},
@@ -34,6 +39,8 @@ import java.util.function.Function;
  * loop.
  */
 public final class GovernanceRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(GovernanceRoutes.class);
+
   private final Authenticator auth;
   private final Governance governance;
   private final KeyApi keys;
@@ -74,6 +81,9 @@ public final class GovernanceRoutes {
     write(router, body, "/key/block", c -> keys.block(c, true));
     write(router, body, "/key/unblock", c -> keys.block(c, false));
     write(router, body, "/key/:key/regenerate", keys::regenerate);
+    write(router, body, "/key/regenerate", keys::regenerate);
+    write(router, body, "/v2/key/info", keys::infoV2);
+    read(router, "/spend/keys", keys::spendKeys);
     write(router, body, "/key/:key/reset_spend", keys::resetSpend);
 
     write(router, body, "/user/new", users::create);
@@ -81,6 +91,7 @@ public final class GovernanceRoutes {
     read(router, "/user/info", users::info);
     write(router, body, "/user/delete", users::delete);
     read(router, "/user/list", users::list);
+    read(router, "/spend/users", users::spendUsers);
 
     write(router, body, "/team/new", teams::create);
     write(router, body, "/team/update", teams::update);
@@ -92,6 +103,10 @@ public final class GovernanceRoutes {
     write(router, body, "/team/member_add", teams::memberAdd);
     write(router, body, "/team/member_update", teams::memberUpdate);
     write(router, body, "/team/member_delete", teams::memberDelete);
+    write(router, body, "/team/block", c -> teams.block(c, true));
+    write(router, body, "/team/unblock", c -> teams.block(c, false));
+    write(router, body, "/team/model/add", teams::modelAdd);
+    write(router, body, "/team/model/delete", teams::modelDelete);
 
     write(router, body, "/organization/new", entities::organizationNew);
     write(router, body, "/organization/update", entities::organizationUpdate);
@@ -100,14 +115,32 @@ public final class GovernanceRoutes {
     write(router, body, "/organization/delete", entities::organizationDelete);
     route(router, body, HttpMethod.DELETE, "/organization/delete", entities::organizationDelete);
     read(router, "/organization/list", entities::organizationList);
+    write(router, body, "/organization/member_add", entities::organizationMemberAdd);
+    write(router, body, "/organization/member_update", entities::organizationMemberUpdate);
+    route(
+        router,
+        body,
+        HttpMethod.PATCH,
+        "/organization/member_update",
+        entities::organizationMemberUpdate);
+    write(router, body, "/organization/member_delete", entities::organizationMemberDelete);
+    route(
+        router,
+        body,
+        HttpMethod.DELETE,
+        "/organization/member_delete",
+        entities::organizationMemberDelete);
 
-    write(router, body, "/customer/new", entities::customerNew);
-    write(router, body, "/customer/update", entities::customerUpdate);
-    read(router, "/customer/info", entities::customerInfo);
-    write(router, body, "/customer/delete", entities::customerDelete);
-    write(router, body, "/customer/block", c -> entities.customerBlock(c, true));
-    write(router, body, "/customer/unblock", c -> entities.customerBlock(c, false));
-    read(router, "/customer/list", entities::customerList);
+    // LiteLLM serves its customers under both names.
+    for (String base : new String[] {"/customer", "/end_user"}) {
+      write(router, body, base + "/new", entities::customerNew);
+      write(router, body, base + "/update", entities::customerUpdate);
+      read(router, base + "/info", entities::customerInfo);
+      write(router, body, base + "/delete", entities::customerDelete);
+      write(router, body, base + "/block", c -> entities.customerBlock(c, true));
+      write(router, body, base + "/unblock", c -> entities.customerBlock(c, false));
+      read(router, base + "/list", entities::customerList);
+    }
 
     write(router, body, "/tag/new", entities::tagNew);
     write(router, body, "/tag/update", entities::tagUpdate);
@@ -170,9 +203,30 @@ public final class GovernanceRoutes {
     }
     // Reads too run on a worker: they wait for the budget counters, which may be in Redis.
     ctx.vertx()
-        .executeBlocking(() -> action.apply(call), false)
+        .executeBlocking(() -> withWarnings(route, call, action.apply(call)), false)
         .onSuccess(out -> send(ctx, out))
         .onFailure(e -> HttpErrors.send(ctx.response(), e));
+  }
+
+  /**
+   * {@code out} with the LiteLLM fields the call set but Tollgate did not act on, named in {@code
+   * warnings} and logged once for the request.
+   */
+  private static JsonNode withWarnings(String route, Call call, JsonNode out) {
+    List<String> fields = call.warnings().fields();
+    if (fields.isEmpty()) {
+      return out;
+    }
+    LOG.warn(
+        "{}: accepted LiteLLM field(s) {} without acting on them; Tollgate does not implement"
+            + " them",
+        route,
+        fields);
+    if (out instanceof ObjectNode o) {
+      ArrayNode a = o.putArray("warnings");
+      fields.forEach(a::add);
+    }
+    return out;
   }
 
   private static void send(RoutingContext ctx, JsonNode out) {

@@ -50,6 +50,22 @@ final class KeyApi {
 
   private static final Set<String> UPDATE_FIELDS = plus(FIELDS, "key", "spend");
 
+  private static final Fields GENERATE =
+      Fields.of(plus(FIELDS, "key"), Fields.LITELLM_KEY_GENERATE);
+  private static final Fields UPDATE = Fields.of(UPDATE_FIELDS, Fields.LITELLM_KEY_UPDATE);
+  private static final Fields REGENERATE =
+      Fields.of(plus(FIELDS, "key", "new_key"), Fields.LITELLM_KEY_REGENERATE);
+
+  /** The characters of an imported key after {@code sk-}: LiteLLM's URL-safe base64, and dots. */
+  private static final java.util.regex.Pattern SECRET_CHARS =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.-]+");
+
+  /** The shortest imported key, after {@code sk-}: shorter is too easy to guess. */
+  static final int MIN_SECRET_CHARS = 8;
+
+  /** The longest imported key, after {@code sk-}. */
+  static final int MAX_SECRET_CHARS = 256;
+
   private final Governance governance;
   private final Enforcer enforcer;
   private final SpendResets resets;
@@ -62,12 +78,15 @@ final class KeyApi {
     this.clock = clock;
   }
 
-  /** {@code POST /key/generate}. */
+  /**
+   * {@code POST /key/generate}. With {@code key} (admins only), the key is that existing secret, as
+   * LiteLLM takes it: both store its SHA-256 hex, so a key brought from LiteLLM keeps working.
+   */
   JsonNode generate(Call c) {
-    Body b = Body.parse(c.body(), FIELDS);
+    Body b = Body.parse(c, GENERATE);
     Principal p = c.principal();
     Instant now = clock.instant();
-    String secret = KeySecrets.generate();
+    String secret = b.has("key") ? imported(b, "key", p) : KeySecrets.generate();
     VirtualKey blank =
         new VirtualKey(
             Mutations.newId(),
@@ -92,6 +111,7 @@ final class KeyApi {
         c.actor(),
         s -> {
           Permissions.checkKeyWrite(p, s, Optional.empty(), k, c.actor().route());
+          refuseTaken(s, secret, "key");
           List<EntityChange> changes = new ArrayList<>();
           Mutations.ensureUser(s, k.userId(), Optional.empty(), now, changes);
           changes.add(new EntityChange.Upsert(k));
@@ -102,7 +122,7 @@ final class KeyApi {
 
   /** {@code POST /key/update}: fields merged; {@code spend: 0} resets the spend. */
   JsonNode update(Call c) {
-    Body b = Body.parse(c.body(), UPDATE_FIELDS);
+    Body b = Body.parse(c, UPDATE);
     String ident = b.requiredString("key");
     boolean reset = b.resetSpend();
     Principal p = c.principal();
@@ -264,6 +284,20 @@ final class KeyApi {
     return out;
   }
 
+  /**
+   * {@code GET /spend/keys}: every key, most spend first, as LiteLLM lists its key table; for a
+   * caller who does not read all, the keys it may read.
+   */
+  JsonNode spendKeys(Call c) {
+    GovernanceSnapshot s = governance.snapshot();
+    Principal p = c.principal();
+    return Views.bySpend(
+        s.keys().values().stream()
+            .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
+            .map(k -> Views.key(k, enforcer))
+            .toList());
+  }
+
   /** {@code POST /key/block} and {@code /key/unblock}. */
   JsonNode block(Call c, boolean blocked) {
     Body b = Body.parse(c.body(), Set.of("key"));
@@ -280,16 +314,17 @@ final class KeyApi {
   }
 
   /**
-   * {@code POST /key/{key}/regenerate}: a new secret for the same key, which keeps its id, spend
-   * and windows; the old secret stops working at once. The body may update fields as {@code
-   * /key/update} does.
+   * {@code POST /key/{key}/regenerate}, and {@code POST /key/regenerate} with the key as {@code
+   * key} in the body: a new secret for the same key, which keeps its id, spend and windows; the old
+   * secret stops working at once. The body may update fields as {@code /key/update} does; {@code
+   * new_key} (admins only) sets the new secret instead of generating one.
    */
   JsonNode regenerate(Call c) {
-    String ident = c.pathParam("key");
-    Body b = Body.parse(c.body(), FIELDS);
+    Body b = Body.parse(c, REGENERATE);
+    String ident = c.path().containsKey("key") ? c.pathParam("key") : b.requiredString("key");
     Principal p = c.principal();
     Instant now = clock.instant();
-    String secret = KeySecrets.generate();
+    String secret = b.has("new_key") ? imported(b, "new_key", p) : KeySecrets.generate();
     VirtualKey k =
         governance.mutate(
             c.actor(),
@@ -299,6 +334,7 @@ final class KeyApi {
                   apply(b, cur, now)
                       .withSecret(KeySecrets.hash(secret), KeySecrets.mask(secret), now);
               Permissions.checkKeyWrite(p, s, Optional.of(cur), next, c.actor().route());
+              refuseTaken(s, secret, "new_key");
               List<EntityChange> changes = new ArrayList<>();
               Mutations.ensureUser(s, next.userId(), Optional.empty(), now, changes);
               changes.add(new EntityChange.Upsert(next));
@@ -345,6 +381,93 @@ final class KeyApi {
         b.has("blocked") ? b.bool("blocked").orElse(false) : cur.blocked(),
         cur.createdAt(),
         now);
+  }
+
+  /**
+   * The secret {@code field} sets, checked: only an admin may choose a key's secret, and it must
+   * look like a LiteLLM key. Messages show it masked, never whole.
+   */
+  private static String imported(Body b, String field, Principal p) {
+    if (!p.admin()) {
+      throw GatewayException.of(
+          403,
+          "permission_error",
+          field,
+          "forbidden",
+          field
+              + " sets the key's secret, which only the master key or a proxy_admin may do;"
+              + " leave it out to have a key generated");
+    }
+    String secret = b.requiredString(field);
+    if (!secret.startsWith("sk-")) {
+      throw GatewayException.badRequest(
+          field, field + " must start with 'sk-', as LiteLLM's keys do");
+    }
+    String rest = secret.substring(3);
+    if (rest.length() < MIN_SECRET_CHARS || rest.length() > MAX_SECRET_CHARS) {
+      throw GatewayException.badRequest(
+          field,
+          field
+              + " must have "
+              + MIN_SECRET_CHARS
+              + " to "
+              + MAX_SECRET_CHARS
+              + " characters after 'sk-', got "
+              + rest.length());
+    }
+    if (!SECRET_CHARS.matcher(rest).matches()) {
+      throw GatewayException.badRequest(
+          field,
+          field
+              + " "
+              + KeySecrets.mask(secret)
+              + " may contain only letters, digits, '-', '_' and '.' after 'sk-'");
+    }
+    return secret;
+  }
+
+  /** Refuses a secret another key already has: two keys cannot share one hash. */
+  private static void refuseTaken(GovernanceSnapshot s, String secret, String field) {
+    if (s.keyByHash(KeySecrets.hash(secret)).isPresent()) {
+      throw GatewayException.of(
+          409,
+          "invalid_request_error",
+          field,
+          "already_exists",
+          "a key with this secret ("
+              + KeySecrets.mask(secret)
+              + ") already exists; to change that key, use /key/update");
+    }
+  }
+
+  /**
+   * {@code POST /v2/key/info} with {@code keys}: each key as {@code /key/info} shows it, as LiteLLM
+   * answers: {@code {"key": [...], "info": [...]}}. A non-admin may name only keys it may read,
+   * with the same refusal whether another key exists or not.
+   */
+  JsonNode infoV2(Call c) {
+    Body b = Body.parse(c.body(), Set.of("keys"));
+    List<String> idents =
+        b.strings("keys")
+            .filter(l -> !l.isEmpty())
+            .orElseThrow(
+                () -> GatewayException.badRequest("keys", "keys must list at least one key"));
+    GovernanceSnapshot s = governance.snapshot();
+    Principal p = c.principal();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode named = out.putArray("key");
+    ArrayNode infos = out.putArray("info");
+    for (String ident : idents) {
+      VirtualKey k =
+          Permissions.readsAll(p)
+              ? find(s, ident, "keys")
+              : s.keyByHash(hashOf(ident))
+                  .filter(x -> Permissions.mayReadKey(p, s, x, c.actor().route()))
+                  .orElseThrow(KeyApi::notYours);
+      named.add(k.tokenHash());
+      infos.add(Views.key(k, enforcer));
+    }
+    return out;
   }
 
   /** The key named by a key or its token hash; 404 (never echoing a full key) when none. */

@@ -75,6 +75,8 @@ public final class Permissions {
           entry("POST /key/unblock", Rule.ADMIN),
           entry("POST /key/:key/regenerate", Rule.OWN_KEY_WRITE),
           entry("POST /key/:key/reset_spend", Rule.ADMIN),
+          entry("POST /key/regenerate", Rule.OWN_KEY_WRITE),
+          entry("POST /v2/key/info", Rule.OWN_KEY_READ),
           entry("POST /user/new", Rule.ADMIN),
           entry("POST /user/update", Rule.ADMIN),
           entry("GET /user/info", Rule.SELF_READ),
@@ -90,6 +92,10 @@ public final class Permissions {
           entry("POST /team/member_add", Rule.TEAM_ADMIN),
           entry("POST /team/member_update", Rule.TEAM_ADMIN),
           entry("POST /team/member_delete", Rule.TEAM_ADMIN),
+          entry("POST /team/block", Rule.ADMIN),
+          entry("POST /team/unblock", Rule.ADMIN),
+          entry("POST /team/model/add", Rule.ADMIN),
+          entry("POST /team/model/delete", Rule.ADMIN),
           entry("POST /organization/new", Rule.ADMIN),
           entry("POST /organization/update", Rule.ADMIN),
           entry("PATCH /organization/update", Rule.ADMIN),
@@ -97,6 +103,11 @@ public final class Permissions {
           entry("POST /organization/delete", Rule.ADMIN),
           entry("DELETE /organization/delete", Rule.ADMIN),
           entry("GET /organization/list", Rule.READ),
+          entry("POST /organization/member_add", Rule.ADMIN),
+          entry("POST /organization/member_update", Rule.ADMIN),
+          entry("PATCH /organization/member_update", Rule.ADMIN),
+          entry("POST /organization/member_delete", Rule.ADMIN),
+          entry("DELETE /organization/member_delete", Rule.ADMIN),
           entry("POST /customer/new", Rule.ADMIN),
           entry("POST /customer/update", Rule.ADMIN),
           entry("GET /customer/info", Rule.READ),
@@ -104,6 +115,13 @@ public final class Permissions {
           entry("POST /customer/block", Rule.ADMIN),
           entry("POST /customer/unblock", Rule.ADMIN),
           entry("GET /customer/list", Rule.READ),
+          entry("POST /end_user/new", Rule.ADMIN),
+          entry("POST /end_user/update", Rule.ADMIN),
+          entry("GET /end_user/info", Rule.READ),
+          entry("POST /end_user/delete", Rule.ADMIN),
+          entry("POST /end_user/block", Rule.ADMIN),
+          entry("POST /end_user/unblock", Rule.ADMIN),
+          entry("GET /end_user/list", Rule.READ),
           entry("POST /tag/new", Rule.ADMIN),
           entry("POST /tag/update", Rule.ADMIN),
           entry("POST /tag/info", Rule.READ),
@@ -125,6 +143,14 @@ public final class Permissions {
           entry("GET /pricing/unknown", Rule.READ),
           entry("POST /reload/model_cost_map", Rule.ADMIN),
           entry("GET /spend/logs", Rule.SELF_READ),
+          entry("GET /spend/logs/ui", Rule.SELF_READ),
+          entry("GET /spend/keys", Rule.SELF_READ),
+          entry("GET /spend/users", Rule.SELF_READ),
+          entry("GET /spend/tags", Rule.READ),
+          entry("GET /global/spend/logs", Rule.SELF_READ),
+          entry("GET /global/spend/keys", Rule.SELF_READ),
+          entry("GET /global/spend/models", Rule.SELF_READ),
+          entry("GET /global/spend/tags", Rule.READ),
           entry("GET /global/spend/report", Rule.READ),
           entry("GET /audit", Rule.READ),
           entry("GET /audit/:id", Rule.READ));
@@ -150,11 +176,16 @@ public final class Permissions {
 
   /**
    * The name {@code team_member_permissions} uses for a route given as {@code "METHOD /path"}: its
-   * path, with {@code /key/:key/regenerate} as {@code /key/regenerate}.
+   * path, with {@code /key/:key/regenerate} as {@code /key/regenerate} and {@code /v2/key/info} as
+   * {@code /key/info}.
    */
   static String keyRoute(String route) {
     String path = route.substring(route.indexOf(' ') + 1);
-    return path.equals("/key/:key/regenerate") ? "/key/regenerate" : path;
+    return switch (path) {
+      case "/key/:key/regenerate" -> "/key/regenerate";
+      case "/v2/key/info" -> "/key/info";
+      default -> path;
+    };
   }
 
   /**
@@ -426,9 +457,8 @@ public final class Permissions {
   }
 
   private static boolean anyTeamGrants(Principal p, GovernanceSnapshot s, String route) {
-    return route.startsWith("GET /key/") || route.startsWith("POST /key/")
-        ? s.teams().values().stream().anyMatch(t -> memberMay(p, s, t.id(), route))
-        : false;
+    return TEAM_MEMBER_ROUTES.contains(keyRoute(route))
+        && s.teams().values().stream().anyMatch(t -> memberMay(p, s, t.id(), route));
   }
 
   private static boolean memberOfAnyTeam(Principal p, GovernanceSnapshot s) {

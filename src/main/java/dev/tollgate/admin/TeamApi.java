@@ -81,7 +81,7 @@ final class TeamApi {
 
   /** {@code POST /team/new}; members named in {@code members_with_roles} become users if new. */
   JsonNode create(Call c) {
-    Body b = Body.parse(c.body(), NEW_FIELDS);
+    Body b = Body.parse(c, Fields.of(NEW_FIELDS, Fields.LITELLM_TEAM_NEW));
     Instant now = clock.instant();
     String id = b.string("team_id").orElseGet(Mutations::newId);
     List<NewMember> members = new ArrayList<>();
@@ -127,7 +127,7 @@ final class TeamApi {
 
   /** {@code POST /team/update}; members change through the member endpoints. */
   JsonNode update(Call c) {
-    Body b = Body.parse(c.body(), UPDATE_FIELDS);
+    Body b = Body.parse(c, Fields.of(UPDATE_FIELDS, Fields.LITELLM_TEAM_UPDATE));
     String id = b.requiredString("team_id");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
@@ -142,6 +142,108 @@ final class TeamApi {
       resets.reset(c, Level.TEAM, EntityKind.TEAM, id);
     }
     return Views.team(t, enforcer);
+  }
+
+  /**
+   * {@code POST /team/block} and {@code /team/unblock} with {@code team_id}: the change {@code
+   * /team/update} makes with {@code "blocked": true} or {@code false}. A blocked team's keys are
+   * refused.
+   */
+  JsonNode block(Call c, boolean blocked) {
+    Body b = Body.parse(c.body(), Set.of("team_id"));
+    String id = b.requiredString("team_id");
+    ObjectNode change = JsonNodeFactory.instance.objectNode().put("blocked", blocked);
+    return Views.team(change(c, id, cur -> change), enforcer);
+  }
+
+  /**
+   * {@code POST /team/model/add} with {@code team_id} and {@code models}: the team's models with
+   * these added, as {@code /team/update} would set them. As in LiteLLM, a team with no models (all
+   * models) is then limited to the ones added.
+   */
+  JsonNode modelAdd(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_id", "models"));
+    String id = b.requiredString("team_id");
+    List<String> add = requiredModels(b);
+    return Views.team(
+        change(
+            c,
+            id,
+            cur -> {
+              java.util.LinkedHashSet<String> models = new java.util.LinkedHashSet<>(cur.models());
+              models.addAll(add);
+              return modelsChange(models);
+            }),
+        enforcer);
+  }
+
+  /**
+   * {@code POST /team/model/delete} with {@code team_id} and {@code models}. Removing the team's
+   * last model is refused: a team without models may use every model, so it would widen access;
+   * send {@code "models": []} to {@code /team/update} if that is meant.
+   */
+  JsonNode modelDelete(Call c) {
+    Body b = Body.parse(c.body(), Set.of("team_id", "models"));
+    String id = b.requiredString("team_id");
+    List<String> remove = requiredModels(b);
+    return Views.team(
+        change(
+            c,
+            id,
+            cur -> {
+              for (String m : remove) {
+                if (!cur.models().contains(m)) {
+                  throw GatewayException.badRequest(
+                      "models",
+                      "team '"
+                          + id
+                          + "' does not list model '"
+                          + m
+                          + "'; it lists "
+                          + cur.models());
+                }
+              }
+              List<String> left = cur.models().stream().filter(m -> !remove.contains(m)).toList();
+              if (left.isEmpty()) {
+                throw GatewayException.badRequest(
+                    "models",
+                    "removing every model of team '"
+                        + id
+                        + "' would let it use all models; to mean that, send \"models\": [] to"
+                        + " /team/update");
+              }
+              return modelsChange(left);
+            }),
+        enforcer);
+  }
+
+  private static List<String> requiredModels(Body b) {
+    return b.strings("models")
+        .filter(l -> !l.isEmpty())
+        .orElseThrow(
+            () -> GatewayException.badRequest("models", "models must list at least one model"));
+  }
+
+  private static ObjectNode modelsChange(java.util.Collection<String> models) {
+    ObjectNode change = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = change.putArray("models");
+    models.forEach(a::add);
+    return change;
+  }
+
+  /**
+   * Applies the {@code /team/update} body that {@code change} makes from the current team, in one
+   * mutation: the same rules and audit as {@code /team/update}.
+   */
+  private Team change(Call c, String id, java.util.function.Function<Team, ObjectNode> change) {
+    Instant now = clock.instant();
+    return governance.mutate(
+        c.actor(),
+        s -> {
+          Team cur = find(s, id);
+          Team next = apply(Body.of(change.apply(cur)), cur, now);
+          return new Governance.Mutation<>(List.of(new EntityChange.Upsert(next)), next);
+        });
   }
 
   /** {@code GET /team/info?team_id=}: the team, its budget, keys and memberships. */

@@ -81,7 +81,7 @@ final class UserApi {
    * existing teams as a {@code user}.
    */
   JsonNode create(Call c) {
-    Body b = Body.parse(c.body(), NEW_FIELDS);
+    Body b = Body.parse(c, Fields.of(NEW_FIELDS, Fields.LITELLM_USER_NEW));
     Instant now = clock.instant();
     String id = b.string("user_id").orElseGet(Mutations::newId);
     List<String> teams = b.strings("teams").orElse(List.of());
@@ -154,7 +154,7 @@ final class UserApi {
 
   /** {@code POST /user/update}; {@code spend: 0} resets the personal spend. */
   JsonNode update(Call c) {
-    Body b = Body.parse(c.body(), UPDATE_FIELDS);
+    Body b = Body.parse(c, Fields.of(UPDATE_FIELDS, Fields.LITELLM_USER_UPDATE));
     String id = b.requiredString("user_id");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
@@ -268,6 +268,23 @@ final class UserApi {
     out.put("page_size", size);
     out.put("total_pages", (all.size() + size - 1) / size);
     return out;
+  }
+
+  /**
+   * {@code GET /spend/users}: every user, most spend first, as LiteLLM lists its user table; with
+   * {@code user_id}, a list of that one user. A caller who does not read all gets its own user.
+   */
+  JsonNode spendUsers(Call c) {
+    GovernanceSnapshot s = governance.snapshot();
+    Optional<String> id =
+        Permissions.readsAll(c.principal())
+            ? c.query("user_id")
+            : Optional.of(Permissions.self(c.principal(), c.query("user_id"), "spend"));
+    List<ObjectNode> users =
+        id.isPresent()
+            ? List.of(Views.user(find(s, id.get()), enforcer))
+            : s.users().values().stream().map(u -> Views.user(u, enforcer)).toList();
+    return Views.bySpend(users);
   }
 
   private User apply(Body b, User cur, Instant now) {

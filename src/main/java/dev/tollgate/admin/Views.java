@@ -13,6 +13,7 @@ import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.OrganizationMember;
 import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
@@ -134,6 +135,35 @@ final class Views {
     o.set("metadata", json(org.metadata()));
     time(o, "created_at", Optional.of(org.createdAt()));
     time(o, "updated_at", Optional.of(org.updatedAt()));
+    ArrayNode members = o.putArray("members");
+    org.members().forEach(m -> members.add(organizationMembership(org.id(), m)));
+    return o;
+  }
+
+  /**
+   * {@code rows} as a list, most {@code spend} first (exact: spend is decimal dollars), ties in the
+   * order given.
+   */
+  static ArrayNode bySpend(List<ObjectNode> rows) {
+    List<ObjectNode> sorted = new java.util.ArrayList<>(rows);
+    sorted.sort(
+        java.util.Comparator.comparing(
+                (ObjectNode o) ->
+                    o.path("spend").isNumber()
+                        ? o.path("spend").decimalValue()
+                        : java.math.BigDecimal.ZERO)
+            .reversed());
+    ArrayNode out = F.arrayNode();
+    sorted.forEach(out::add);
+    return out;
+  }
+
+  /** A row of LiteLLM's {@code LiteLLM_OrganizationMembership}. */
+  static ObjectNode organizationMembership(String organizationId, OrganizationMember m) {
+    ObjectNode o = F.objectNode();
+    o.put("user_id", m.userId());
+    o.put("organization_id", organizationId);
+    o.put("user_role", m.role().wire());
     return o;
   }
 

@@ -103,6 +103,9 @@ final class Integrity {
         s.teams().values().stream()
             .filter(t -> t.member(id).isPresent())
             .forEach(t -> users.add("team " + t.id()));
+        s.organizations().values().stream()
+            .filter(o -> o.member(id).isPresent())
+            .forEach(o -> users.add("organization " + o.id()));
       }
       case TEAM ->
           s.keys().values().stream()

@@ -10,6 +10,7 @@ import java.util.Optional;
  * An organization: teams and keys belong to it, and its budget applies to all of them. Immutable.
  *
  * @param metadata a JSON object, as text
+ * @param members the users LiteLLM's {@code /organization/member_add} added, each once
  */
 public record Organization(
     String id,
@@ -19,12 +20,37 @@ public record Organization(
     Optional<String> budgetId,
     String metadata,
     Instant createdAt,
-    Instant updatedAt)
+    Instant updatedAt,
+    List<OrganizationMember> members)
     implements Entity {
 
   public Organization {
     requireNonNull(id, "id");
     models = List.copyOf(models);
+    members = List.copyOf(members);
+  }
+
+  /** An organization without members. */
+  public Organization(
+      String id,
+      Optional<String> alias,
+      List<String> models,
+      Limits limits,
+      Optional<String> budgetId,
+      String metadata,
+      Instant createdAt,
+      Instant updatedAt) {
+    this(id, alias, models, limits, budgetId, metadata, createdAt, updatedAt, List.of());
+  }
+
+  /** The membership of {@code userId}, if a member. */
+  public Optional<OrganizationMember> member(String userId) {
+    return members.stream().filter(m -> m.userId().equals(userId)).findFirst();
+  }
+
+  public Organization withMembers(List<OrganizationMember> newMembers, Instant now) {
+    return new Organization(
+        id, alias, models, limits, budgetId, metadata, createdAt, now, newMembers);
   }
 
   @Override

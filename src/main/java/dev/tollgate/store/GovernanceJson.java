@@ -13,6 +13,7 @@ import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.ModelBudget;
 import dev.tollgate.governance.Organization;
+import dev.tollgate.governance.OrganizationMember;
 import dev.tollgate.governance.RateLimits;
 import dev.tollgate.governance.SharedBudget;
 import dev.tollgate.governance.Tag;
@@ -138,6 +139,12 @@ final class GovernanceJson {
         optional(o, "budget_id", org.budgetId());
         o.put("metadata", org.metadata());
         times(o, org.createdAt(), org.updatedAt());
+        if (!org.members().isEmpty()) {
+          ArrayNode members = o.putArray("members");
+          for (OrganizationMember m : org.members()) {
+            members.addObject().put("user_id", m.userId()).put("role", m.role().wire());
+          }
+        }
       }
       case Customer c -> {
         o.put("id", c.id());
@@ -260,7 +267,8 @@ final class GovernanceJson {
               optionalText(n, "budget_id"),
               text(n, "metadata"),
               instant(n, "created_at"),
-              instant(n, "updated_at"));
+              instant(n, "updated_at"),
+              organizationMembers(n));
       case CUSTOMER ->
           new Customer(
               text(n, "id"),
@@ -452,6 +460,26 @@ final class GovernanceJson {
       throw bad(name, "an array");
     }
     return v;
+  }
+
+  /** An organization's members; none when the field is absent (stored before members were). */
+  private static List<OrganizationMember> organizationMembers(JsonNode n) {
+    List<OrganizationMember> out = new ArrayList<>();
+    if (!n.has("members")) {
+      return out;
+    }
+    for (JsonNode m : array(n, "members")) {
+      if (!m.isObject()) {
+        throw bad("members", "objects");
+      }
+      out.add(
+          new OrganizationMember(
+              text(m, "user_id"),
+              OrganizationMember.Role.fromWire(text(m, "role"))
+                  .orElseThrow(
+                      () -> bad("role", "org_admin, internal_user or internal_user_viewer"))));
+    }
+    return out;
   }
 
   private static List<String> strings(JsonNode n, String name) {

@@ -104,6 +104,7 @@ final class JdbcSpendQueries implements SpendQueries {
             case TEAM -> "s.team_id";
             case KEY -> "s.key_hash";
             case MODEL -> "s.model_group";
+            case USER -> "s.user_id";
             case TAG -> "t.tag";
           });
     }

@@ -126,6 +126,8 @@ public interface SpendQueries {
     KEY,
     /** The model group. */
     MODEL,
+    /** The user of the key, or none. */
+    USER,
     /**
      * Each tag of the row: a row with two tags counts in both groups, and a row with none in the
      * group with an empty key.

@@ -103,6 +103,16 @@ class AuthorizationMatrixIT {
               () -> post("/key/" + otherKey() + "/reset_spend", "{}"),
               ADMINS),
           row(
+              "POST /key/regenerate",
+              () -> post("/key/regenerate", "{\"key\": \"" + otherKey() + "\"}"),
+              ADMINS),
+          row(
+              "POST /v2/key/info",
+              () -> post("/v2/key/info", "{\"keys\": [\"" + otherKey() + "\"]}"),
+              READERS),
+          row("GET /spend/keys", () -> get("/spend/keys"), ANY_USER),
+          row("GET /spend/users", () -> get("/spend/users"), ANY_USER),
+          row(
               "POST /user/new",
               () -> post("/user/new", "{\"user_id\": \"" + id("u") + "\"}"),
               ADMINS),
@@ -175,6 +185,39 @@ class AuthorizationMatrixIT {
               },
               ADMINS),
           row(
+              "POST /team/block",
+              () -> post("/team/block", "{\"team_id\": \"" + fresh("/team/new", "team_id") + "\"}"),
+              ADMINS),
+          row(
+              "POST /team/unblock",
+              () -> {
+                String t = fresh("/team/new", "team_id");
+                ok(post("/team/block", "{\"team_id\": \"" + t + "\"}"));
+                return post("/team/unblock", "{\"team_id\": \"" + t + "\"}");
+              },
+              ADMINS),
+          row(
+              "POST /team/model/add",
+              () ->
+                  post(
+                      "/team/model/add",
+                      "{\"team_id\": \""
+                          + fresh("/team/new", "team_id")
+                          + "\", \"models\": [\"m-a\"]}"),
+              ADMINS),
+          row(
+              "POST /team/model/delete",
+              () -> {
+                String t = id("t");
+                ok(
+                    post(
+                        "/team/new",
+                        "{\"team_id\": \"" + t + "\", \"models\": [\"m-a\", \"m-b\"]}"));
+                return post(
+                    "/team/model/delete", "{\"team_id\": \"" + t + "\", \"models\": [\"m-a\"]}");
+              },
+              ADMINS),
+          row(
               "POST /organization/new",
               () -> post("/organization/new", "{\"organization_id\": \"" + id("o") + "\"}"),
               ADMINS),
@@ -222,6 +265,49 @@ class AuthorizationMatrixIT {
               ADMINS),
           row("GET /organization/list", () -> get("/organization/list"), READERS),
           row(
+              "POST /organization/member_add",
+              () ->
+                  post(
+                      "/organization/member_add",
+                      "{\"organization_id\": \"o-1\", \"member\": {\"user_id\": \""
+                          + id("om")
+                          + "\", \"role\": \"internal_user\"}}"),
+              ADMINS),
+          row(
+              "POST /organization/member_update",
+              () ->
+                  post(
+                      "/organization/member_update",
+                      "{\"organization_id\": \"o-1\", \"user_id\": \""
+                          + orgMember()
+                          + "\", \"role\": \"org_admin\"}"),
+              ADMINS),
+          row(
+              "PATCH /organization/member_update",
+              () ->
+                  new Req(
+                      "PATCH",
+                      "/organization/member_update",
+                      "{\"organization_id\": \"o-1\", \"user_id\": \""
+                          + orgMember()
+                          + "\", \"role\": \"org_admin\"}"),
+              ADMINS),
+          row(
+              "POST /organization/member_delete",
+              () ->
+                  post(
+                      "/organization/member_delete",
+                      "{\"organization_id\": \"o-1\", \"user_id\": \"" + orgMember() + "\"}"),
+              ADMINS),
+          row(
+              "DELETE /organization/member_delete",
+              () ->
+                  new Req(
+                      "DELETE",
+                      "/organization/member_delete",
+                      "{\"organization_id\": \"o-1\", \"user_id\": \"" + orgMember() + "\"}"),
+              ADMINS),
+          row(
               "POST /customer/new",
               () -> post("/customer/new", "{\"user_id\": \"" + id("c") + "\"}"),
               ADMINS),
@@ -252,6 +338,37 @@ class AuthorizationMatrixIT {
               () -> post("/customer/unblock", "{\"user_ids\": [\"" + blockedCustomer() + "\"]}"),
               ADMINS),
           row("GET /customer/list", () -> get("/customer/list"), READERS),
+          row(
+              "POST /end_user/new",
+              () -> post("/end_user/new", "{\"user_id\": \"" + id("c") + "\"}"),
+              ADMINS),
+          row(
+              "POST /end_user/update",
+              () ->
+                  post(
+                      "/end_user/update",
+                      "{\"user_id\": \"c-1\", \"max_budget\": " + SEQ.incrementAndGet() + "}"),
+              ADMINS),
+          row("GET /end_user/info", () -> get("/end_user/info?end_user_id=c-1"), READERS),
+          row(
+              "POST /end_user/delete",
+              () ->
+                  post(
+                      "/end_user/delete",
+                      "{\"user_ids\": [\"" + fresh("/customer/new", "user_id") + "\"]}"),
+              ADMINS),
+          row(
+              "POST /end_user/block",
+              () ->
+                  post(
+                      "/end_user/block",
+                      "{\"user_ids\": [\"" + fresh("/customer/new", "user_id") + "\"]}"),
+              ADMINS),
+          row(
+              "POST /end_user/unblock",
+              () -> post("/end_user/unblock", "{\"user_ids\": [\"" + blockedCustomer() + "\"]}"),
+              ADMINS),
+          row("GET /end_user/list", () -> get("/end_user/list"), READERS),
           row("POST /tag/new", () -> post("/tag/new", "{\"name\": \"" + id("g") + "\"}"), ADMINS),
           row(
               "POST /tag/update",
@@ -312,6 +429,15 @@ class AuthorizationMatrixIT {
           // No cost map is configured, so the allowed answer is a 400 that says so.
           row("POST /reload/model_cost_map", () -> post("/reload/model_cost_map", "{}"), ADMINS),
           row("GET /spend/logs", () -> get("/spend/logs?user_id=u-other"), READERS),
+          row("GET /spend/logs/ui", () -> get("/spend/logs/ui?user_id=u-other"), READERS),
+          row("GET /spend/tags", () -> get("/spend/tags"), READERS),
+          row("GET /global/spend/logs", () -> get("/global/spend/logs"), ANY_USER),
+          row("GET /global/spend/keys", () -> get("/global/spend/keys"), ANY_USER),
+          row("GET /global/spend/models", () -> get("/global/spend/models"), ANY_USER),
+          row(
+              "GET /global/spend/tags",
+              () -> get("/global/spend/tags?start_date=2026-01-01&end_date=2026-12-31"),
+              READERS),
           row(
               "GET /global/spend/report",
               () -> get("/global/spend/report?start_date=2026-01-01&end_date=2026-12-31"),
@@ -802,6 +928,18 @@ class AuthorizationMatrixIT {
     String c = fresh("/customer/new", "user_id");
     ok(post("/customer/block", "{\"user_ids\": [\"" + c + "\"]}"));
     return c;
+  }
+
+  /** A new member of organization o-1, added by the master key; its user id. */
+  private static String orgMember() {
+    String u = id("om");
+    ok(
+        post(
+            "/organization/member_add",
+            "{\"organization_id\": \"o-1\", \"member\": {\"user_id\": \""
+                + u
+                + "\", \"role\": \"internal_user\"}}"));
+    return u;
   }
 
   private static String userKey(String user, String role) {

@@ -263,9 +263,17 @@ class RateLimitFieldsIT {
       refused(gw.post("/organization/new", "{\"rpm_limit\":true}"), "rpm_limit");
       refused(gw.post("/customer/new", "{\"user_id\":\"c1\",\"rpm_limit\":-2}"), "rpm_limit");
       refused(gw.post("/budget/new", "{\"max_parallel_requests\":-1}"), "max_parallel_requests");
-      // where LiteLLM does not take per-model rate limits, neither does Tollgate
-      refused(
-          gw.post("/user/new", "{\"user_id\":\"u1\",\"model_rpm_limit\":{}}"), "model_rpm_limit");
+      // LiteLLM's /user/new takes per-model rate limits (GenerateRequestBase); Tollgate does not
+      // act on them for users, so it accepts them with a warning and stores nothing for them
+      JsonNode u =
+          ok(
+              gw.post(
+                  "/user/new",
+                  "{\"user_id\":\"u1\",\"model_rpm_limit\":{\"gpt-4o\":1},"
+                      + "\"auto_create_key\":false}"));
+      assertThat(u.path("warnings").toString()).isEqualTo("[\"model_rpm_limit\"]");
+      assertThat(u.has("model_rpm_limit")).isFalse();
+      ok(gw.post("/user/delete", "{\"user_ids\":[\"u1\"]}"));
       // a shared budget's spend limits replace the entity's own
       ok(gw.post("/budget/new", "{\"budget_id\":\"b1\",\"rpm_limit\":5}"));
       refused(gw.post("/key/generate", "{\"budget_id\":\"b1\",\"max_budget\":5}"), "budget_id");

@@ -109,7 +109,7 @@ class GenericApiExportIT {
 
       // Each record agrees with the spend log, cost for cost.
       JsonNode logs =
-          Json.MAPPER.readTree(gw.get("/spend/logs?page_size=100&key_hash=" + hash(key)).body());
+          Json.MAPPER.readTree(gw.get("/spend/logs/ui?page_size=100&key_hash=" + hash(key)).body());
       Map<String, JsonNode> byId = new HashMap<>();
       logs.path("data").forEach(r -> byId.put(r.path("request_id").asText(), r));
       int priced = 0;

@@ -486,7 +486,7 @@ class HealthIT {
   JsonNode spendLogs() {
     try {
       return json(
-          gw().get("/spend/logs?key_hash=" + SpendRecord.HEALTH_CHECK_KEY_HASH + "&page_size=50")
+          gw().get("/spend/logs/ui?key_hash=" + SpendRecord.HEALTH_CHECK_KEY_HASH + "&page_size=50")
               .body());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -49,6 +49,41 @@ class GovernanceJsonTest {
   }
 
   @Test
+  void encode_organizationWithMembers_decodesEqual() {
+    dev.tollgate.governance.Organization o =
+        new dev.tollgate.governance.Organization(
+            "o1",
+            java.util.Optional.empty(),
+            List.of(),
+            dev.tollgate.governance.Limits.NONE,
+            java.util.Optional.empty(),
+            "{}",
+            java.time.Instant.parse("2025-03-01T00:00:00Z"),
+            java.time.Instant.parse("2025-03-02T00:00:00Z"),
+            List.of(
+                new dev.tollgate.governance.OrganizationMember(
+                    "u1", dev.tollgate.governance.OrganizationMember.Role.ORG_ADMIN),
+                new dev.tollgate.governance.OrganizationMember(
+                    "u2", dev.tollgate.governance.OrganizationMember.Role.INTERNAL_USER_VIEWER)));
+
+    assertThat(GovernanceJson.decode(EntityKind.ORGANIZATION, GovernanceJson.encode(o)))
+        .isEqualTo(o);
+  }
+
+  @Test
+  void decode_organizationStoredBeforeMembers_hasNone() {
+    String stored =
+        "{\"id\":\"o1\",\"models\":[],\"limits\":{\"model_max_budget\":{}},\"metadata\":\"{}\","
+            + "\"created_at\":\"2025-03-01T00:00:00Z\",\"updated_at\":\"2025-03-01T00:00:00Z\"}";
+
+    assertThat(
+            ((dev.tollgate.governance.Organization)
+                    GovernanceJson.decode(EntityKind.ORGANIZATION, stored))
+                .members())
+        .isEmpty();
+  }
+
+  @Test
   void decode_entityStoredBeforeRateLimits_hasNone() {
     String stored =
         "{\"id\":\"b1\",\"limits\":{\"max_budget_nanos\":5,\"model_max_budget\":{}},"

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A request's attempts, from the spend log of a running gateway to {@code GET /spend/logs} over
+ * A request's attempts, from the spend log of a running gateway to {@code GET /spend/logs/ui} over
  * HTTP, on real SQLite and real PostgreSQL, and again after a restart.
  */
 class SpendAttemptsIT {
@@ -109,7 +109,7 @@ class SpendAttemptsIT {
   }
 
   private static void assertShown(TestGateway gw) throws Exception {
-    Map<String, JsonNode> rows = rows(gw, "/spend/logs?page_size=100");
+    Map<String, JsonNode> rows = rows(gw, "/spend/logs/ui?page_size=100");
     assertThat(rows).containsOnlyKeys("req-retried", "req-once", "req-failed");
     assertThat(get(rows, "req-retried").get("attempts"))
         .isEqualTo(
@@ -136,7 +136,7 @@ class SpendAttemptsIT {
                 """));
     assertThat(get(rows, "req-failed").get("http_status").asInt()).isEqualTo(502);
 
-    Map<String, JsonNode> one = rows(gw, "/spend/logs?request_id=req-failed");
+    Map<String, JsonNode> one = rows(gw, "/spend/logs/ui?request_id=req-failed");
     assertThat(one).containsOnlyKeys("req-failed");
     assertThat(get(one, "req-failed").get("attempts")).hasSize(3);
   }

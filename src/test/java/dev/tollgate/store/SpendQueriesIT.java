@@ -102,7 +102,9 @@ class SpendQueriesIT {
               List.of(GroupBy.MODEL),
               List.of(GroupBy.TAG),
               List.of(GroupBy.DAY, GroupBy.TEAM),
-              List.of(GroupBy.DAY, GroupBy.TAG));
+              List.of(GroupBy.DAY, GroupBy.TAG),
+              List.of(GroupBy.USER),
+              List.of(GroupBy.MODEL, GroupBy.USER));
       for (List<GroupBy> g : groupings) {
         assertThat(q.globalSpendReport(start, end, g))
             .as("group by %s", g)
@@ -267,6 +269,7 @@ class SpendQueriesIT {
               case TEAM -> List.of(r.teamId());
               case KEY -> List.of(Optional.of(r.keyHash()));
               case MODEL -> List.of(Optional.of(r.modelGroup()));
+              case USER -> List.of(r.userId());
               case TAG ->
                   r.tags().isEmpty()
                       ? List.of(Optional.<String>empty())
