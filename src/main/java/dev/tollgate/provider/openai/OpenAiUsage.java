@@ -12,7 +12,11 @@ import java.util.Optional;
  * includes cached tokens, which are split out so that nothing is counted twice. The Responses API
  * names the same counts {@code input_tokens} and {@code output_tokens} (with {@code
  * input_tokens_details} and {@code output_tokens_details}), with the same meaning, so both
- * spellings are read: an answer is read without knowing which endpoint it came from. Stateless.
+ * spellings are read: an answer is read without knowing which endpoint it came from. The cache
+ * counts of OpenAI-compatible providers are read too, each part of {@code prompt_tokens}:
+ * DeepSeek's {@code prompt_cache_hit_tokens} (its {@code prompt_cache_miss_tokens} are the rest),
+ * and OpenRouter's {@code prompt_tokens_details.cache_write_tokens}, billed at the cache-write
+ * rate. Stateless.
  */
 final class OpenAiUsage {
   private OpenAiUsage() {}
@@ -169,12 +173,15 @@ final class OpenAiUsage {
     long reasoning = 0;
     long audioIn = 0;
     long audioOut = 0;
+    long cacheHit = 0;
+    long cacheWrite = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
       switch (name) {
         case "prompt_tokens", "input_tokens" -> prompt = count(p, t);
         case "completion_tokens", "output_tokens" -> completion = count(p, t);
+        case "prompt_cache_hit_tokens" -> cacheHit = count(p, t);
         case "prompt_tokens_details", "input_tokens_details" -> {
           if (t == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -182,6 +189,7 @@ final class OpenAiUsage {
               JsonToken dt = p.nextToken();
               switch (d) {
                 case "cached_tokens" -> cached = count(p, dt);
+                case "cache_write_tokens" -> cacheWrite = count(p, dt);
                 case "audio_tokens" -> audioIn = count(p, dt);
                 default -> p.skipChildren();
               }
@@ -204,15 +212,17 @@ final class OpenAiUsage {
         default -> p.skipChildren();
       }
     }
-    cached = Math.min(cached, prompt);
+    cached = Math.min(Math.max(cached, cacheHit), prompt);
+    cacheWrite = Math.min(cacheWrite, prompt - cached);
+    long uncached = prompt - cached - cacheWrite;
     return new Usage(
-        prompt - cached,
+        uncached,
         completion,
         cached,
-        0,
+        cacheWrite,
         0,
         Math.min(reasoning, completion),
-        Math.min(audioIn, prompt - cached),
+        Math.min(audioIn, uncached),
         Math.min(audioOut, completion),
         0,
         0);

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * OpenAI's wire format, for OpenAI itself and every OpenAI-compatible server. The request body is
@@ -94,7 +95,17 @@ public final class OpenAiWire implements WireFormat {
     if (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
-    Target t = targets.computeIfAbsent(base, Target::parse);
+    boolean ollama = OLLAMA.contains(p.provider());
+    String key = ollama ? "ollama " + base : base;
+    Target t = targets.get(key);
+    if (t == null) {
+      t = Target.parse(base);
+      if (ollama && (t.path().isEmpty() || t.path().equals("/"))) {
+        // Ollama's OpenAI API is under /v1; LiteLLM's documented api_base names only the server.
+        t = new Target(t.host(), t.port(), t.ssl(), "/v1");
+      }
+      targets.put(key, t);
+    }
     RequestOptions o =
         new RequestOptions()
             .setMethod(HttpMethod.POST)
@@ -111,7 +122,24 @@ public final class OpenAiWire implements WireFormat {
     if (org instanceof String s) {
       o.putHeader("OpenAI-Organization", s);
     }
+    configured(p.extra().get("headers"), o);
+    configured(p.extra().get("extra_headers"), o);
     return o;
+  }
+
+  /** The providers of Ollama's server, whose OpenAI API is under {@code /v1}. */
+  private static final Set<String> OLLAMA = Set.of("ollama", "ollama_chat");
+
+  /** Puts the headers of a deployment's {@code headers} or {@code extra_headers} map. */
+  private static void configured(@Nullable Object headers, RequestOptions o) {
+    if (headers instanceof Map<?, ?> m) {
+      m.forEach(
+          (k, v) -> {
+            if (k != null && v != null) {
+              o.putHeader(k.toString(), v.toString());
+            }
+          });
+    }
   }
 
   /**

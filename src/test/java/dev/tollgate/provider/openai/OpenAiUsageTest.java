@@ -107,4 +107,44 @@ class OpenAiUsageTest {
                     .getBytes(StandardCharsets.UTF_8)))
         .isEmpty();
   }
+
+  /** Each OpenAI-compatible provider's documented usage shape, as billed. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        // OpenAI: cached tokens are part of prompt_tokens.
+        "openai|{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":20,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":60},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":5}}}|40|20|60|0|5",
+        // DeepSeek: hits and misses make prompt_tokens; no details object.
+        "deepseek|{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":20,"
+            + "\"prompt_cache_hit_tokens\":70,\"prompt_cache_miss_tokens\":30}}|30|20|70|0|0",
+        // DeepSeek reasoner: both spellings of the cache hits, and reasoning tokens.
+        "deepseek-reasoner|{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":50,"
+            + "\"prompt_cache_hit_tokens\":64,\"prompt_cache_miss_tokens\":36,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":64},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":30}}}|36|50|64|0|30",
+        // OpenRouter: cache reads and writes under prompt_tokens_details, cost beside.
+        "openrouter|{\"usage\":{\"prompt_tokens\":194,\"completion_tokens\":2,"
+            + "\"cost\":0.95,\"prompt_tokens_details\":{\"cached_tokens\":50,"
+            + "\"cache_write_tokens\":100,\"audio_tokens\":0},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}|44|2|50|100|0",
+        // Counts that do not add up are capped, never negative.
+        "inconsistent|{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":1,"
+            + "\"prompt_cache_hit_tokens\":8,"
+            + "\"prompt_tokens_details\":{\"cache_write_tokens\":9}}}|0|1|8|2|0"
+      })
+  void find_providersUsageShapes_billedAtTheRightRates(
+      String provider,
+      String json,
+      long input,
+      long output,
+      long cacheRead,
+      long cacheWrite,
+      long reasoning) {
+    assertThat(find(json))
+        .as(provider)
+        .contains(new Usage(input, output, cacheRead, cacheWrite, 0, reasoning, 0, 0, 0, 0));
+  }
 }
