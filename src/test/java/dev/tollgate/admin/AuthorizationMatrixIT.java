@@ -390,7 +390,9 @@ class AuthorizationMatrixIT {
           // key may use.
           "ANY /anthropic/",
           "ANY /gemini/",
-          "ANY /openai/");
+          "ANY /openai/",
+          // The web UI: its own login and session; every change it makes goes through this table.
+          "ANY /ui/");
 
   @Test
   void everyMountedRoute_isInTheTableOrKnownNotToBeManagement() {
