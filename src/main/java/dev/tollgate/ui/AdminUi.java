@@ -107,7 +107,7 @@ public final class AdminUi {
     ui.post().handler(BodyHandler.create(false).setBodyLimit(FORM_LIMIT));
     ui.get("/login").handler(this::loginForm);
     ui.post("/login").handler(this::login);
-    ui.post("/logout").handler(ctx -> action(ctx, (v, form) -> logout(ctx)));
+    ui.post("/logout").handler(this::logout);
     ui.get("/")
         .handler(
             ctx ->
@@ -353,9 +353,15 @@ public final class AdminUi {
     redirect(ctx, "/ui/");
   }
 
-  private String logout(RoutingContext ctx) {
+  /** Removes the session cookie; a logged-in caller's post needs its CSRF token. */
+  private void logout(RoutingContext ctx) {
+    Optional<Viewer> v = viewer(ctx);
+    if (v.isPresent() && !csrfMatches(ctx, v.get())) {
+      error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
+      return;
+    }
     ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, "", 0));
-    return "/ui/login";
+    redirect(ctx, "/ui/login");
   }
 
   private static Cookie cookie(RoutingContext ctx, String name, String value, long maxAge) {
@@ -396,11 +402,7 @@ public final class AdminUi {
       error(ctx, 401, "log in first");
       return;
     }
-    String token = ctx.request().getFormAttribute(CSRF_FIELD);
-    if (token == null) {
-      token = ctx.request().getHeader(CSRF_HEADER);
-    }
-    if (token == null || !Sessions.same(v.get().csrf(), token)) {
+    if (!csrfMatches(ctx, v.get())) {
       error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
       return;
     }
@@ -416,6 +418,15 @@ public final class AdminUi {
             send(ctx, 200, next);
           }
         });
+  }
+
+  /** Whether the post carries {@code v}'s CSRF token, as a form field or a header. */
+  private static boolean csrfMatches(RoutingContext ctx, Viewer v) {
+    String token = ctx.request().getFormAttribute(CSRF_FIELD);
+    if (token == null) {
+      token = ctx.request().getHeader(CSRF_HEADER);
+    }
+    return token != null && Sessions.same(v.csrf(), token);
   }
 
   /** A new key: its page, with the secret shown this once (never redirected to, never cached). */

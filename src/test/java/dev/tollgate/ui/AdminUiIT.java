@@ -102,6 +102,8 @@ class AdminUiIT {
     assertThat(script.headers().firstValue("cache-control"))
         .contains("public, max-age=31536000, immutable");
 
+    assertThat(ui.post("/ui/logout", Map.of()).statusCode()).isEqualTo(403);
+    assertThat(ui.cookies).containsKey(AdminUi.SESSION_COOKIE);
     HttpResponse<String> logout = ui.post("/ui/logout", Map.of("_csrf", csrf(page)));
     assertThat(logout.statusCode()).isEqualTo(303);
     assertThat(logout.headers().firstValue("location")).contains("/ui/login");
