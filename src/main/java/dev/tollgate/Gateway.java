@@ -386,7 +386,18 @@ public final class Gateway implements AutoCloseable {
             clock,
             models,
             java.util.concurrent.ConcurrentHashMap.newKeySet(),
-            prometheus);
+            prometheus,
+            new dev.tollgate.ui.AdminUi(
+                key.value(),
+                auth,
+                governance,
+                governanceRoutes,
+                enforcer,
+                registrar,
+                models,
+                db.spendQueries(),
+                env,
+                clock));
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

@@ -105,6 +105,7 @@ final class GatewayVerticle extends VerticleBase {
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);
     services.metrics().ifPresent(m -> router.get("/metrics").handler(ctx -> metrics(ctx, m)));
+    services.ui().mount(vertx, router);
     for (io.vertx.ext.web.Route r : router.getRoutes()) {
       if (r.getPath() != null) {
         if (r.methods() == null || r.methods().isEmpty()) {

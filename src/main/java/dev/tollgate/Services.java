@@ -36,4 +36,5 @@ record Services(
     Clock clock,
     dev.tollgate.admin.ModelAdmin models,
     java.util.Set<String> mountedRoutes,
-    java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics) {}
+    java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics,
+    dev.tollgate.ui.AdminUi ui) {}

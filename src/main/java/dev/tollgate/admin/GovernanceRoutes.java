@@ -48,6 +48,10 @@ public final class GovernanceRoutes {
   private final TeamApi teams;
   private final EntityApi entities;
 
+  /** Each mounted route's handler by {@code "METHOD /path"}, for {@link #invoke}. */
+  private final Map<String, Function<Call, JsonNode>> actions =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public GovernanceRoutes(
       Authenticator auth, Governance governance, Enforcer enforcer, Clock clock) {
     this(auth, governance, enforcer, clock, Optional.empty());
@@ -156,12 +160,38 @@ public final class GovernanceRoutes {
     read(router, "/budget/list", entities::budgetList);
   }
 
+  /**
+   * Runs {@code route} ({@code "METHOD /path"}) for {@code p} in process, as the web UI does: the
+   * same refusal as the route's gate, then the same handler as over HTTP, with {@code query} as its
+   * query parameters and {@code body} as its JSON body. Blocks (the store, the counters): call it
+   * on a worker thread. Throws the {@link dev.tollgate.common.GatewayException} the API would
+   * answer with.
+   *
+   * @param changedBy whom the audit log names for an admin's change, as {@code LiteLLM-Changed-By}
+   */
+  public JsonNode invoke(
+      Principal p,
+      String route,
+      Map<String, String> query,
+      byte[] body,
+      @org.jspecify.annotations.Nullable String changedBy) {
+    Function<Call, JsonNode> action = actions.get(route);
+    if (action == null) {
+      throw new IllegalStateException(route + " is not mounted");
+    }
+    Permissions.check(p, governance.snapshot(), route);
+    MultiMap q = MultiMap.caseInsensitiveMultiMap();
+    query.forEach(q::add);
+    return action.apply(new Call(p, body, q, Map.of(), Call.actor(p, route, changedBy)));
+  }
+
   private void write(
       Router router, BodyHandler body, String path, Function<Call, JsonNode> action) {
     route(router, body, HttpMethod.POST, path, action);
   }
 
   private void read(Router router, String path, Function<Call, JsonNode> action) {
+    actions.put("GET " + path, action);
     router
         .get(path)
         .handler(Permissions.gate(auth, governance::snapshot, HttpMethod.GET, path))
@@ -178,6 +208,7 @@ public final class GovernanceRoutes {
       HttpMethod method,
       String path,
       Function<Call, JsonNode> action) {
+    actions.put(method.name() + " " + path, action);
     router
         .route(method, path)
         .handler(Permissions.gate(auth, governance::snapshot, method, path))

@@ -234,17 +234,7 @@ public final class Permissions {
       Principal p;
       try {
         p = ProxyHandler.authenticate(ctx.request(), auth);
-        if (!admits(p, rule, governance.get(), method.name() + " " + path)) {
-          throw forbidden(
-              "this key (user_role "
-                  + p.role().map(UserRole::wire).orElse("none")
-                  + ") may not use "
-                  + method.name()
-                  + " "
-                  + path
-                  + "; it needs "
-                  + rule.who);
-        }
+        check(p, rule, governance.get(), method.name() + " " + path);
       } catch (RuntimeException e) {
         HttpErrors.send(ctx.response(), e);
         return;
@@ -252,6 +242,42 @@ public final class Permissions {
       ctx.put(PRINCIPAL, p);
       ctx.next();
     };
+  }
+
+  /**
+   * Refuses (403) {@code p} when {@code rule} excludes it from {@code route} whatever its scope.
+   */
+  private static void check(Principal p, Rule rule, GovernanceSnapshot s, String route) {
+    if (!admits(p, rule, s, route)) {
+      throw forbidden(
+          "this key (user_role "
+              + p.role().map(UserRole::wire).orElse("none")
+              + ") may not use "
+              + route
+              + "; it needs "
+              + rule.who);
+    }
+  }
+
+  /**
+   * Refuses (403) {@code p} as {@link #gate} does over HTTP, for a route ({@code "METHOD /path"})
+   * called in process by the web UI; the handler's scope checks still follow.
+   */
+  static void check(Principal p, GovernanceSnapshot s, String route) {
+    check(p, rule(route), s, route);
+  }
+
+  /**
+   * Whether {@code p} may call {@code route} ({@code "METHOD /path"}) at all; the web UI offers an
+   * action only to a caller this admits.
+   */
+  public static boolean allows(Principal p, GovernanceSnapshot s, String route) {
+    return admits(p, rule(route), s, route);
+  }
+
+  private static Rule rule(String route) {
+    int space = route.indexOf(' ');
+    return rule(HttpMethod.valueOf(route.substring(0, space)), route.substring(space + 1));
   }
 
   /** The caller that {@link #gate} authenticated for this request. */
@@ -284,7 +310,7 @@ public final class Permissions {
   }
 
   /** Whether {@code p} reads every entity: an admin or a {@code proxy_admin_viewer}. */
-  static boolean readsAll(Principal p) {
+  public static boolean readsAll(Principal p) {
     return p.admin() || p.role().equals(Optional.of(UserRole.PROXY_ADMIN_VIEWER));
   }
 

@@ -34,10 +34,25 @@ public final class KeyAuthenticator implements Authenticator {
     String hash = HexFormat.of().formatHex(digest);
     GovernanceSnapshot s = governance.snapshot();
     Optional<VirtualKey> found = s.keyByHash(hash);
-    if (found.isEmpty()) {
-      return Optional.empty();
-    }
-    VirtualKey k = found.get();
+    return found.map(k -> principal(s, k));
+  }
+
+  /** The master key's principal. */
+  public Principal master() {
+    return master.principal();
+  }
+
+  /**
+   * The principal of the virtual key whose id is {@code keyId}, refused as {@link #authenticate}
+   * refuses it (blocked, expired, blocked team); empty when no such key exists. For the web UI's
+   * session, which names the key that logged in by its id and never holds the key itself.
+   */
+  public Optional<Principal> byKeyId(String keyId) {
+    GovernanceSnapshot s = governance.snapshot();
+    return Optional.ofNullable(s.keys().get(keyId)).map(k -> principal(s, k));
+  }
+
+  private Principal principal(GovernanceSnapshot s, VirtualKey k) {
     if (k.blocked()) {
       throw refused(
           "key_blocked",
@@ -62,18 +77,17 @@ public final class KeyAuthenticator implements Authenticator {
     Optional<UserRole> role = k.userId().map(s.users()::get).map(User::role);
     boolean admin = role.equals(Optional.of(UserRole.PROXY_ADMIN));
     Optional<String> org = k.organizationId().or(() -> team.flatMap(Team::organizationId));
-    return Optional.of(
-        new Principal(
-            hash,
-            admin,
-            Optional.of(k.id()),
-            k.keyAlias(),
-            k.userId(),
-            k.teamId(),
-            org,
-            k.models(),
-            k.tags(),
-            role));
+    return new Principal(
+        k.tokenHash(),
+        admin,
+        Optional.of(k.id()),
+        k.keyAlias(),
+        k.userId(),
+        k.teamId(),
+        org,
+        k.models(),
+        k.tags(),
+        role);
   }
 
   private static GatewayException refused(String code, String message) {

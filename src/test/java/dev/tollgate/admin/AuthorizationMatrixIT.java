@@ -501,6 +501,8 @@ class AuthorizationMatrixIT {
           "GET /health/liveliness",
           "GET /health/liveness",
           "GET /health/readiness",
+          // The web UI: its own login and session; every change it makes goes through this table.
+          "ANY /ui/",
           // LLM routes, authenticated by a virtual key from the headers before any body is read,
           // and limited to the models the key may use.
           "GET /health",

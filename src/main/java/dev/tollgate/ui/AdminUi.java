@@ -1,0 +1,553 @@
+package dev.tollgate.ui;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.admin.GovernanceRoutes;
+import dev.tollgate.admin.ModelAdmin;
+import dev.tollgate.admin.Permissions;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.config.Environment;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.KeyAuthenticator;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.UserRole;
+import dev.tollgate.governance.VirtualKey;
+import dev.tollgate.routing.ModelRegistrar;
+import dev.tollgate.store.SpendQueries;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web UI at {@code /ui}: login, a signed session cookie, CSRF-checked forms and the pages.
+ * Handlers run on the event loop and hand everything that reads the store or the counters, and
+ * every render, to a worker thread. Shared by every event loop; immutable.
+ *
+ * <p>Who may log in: the master key, a key whose user is {@code proxy_admin} or {@code
+ * proxy_admin_viewer} (those the permission table lets read everything), or {@code
+ * UI_USERNAME}/{@code UI_PASSWORD} when both are set, as an admin. What each of them may change is
+ * decided by the management API's own handlers and table, which every action goes through.
+ */
+public final class AdminUi {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminUi.class);
+
+  static final String SESSION_COOKIE = "tollgate_ui";
+  static final String LOGIN_COOKIE = "tollgate_ui_login";
+  static final String CSRF_FIELD = "_csrf";
+  static final String CSRF_HEADER = "X-CSRF-Token";
+  static final long SESSION_SECONDS = 8 * 3600;
+  private static final int FORM_LIMIT = 64 * 1024;
+
+  /** No inline script or style, nothing from elsewhere, no framing. */
+  static final String CSP =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src"
+          + " 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+  private final KeyAuthenticator auth;
+  private final Governance governance;
+  private final PageData data;
+  private final Sessions sessions;
+  private final StaticAssets assets;
+  private final Optional<String> uiUser;
+  private final Optional<String> uiPassword;
+  private final Clock clock;
+  private final TemplateEngine templates =
+      TemplateEngine.createPrecompiled(
+          null, ContentType.Html, AdminUi.class.getClassLoader(), "dev.tollgate.ui");
+
+  public AdminUi(
+      String masterKey,
+      KeyAuthenticator auth,
+      Governance governance,
+      GovernanceRoutes api,
+      Enforcer enforcer,
+      ModelRegistrar registrar,
+      ModelAdmin models,
+      SpendQueries spend,
+      Environment env,
+      Clock clock) {
+    this.auth = requireNonNull(auth, "auth");
+    this.governance = requireNonNull(governance, "governance");
+    this.clock = requireNonNull(clock, "clock");
+    this.sessions = new Sessions(requireNonNull(masterKey, "masterKey"));
+    this.data = new PageData(governance, api, enforcer, registrar, models, spend, clock);
+    this.assets = StaticAssets.load();
+    Optional<String> user = env.get("UI_USERNAME").filter(v -> !v.isBlank());
+    Optional<String> password = env.get("UI_PASSWORD").filter(v -> !v.isBlank());
+    boolean both = user.isPresent() && password.isPresent();
+    this.uiUser = both ? user : Optional.empty();
+    this.uiPassword = both ? password : Optional.empty();
+  }
+
+  /** Mounts {@code /ui} and everything under it on {@code router}. */
+  public void mount(Vertx vertx, Router router) {
+    Router ui = Router.router(vertx);
+    ui.route().handler(AdminUi::securityHeaders);
+    ui.get("/static/:name").handler(assets::serve);
+    ui.post().handler(BodyHandler.create(false).setBodyLimit(FORM_LIMIT));
+    ui.get("/login").handler(this::loginForm);
+    ui.post("/login").handler(this::login);
+    ui.post("/logout").handler(this::logout);
+    ui.get("/")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "overview",
+                    v -> data.overview(chrome(v, "Overview", "overview"), v.principal())));
+    ui.get("/keys")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "keys",
+                    v ->
+                        data.keys(
+                            chrome(v, "Keys", "keys"),
+                            v.principal(),
+                            param(ctx, "q"),
+                            intParam(ctx, "page"),
+                            Optional.empty())));
+    ui.post("/keys").handler(ctx -> action(ctx, (v, form) -> createKey(v, form)));
+    ui.get("/keys/:token")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "key",
+                    v ->
+                        data.key(
+                            chrome(v, "Key", "keys"),
+                            v.principal(),
+                            v.changedBy(),
+                            pathParam(ctx, "token"),
+                            Optional.empty())));
+    ui.post("/keys/:token/block").handler(ctx -> keyAction(ctx, "block"));
+    ui.post("/keys/:token/unblock").handler(ctx -> keyAction(ctx, "unblock"));
+    ui.post("/keys/:token/delete").handler(ctx -> keyAction(ctx, "delete"));
+    ui.get("/models")
+        .handler(
+            ctx ->
+                page(
+                    ctx, "models", v -> data.models(chrome(v, "Models", "models"), v.principal())));
+    ui.get("/pricing")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "pricing",
+                    v -> data.gaps(chrome(v, "Pricing gaps", "pricing"), v.principal())));
+    ui.get("/spend")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "spend",
+                    v ->
+                        data.spend(
+                            chrome(v, "Spend logs", "spend"),
+                            v.principal(),
+                            new Pages.SpendFilters(
+                                param(ctx, "key"),
+                                param(ctx, "user"),
+                                param(ctx, "team"),
+                                param(ctx, "tag"),
+                                param(ctx, "model"),
+                                param(ctx, "start"),
+                                param(ctx, "end")),
+                            intParam(ctx, "page"))));
+    ui.route()
+        .last()
+        .handler(
+            ctx -> {
+              // The sub-router also receives bare /ui, which none of its paths match.
+              if ("/ui".equals(ctx.request().path())) {
+                redirect(ctx, "/ui/");
+              } else {
+                error(ctx, 404, "no such page: " + ctx.request().path());
+              }
+            });
+    ui.route().failureHandler(this::failure);
+    router.route("/ui/*").subRouter(ui);
+  }
+
+  // --- sessions ---------------------------------------------------------------------------------
+
+  /**
+   * The logged-in caller of one request.
+   *
+   * @param changedBy whom the audit log names for this caller's changes, when not its key's user
+   */
+  record Viewer(
+      Principal principal,
+      Sessions.Session session,
+      String who,
+      @Nullable String changedBy,
+      String csrf) {}
+
+  /** The caller whose valid session cookie this request carries, if it may still use the UI. */
+  private Optional<Viewer> viewer(RoutingContext ctx) {
+    Cookie c = ctx.request().getCookie(SESSION_COOKIE);
+    if (c == null) {
+      return Optional.empty();
+    }
+    Optional<Sessions.Session> session = sessions.verify(c.getValue(), clock.millis() / 1000);
+    if (session.isEmpty()) {
+      return Optional.empty();
+    }
+    Sessions.Session s = session.get();
+    Optional<Principal> found;
+    try {
+      found =
+          switch (s.kind()) {
+            case MASTER -> Optional.of(auth.master());
+            case KEY -> auth.byKeyId(s.subject());
+            case USER ->
+                uiUser.equals(Optional.of(s.subject()))
+                    ? Optional.of(auth.master())
+                    : Optional.empty();
+          };
+    } catch (GatewayException e) {
+      // The key was blocked, expired or its team blocked since the login.
+      return Optional.empty();
+    }
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    Principal p = found.get();
+    String who =
+        switch (s.kind()) {
+          case MASTER -> "master key";
+          case KEY -> describe(p);
+          case USER -> s.subject();
+        };
+    String changedBy = s.kind() == Sessions.Kind.USER ? s.subject() : null;
+    if (!Permissions.readsAll(p)) {
+      return Optional.empty();
+    }
+    return Optional.of(new Viewer(p, s, who, changedBy, sessions.csrfToken(s)));
+  }
+
+  private String describe(Principal p) {
+    VirtualKey k = p.keyId().map(id -> governance.snapshot().keys().get(id)).orElse(null);
+    String name = k == null ? "key" : "key " + k.displayName();
+    return name
+        + p.userId()
+            .map(u -> " (" + u + ", " + p.role().map(UserRole::wire).orElse("") + ")")
+            .orElse("");
+  }
+
+  private Pages.Chrome chrome(Viewer v, String title, String active) {
+    return new Pages.Chrome(
+        title,
+        active,
+        v.who(),
+        !v.principal().admin(),
+        v.csrf(),
+        assets.htmxPath(),
+        assets.cssPath());
+  }
+
+  private void loginForm(RoutingContext ctx) {
+    if (viewer(ctx).isPresent()) {
+      redirect(ctx, "/ui/");
+      return;
+    }
+    showLogin(ctx, 200, Optional.empty());
+  }
+
+  /** The login form, bound to a fresh login cookie unless the request has one. */
+  private void showLogin(RoutingContext ctx, int status, Optional<String> error) {
+    Cookie c = ctx.request().getCookie(LOGIN_COOKIE);
+    String nonce = c == null ? sessions.newNonce() : c.getValue();
+    if (c == null) {
+      ctx.response().addCookie(cookie(ctx, LOGIN_COOKIE, nonce, 3600));
+    }
+    send(
+        ctx,
+        status,
+        render(
+            "login.jte",
+            new Pages.Login(
+                sessions.loginToken(nonce),
+                uiUser.isPresent(),
+                error,
+                assets.htmxPath(),
+                assets.cssPath())));
+  }
+
+  private void login(RoutingContext ctx) {
+    Cookie c = ctx.request().getCookie(LOGIN_COOKIE);
+    String token = ctx.request().getFormAttribute(CSRF_FIELD);
+    if (c == null || token == null || !Sessions.same(sessions.loginToken(c.getValue()), token)) {
+      error(
+          ctx,
+          403,
+          "the login form expired or did not come from this gateway; reload it and try again");
+      return;
+    }
+    String key = form(ctx, "key");
+    String user = form(ctx, "username");
+    String password = form(ctx, "password");
+    long expires = clock.millis() / 1000 + SESSION_SECONDS;
+    String session;
+    if (!key.isEmpty()) {
+      Optional<Principal> p;
+      try {
+        p = auth.authenticate(key);
+      } catch (GatewayException e) {
+        showLogin(ctx, 401, Optional.of(String.valueOf(e.getMessage())));
+        return;
+      }
+      if (p.isEmpty()) {
+        showLogin(ctx, 401, Optional.of("that key is not valid here"));
+        return;
+      }
+      if (!Permissions.readsAll(p.get())) {
+        showLogin(
+            ctx,
+            403,
+            Optional.of(
+                "the UI is for the master key and for keys whose user has the proxy_admin or"
+                    + " proxy_admin_viewer role"));
+        return;
+      }
+      session =
+          p.get().keyId().isPresent()
+              ? sessions.issue(Sessions.Kind.KEY, p.get().keyId().get(), expires)
+              : sessions.issue(Sessions.Kind.MASTER, "", expires);
+    } else if (uiUser.isPresent()
+        && Sessions.same(uiUser.get(), user)
+        && Sessions.same(uiPassword.orElseThrow(), password)) {
+      session = sessions.issue(Sessions.Kind.USER, uiUser.get(), expires);
+    } else {
+      showLogin(
+          ctx,
+          401,
+          Optional.of(uiUser.isPresent() ? "wrong key, user name or password" : "enter a key"));
+      return;
+    }
+    LOG.info("ui login from {}", ctx.request().remoteAddress());
+    ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, session, SESSION_SECONDS));
+    ctx.response().addCookie(cookie(ctx, LOGIN_COOKIE, "", 0));
+    redirect(ctx, "/ui/");
+  }
+
+  /** Removes the session cookie; a logged-in caller's post needs its CSRF token. */
+  private void logout(RoutingContext ctx) {
+    Optional<Viewer> v = viewer(ctx);
+    if (v.isPresent() && !csrfMatches(ctx, v.get())) {
+      error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
+      return;
+    }
+    ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, "", 0));
+    redirect(ctx, "/ui/login");
+  }
+
+  private static Cookie cookie(RoutingContext ctx, String name, String value, long maxAge) {
+    return Cookie.cookie(name, value)
+        .setPath("/ui")
+        .setHttpOnly(true)
+        .setSameSite(CookieSameSite.STRICT)
+        .setSecure(ctx.request().isSSL())
+        .setMaxAge(maxAge);
+  }
+
+  // --- pages and actions ------------------------------------------------------------------------
+
+  /** Renders a page for a logged-in caller on a worker; anyone else is sent to the login. */
+  private void page(
+      RoutingContext ctx, String template, java.util.function.Function<Viewer, Object> model) {
+    Optional<Viewer> v = viewer(ctx);
+    if (v.isEmpty()) {
+      toLogin(ctx);
+      return;
+    }
+    blocking(
+        ctx, () -> render(template + ".jte", model.apply(v.get())), html -> send(ctx, 200, html));
+  }
+
+  /** What a form POST does; answers with where to go next. */
+  interface Action {
+    String run(Viewer v, Map<String, String> form);
+  }
+
+  /**
+   * Runs a form POST for a logged-in caller whose CSRF token matches its session, on a worker; the
+   * API's refusals (403 from the permission table, 400 from validation) become error pages.
+   */
+  private void action(RoutingContext ctx, Action action) {
+    Optional<Viewer> v = viewer(ctx);
+    if (v.isEmpty()) {
+      error(ctx, 401, "log in first");
+      return;
+    }
+    if (!csrfMatches(ctx, v.get())) {
+      error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
+      return;
+    }
+    Map<String, String> form = new HashMap<>();
+    ctx.request().formAttributes().forEach(e -> form.putIfAbsent(e.getKey(), e.getValue()));
+    blocking(
+        ctx,
+        () -> action.run(v.get(), form),
+        next -> {
+          if (next.startsWith("/")) {
+            redirect(ctx, next);
+          } else {
+            send(ctx, 200, next);
+          }
+        });
+  }
+
+  /** Whether the post carries {@code v}'s CSRF token, as a form field or a header. */
+  private static boolean csrfMatches(RoutingContext ctx, Viewer v) {
+    String token = ctx.request().getFormAttribute(CSRF_FIELD);
+    if (token == null) {
+      token = ctx.request().getHeader(CSRF_HEADER);
+    }
+    return token != null && Sessions.same(v.csrf(), token);
+  }
+
+  /** A new key: its page, with the secret shown this once (never redirected to, never cached). */
+  private String createKey(Viewer v, Map<String, String> form) {
+    JsonNode created = data.createKey(v.principal(), v.changedBy(), form);
+    return render(
+        "key.jte",
+        data.key(
+            chrome(v, "New key", "keys"),
+            v.principal(),
+            v.changedBy(),
+            created.path("token").asText(),
+            Optional.of(created.path("key").asText())));
+  }
+
+  private void keyAction(RoutingContext ctx, String what) {
+    String token = pathParam(ctx, "token");
+    action(
+        ctx,
+        (v, form) -> {
+          switch (what) {
+            case "block" -> data.block(v.principal(), v.changedBy(), token, true);
+            case "unblock" -> data.block(v.principal(), v.changedBy(), token, false);
+            case "delete" -> {
+              data.delete(v.principal(), v.changedBy(), token);
+              return "/ui/keys";
+            }
+            default -> throw new IllegalStateException(what);
+          }
+          return "/ui/keys/" + token;
+        });
+  }
+
+  private <T> void blocking(
+      RoutingContext ctx, Callable<T> work, java.util.function.Consumer<T> done) {
+    ctx.vertx()
+        .executeBlocking(work, false)
+        .onSuccess(done::accept)
+        .onFailure(e -> failure(ctx, e));
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    if (t == null) {
+      error(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500, "request failed");
+      return;
+    }
+    failure(ctx, t);
+  }
+
+  private void failure(RoutingContext ctx, Throwable e) {
+    if (e instanceof GatewayException g) {
+      error(ctx, g.status(), String.valueOf(g.getMessage()));
+      return;
+    }
+    LOG.warn("ui: {} {} failed", ctx.request().method(), ctx.request().path(), e);
+    error(ctx, 500, "the gateway could not show this page: " + e);
+  }
+
+  private void error(RoutingContext ctx, int status, String message) {
+    send(ctx, status, render("error.jte", new Pages.Failure(status, message, assets.cssPath())));
+  }
+
+  private String render(String template, Object model) {
+    StringOutput out = new StringOutput();
+    templates.render(template, model, out);
+    return out.toString();
+  }
+
+  private static void send(RoutingContext ctx, int status, String html) {
+    HttpServerResponse r = ctx.response();
+    if (r.ended() || r.closed()) {
+      return;
+    }
+    r.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+        .end(Buffer.buffer(html.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static void toLogin(RoutingContext ctx) {
+    redirect(ctx, "/ui/login");
+  }
+
+  /** 303 to {@code to}; for htmx, which follows redirects itself, also HX-Redirect. */
+  private static void redirect(RoutingContext ctx, String to) {
+    HttpServerResponse r = ctx.response();
+    if (ctx.request().getHeader("HX-Request") != null) {
+      r.putHeader("HX-Redirect", to);
+    }
+    r.setStatusCode(303).putHeader(HttpHeaders.LOCATION, to).end();
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    HttpServerResponse r = ctx.response();
+    r.putHeader("Content-Security-Policy", CSP);
+    r.putHeader("X-Content-Type-Options", "nosniff");
+    r.putHeader("X-Frame-Options", "DENY");
+    r.putHeader("Referrer-Policy", "same-origin");
+    r.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    ctx.next();
+  }
+
+  private static String param(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    return v == null ? "" : v;
+  }
+
+  private static int intParam(RoutingContext ctx, String name) {
+    try {
+      return Integer.parseInt(param(ctx, name).strip());
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private static String pathParam(RoutingContext ctx, String name) {
+    return java.util.Objects.requireNonNullElse(ctx.pathParam(name), "");
+  }
+
+  private static String form(RoutingContext ctx, String name) {
+    String v = ctx.request().getFormAttribute(name);
+    return v == null ? "" : v.strip();
+  }
+}

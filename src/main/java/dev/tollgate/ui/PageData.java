@@ -1,0 +1,491 @@
+package dev.tollgate.ui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.admin.GovernanceRoutes;
+import dev.tollgate.admin.ModelAdmin;
+import dev.tollgate.admin.Permissions;
+import dev.tollgate.budget.BudgetLine;
+import dev.tollgate.budget.Enforcer;
+import dev.tollgate.budget.Level;
+import dev.tollgate.budget.SpendRecord;
+import dev.tollgate.budget.Usd;
+import dev.tollgate.common.GatewayException;
+import dev.tollgate.common.Json;
+import dev.tollgate.governance.Governance;
+import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.KeySecrets;
+import dev.tollgate.governance.Principal;
+import dev.tollgate.governance.VirtualKey;
+import dev.tollgate.pricing.CostCalculator;
+import dev.tollgate.pricing.Price;
+import dev.tollgate.pricing.RateKey;
+import dev.tollgate.routing.Deployment;
+import dev.tollgate.routing.ModelRegistrar;
+import dev.tollgate.store.SpendQueries;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds each page's model from the services the management API uses: key reads and every change go
+ * through {@link GovernanceRoutes#invoke} (the API's own handlers and permission table), the rest
+ * through {@link Permissions#allows} and the same model, pricing and spend services. Blocks (the
+ * store, the counters): called on worker threads only.
+ */
+final class PageData {
+  static final int KEYS_PER_PAGE = 25;
+  static final int SPEND_PER_PAGE = 50;
+
+  private final Governance governance;
+  private final GovernanceRoutes api;
+  private final Enforcer enforcer;
+  private final ModelRegistrar registrar;
+  private final ModelAdmin models;
+  private final SpendQueries spend;
+  private final Clock clock;
+
+  PageData(
+      Governance governance,
+      GovernanceRoutes api,
+      Enforcer enforcer,
+      ModelRegistrar registrar,
+      ModelAdmin models,
+      SpendQueries spend,
+      Clock clock) {
+    this.governance = governance;
+    this.api = api;
+    this.enforcer = enforcer;
+    this.registrar = registrar;
+    this.models = models;
+    this.spend = spend;
+    this.clock = clock;
+  }
+
+  /** Spend today and this month (UTC), the proxy's own budget, and the unknown prices. */
+  Pages.Overview overview(Pages.Chrome chrome, Principal p) {
+    require(p, "GET /global/spend/report");
+    ZonedDateTime now = clock.instant().atZone(ZoneOffset.UTC);
+    long end = clock.millis() + 1;
+    long day = now.toLocalDate().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    long month =
+        now.toLocalDate().withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Pages.Period> periods =
+        List.of(period("Today (UTC)", day, end), period("This month (UTC)", month, end));
+    List<Pages.ChainLine> global = new ArrayList<>();
+    BudgetLine g = enforcer.globalBudget();
+    if (g.maxBudgetNanos().isPresent()) {
+      global.add(line(g));
+    }
+    return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global);
+  }
+
+  private Pages.Period period(String label, long start, long end) {
+    long nanos = 0;
+    long requests = 0;
+    long unpriced = 0;
+    long estimated = 0;
+    for (SpendQueries.Group grp :
+        spend.globalSpendReport(start, end, List.of(SpendQueries.GroupBy.DAY))) {
+      nanos += grp.spendNanos();
+      requests += grp.requests();
+      unpriced += grp.unknownCostRequests();
+      estimated += grp.estimatedRequests();
+    }
+    return new Pages.Period(label, usd(nanos), requests, unpriced, estimated);
+  }
+
+  /**
+   * Keys whose alias, masked key, token, user or team contains {@code q}, newest first. The UI
+   * admits only callers who read every key ({@link Permissions#readsAll}).
+   */
+  Pages.Keys keys(Pages.Chrome chrome, Principal p, String q, int page, Optional<String> error) {
+    require(p, "GET /key/list");
+    GovernanceSnapshot s = governance.snapshot();
+    String needle = q.strip().toLowerCase(Locale.ROOT);
+    List<VirtualKey> all =
+        s.keys().values().stream()
+            .filter(k -> needle.isEmpty() || matches(k, needle))
+            .sorted(
+                Comparator.comparing(VirtualKey::createdAt)
+                    .reversed()
+                    .thenComparing(VirtualKey::id))
+            .toList();
+    int pages = Math.max(1, (all.size() + KEYS_PER_PAGE - 1) / KEYS_PER_PAGE);
+    int current = Math.min(Math.max(1, page), pages);
+    List<Pages.KeyRow> rows = new ArrayList<>();
+    for (VirtualKey k :
+        all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE))) {
+      BudgetLine own = enforcer.entityBudgets(Level.KEY, k.id()).get(0);
+      rows.add(
+          new Pages.KeyRow(
+              k.tokenHash(),
+              k.displayName(),
+              k.userId().orElse(""),
+              k.teamId().orElse(""),
+              usd(own.spendNanos()),
+              k.limits().maxBudgetNanos().isPresent()
+                  ? usd(k.limits().maxBudgetNanos().getAsLong())
+                  : "",
+              k.blocked(),
+              k.createdAt().toString()));
+    }
+    return new Pages.Keys(
+        chrome,
+        q,
+        rows,
+        current,
+        pages,
+        all.size(),
+        Permissions.allows(p, s, "POST /key/generate"),
+        Permissions.allows(p, s, "POST /key/block"),
+        Permissions.allows(p, s, "POST /key/delete"),
+        error);
+  }
+
+  private static boolean matches(VirtualKey k, String needle) {
+    return k.keyAlias().map(a -> a.toLowerCase(Locale.ROOT).contains(needle)).orElse(false)
+        || k.keyName().toLowerCase(Locale.ROOT).contains(needle)
+        || k.tokenHash().startsWith(needle)
+        || k.userId().map(u -> u.toLowerCase(Locale.ROOT).contains(needle)).orElse(false)
+        || k.teamId().map(t -> t.toLowerCase(Locale.ROOT).contains(needle)).orElse(false);
+  }
+
+  /** A key as {@code GET /key/info} returns it, with its budget chain. */
+  Pages.Key key(
+      Pages.Chrome chrome,
+      Principal p,
+      @Nullable String changedBy,
+      String token,
+      Optional<String> secret) {
+    JsonNode info =
+        api.invoke(p, "GET /key/info", Map.of("key", token), new byte[0], changedBy).path("info");
+    List<Pages.ChainLine> chain = new ArrayList<>();
+    Optional<String> blocking = Optional.empty();
+    for (JsonNode l : info.path("budget_chain")) {
+      Pages.ChainLine line =
+          new Pages.ChainLine(
+              l.path("level").asText(),
+              l.path("entity").asText(),
+              money(l.path("spend")),
+              money(l.path("reserved")),
+              money(l.path("max_budget")),
+              text(l.path("budget_duration"), "lifetime"),
+              text(l.path("budget_reset_at"), "never"),
+              l.path("exhausted").asBoolean(),
+              l.has("figures_hidden"));
+      chain.add(line);
+      if (line.exhausted() && blocking.isEmpty()) {
+        blocking =
+            Optional.of(
+                "the "
+                    + line.level()
+                    + " budget of "
+                    + line.entity()
+                    + " refuses the next request: spend "
+                    + line.spend()
+                    + " has reached max_budget "
+                    + line.max()
+                    + (line.resetAt().equals("never")
+                        ? " (a lifetime budget: raise it or reset the spend)"
+                        : "; it resets at " + line.resetAt()));
+      }
+    }
+    GovernanceSnapshot s = governance.snapshot();
+    List<String> allowed = new ArrayList<>();
+    info.path("models").forEach(m -> allowed.add(m.asText()));
+    return new Pages.Key(
+        chrome,
+        info.path("token").asText(),
+        text(info.path("key_alias"), info.path("key_name").asText()),
+        text(info.path("key_alias"), ""),
+        text(info.path("user_id"), ""),
+        text(info.path("team_id"), ""),
+        allowed.isEmpty() ? "every model" : String.join(", ", allowed),
+        money(info.path("spend")),
+        money(info.path("max_budget")),
+        text(info.path("budget_duration"), "lifetime"),
+        text(info.path("expires"), "never"),
+        info.path("blocked").asBoolean(),
+        chain,
+        blocking,
+        secret,
+        Permissions.allows(p, s, "POST /key/block"),
+        Permissions.allows(p, s, "POST /key/delete"));
+  }
+
+  /**
+   * {@code POST /key/generate} with the form's fields; the new key's token and secret. Field values
+   * are passed as the API takes them, so its validation messages apply unchanged.
+   */
+  JsonNode createKey(Principal p, @Nullable String changedBy, Map<String, String> form) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    for (String f : List.of("key_alias", "user_id", "team_id", "budget_duration")) {
+      String v = form.getOrDefault(f, "").strip();
+      if (!v.isEmpty()) {
+        body.put(f, v);
+      }
+    }
+    String max = form.getOrDefault("max_budget", "").strip();
+    if (!max.isEmpty()) {
+      try {
+        body.put("max_budget", new BigDecimal(max));
+      } catch (NumberFormatException e) {
+        // The API names the field and what it expects.
+        body.put("max_budget", max);
+      }
+    }
+    String list = form.getOrDefault("models", "").strip();
+    if (!list.isEmpty()) {
+      var a = body.putArray("models");
+      for (String m : list.split(",", -1)) {
+        if (!m.isBlank()) {
+          a.add(m.strip());
+        }
+      }
+    }
+    return api.invoke(p, "POST /key/generate", Map.of(), bytes(body), changedBy);
+  }
+
+  /** {@code POST /key/block} or {@code /key/unblock}. */
+  void block(Principal p, @Nullable String changedBy, String token, boolean blocked) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode().put("key", token);
+    api.invoke(
+        p, blocked ? "POST /key/block" : "POST /key/unblock", Map.of(), bytes(body), changedBy);
+  }
+
+  /** {@code POST /key/delete} of one key. */
+  void delete(Principal p, @Nullable String changedBy, String token) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.putArray("keys").add(token);
+    api.invoke(p, "POST /key/delete", Map.of(), bytes(body), changedBy);
+  }
+
+  /** Every deployment with its price state, source and rates per million tokens. */
+  Pages.Models models(Pages.Chrome chrome, Principal p) {
+    require(p, "GET /model/info");
+    List<Pages.ModelRow> rows = new ArrayList<>();
+    long unknown = 0;
+    List<Deployment> all =
+        registrar.registry().deployments().stream()
+            .sorted(Comparator.comparing(Deployment::modelName).thenComparing(Deployment::id))
+            .toList();
+    for (Deployment d : all) {
+      Price price = d.price();
+      String input = "-";
+      String output = "-";
+      switch (price) {
+        case Price.Priced pr -> {
+          input = perMillion(pr.rates().get(RateKey.INPUT));
+          output = perMillion(pr.rates().get(RateKey.OUTPUT));
+        }
+        case Price.Free f -> {
+          input = "0";
+          output = "0";
+        }
+        case Price.Unknown u -> unknown++;
+      }
+      rows.add(
+          new Pages.ModelRow(
+              d.modelName(),
+              d.id(),
+              d.params().provider(),
+              d.params().model(),
+              price instanceof Price.Priced ? "priced/" + price.sourceName() : price.state(),
+              price instanceof Price.Unknown,
+              input,
+              output,
+              d.origin().name().toLowerCase(Locale.ROOT)));
+    }
+    return new Pages.Models(chrome, rows, unknown);
+  }
+
+  private static String perMillion(Optional<BigDecimal> rate) {
+    return rate.map(r -> r.movePointRight(6).stripTrailingZeros().toPlainString()).orElse("-");
+  }
+
+  /** What {@code GET /pricing/unknown} returns. */
+  Pages.Gaps gaps(Pages.Chrome chrome, Principal p) {
+    return new Pages.Gaps(chrome, unknownPrices(p));
+  }
+
+  private List<Pages.Gap> unknownPrices(Principal p) {
+    require(p, "GET /pricing/unknown");
+    List<Pages.Gap> gaps = new ArrayList<>();
+    for (JsonNode g : models.unknownPrices().path("data")) {
+      gaps.add(
+          new Pages.Gap(
+              g.path("id").asText(),
+              g.path("model_name").asText(),
+              g.path("model").asText(),
+              g.path("origin").asText(),
+              g.path("fix").asText()));
+    }
+    return gaps;
+  }
+
+  /** One page of the spend log, newest first, with the filters as the form had them. */
+  Pages.Spend spend(Pages.Chrome chrome, Principal p, Pages.SpendFilters f, int page) {
+    require(p, "GET /spend/logs");
+    GovernanceSnapshot s = governance.snapshot();
+    SpendQueries.Filter filter = SpendQueries.Filter.all();
+    if (!f.key().isBlank()) {
+      filter = filter.withKeyHash(keyHash(s, f.key().strip()));
+    }
+    if (!f.user().isBlank()) {
+      filter = filter.withUserId(f.user().strip());
+    }
+    if (!f.team().isBlank()) {
+      filter = filter.withTeamId(f.team().strip());
+    }
+    if (!f.tag().isBlank()) {
+      filter = filter.withTag(f.tag().strip());
+    }
+    if (!f.model().isBlank()) {
+      filter = filter.withModel(f.model().strip());
+    }
+    if (!f.start().isBlank() || !f.end().isBlank()) {
+      long start = f.start().isBlank() ? 0 : day(f.start(), "start", false);
+      long end = f.end().isBlank() ? clock.millis() + 1 : day(f.end(), "end", true);
+      filter = filter.between(start, end);
+    }
+    SpendQueries.Page result = spend.spendLogs(filter, Math.max(1, page), SPEND_PER_PAGE);
+    List<Pages.SpendRow> rows = new ArrayList<>();
+    for (SpendRecord r : result.rows()) {
+      String key =
+          s.keyByHash(r.keyHash()).map(VirtualKey::displayName).orElse(shortHash(r.keyHash()));
+      rows.add(
+          new Pages.SpendRow(
+              r.requestId(),
+              Instant.ofEpochMilli(r.startedAtMillis()).toString(),
+              key,
+              r.userId().orElse(""),
+              r.teamId().orElse(""),
+              r.modelGroup(),
+              Integer.toString(r.status()),
+              r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens(),
+              r.outputTokens(),
+              r.costNanos().isPresent() ? usd(r.costNanos().getAsLong()) : "unknown",
+              r.priceState() + "/" + r.priceSource(),
+              r.usageSource().wire()));
+    }
+    int current = result.page();
+    return new Pages.Spend(
+        chrome,
+        f,
+        rows,
+        current,
+        result.totalPages(),
+        result.total(),
+        current > 1 ? query(f, current - 1) : "",
+        current < result.totalPages() ? query(f, current + 1) : "");
+  }
+
+  /** A key filter as an alias, a key, or a token. */
+  private static String keyHash(GovernanceSnapshot s, String v) {
+    for (VirtualKey k : s.keys().values()) {
+      if (k.keyAlias().equals(Optional.of(v))) {
+        return k.tokenHash();
+      }
+    }
+    return KeySecrets.looksLikeHash(v) ? v : KeySecrets.hash(v);
+  }
+
+  private static long day(String v, String field, boolean endOfDay) {
+    try {
+      LocalDate d = LocalDate.parse(v.strip());
+      return (endOfDay ? d.plusDays(1) : d).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    } catch (DateTimeParseException e) {
+      throw GatewayException.badRequest(
+          field, field + " must be a date as YYYY-MM-DD, got '" + v + "'");
+    }
+  }
+
+  private static String query(Pages.SpendFilters f, int page) {
+    Map<String, String> q = new LinkedHashMap<>();
+    q.put("key", f.key());
+    q.put("user", f.user());
+    q.put("team", f.team());
+    q.put("tag", f.tag());
+    q.put("model", f.model());
+    q.put("start", f.start());
+    q.put("end", f.end());
+    StringBuilder b = new StringBuilder("?page=").append(page);
+    q.forEach(
+        (k, v) -> {
+          if (!v.isBlank()) {
+            b.append('&')
+                .append(k)
+                .append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+          }
+        });
+    return b.toString();
+  }
+
+  private static String shortHash(String hash) {
+    return hash.length() > 12 ? hash.substring(0, 12) + "…" : hash;
+  }
+
+  /** Refuses (403) {@code p} where the permission table refuses the matching API route. */
+  private void require(Principal p, String route) {
+    if (!Permissions.allows(p, governance.snapshot(), route)) {
+      throw GatewayException.of(
+          403, "permission_error", null, "forbidden", "this login may not use " + route);
+    }
+  }
+
+  static Pages.ChainLine line(BudgetLine l) {
+    return new Pages.ChainLine(
+        l.level().wire(),
+        l.label(),
+        usd(l.spendNanos()),
+        usd(l.reservedNanos()),
+        l.maxBudgetNanos().isPresent() ? usd(l.maxBudgetNanos().getAsLong()) : "none",
+        l.duration().map(d -> d.text()).orElse("lifetime"),
+        l.resetAt().map(Instant::toString).orElse("never"),
+        l.exhausted(),
+        false);
+  }
+
+  static String usd(long nanos) {
+    return "$" + CostCalculator.formatUsd(nanos);
+  }
+
+  /** A dollar amount of the API's JSON through the same formatter; "none" when null. */
+  private static String money(JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) {
+      return "none";
+    }
+    return usd(Usd.toNanos(n.decimalValue()));
+  }
+
+  private static String text(JsonNode n, String fallback) {
+    return n.isMissingNode() || n.isNull() || n.asText().isEmpty() ? fallback : n.asText();
+  }
+
+  private static byte[] bytes(JsonNode n) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(n);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package dev.tollgate.ui;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What each template shows, as plain text already formatted (money through {@link
+ * dev.tollgate.pricing.CostCalculator#formatUsd}): the templates only lay it out. Immutable.
+ */
+final class Pages {
+  private Pages() {}
+
+  /**
+   * What every page's frame needs.
+   *
+   * @param active the navigation entry to mark
+   * @param who how the logged-in caller is named
+   * @param csrf the session's CSRF token, for every form
+   * @param htmx the path of htmx under /ui/static
+   */
+  record Chrome(
+      String title,
+      String active,
+      String who,
+      boolean viewer,
+      String csrf,
+      String htmx,
+      String css) {}
+
+  record Login(String csrf, boolean passwords, Optional<String> error, String htmx, String css) {}
+
+  record Failure(int status, String message, String css) {}
+
+  /** An amount of money already formatted, with how many requests had no price. */
+  record Period(String label, String spend, long requests, long unpriced, long estimated) {}
+
+  record Overview(
+      Chrome chrome, List<Period> periods, long unknownDeployments, List<ChainLine> global) {}
+
+  record KeyRow(
+      String token,
+      String name,
+      String user,
+      String team,
+      String spend,
+      String maxBudget,
+      boolean blocked,
+      String created) {}
+
+  /**
+   * One page of keys.
+   *
+   * @param canCreate whether the permission table lets the caller create keys
+   * @param canBlock whether it lets the caller block and unblock keys
+   * @param canDelete whether it lets the caller delete keys
+   */
+  record Keys(
+      Chrome chrome,
+      String q,
+      List<KeyRow> rows,
+      int page,
+      int pages,
+      long total,
+      boolean canCreate,
+      boolean canBlock,
+      boolean canDelete,
+      Optional<String> error) {}
+
+  /**
+   * One budget of a key's chain, as {@code /key/info} returns it.
+   *
+   * @param hidden the proxy-wide figures, which only admins see
+   */
+  record ChainLine(
+      String level,
+      String entity,
+      String spend,
+      String reserved,
+      String max,
+      String window,
+      String resetAt,
+      boolean exhausted,
+      boolean hidden) {}
+
+  /**
+   * A key's page.
+   *
+   * @param blocking which budget refuses the next request and why; empty when none does
+   * @param secret the new key, shown once, right after it was created
+   */
+  record Key(
+      Chrome chrome,
+      String token,
+      String name,
+      String alias,
+      String user,
+      String team,
+      String models,
+      String spend,
+      String maxBudget,
+      String duration,
+      String expires,
+      boolean blocked,
+      List<ChainLine> chain,
+      Optional<String> blocking,
+      Optional<String> secret,
+      boolean canBlock,
+      boolean canDelete) {}
+
+  /**
+   * One deployment and its price.
+   *
+   * @param price {@code priced/catalog}, {@code priced/custom}, {@code free} or {@code unknown}
+   * @param input the input rate per million tokens in USD, or a dash
+   */
+  record ModelRow(
+      String group,
+      String id,
+      String provider,
+      String model,
+      String price,
+      boolean unknown,
+      String input,
+      String output,
+      String origin) {}
+
+  record Models(Chrome chrome, List<ModelRow> rows, long unknown) {}
+
+  /** One deployment of {@code /pricing/unknown}, with how to fix it. */
+  record Gap(String id, String group, String model, String origin, String fix) {}
+
+  record Gaps(Chrome chrome, List<Gap> gaps) {}
+
+  record SpendFilters(
+      String key, String user, String team, String tag, String model, String start, String end) {}
+
+  record SpendRow(
+      String requestId,
+      String time,
+      String key,
+      String user,
+      String team,
+      String model,
+      String status,
+      long inputTokens,
+      long outputTokens,
+      String cost,
+      String price,
+      String usage) {}
+
+  /**
+   * One page of the spend log.
+   *
+   * @param prev the query string of the previous page, or empty on the first
+   * @param next the query string of the next page, or empty on the last
+   */
+  record Spend(
+      Chrome chrome,
+      SpendFilters filters,
+      List<SpendRow> rows,
+      int page,
+      long pages,
+      long total,
+      String prev,
+      String next) {}
+}

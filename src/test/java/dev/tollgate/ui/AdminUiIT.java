@@ -1,0 +1,337 @@
+package dev.tollgate.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.common.Json;
+import dev.tollgate.testing.FakeOpenAi;
+import dev.tollgate.testing.TestGateway;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin UI against a real gateway over loopback HTTP, with a fake OpenAI upstream: login and
+ * logout, the signed session cookie, CSRF, a viewer who can change nothing, and a key created in
+ * the UI that is used, refused by its budget, and shown refused on its page.
+ */
+class AdminUiIT {
+  FakeOpenAi upstream;
+  TestGateway gw;
+
+  @BeforeEach
+  void start() {
+    upstream = new FakeOpenAi();
+    // 8 uncached input, 4 cached, 5 output tokens: 0.000074 USD a request on "custom".
+    upstream.fallback(new FakeOpenAi.Normal(12, 5, 4));
+    gw =
+        TestGateway.start(
+            """
+            model_list:
+              - model_name: custom
+                litellm_params: {model: openai/acme-internal, api_base: %1$s,
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: custom-1}
+              - model_name: unknown
+                litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
+                model_info: {id: unknown-1}
+            """
+                .formatted(upstream.apiBase()),
+            Map.of(
+                "TOLLGATE_MASTER_KEY",
+                TestGateway.MASTER_KEY,
+                "UI_USERNAME",
+                "ops",
+                "UI_PASSWORD",
+                "correct horse"));
+  }
+
+  @AfterEach
+  void stop() {
+    gw.close();
+    upstream.close();
+  }
+
+  @Test
+  void login_masterKey_setsStrictSignedCookie_thenLogoutEndsIt() {
+    UiSession ui = new UiSession(gw);
+    assertThat(ui.get("/ui/keys").headers().firstValue("location")).contains("/ui/login");
+    HttpResponse<String> bare = ui.get("/ui");
+    assertThat(bare.headers().firstValue("location"))
+        .as(bare.statusCode() + " " + bare.body())
+        .contains("/ui/");
+
+    HttpResponse<String> login = ui.login(Map.of("key", TestGateway.MASTER_KEY));
+    assertThat(login.statusCode()).isEqualTo(303);
+    String cookie =
+        login.headers().allValues("set-cookie").stream()
+            .filter(c -> c.startsWith(AdminUi.SESSION_COOKIE + "="))
+            .findFirst()
+            .orElseThrow();
+    assertThat(cookie)
+        .containsIgnoringCase("HttpOnly")
+        .contains("SameSite=Strict")
+        .contains("Path=/ui")
+        .contains("Max-Age=" + AdminUi.SESSION_SECONDS);
+
+    HttpResponse<String> overview = ui.get("/ui/");
+    assertThat(overview.statusCode()).isEqualTo(200);
+    assertThat(overview.headers().firstValue("content-security-policy"))
+        .hasValueSatisfying(
+            csp -> assertThat(csp).contains("script-src 'self'").doesNotContain("unsafe"));
+    Document page = org.jsoup.Jsoup.parse(overview.body());
+    assertThat(page.expectFirst("#who").text()).isEqualTo("master key");
+    // No inline script: every script is a file from /ui/static.
+    assertThat(page.select("script"))
+        .isNotEmpty()
+        .allSatisfy(
+            s -> {
+              assertThat(s.attr("src")).startsWith("/ui/static/");
+              assertThat(s.data()).isBlank();
+            });
+    assertThat(page.select("[style]")).isEmpty();
+    JsonNode htmx = json(page.expectFirst("meta[name=htmx-config]").attr("content"));
+    assertThat(htmx.path("allowEval").asBoolean(true)).isFalse();
+    HttpResponse<String> script = ui.get(page.expectFirst("script").attr("src"));
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.headers().firstValue("cache-control"))
+        .contains("public, max-age=31536000, immutable");
+
+    assertThat(ui.post("/ui/logout", Map.of()).statusCode()).isEqualTo(403);
+    assertThat(ui.cookies).containsKey(AdminUi.SESSION_COOKIE);
+    HttpResponse<String> logout = ui.post("/ui/logout", Map.of("_csrf", csrf(page)));
+    assertThat(logout.statusCode()).isEqualTo(303);
+    assertThat(logout.headers().firstValue("location")).contains("/ui/login");
+    assertThat(ui.cookies).doesNotContainKey(AdminUi.SESSION_COOKIE);
+    assertThat(ui.get("/ui/").headers().firstValue("location")).contains("/ui/login");
+  }
+
+  @Test
+  void login_uiUsernameAndPassword_onlyWithTheRightPassword() {
+    UiSession wrong = new UiSession(gw);
+    HttpResponse<String> refused = wrong.login(Map.of("username", "ops", "password", "wrong"));
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(org.jsoup.Jsoup.parse(refused.body()).selectFirst("#login-error")).isNotNull();
+    assertThat(wrong.cookies).doesNotContainKey(AdminUi.SESSION_COOKIE);
+
+    UiSession ok = new UiSession(gw);
+    assertThat(ok.login(Map.of("username", "ops", "password", "correct horse")).statusCode())
+        .isEqualTo(303);
+    assertThat(ok.page("/ui/").expectFirst("#who").text()).isEqualTo("ops");
+  }
+
+  @Test
+  void login_withoutTheFormToken_isRefused() {
+    UiSession ui = new UiSession(gw);
+    ui.get("/ui/login");
+    HttpResponse<String> r = ui.post("/ui/login", Map.of("key", TestGateway.MASTER_KEY));
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(ui.cookies).doesNotContainKey(AdminUi.SESSION_COOKIE);
+  }
+
+  @Test
+  void sessionCookie_withABadOrMissingSignature_isRefused() {
+    UiSession ui = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
+    String good = java.util.Objects.requireNonNull(ui.cookies.get(AdminUi.SESSION_COOKIE));
+    assertThat(ui.get("/ui/keys").statusCode()).isEqualTo(200);
+    int dot = good.indexOf('.');
+    String body = good.substring(0, dot);
+    String signature = good.substring(dot + 1);
+    char last = signature.charAt(0);
+    for (String forged :
+        new String[] {
+          body + "." + (last == 'A' ? 'B' : 'A') + signature.substring(1),
+          body,
+          body + ".",
+          // Another subject under the old signature.
+          java.util.Base64.getUrlEncoder()
+                  .withoutPadding()
+                  .encodeToString(
+                      "v1|KEY|eA|9999999999|n".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+              + "."
+              + signature
+        }) {
+      ui.cookies.put(AdminUi.SESSION_COOKIE, forged);
+      HttpResponse<String> r = ui.get("/ui/keys");
+      assertThat(r.statusCode()).as(forged).isEqualTo(303);
+      assertThat(r.headers().firstValue("location")).contains("/ui/login");
+    }
+  }
+
+  @Test
+  void post_withoutOrWithAnotherSessionsCsrfToken_isRefusedAndChangesNothing() throws Exception {
+    UiSession ui = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
+    UiSession other = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
+    int before = keyCount();
+
+    HttpResponse<String> none = ui.post("/ui/keys", Map.of("key_alias", "no-token"));
+    HttpResponse<String> foreign =
+        ui.post("/ui/keys", Map.of("key_alias", "foreign", "_csrf", other.csrf("/ui/keys")));
+
+    assertThat(none.statusCode()).isEqualTo(403);
+    assertThat(foreign.statusCode()).isEqualTo(403);
+    assertThat(keyCount()).isEqualTo(before);
+    // With its own token the same form works.
+    HttpResponse<String> ok =
+        ui.post("/ui/keys", Map.of("key_alias", "with-token", "_csrf", ui.csrf("/ui/keys")));
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    assertThat(keyCount()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void viewer_seesNoMutatingButtons_andAForgedPostIsRefused() throws Exception {
+    String viewerKey = userKey("viewer-1", "proxy_admin_viewer");
+    String internalKey = userKey("internal-1", "internal_user");
+    HttpResponse<String> target = gw.post("/key/generate", "{\"key_alias\":\"target\"}");
+    String token = json(target.body()).path("token").asText();
+
+    // An internal user may not log in at all.
+    HttpResponse<String> internal = new UiSession(gw).login(Map.of("key", internalKey));
+    assertThat(internal.statusCode()).isEqualTo(403);
+
+    UiSession viewer = UiSession.loggedIn(gw, viewerKey);
+    Document keys = viewer.page("/ui/keys");
+    assertThat(keys.selectFirst("#read-only")).isNotNull();
+    assertThat(keys.select("#keys tr[data-token=" + token + "]")).hasSize(1);
+    assertThat(keys.selectFirst("#create-key")).isNull();
+    assertThat(keys.select("form[method=post]"))
+        .as("the only form that posts is logout")
+        .extracting(e -> e.attr("action"))
+        .containsExactly("/ui/logout");
+    Document key = viewer.page("/ui/keys/" + token);
+    assertThat(key.select("form[method=post]"))
+        .extracting(e -> e.attr("action"))
+        .containsExactly("/ui/logout");
+
+    int before = keyCount();
+    String csrf = csrf(keys);
+    HttpResponse<String> create =
+        viewer.post("/ui/keys", Map.of("key_alias", "forged", "_csrf", csrf));
+    HttpResponse<String> block = viewer.post("/ui/keys/" + token + "/block", Map.of("_csrf", csrf));
+    HttpResponse<String> delete =
+        viewer.post("/ui/keys/" + token + "/delete", Map.of("_csrf", csrf));
+
+    assertThat(create.statusCode()).as(create.body()).isEqualTo(403);
+    assertThat(block.statusCode()).as(block.body()).isEqualTo(403);
+    assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+    assertThat(keyCount()).isEqualTo(before);
+    assertThat(
+            json(gw.get("/key/info?key=" + token).body()).path("info").path("blocked").asBoolean())
+        .isFalse();
+  }
+
+  @Test
+  void keyCreatedInTheUi_servesRequests_untilItsBudgetRefuses_andItsPageShowsWhich()
+      throws Exception {
+    UiSession ui = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
+    HttpResponse<String> created =
+        ui.post(
+            "/ui/keys",
+            Map.of("key_alias", "ui-key", "max_budget", "0.0001", "_csrf", ui.csrf("/ui/keys")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    assertThat(created.headers().firstValue("cache-control")).contains("no-store");
+    Document page = org.jsoup.Jsoup.parse(created.body());
+    String secret = page.expectFirst("#secret").text();
+    assertThat(secret).startsWith("sk-");
+    String token = dev.tollgate.governance.KeySecrets.hash(secret);
+
+    // The secret is shown once: the key's page never shows it again.
+    Document again = ui.page("/ui/keys/" + token);
+    assertThat(again.selectFirst("#secret")).isNull();
+    assertThat(again.selectFirst("#blocking-none")).isNotNull();
+
+    // 0.000074 each: the second takes spend to 0.000148, past 0.0001, and the third is refused.
+    assertThat(chat(secret).statusCode()).isEqualTo(200);
+    assertThat(chat(secret).statusCode()).isEqualTo(200);
+    awaitSpend(token, "0.000148");
+    HttpResponse<String> refused = chat(secret);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+
+    Document key = ui.page("/ui/keys/" + token);
+    assertThat(key.expectFirst("#key-spend").text()).isEqualTo("$0.000148");
+    assertThat(key.selectFirst("#blocking")).as(key.outerHtml()).isNotNull();
+    Element blocking = key.expectFirst("#blocking");
+    assertThat(blocking.text()).contains("key budget").contains("$0.000148").contains("$0.0001");
+    Element row = key.expectFirst("#budget-chain tr.exhausted");
+    assertThat(row.attr("data-level")).isEqualTo("key");
+    assertThat(row.select("td").get(2).text()).isEqualTo("$0.000148");
+    assertThat(row.select("td").get(4).text()).isEqualTo("$0.0001");
+
+    // The requests are in the spend logs, filtered by the key's alias.
+    Document spend = ui.page("/ui/spend?key=ui-key");
+    for (int i = 0; i < 500 && spend.select("#spend tbody tr").size() < 3; i++) {
+      // The refused request's record is written after its answer.
+      Thread.sleep(10);
+      spend = ui.page("/ui/spend?key=ui-key");
+    }
+    assertThat(spend.select("#spend tbody tr")).hasSize(3);
+    assertThat(spend.select("#spend tbody tr td.money").eachText())
+        .containsExactlyInAnyOrder("$0.000074", "$0.000074", "$0");
+  }
+
+  @Test
+  void unknownPrice_bannerOnTheOverview_linksToThePricingGaps() {
+    UiSession ui = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
+    Element banner = ui.page("/ui/").expectFirst("#unknown-price-banner");
+    assertThat(banner.expectFirst("a").attr("href")).isEqualTo("/ui/pricing");
+
+    Document gaps = ui.page("/ui/pricing");
+    assertThat(gaps.select("#gaps tbody tr").eachAttr("data-id")).containsExactly("unknown-1");
+
+    Document models = ui.page("/ui/models");
+    assertThat(models.expectFirst("tr[data-id=custom-1] .price").text()).isEqualTo("priced/custom");
+    assertThat(models.expectFirst("tr[data-id=custom-1]").select("td.money").eachText())
+        .containsExactly("2", "10");
+    assertThat(models.expectFirst("tr[data-id=unknown-1] .price").text()).isEqualTo("unknown");
+  }
+
+  private HttpResponse<String> chat(String key) {
+    return gw.send(
+        HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+            .header("Authorization", "Bearer " + key)
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+            .build());
+  }
+
+  private void awaitSpend(String token, String usd) throws Exception {
+    java.math.BigDecimal expected = new java.math.BigDecimal(usd);
+    for (int i = 0; i < 500; i++) {
+      JsonNode info = json(gw.get("/key/info?key=" + token).body()).path("info");
+      if (info.path("spend").decimalValue().compareTo(expected) == 0) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("spend never reached " + usd);
+  }
+
+  private String userKey(String user, String role) throws Exception {
+    HttpResponse<String> r =
+        gw.post("/user/new", "{\"user_id\":\"" + user + "\",\"user_role\":\"" + role + "\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json(r.body()).path("key").asText();
+  }
+
+  private int keyCount() throws Exception {
+    return json(gw.get("/key/list").body()).path("total_count").asInt();
+  }
+
+  private static String csrf(Document page) {
+    return page.expectFirst("input[name=_csrf]").val();
+  }
+
+  private static JsonNode json(String s) {
+    try {
+      return Json.MAPPER.readTree(s);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
