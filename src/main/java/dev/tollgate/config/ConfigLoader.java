@@ -50,7 +50,30 @@ public final class ConfigLoader {
           "general_settings",
           "router_settings",
           "litellm_settings",
-          "environment_variables");
+          "environment_variables",
+          "guardrails");
+
+  /**
+   * LiteLLM's callbacks that are guardrails (PII masking, prompt-injection and moderation checks):
+   * naming one is configuring a guardrail.
+   */
+  private static final Set<String> GUARDRAIL_CALLBACKS =
+      Set.of(
+          "presidio",
+          "lakera_prompt_injection",
+          "hide_secrets",
+          "llamaguard_moderations",
+          "llmguard_moderations",
+          "google_text_moderation",
+          "openai_moderations",
+          "azure_content_safety",
+          "detect_prompt_injection",
+          "aporia",
+          "guardrails_ai",
+          "bedrock_guardrails",
+          "aim",
+          "pangea",
+          "lasso");
 
   /** litellm_params keys handed to provider adapters as they are. */
   private static final Set<String> PROVIDER_KEYS =
@@ -154,6 +177,30 @@ public final class ConfigLoader {
     return new ConfigLoader(source, env).read(root);
   }
 
+  /** {@code general_settings.allow_missing_guardrails}: start although guardrails are named. */
+  private boolean allowMissingGuardrails;
+
+  /**
+   * Guardrails named at {@code path}, which Tollgate does not run: a refusal to start, since a PII
+   * or injection check the operator relies on must not quietly disappear, unless {@code
+   * general_settings.allow_missing_guardrails} is true, when it is a warning naming them.
+   */
+  private void guardrail(String path, List<String> names) {
+    String message =
+        "guardrail "
+            + String.join(", ", names)
+            + " is configured, but Tollgate does not run guardrails: requests would reach the"
+            + " models unchecked";
+    if (!allowMissingGuardrails) {
+      throw fail(
+          path,
+          message
+              + ". Remove it, or set general_settings.allow_missing_guardrails: true to start"
+              + " without it");
+    }
+    warn(path, message + " (allowed by general_settings.allow_missing_guardrails)");
+  }
+
   private GatewayConfig read(JsonNode root) {
     ObjectNode top = object(root, "(root)");
     for (Iterator<String> it = top.fieldNames(); it.hasNext(); ) {
@@ -180,6 +227,17 @@ public final class ConfigLoader {
     RouterSettings router =
         router(resolved.get("router_settings"), resolved.get("litellm_settings"));
     LitellmSettings litellm = litellm(resolved.get("litellm_settings"));
+    JsonNode guardrails = resolved.get("guardrails");
+    if (guardrails != null && !absent(guardrails)) {
+      List<String> names = new ArrayList<>();
+      int i = 0;
+      for (JsonNode g : guardrails) {
+        String name = g.path("guardrail_name").asText("");
+        names.add(name.isEmpty() ? "guardrails[" + i + "]" : name);
+        i++;
+      }
+      guardrail("guardrails", names);
+    }
     List<DeploymentConfig> models = modelList(resolved.get("model_list"));
     return new GatewayConfig(source, models, general, router, litellm, warnings);
   }
@@ -237,6 +295,7 @@ public final class ConfigLoader {
       return GeneralSettings.defaults();
     }
     Section s = new Section(object(node, "general_settings"), "general_settings");
+    allowMissingGuardrails = s.bool("allow_missing_guardrails").orElse(false);
     Optional<String> masterKey = s.string("master_key");
     Optional<String> databaseUrl = s.string("database_url");
     boolean storeModelInDb = s.bool("store_model_in_db").orElse(false);
@@ -643,7 +702,9 @@ public final class ConfigLoader {
       }
     }
     for (String c : callbacks) {
-      if (!c.equals("prometheus") && !c.equals("generic_api") && !c.equals("generic")) {
+      if (GUARDRAIL_CALLBACKS.contains(c)) {
+        guardrail("litellm_settings.callbacks", List.of(c));
+      } else if (!c.equals("prometheus") && !c.equals("generic_api") && !c.equals("generic")) {
         warn("litellm_settings.callbacks", "'" + c + "' is not implemented by Tollgate; ignored");
       }
     }

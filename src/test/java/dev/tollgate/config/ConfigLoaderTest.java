@@ -257,6 +257,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void guardrails_refuseToStart_namingThem_unlessAllowedMissing() {
+    String guarded =
+        """
+        guardrails:
+          - guardrail_name: pii-mask
+            litellm_params: {guardrail: presidio, mode: pre_call}
+        %s
+        """;
+    assertThatThrownBy(() -> parse(guarded.formatted("")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("guardrails")
+        .hasMessageContaining("pii-mask")
+        .hasMessageContaining("allow_missing_guardrails");
+    assertThatThrownBy(() -> parse("litellm_settings:\n  callbacks: [prometheus, presidio]\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("litellm_settings.callbacks")
+        .hasMessageContaining("presidio");
+
+    GatewayConfig allowed =
+        parse(guarded.formatted("general_settings: {allow_missing_guardrails: true}"));
+    assertThat(allowed.warnings())
+        .anySatisfy(w -> assertThat(w).contains("guardrails").contains("pii-mask"))
+        .noneSatisfy(w -> assertThat(w).contains("unknown"));
+  }
+
+  @Test
   void parse_healthCheckModelInfo_keptWithoutWarnings() {
     GatewayConfig c =
         parse(
