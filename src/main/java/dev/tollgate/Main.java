@@ -30,6 +30,8 @@ public final class Main {
     // Before the first logger exists: SLF4J picks its provider, and slf4j-simple reads its level,
     // once, at start. Naming the provider keeps slf4j-simple's own from being chosen instead.
     System.setProperty("slf4j.provider", "dev.tollgate.logging.TollgateServiceProvider");
+    // SLF4J would say so on stderr, a text line ahead of JSON ones.
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     try {
       logLevel(System.getenv("TOLLGATE_LOG"), System.getenv("LITELLM_LOG"))
           .ifPresent(l -> System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l));
