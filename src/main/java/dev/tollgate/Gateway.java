@@ -22,6 +22,7 @@ import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
+import dev.tollgate.logging.JsonLogs;
 import dev.tollgate.meter.LocalMeter;
 import dev.tollgate.meter.Meter;
 import dev.tollgate.meter.RedisChangeNotifier;
@@ -159,6 +160,11 @@ public final class Gateway implements AutoCloseable {
         options.config().isPresent()
             ? ConfigLoader.load(options.config().get(), options.env())
             : ConfigLoader.parse("built-in default config", defaultConfigText(), options.env());
+    if (config.general().jsonLogs()
+        || JsonLogs.parse(options.env().get("JSON_LOGS").orElse(null))) {
+      // From here on; JSON_LOGS in the process environment made the earlier lines JSON too.
+      JsonLogs.set(true);
+    }
     config.warnings().forEach(w -> LOG.warn("{}", w));
     for (DeploymentConfig d : config.modelList()) {
       String provider = d.params().provider();

@@ -27,7 +27,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    // Before the first logger exists: slf4j-simple reads its level once, at start.
+    // Before the first logger exists: SLF4J picks its provider, and slf4j-simple reads its level,
+    // once, at start. Naming the provider keeps slf4j-simple's own from being chosen instead.
+    System.setProperty("slf4j.provider", "dev.tollgate.logging.TollgateServiceProvider");
+    // SLF4J would say so on stderr, a text line ahead of JSON ones.
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     try {
       logLevel(System.getenv("TOLLGATE_LOG"), System.getenv("LITELLM_LOG"))
           .ifPresent(l -> System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l));

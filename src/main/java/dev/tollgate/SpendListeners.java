@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Fans each spend record out to the registered listeners, in the order they were added (budget
  * settlement before the spend log: see {@code Gateway}); one that throws is logged and the others
- * still get the record. Records are also logged at debug. Thread-safe.
+ * still get the record. Thread-safe. (Records are not logged whole: they hold the key's hash. The
+ * proxy's one summary line per request is their log.)
  */
 final class SpendListeners implements SpendSink {
   private static final Logger LOG = LoggerFactory.getLogger("dev.tollgate.spend");
@@ -22,15 +23,15 @@ final class SpendListeners implements SpendSink {
 
   @Override
   public void record(SpendRecord r) {
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("{}", r);
-    }
     for (SpendSink l : listeners) {
       try {
         l.record(r);
       } catch (RuntimeException e) {
         // one listener failing must not keep the record from the others (the spend log)
-        LOG.error("spend listener {} failed on request {}", l, r.requestId(), e);
+        LOG.atError()
+            .addKeyValue("request_id", r.requestId())
+            .setCause(e)
+            .log("spend listener {} failed", l);
       }
     }
   }

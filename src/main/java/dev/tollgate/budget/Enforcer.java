@@ -796,14 +796,16 @@ public final class Enforcer {
             r.userId(),
             r.teamId(),
             r.customerId());
-    LOG.warn(
-        "soft budget crossed: {} has spent {} USD, soft_budget {} USD{}",
-        t.label(),
-        Usd.of(st.used()).toPlainString(),
-        Usd.of(t.soft().orElse(0)).toPlainString(),
-        t.max().isPresent()
-            ? ", max_budget " + Usd.of(t.max().getAsLong()).toPlainString() + " USD"
-            : "");
+    LOG.atWarn()
+        .addKeyValue("request_id", r.requestId())
+        .log(
+            "soft budget crossed: {} has spent {} USD, soft_budget {} USD{}",
+            t.label(),
+            Usd.of(st.used()).toPlainString(),
+            Usd.of(t.soft().orElse(0)).toPlainString(),
+            t.max().isPresent()
+                ? ", max_budget " + Usd.of(t.max().getAsLong()).toPlainString() + " USD"
+                : "");
     try {
       alerts.alert(a);
     } catch (RuntimeException e) {

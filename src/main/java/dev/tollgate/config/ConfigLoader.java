@@ -388,6 +388,7 @@ public final class ConfigLoader {
         throw fail("general_settings.api_base_denylist", String.valueOf(e.getMessage()));
       }
     }
+    boolean jsonLogs = s.bool("json_logs").orElse(false);
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -402,7 +403,8 @@ public final class ConfigLoader {
         backgroundHealth,
         healthInterval,
         connections,
-        denylist);
+        denylist,
+        jsonLogs);
   }
 
   /** A duration in seconds that must be more than zero, in milliseconds. */

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param connections the limits on what clients may hold open without doing work
  * @param apiBaseDenylist {@code api_base_denylist}: where API-created models may not point; {@link
  *     ApiBaseDenylist#DEFAULT} when absent
+ * @param jsonLogs {@code json_logs}: log one JSON object per line, as LiteLLM's {@code JSON_LOGS}
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -32,7 +33,8 @@ public record GeneralSettings(
     boolean backgroundHealthChecks,
     long healthCheckIntervalMillis,
     Connections connections,
-    ApiBaseDenylist apiBaseDenylist) {
+    ApiBaseDenylist apiBaseDenylist,
+    boolean jsonLogs) {
 
   /**
    * {@code max_connections} (0: from the process's file-descriptor limit), {@code
@@ -67,6 +69,38 @@ public record GeneralSettings(
     alerting = java.util.List.copyOf(alerting);
     allowedEnvReferences = java.util.Set.copyOf(allowedEnvReferences);
     java.util.Objects.requireNonNull(apiBaseDenylist, "apiBaseDenylist");
+  }
+
+  /** As the canonical constructor, with text logs. */
+  public GeneralSettings(
+      Optional<String> masterKey,
+      Optional<String> databaseUrl,
+      boolean storeModelInDb,
+      long maxRequestBytes,
+      Optional<String> redisUrl,
+      long configSyncMillis,
+      java.util.List<String> alerting,
+      Optional<String> redisFailureMode,
+      java.util.Set<String> allowedEnvReferences,
+      boolean backgroundHealthChecks,
+      long healthCheckIntervalMillis,
+      Connections connections,
+      ApiBaseDenylist apiBaseDenylist) {
+    this(
+        masterKey,
+        databaseUrl,
+        storeModelInDb,
+        maxRequestBytes,
+        redisUrl,
+        configSyncMillis,
+        alerting,
+        redisFailureMode,
+        allowedEnvReferences,
+        backgroundHealthChecks,
+        healthCheckIntervalMillis,
+        connections,
+        apiBaseDenylist,
+        false);
   }
 
   /** As the canonical constructor, with the default {@code api_base_denylist}. */

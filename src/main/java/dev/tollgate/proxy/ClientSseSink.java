@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
 final class ClientSseSink implements SseSink {
   /** What the sink reports to: the request it streams for. */
   interface Owner {
+    /** The request's {@code x-tollgate-request-id}, for log lines. */
+    String requestId();
+
     /** Adds the owner's headers to the response head, just before it is sent. */
     void head(HttpServerResponse response);
 
@@ -161,7 +164,7 @@ final class ClientSseSink implements SseSink {
       return;
     }
     if (!begun) {
-      HttpErrors.send(response, error, dialect);
+      HttpErrors.send(response, error, dialect, owner.requestId());
     } else if (!response.closed() && !response.ended()) {
       response.end(drain(encoder.error(error)));
     }

@@ -70,6 +70,8 @@ public final class CountTokens {
 
   private void count(RoutingContext ctx) {
     HttpServerResponse out = ctx.response();
+    String requestId = RequestIds.next();
+    out.putHeader("x-tollgate-request-id", requestId);
     try {
       Principal principal = PassThrough.principal(ctx);
       Buffer raw = ctx.body().buffer();
@@ -95,13 +97,18 @@ public final class CountTokens {
             .onComplete(
                 ar -> {
                   if (ar.failed()) {
-                    LOG.warn(
-                        "count_tokens on deployment {} failed: {}", d.id(), ar.cause().toString());
+                    LOG.atWarn()
+                        .addKeyValue("request_id", requestId)
+                        .log(
+                            "count_tokens on deployment {} failed: {}",
+                            d.id(),
+                            ar.cause().toString());
                     HttpErrors.send(
                         out,
                         GatewayException.badGateway(
                             "the upstream of deployment " + d.id() + " could not be reached", null),
-                        MESSAGES);
+                        MESSAGES,
+                        requestId);
                   } else {
                     PassThrough.relay(ar.result(), out);
                   }
@@ -112,7 +119,7 @@ public final class CountTokens {
       out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .end(Buffer.buffer(MessagesDialect.countTokensAnswer(u.inputTokens())));
     } catch (RuntimeException e) {
-      HttpErrors.send(out, e, MESSAGES);
+      HttpErrors.send(out, e, MESSAGES, requestId);
     }
   }
 }

@@ -159,6 +159,11 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   }
 
   @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  @Override
   public void head(HttpServerResponse response) {
     firstByteNanos = System.nanoTime();
     handler.headers(response, this, null);
@@ -208,22 +213,26 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
     String model = d.params().model();
     Callable<Usage> job = () -> UsageEstimator.estimate(req, model, relayed, body);
     Context ctx = context;
+    String id = requestId;
     if (ctx == null) {
-      recordEstimate(d, estimateOrBound(job, req, relayed), error);
+      recordEstimate(d, estimateOrBound(id, job, req, relayed), error);
       return;
     }
-    ctx.<Usage>executeBlocking(() -> estimateOrBound(job, req, relayed), false)
+    ctx.<Usage>executeBlocking(() -> estimateOrBound(id, job, req, relayed), false)
         .onComplete(
             ar -> recordEstimate(d, ar.succeeded() ? ar.result() : bound(req, relayed), error));
   }
 
   /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
   private static Usage estimateOrBound(
-      Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
+      String requestId, Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
     try {
       return job.call();
     } catch (Exception e) {
-      LOG.error("estimating usage failed; charging the request's token bounds instead", e);
+      LOG.atError()
+          .addKeyValue("request_id", requestId)
+          .setCause(e)
+          .log("estimating usage failed; charging the request's token bounds instead");
       return bound(req, relayed);
     }
   }
@@ -254,7 +263,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
               ? new SpendRecord.Attempt(modelGroup, d.id(), status, Optional.empty())
               : SpendRecord.Attempt.failed(modelGroup, d.id(), error));
     }
-    sink.record(
+    SpendRecord r =
         new SpendRecord(
             requestId,
             startedAt,
@@ -285,6 +294,10 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             requestedGroup.isEmpty() ? modelGroup : requestedGroup,
             forwarded ? forwardedNanos - startedNanos : -1,
             forwarded ? end - forwardedNanos : -1,
-            forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1));
+            forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1);
+    sink.record(r);
+    if (RequestSummary.enabled()) {
+      RequestSummary.log(r, p == null ? Optional.empty() : p.keyAlias());
+    }
   }
 }

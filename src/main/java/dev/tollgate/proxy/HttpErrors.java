@@ -9,8 +9,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /** Writes errors to the client in OpenAI's shape; the one place that turns failures into HTTP. */
 public final class HttpErrors {
@@ -28,12 +30,26 @@ public final class HttpErrors {
 
   /** Ends the response with {@code error} in {@code dialect}'s shape, unless already sent. */
   public static void send(HttpServerResponse response, Throwable error, Dialect dialect) {
+    send(response, error, dialect, null);
+  }
+
+  /**
+   * As {@link #send(HttpServerResponse, Throwable, Dialect)}, for the request {@code requestId}:
+   * the log line of a server-side failure carries it, and so does the answer's {@code
+   * x-tollgate-request-id}, so that a client can quote the failure's line.
+   */
+  static void send(
+      HttpServerResponse response, Throwable error, Dialect dialect, @Nullable String requestId) {
     GatewayException e = Errors.from(error);
     if (e.status() >= 500) {
+      LoggingEventBuilder line = e.status() == 500 ? LOG.atError() : LOG.atWarn();
+      if (requestId != null) {
+        line = line.addKeyValue("request_id", requestId);
+      }
       if (e.status() == 500) {
-        LOG.error("internal error", error);
+        line.setCause(error).log("internal error");
       } else {
-        LOG.warn("{} {}", e.status(), e.getMessage());
+        line.log("{} {}", e.status(), e.getMessage());
       }
     }
     if (response.ended() || response.closed() || response.headWritten()) {
@@ -45,6 +61,9 @@ public final class HttpErrors {
       // The provider's own wait, passed on when the gateway gives its 429 to the client.
       response.putHeader(
           "retry-after", Long.toString(Math.max(1, (e.upstreamRetryAfterMillis() + 999) / 1000)));
+    }
+    if (requestId != null) {
+      response.putHeader("x-tollgate-request-id", requestId);
     }
     e.headers().forEach(response::putHeader);
     dialect.errorHeaders(e, response::putHeader);

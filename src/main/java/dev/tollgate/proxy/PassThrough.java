@@ -172,6 +172,9 @@ public final class PassThrough {
   private void forward(RoutingContext ctx, String provider, String path) {
     HttpServerRequest in = ctx.request();
     HttpServerResponse out = ctx.response();
+    // Not billed, so no spend record, but an id its log lines and the client can quote.
+    String requestId = RequestIds.next();
+    out.putHeader("x-tollgate-request-id", requestId);
     try {
       Principal principal = principal(ctx);
       HttpMethod method = in.method();
@@ -216,22 +219,26 @@ public final class PassThrough {
           .onComplete(
               ar -> {
                 if (ar.failed()) {
-                  LOG.warn(
-                      "pass-through {} {} to deployment {} failed: {}",
-                      method,
-                      in.path(),
-                      d.id(),
-                      ar.cause().toString());
+                  LOG.atWarn()
+                      .addKeyValue("request_id", requestId)
+                      .log(
+                          "pass-through {} {} to deployment {} failed: {}",
+                          method,
+                          in.path(),
+                          d.id(),
+                          ar.cause().toString());
                   HttpErrors.send(
                       out,
                       GatewayException.badGateway(
-                          "the upstream of deployment " + d.id() + " could not be reached", null));
+                          "the upstream of deployment " + d.id() + " could not be reached", null),
+                      OPENAI,
+                      requestId);
                   return;
                 }
                 relay(ar.result(), out);
               });
     } catch (RuntimeException e) {
-      HttpErrors.send(out, e);
+      HttpErrors.send(out, e, OPENAI, requestId);
     }
   }
 

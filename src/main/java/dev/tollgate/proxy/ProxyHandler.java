@@ -233,7 +233,7 @@ public final class ProxyHandler {
       } else {
         x.finish(Optional.empty(), Errors.from(e));
       }
-      HttpErrors.send(response, e, dialect);
+      HttpErrors.send(response, e, dialect, x.requestId);
     }
   }
 
@@ -244,21 +244,21 @@ public final class ProxyHandler {
   @Nullable ModelGroup fallbackGroup(Exchange x, String name) {
     Optional<ModelGroup> g = registry.current().resolve(name);
     if (g.isEmpty()) {
-      LOG.warn(
-          "fallback '{}' of model group '{}' is not a model group; passed over",
-          name,
-          x.modelGroup);
+      LOG.atWarn()
+          .addKeyValue("request_id", x.requestId)
+          .log(
+              "fallback '{}' of model group '{}' is not a model group; passed over",
+              name,
+              x.modelGroup);
       return null;
     }
     try {
       governance.checkModelAccess(
           Objects.requireNonNull(x.principal, "principal"), name, g.get().name());
     } catch (GatewayException e) {
-      LOG.info(
-          "fallback '{}' of request {} passed over: the key may not use it ({})",
-          name,
-          x.requestId,
-          e.getMessage());
+      LOG.atInfo()
+          .addKeyValue("request_id", x.requestId)
+          .log("fallback '{}' passed over: the key may not use it ({})", name, e.getMessage());
       return null;
     }
     return g.get();
@@ -512,7 +512,7 @@ public final class ProxyHandler {
   private static void end(Exchange x, GatewayException error) {
     x.finish(Optional.empty(), error);
     retriesHeader(x);
-    HttpErrors.send(x.request.response(), error, x.dialect);
+    HttpErrors.send(x.request.response(), error, x.dialect, x.requestId);
   }
 
   /** On an error answer, how many retries were taken before it, when any were. */

@@ -218,6 +218,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_jsonLogs_readWithoutWarningAndOffByDefault() {
+    String models =
+        """
+        model_list:
+          - model_name: m
+            litellm_params: {model: openai/gpt-4o}
+        """;
+    GatewayConfig on = parse(models + "general_settings:\n  json_logs: true\n");
+    assertThat(on.general().jsonLogs()).isTrue();
+    assertThat(on.warnings()).noneSatisfy(w -> assertThat(w).contains("json_logs"));
+    assertThat(parse(models + "general_settings:\n  master_key: sk-1\n").general().jsonLogs())
+        .isFalse();
+    assertThat(parse(models).general().jsonLogs()).isFalse();
+  }
+
+  @Test
   void parse_unknownKeys_warnNamingEachKey() {
     GatewayConfig c =
         parse(
