@@ -156,11 +156,19 @@ public final class PrometheusMetrics {
     return registry;
   }
 
-  /** Every metric in Prometheus's text format. Blocks on the budget meter. */
+  /**
+   * Every metric in Prometheus's text format. Blocks on the budget meter. The snapshot is taken
+   * holding the registry, which {@link RequestMetrics} holds while it counts a batch of records, so
+   * that a scrape never sees one request's series half counted.
+   */
   public byte[] scrape() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     try {
-      writer.write(out, registry.scrape());
+      io.prometheus.metrics.model.snapshots.MetricSnapshots snapshots;
+      synchronized (registry) {
+        snapshots = registry.scrape();
+      }
+      writer.write(out, snapshots);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -327,11 +327,15 @@ public final class RequestMetrics implements SpendSink {
         return;
       }
       while (queue.drainTo(batch, 1024) > 0) {
-        for (SpendRecord r : batch) {
-          try {
-            count(r);
-          } catch (RuntimeException e) {
-            LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
+        // A scrape holds the registry too (PrometheusMetrics.scrape): it sees each record's
+        // series all counted or none, never a record half-way.
+        synchronized (prometheus) {
+          for (SpendRecord r : batch) {
+            try {
+              count(r);
+            } catch (RuntimeException e) {
+              LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
+            }
           }
         }
         batch.clear();
