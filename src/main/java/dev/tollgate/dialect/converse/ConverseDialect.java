@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.dialect.BodyJson;
-import dev.tollgate.dialect.Dialect;
-import dev.tollgate.dialect.StreamEncoder;
+import dev.tollgate.dialect.NativeDialect;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -22,26 +21,8 @@ import java.util.zip.CRC32;
  * header is absent; a stream that fails after its head ends with an exception message, framed as
  * the event stream frames it. Stateless; callable from any thread.
  */
-public final class ConverseDialect implements Dialect {
+public final class ConverseDialect extends NativeDialect {
   static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
-
-  private static final StreamEncoder PASS_THROUGH =
-      new StreamEncoder() {
-        @Override
-        public Buffer encode(Buffer events) {
-          return events;
-        }
-
-        @Override
-        public Buffer end() {
-          return Buffer.buffer(0);
-        }
-
-        @Override
-        public Buffer error(GatewayException error) {
-          return exception(exceptionType(error), message(error));
-        }
-      };
 
   private final boolean stream;
 
@@ -61,23 +42,8 @@ public final class ConverseDialect implements Dialect {
   }
 
   @Override
-  public boolean bridges() {
-    return false;
-  }
-
-  @Override
   public String streamContentType() {
     return EVENT_STREAM;
-  }
-
-  @Override
-  public byte[] fromChat(byte[] chatAnswer, String model) {
-    throw new IllegalStateException("Converse is never bridged");
-  }
-
-  @Override
-  public StreamEncoder encoder(String model) {
-    throw new IllegalStateException("Converse is never bridged");
   }
 
   @Override
@@ -91,9 +57,10 @@ public final class ConverseDialect implements Dialect {
     put.accept("x-amzn-ErrorType", exceptionType(error));
   }
 
+  /** The event stream ends a failure with an exception message. */
   @Override
-  public StreamEncoder passThrough() {
-    return PASS_THROUGH;
+  protected Buffer errorEvent(GatewayException error) {
+    return exception(exceptionType(error), message(error));
   }
 
   private static byte[] message(GatewayException e) {

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.dialect.BodyJson;
-import dev.tollgate.dialect.Dialect;
-import dev.tollgate.dialect.StreamEncoder;
+import dev.tollgate.dialect.NativeDialect;
 import dev.tollgate.provider.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -19,25 +18,7 @@ import java.io.IOException;
  * never bridged to another provider. Errors are Google's shape, {@code {"error": {"code",
  * "message", "status"}}}. Stateless; callable from any thread.
  */
-public final class GeminiDialect implements Dialect {
-  private static final StreamEncoder PASS_THROUGH =
-      new StreamEncoder() {
-        @Override
-        public Buffer encode(Buffer events) {
-          return events;
-        }
-
-        @Override
-        public Buffer end() {
-          return Buffer.buffer(0);
-        }
-
-        @Override
-        public Buffer error(GatewayException error) {
-          return Buffer.buffer("data: ").appendBytes(errorJson(error)).appendString("\r\n\r\n");
-        }
-      };
-
+public final class GeminiDialect extends NativeDialect {
   private final boolean stream;
 
   /** The dialect of {@code :streamGenerateContent} when {@code stream}, else {@code :generate}. */
@@ -56,28 +37,14 @@ public final class GeminiDialect implements Dialect {
   }
 
   @Override
-  public boolean bridges() {
-    return false;
-  }
-
-  @Override
-  public byte[] fromChat(byte[] chatAnswer, String model) {
-    throw new IllegalStateException("generateContent is never bridged");
-  }
-
-  @Override
-  public StreamEncoder encoder(String model) {
-    throw new IllegalStateException("generateContent is never bridged");
-  }
-
-  @Override
   public byte[] errorBody(GatewayException error) {
     return errorJson(error);
   }
 
+  /** Google's stream ends a failure with one more event carrying the error. */
   @Override
-  public StreamEncoder passThrough() {
-    return PASS_THROUGH;
+  protected Buffer errorEvent(GatewayException error) {
+    return Buffer.buffer("data: ").appendBytes(errorJson(error)).appendString("\r\n\r\n");
   }
 
   /**

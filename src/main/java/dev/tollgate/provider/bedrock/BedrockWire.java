@@ -2,9 +2,7 @@ package dev.tollgate.provider.bedrock;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
-import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.SseSink;
@@ -17,7 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -154,22 +151,8 @@ final class BedrockWire implements WireFormat {
 
   /** A Converse answer for a client that spoke Converse itself: the body as it is, and usage. */
   private static UpstreamResponse nativeAnswer(int status, MultiMap headers, byte[] body) {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject()) {
-      throw GatewayException.badGateway(
-          "upstream answered with something that is not a Converse response", null);
-    }
-    String type = headers.get(HttpHeaders.CONTENT_TYPE);
-    return new UpstreamResponse(
-        status,
-        type == null ? "application/json" : type,
-        body,
-        BedrockUsage.read(root.get("usage")));
+    return UpstreamResponse.nativeJson(
+        status, headers, body, "a Converse response", root -> BedrockUsage.read(root.get("usage")));
   }
 
   /** Not used: the error type is in a header, so the transport asks the other form. */

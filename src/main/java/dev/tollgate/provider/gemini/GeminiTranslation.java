@@ -1,16 +1,12 @@
 package dev.tollgate.provider.gemini;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
-import dev.tollgate.common.Json;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
 import dev.tollgate.provider.UpstreamRequest;
 import dev.tollgate.provider.UpstreamResponse;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import java.io.IOException;
 
 /**
  * The Gemini translation of an OpenAI chat, for another wire that carries Gemini's request and
@@ -40,22 +36,12 @@ public final class GeminiTranslation {
    * is, with its usage read.
    */
   public static UpstreamResponse nativeAnswer(int status, MultiMap headers, byte[] body) {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject()) {
-      throw GatewayException.badGateway(
-          "upstream answered with something that is not a GenerateContentResponse", null);
-    }
-    String type = headers.get(HttpHeaders.CONTENT_TYPE);
-    return new UpstreamResponse(
+    return UpstreamResponse.nativeJson(
         status,
-        type == null ? "application/json" : type,
+        headers,
         body,
-        GeminiUsage.of(root.path("usageMetadata")));
+        "a GenerateContentResponse",
+        root -> GeminiUsage.of(root.path("usageMetadata")));
   }
 
   /** The relay of a stream for a client that spoke Gemini's API itself: byte for byte. */
