@@ -29,6 +29,7 @@ final class Keys {
   static final AttributeKey<Long> CACHE_CREATION_TOKENS =
       AttributeKey.longKey("gen_ai.usage.cache_creation_input_tokens");
 
+  static final AttributeKey<Long> ERROR_STATUS = AttributeKey.longKey("tollgate.error_status");
   static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("tollgate.request_id");
   static final AttributeKey<String> COST = AttributeKey.stringKey("tollgate.cost_usd");
   static final AttributeKey<String> PRICE_STATE = AttributeKey.stringKey("tollgate.price_state");

@@ -143,9 +143,14 @@ final class OtelRequestTrace implements RequestTrace {
     span.end();
   }
 
+  /**
+   * Marks a failed attempt. {@code status} is the gateway's answer for it (502 for an upstream's
+   * 500, say), not the upstream's: it goes under Tollgate's name, not {@code
+   * http.response.status_code}.
+   */
   private static void failed(Span span, int status, String type) {
     span.setAttribute(Keys.ERROR_TYPE, type);
-    span.setAttribute(Keys.HTTP_STATUS, (long) status);
+    span.setAttribute(Keys.ERROR_STATUS, (long) status);
     span.setStatus(StatusCode.ERROR);
   }
 

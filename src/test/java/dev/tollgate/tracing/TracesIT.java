@@ -181,6 +181,79 @@ class TracesIT {
   }
 
   @Test
+  void chatStream_otelCallback_clientSpanHasUsageAndCost() throws Exception {
+    try (TestGateway gw = TestGateway.start(MODELS.formatted(upstream.apiBase()), env(true))) {
+      HttpResponse<String> r =
+          gw.send(
+              HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                  .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\": \"chat-model\", \"stream\": true, \"messages\":"
+                              + " [{\"role\": \"user\", \"content\": \""
+                              + PROMPT
+                              + "\"}]}"))
+                  .build());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      List<Span> spans = awaitSpans(3);
+      Span server = only(spans, Span.SpanKind.SPAN_KIND_SERVER);
+      Span client = only(spans, Span.SpanKind.SPAN_KIND_CLIENT);
+      assertThat(client.getParentSpanId()).isEqualTo(server.getSpanId());
+      assertThat(attributes(client))
+          .containsEntry("gen_ai.usage.input_tokens", 12L)
+          .containsEntry("gen_ai.usage.output_tokens", 5L)
+          .containsEntry("tollgate.cost_usd", "0.0000663")
+          .doesNotContainKey("gen_ai.request.max_tokens")
+          .doesNotContainKey("gen_ai.response.id");
+      // A root trace: its flags are the SDK's (sampled, and random trace id).
+      assertThat(upstream.lastReceived().headers().get("traceparent"))
+          .startsWith("00-" + hex(client.getTraceId()) + "-" + hex(client.getSpanId()) + "-");
+    }
+  }
+
+  @Test
+  void chat_retriedAfterUpstream500_oneAdmissionAndClientSpanPerAttempt() throws Exception {
+    upstream.enqueue(new FakeOpenAi.Error(500, "application/json", "{\"error\": {}}"));
+    String yaml =
+        MODELS.formatted(upstream.apiBase())
+            + """
+            router_settings: {num_retries: 1, retry_after: 0}
+            """;
+    try (TestGateway gw = TestGateway.start(yaml, env(true))) {
+      HttpResponse<String> r = chat(gw, TestGateway.MASTER_KEY, false);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      List<Span> spans = awaitSpans(5);
+      Span server = only(spans, Span.SpanKind.SPAN_KIND_SERVER);
+      List<Span> clients =
+          spans.stream()
+              .filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
+              .sorted(java.util.Comparator.comparingLong(Span::getStartTimeUnixNano))
+              .toList();
+      assertThat(clients).hasSize(2);
+      assertThat(spans).filteredOn(s -> s.getKind() == Span.SpanKind.SPAN_KIND_INTERNAL).hasSize(2);
+      for (Span s : spans) {
+        if (s != server) {
+          assertThat(s.getParentSpanId()).isEqualTo(server.getSpanId());
+        }
+      }
+      assertThat(clients.get(0).getStatus().getCode())
+          .isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+      // The upstream's 500 is the gateway's 502.
+      assertThat(attributes(clients.get(0)))
+          .containsEntry("tollgate.error_status", 502L)
+          .containsKey("error.type");
+      assertThat(attributes(clients.get(1))).containsEntry("gen_ai.usage.output_tokens", 5L);
+      // Each attempt named its own span upstream.
+      assertThat(upstream.received())
+          .extracting(rec -> rec.headers().getOrDefault("traceparent", "").substring(0, 52))
+          .containsExactly(
+              "00-" + hex(server.getTraceId()) + "-" + hex(clients.get(0).getSpanId()),
+              "00-" + hex(server.getTraceId()) + "-" + hex(clients.get(1).getSpanId()));
+    }
+  }
+
+  @Test
   void chat_budgetDenied_admissionSpanNamesTheLevel_andNoClientSpan() throws Exception {
     try (TestGateway gw = TestGateway.start(MODELS.formatted(upstream.apiBase()), env(true))) {
       HttpResponse<String> k = gw.post("/key/generate", "{\"max_budget\": 0}");
