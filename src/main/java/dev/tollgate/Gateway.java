@@ -91,6 +91,7 @@ public final class Gateway implements AutoCloseable {
   private final boolean masterKeyGenerated;
 
   private final java.util.Set<String> mountedRoutes;
+  private final dev.tollgate.tracing.Tracing tracing;
 
   private Gateway(
       Vertx vertx,
@@ -109,8 +110,10 @@ public final class Gateway implements AutoCloseable {
       int port,
       String masterKey,
       boolean generated,
-      java.util.Set<String> mountedRoutes) {
+      java.util.Set<String> mountedRoutes,
+      dev.tollgate.tracing.Tracing tracing) {
     this.mountedRoutes = mountedRoutes;
+    this.tracing = tracing;
     this.vertx = vertx;
     this.config = config;
     this.registrar = registrar;
@@ -403,7 +406,8 @@ public final class Gateway implements AutoCloseable {
                 models,
                 db.spendQueries(),
                 env,
-                clock));
+                clock),
+            dev.tollgate.tracing.Tracing.of(config.litellm().otel(), env));
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,
@@ -460,7 +464,8 @@ public final class Gateway implements AutoCloseable {
         port,
         key.value(),
         key.generated(),
-        services.mountedRoutes());
+        services.mountedRoutes(),
+        services.tracing());
   }
 
   /**
@@ -650,6 +655,8 @@ public final class Gateway implements AutoCloseable {
       await(vertx.close());
     } finally {
       enforcer.closeMeter();
+      // Every request has ended: its spans are queued, and go out before the process does.
+      tracing.close();
       try {
         notifier.close();
       } catch (Exception e) {

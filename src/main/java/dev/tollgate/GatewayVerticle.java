@@ -79,7 +79,8 @@ final class GatewayVerticle extends VerticleBase {
             services.enforcer(),
             services.clock(),
             services.proxyCounters(),
-            services.routing());
+            services.routing(),
+            services.tracing());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);

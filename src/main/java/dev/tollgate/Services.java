@@ -37,4 +37,5 @@ record Services(
     dev.tollgate.admin.ModelAdmin models,
     java.util.Set<String> mountedRoutes,
     java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics,
-    dev.tollgate.ui.AdminUi ui) {}
+    dev.tollgate.ui.AdminUi ui,
+    dev.tollgate.tracing.Tracing tracing) {}

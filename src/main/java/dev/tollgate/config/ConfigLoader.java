@@ -706,7 +706,10 @@ public final class ConfigLoader {
     for (String c : callbacks) {
       if (GUARDRAIL_CALLBACKS.contains(c)) {
         guardrail("litellm_settings.callbacks", List.of(c));
-      } else if (!c.equals("prometheus") && !c.equals("generic_api") && !c.equals("generic")) {
+      } else if (!c.equals("prometheus")
+          && !c.equals("generic_api")
+          && !c.equals("generic")
+          && !c.equals("otel")) {
         warn("litellm_settings.callbacks", "'" + c + "' is not implemented by Tollgate; ignored");
       }
     }

@@ -41,6 +41,11 @@ public record LitellmSettings(
     return callbacks.contains("generic_api") || callbacks.contains("generic");
   }
 
+  /** Whether {@code callbacks} turns on OpenTelemetry traces ({@code otel}, LiteLLM's name). */
+  public boolean otel() {
+    return callbacks.contains("otel");
+  }
+
   /** Whether {@code callbacks} turns on the Prometheus {@code /metrics} endpoint. */
   public boolean prometheus() {
     return callbacks.contains("prometheus");

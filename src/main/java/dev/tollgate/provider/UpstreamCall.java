@@ -129,7 +129,7 @@ public final class UpstreamCall implements Provider {
   private void send(UpstreamRequest up, Promise<UpstreamResponse> promise, long timer) {
     Buffer body = format.body(up);
     client
-        .request(format.request(up, body).setConnectTimeout(connectTimeout(up)))
+        .request(options(up, body))
         .compose(
             req -> {
               up.cancellation()
@@ -151,6 +151,16 @@ public final class UpstreamCall implements Provider {
                 promise.tryFail(translate(ar.cause(), up));
               }
             });
+  }
+
+  /** The format's request for {@code up}, with the connect timeout and the trace's parent. */
+  private RequestOptions options(UpstreamRequest up, Buffer body) {
+    RequestOptions o = format.request(up, body).setConnectTimeout(connectTimeout(up));
+    String traceparent = up.traceparent();
+    if (traceparent != null) {
+      o.putHeader("traceparent", traceparent);
+    }
+    return o;
   }
 
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
@@ -195,7 +205,7 @@ public final class UpstreamCall implements Provider {
     SseSink sink = stream.sink;
     Buffer body = format.body(up);
     client
-        .request(format.request(up, body).setConnectTimeout(connectTimeout(up)))
+        .request(options(up, body))
         .compose(
             req -> {
               if (stream.finished) {

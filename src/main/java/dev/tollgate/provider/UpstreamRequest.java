@@ -2,6 +2,7 @@ package dev.tollgate.provider;
 
 import dev.tollgate.config.LitellmParams;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call to a provider: the parsed client request, the deployment's params, and the cancellation
@@ -12,6 +13,8 @@ import java.util.OptionalLong;
  * @param maxOutputTokens the deployment's largest answer ({@code model_info} or the catalog): what
  *     a format that requires a bound, such as Anthropic's {@code max_tokens}, sends when the client
  *     set none; admission reserves with the same figure
+ * @param traceparent the W3C {@code traceparent} naming this attempt's span, sent upstream; null
+ *     when tracing is off
  */
 public record UpstreamRequest(
     ParsedRequest request,
@@ -19,4 +22,17 @@ public record UpstreamRequest(
     LitellmParams params,
     long timeoutMillis,
     Cancellation cancellation,
-    OptionalLong maxOutputTokens) {}
+    OptionalLong maxOutputTokens,
+    @Nullable String traceparent) {
+
+  /** A call outside any trace. */
+  public UpstreamRequest(
+      ParsedRequest request,
+      String deploymentId,
+      LitellmParams params,
+      long timeoutMillis,
+      Cancellation cancellation,
+      OptionalLong maxOutputTokens) {
+    this(request, deploymentId, params, timeoutMillis, cancellation, maxOutputTokens, null);
+  }
+}

@@ -15,6 +15,7 @@ import dev.tollgate.provider.Provider;
 import dev.tollgate.routing.Attempts;
 import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.ModelGroup;
+import dev.tollgate.tracing.RequestTrace;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -93,6 +94,9 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   byte @Nullable [] answer;
 
   private boolean done;
+
+  /** The request's spans; null when tracing is off. */
+  @Nullable RequestTrace trace;
 
   /** The attempts that failed before the one in progress, once there was one; else null. */
   @Nullable List<SpendRecord.Attempt> tried;
@@ -296,6 +300,10 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             forwarded ? end - forwardedNanos : -1,
             forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1);
     sink.record(r);
+    RequestTrace trace = this.trace;
+    if (trace != null) {
+      trace.end(r, error == null && !stream ? answer : null);
+    }
     if (RequestSummary.enabled()) {
       RequestSummary.log(r, p == null ? Optional.empty() : p.keyAlias());
     }

@@ -29,6 +29,8 @@ import dev.tollgate.routing.ModelRegistry;
 import dev.tollgate.routing.RegistryHolder;
 import dev.tollgate.routing.RetryRule;
 import dev.tollgate.routing.Routing;
+import dev.tollgate.tracing.RequestTrace;
+import dev.tollgate.tracing.Tracing;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -65,6 +67,7 @@ public final class ProxyHandler {
   private final ProxyCounters counters;
   private final RetryRule retryRule;
   private final Routing routing;
+  private final Tracing tracing;
 
   public ProxyHandler(
       RegistryHolder registry,
@@ -76,7 +79,8 @@ public final class ProxyHandler {
       Enforcer enforcer,
       Clock clock,
       ProxyCounters counters,
-      Routing routing) {
+      Routing routing,
+      Tracing tracing) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -88,6 +92,7 @@ public final class ProxyHandler {
     this.counters = counters;
     this.retryRule = RetryRule.from(routerSettings);
     this.routing = routing;
+    this.tracing = tracing;
   }
 
   /**
@@ -176,6 +181,7 @@ public final class ProxyHandler {
     Dialect dialect = inbound.dialect();
     Exchange x =
         new Exchange(this, request, dialect, spend, enforcer, clock.millis(), System.nanoTime());
+    x.trace = tracing.start(request);
     try {
       x.principal = principal;
       x.keyHash = principal.keyHash();
@@ -387,6 +393,10 @@ public final class ProxyHandler {
                       req.endpoint() != Endpoint.EMBEDDINGS));
       int n = x.attempts().started() - 1;
       x.admissionId = n == 0 ? x.requestId : x.requestId + "/" + n;
+      RequestTrace trace = x.trace;
+      if (trace != null) {
+        trace.admitting();
+      }
       enforcer
           .admit(
               new Admission(
@@ -416,6 +426,10 @@ public final class ProxyHandler {
 
   /** Forwards an admitted attempt; after a denial, goes on to the next attempt or answers it. */
   private void admitted(Exchange x, Decision d) {
+    RequestTrace trace = x.trace;
+    if (trace != null) {
+      trace.admitted(d instanceof Decision.Denied no ? no.error() : null);
+    }
     try {
       if (d instanceof Decision.Denied no) {
         failed(
@@ -485,6 +499,10 @@ public final class ProxyHandler {
       return;
     }
     x.attemptEnded = true;
+    RequestTrace trace = x.trace;
+    if (trace != null && error != null) {
+      trace.attemptFailed(error);
+    }
     long now = System.nanoTime();
     long tokens = 0;
     if (usage.isPresent()) {
@@ -556,6 +574,7 @@ public final class ProxyHandler {
     routing.started(deployment);
     Cancellation cancellation = new Cancellation();
     response.closeHandler(v -> cancellation.cancel());
+    RequestTrace trace = x.trace;
     UpstreamRequest up =
         new UpstreamRequest(
             sent,
@@ -563,7 +582,17 @@ public final class ProxyHandler {
             params,
             timeout(params, req.stream()),
             cancellation,
-            deployment.maxOutputTokens());
+            deployment.maxOutputTokens(),
+            trace == null
+                ? null
+                : trace.attempt(
+                    sent.endpoint(),
+                    params.provider(),
+                    params.providerModel(),
+                    deployment.id(),
+                    x.modelGroup,
+                    req.maxTokens(),
+                    deployment.price().state()));
     if (req.stream()) {
       ClientSseSink sink =
           new ClientSseSink(

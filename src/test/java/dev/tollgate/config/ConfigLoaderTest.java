@@ -539,4 +539,12 @@ class ConfigLoaderTest {
     assertThat(c.warnings()).anyMatch(w -> w.contains("'langfuse' is not implemented"));
     assertThat(c.warnings()).noneMatch(w -> w.contains("callback") && w.contains("prometheus"));
   }
+
+  @Test
+  void callbacks_otel_implementedSoNotWarned() {
+    GatewayConfig c = parse("litellm_settings: {callbacks: [otel]}");
+    assertThat(c.litellm().otel()).isTrue();
+    assertThat(c.litellm().prometheus()).isFalse();
+    assertThat(c.warnings()).noneMatch(w -> w.contains("otel"));
+  }
 }
