@@ -69,7 +69,7 @@ public final class GovernanceRoutes {
     requireNonNull(enforcer, "enforcer");
     requireNonNull(clock, "clock");
     SpendResets resets = new SpendResets(enforcer, audit);
-    this.keys = new KeyApi(governance, enforcer, clock, resets);
+    this.keys = new KeyApi(auth, governance, enforcer, clock, resets);
     this.users = new UserApi(governance, enforcer, clock, resets);
     this.teams = new TeamApi(governance, enforcer, clock, resets);
     this.entities = new EntityApi(governance, enforcer, clock, resets);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
 import dev.tollgate.common.GatewayException;
+import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.EntityChange;
 import dev.tollgate.governance.EntityKind;
 import dev.tollgate.governance.Governance;
@@ -71,7 +72,16 @@ final class KeyApi {
   private final SpendResets resets;
   private final Clock clock;
 
-  KeyApi(Governance governance, Enforcer enforcer, Clock clock, SpendResets resets) {
+  /** Who a secret authenticates as: an imported key must not be the master key. */
+  private final Authenticator auth;
+
+  KeyApi(
+      Authenticator auth,
+      Governance governance,
+      Enforcer enforcer,
+      Clock clock,
+      SpendResets resets) {
+    this.auth = auth;
     this.resets = resets;
     this.governance = governance;
     this.enforcer = enforcer;
@@ -86,7 +96,7 @@ final class KeyApi {
     Body b = Body.parse(c, GENERATE);
     Principal p = c.principal();
     Instant now = clock.instant();
-    String secret = b.has("key") ? imported(b, "key", p) : KeySecrets.generate();
+    String secret = b.has("key") ? notMaster(imported(b, "key", p), "key") : KeySecrets.generate();
     VirtualKey blank =
         new VirtualKey(
             Mutations.newId(),
@@ -324,7 +334,8 @@ final class KeyApi {
     String ident = c.path().containsKey("key") ? c.pathParam("key") : b.requiredString("key");
     Principal p = c.principal();
     Instant now = clock.instant();
-    String secret = b.has("new_key") ? imported(b, "new_key", p) : KeySecrets.generate();
+    String secret =
+        b.has("new_key") ? notMaster(imported(b, "new_key", p), "new_key") : KeySecrets.generate();
     VirtualKey k =
         governance.mutate(
             c.actor(),
@@ -422,6 +433,19 @@ final class KeyApi {
               + " "
               + KeySecrets.mask(secret)
               + " may contain only letters, digits, '-', '_' and '.' after 'sk-'");
+    }
+    return secret;
+  }
+
+  /**
+   * Refuses the master key as a virtual key's secret: it would authenticate as the master key, so
+   * none of the virtual key's budgets or limits would ever apply.
+   */
+  private String notMaster(String secret, String field) {
+    Optional<Principal> who = auth.authenticate(secret);
+    if (who.isPresent() && who.get().keyId().isEmpty()) {
+      throw GatewayException.badRequest(
+          field, field + " is the master key; a virtual key cannot share its secret");
     }
     return secret;
   }

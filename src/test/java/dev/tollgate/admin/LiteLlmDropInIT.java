@@ -153,6 +153,11 @@ class LiteLlmDropInIT {
     HttpResponse<String> again = gw.post("/key/generate", "{\"key\": \"" + secret + "\"}");
     assertError(again, 409, "key");
     assertThat(again.body()).doesNotContain(secret);
+    // The master key as a virtual key would authenticate as the master: no budget would apply.
+    HttpResponse<String> master =
+        gw.post("/key/generate", "{\"key\": \"" + TestGateway.MASTER_KEY + "\"}");
+    assertError(master, 400, "key");
+    assertThat(master.body()).contains("master key").doesNotContain(TestGateway.MASTER_KEY);
 
     String user = "u-internal-" + SEQ.incrementAndGet();
     ok(gw.post("/user/new", "{\"user_id\": \"" + user + "\", \"user_role\": \"internal_user\"}"));
