@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.ConfiguredHeaders;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Anthropic's Messages API ({@code POST /v1/messages}) on the wire. Credentials are the {@code
@@ -106,21 +106,8 @@ final class AnthropicWire implements WireFormat {
                 up.request().stream() ? "text/event-stream" : "application/json")
             .putHeader("anthropic-version", VERSION);
     p.apiKey().ifPresent(k -> o.putHeader("x-api-key", k));
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return o;
-  }
-
-  /** Puts the headers of a configured map, each value as its text. */
-  private static void configured(@Nullable Object headers, RequestOptions o) {
-    if (headers instanceof Map<?, ?> m) {
-      m.forEach(
-          (k, v) -> {
-            if (k != null && v != null) {
-              o.putHeader(k.toString(), v.toString());
-            }
-          });
-    }
   }
 
   @Override
@@ -202,8 +189,7 @@ final class AnthropicWire implements WireFormat {
             .setURI(pathAndQuery)
             .putHeader("anthropic-version", VERSION);
     p.apiKey().ifPresent(k -> o.putHeader("x-api-key", k));
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return Optional.of(o);
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.ConfiguredHeaders;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.SseSink;
 import dev.tollgate.provider.StreamRelay;
@@ -20,7 +21,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Google's Gemini API on the wire: {@code POST {api_base}/v1beta/models/{model}:generateContent},
@@ -88,8 +88,7 @@ final class GeminiWire implements WireFormat {
             .setSsl(t.ssl())
             .setURI(withoutKey(pathAndQuery));
     p.apiKey().ifPresent(k -> o.putHeader(KEY_HEADER, k));
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return Optional.of(o);
   }
 
@@ -135,21 +134,8 @@ final class GeminiWire implements WireFormat {
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader(HttpHeaders.ACCEPT, stream ? "text/event-stream" : "application/json");
     p.apiKey().ifPresent(k -> o.putHeader(KEY_HEADER, k));
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return o;
-  }
-
-  /** Puts the headers of a configured map, each value as its text. */
-  static void configured(@Nullable Object headers, RequestOptions o) {
-    if (headers instanceof Map<?, ?> m) {
-      m.forEach(
-          (k, v) -> {
-            if (k != null && v != null) {
-              o.putHeader(k.toString(), v.toString());
-            }
-          });
-    }
   }
 
   @Override

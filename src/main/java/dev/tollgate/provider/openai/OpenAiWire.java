@@ -3,6 +3,7 @@ package dev.tollgate.provider.openai;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.ConfiguredHeaders;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * OpenAI's wire format, for OpenAI itself and every OpenAI-compatible server. The request body is
@@ -122,25 +122,12 @@ public final class OpenAiWire implements WireFormat {
     if (org instanceof String s) {
       o.putHeader("OpenAI-Organization", s);
     }
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return o;
   }
 
   /** The providers of Ollama's server, whose OpenAI API is under {@code /v1}. */
   private static final Set<String> OLLAMA = Set.of("ollama", "ollama_chat");
-
-  /** Puts the headers of a deployment's {@code headers} or {@code extra_headers} map. */
-  private static void configured(@Nullable Object headers, RequestOptions o) {
-    if (headers instanceof Map<?, ?> m) {
-      m.forEach(
-          (k, v) -> {
-            if (k != null && v != null) {
-              o.putHeader(k.toString(), v.toString());
-            }
-          });
-    }
-  }
 
   /**
    * The client's body with {@code model} rewritten; a stream's {@code include_usage} forced on,

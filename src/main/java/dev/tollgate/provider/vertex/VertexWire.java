@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.ConfiguredHeaders;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.SseSink;
@@ -198,20 +199,8 @@ final class VertexWire implements WireFormat {
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader(HttpHeaders.ACCEPT, stream ? "text/event-stream" : "application/json");
     auth.apply(up, o);
-    configured(p.extra().get("headers"), o);
-    configured(p.extra().get("extra_headers"), o);
+    ConfiguredHeaders.put(p, o);
     return o;
-  }
-
-  private static void configured(@Nullable Object headers, RequestOptions o) {
-    if (headers instanceof Map<?, ?> m) {
-      m.forEach(
-          (k, v) -> {
-            if (k != null && v != null) {
-              o.putHeader(k.toString(), v.toString());
-            }
-          });
-    }
   }
 
   @Override
