@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.EmbeddingList;
 import dev.tollgate.provider.UpstreamResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -192,29 +194,11 @@ final class GeminiAnswer {
       throw GatewayException.badGateway(
           "upstream answered with something that is not a batchEmbedContents answer", null);
     }
-    JsonNode embeddings = root.path("embeddings");
-    byte[] out =
-        Json.write(
-            g -> {
-              try {
-                g.writeStartObject();
-                g.writeStringField("object", "list");
-                g.writeArrayFieldStart("data");
-                for (int i = 0; i < embeddings.size(); i++) {
-                  g.writeStartObject();
-                  g.writeStringField("object", "embedding");
-                  g.writeNumberField("index", i);
-                  g.writeFieldName("embedding");
-                  Json.tree(g, embeddings.get(i).path("values"));
-                  g.writeEndObject();
-                }
-                g.writeEndArray();
-                g.writeStringField("model", model);
-                g.writeEndObject();
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+    List<JsonNode> vectors = new ArrayList<>();
+    for (JsonNode e : root.path("embeddings")) {
+      vectors.add(e.path("values"));
+    }
+    byte[] out = EmbeddingList.write(vectors, model, OptionalLong.empty());
     return new UpstreamResponse(status, "application/json", out, Optional.empty());
   }
 }

@@ -6,17 +6,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.EmbeddingList;
 import dev.tollgate.provider.UpstreamResponse;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * OpenAI embeddings on Vertex AI's text-embedding models ({@code text-embedding-005}, {@code
  * gemini-embedding-001}...): {@code POST ...:predict} with one {@code instances[].content} per
  * input text and {@code dimensions} as {@code parameters.outputDimensionality}; the answer's {@code
  * predictions[].embeddings.values} are the vectors, and the sum of their {@code
- * statistics.token_count} the input tokens billed. Stateless.
+ * statistics.token_count} the input tokens billed (with no count, the input is estimated).
+ * Stateless.
  */
 final class VertexEmbeddings {
   private VertexEmbeddings() {}
@@ -66,45 +70,22 @@ final class VertexEmbeddings {
       throw GatewayException.badGateway(
           "upstream answered with something that is not a predict answer", null);
     }
-    JsonNode predictions = root.path("predictions");
+    List<JsonNode> vectors = new ArrayList<>();
     long tokens = 0;
     boolean counted = false;
-    for (JsonNode p : predictions) {
+    for (JsonNode p : root.path("predictions")) {
+      vectors.add(p.path("embeddings").path("values"));
       JsonNode count = p.path("embeddings").path("statistics").path("token_count");
       if (count.canConvertToLong()) {
         tokens += Math.max(0, count.asLong());
         counted = true;
       }
     }
-    long input = tokens;
     byte[] out =
-        Json.write(
-            g -> {
-              try {
-                g.writeStartObject();
-                g.writeStringField("object", "list");
-                g.writeArrayFieldStart("data");
-                for (int i = 0; i < predictions.size(); i++) {
-                  g.writeStartObject();
-                  g.writeStringField("object", "embedding");
-                  g.writeNumberField("index", i);
-                  g.writeFieldName("embedding");
-                  Json.tree(g, predictions.get(i).path("embeddings").path("values"));
-                  g.writeEndObject();
-                }
-                g.writeEndArray();
-                g.writeStringField("model", model);
-                g.writeObjectFieldStart("usage");
-                g.writeNumberField("prompt_tokens", input);
-                g.writeNumberField("total_tokens", input);
-                g.writeEndObject();
-                g.writeEndObject();
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+        EmbeddingList.write(
+            vectors, model, counted ? OptionalLong.of(tokens) : OptionalLong.empty());
     Optional<Usage> usage =
-        counted ? Optional.of(new Usage(input, 0, 0, 0, 0, 0, 0, 0, 0, 0)) : Optional.empty();
+        counted ? Optional.of(new Usage(tokens, 0, 0, 0, 0, 0, 0, 0, 0, 0)) : Optional.empty();
     return new UpstreamResponse(status, "application/json", out, usage);
   }
 }
