@@ -107,8 +107,7 @@ public final class ProxyHandler {
   public static Principal authenticate(HttpServerRequest req, Authenticator auth) {
     String litellm = otherKey(req, "x-litellm-api-key", null);
     if (litellm != null) {
-      String k = litellm.regionMatches(true, 0, "Bearer ", 0, 7) ? litellm.substring(7) : litellm;
-      return auth.authenticate(k.trim())
+      return auth.authenticate(withoutBearer(litellm))
           .orElseThrow(() -> GatewayException.unauthorized("invalid API key"));
     }
     String key = null;
@@ -118,8 +117,7 @@ public final class ProxyHandler {
         throw GatewayException.badRequest(
             null, "the request has more than one Authorization header; send one");
       }
-      String h = header.trim();
-      key = h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
+      key = withoutBearer(header);
       if (key.isEmpty()) {
         key = null;
       }
@@ -137,6 +135,12 @@ public final class ProxyHandler {
     }
     return auth.authenticate(key)
         .orElseThrow(() -> GatewayException.unauthorized("invalid API key"));
+  }
+
+  /** A header's key, with a leading {@code Bearer } (any case) taken off, trimmed. */
+  private static String withoutBearer(String value) {
+    String h = value.trim();
+    return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h;
   }
 
   /** The key in {@code name}, checked against the key found so far; that key when absent. */
