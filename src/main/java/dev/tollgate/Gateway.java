@@ -407,7 +407,10 @@ public final class Gateway implements AutoCloseable {
                 db.spendQueries(),
                 env,
                 clock),
-            dev.tollgate.tracing.Tracing.of(config.litellm().otel(), env));
+            dev.tollgate.tracing.Tracing.of(config.litellm().otel(), env),
+            requestMetrics
+                .<dev.tollgate.provider.UpstreamLimits>map(m -> m)
+                .orElse(dev.tollgate.provider.UpstreamLimits.NONE));
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,

@@ -67,7 +67,7 @@ final class GatewayVerticle extends VerticleBase {
                 .setTcpNoDelay(true)
                 .setDecompressionSupported(false),
             new PoolOptions().setHttp1MaxSize(256));
-    Providers providers = new Providers(vertx, client);
+    Providers providers = new Providers(vertx, client, services.upstreamLimits());
     ProxyHandler proxy =
         new ProxyHandler(
             registry,

@@ -12,6 +12,7 @@ import dev.tollgate.governance.Team;
 import dev.tollgate.governance.User;
 import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.provider.Redaction;
+import dev.tollgate.provider.UpstreamLimits;
 import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.RegistryHolder;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * router. {@code prometheus_metrics_config} decides which series are exported and with which labels
  * ({@link Shape}). Thread-safe.
  */
-public final class RequestMetrics implements SpendSink {
+public final class RequestMetrics implements SpendSink, UpstreamLimits {
   private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
 
   /**
@@ -91,6 +92,12 @@ public final class RequestMetrics implements SpendSink {
 
   /** Each deployment's requests and tokens this minute, as counted here. */
   private final ConcurrentHashMap<String, Minute> used = new ConcurrentHashMap<>();
+
+  /**
+   * What each deployment's upstream last said remains of its rate limits, by deployment id: {@code
+   * [requests, tokens]}, -1 where it said nothing. Written on event loops, read at scrape time.
+   */
+  private final ConcurrentHashMap<String, long[]> heard = new ConcurrentHashMap<>();
 
   private final Counted proxyTotal;
   private final Counted proxyFailed;
@@ -193,17 +200,19 @@ public final class RequestMetrics implements SpendSink {
             "litellm_deployment_cooled_down",
             "Cooldowns of a deployment started by failures on this instance, by the failure's"
                 + " status");
-    remaining(
+    remainingGauge(
         "litellm_remaining_requests_metric",
         "litellm_remaining_requests",
-        "Requests a deployment may still take this minute under its rpm, as this instance"
-            + " counted them",
+        "Requests a deployment may still make: as its upstream last said"
+            + " (x-ratelimit-remaining-requests), else what its rpm leaves this minute as this"
+            + " instance counted",
         true);
-    remaining(
+    remainingGauge(
         "litellm_remaining_tokens_metric",
         "litellm_remaining_tokens",
-        "Tokens a deployment may still take this minute under its tpm, as this instance counted"
-            + " them",
+        "Tokens a deployment may still use: as its upstream last said"
+            + " (x-ratelimit-remaining-tokens), else what its tpm leaves this minute as this"
+            + " instance counted",
         false);
     unpriced =
         plain(
@@ -271,10 +280,12 @@ public final class RequestMetrics implements SpendSink {
   }
 
   /**
-   * A remaining-rate gauge, read at scrape time for the deployments with that limit: the limit less
-   * what was counted here this minute, never below 0.
+   * A remaining-rate gauge, read at scrape time: what the deployment's upstream last said remains
+   * ({@link #remaining(String, OptionalLong, OptionalLong)}), as LiteLLM reports it; for a
+   * deployment whose upstream says nothing but that has the limit configured, the limit less what
+   * was counted here this minute, never below 0.
    */
-  private void remaining(String metric, String name, String help, boolean requests) {
+  private void remainingGauge(String metric, String name, String help, boolean requests) {
     Shape s = Shape.of(config, metric);
     GaugeWithCallback.builder()
         .name(name)
@@ -284,14 +295,21 @@ public final class RequestMetrics implements SpendSink {
             cb -> {
               long minute = clock.millis() / 60_000;
               for (Deployment d : registry.current().deployments()) {
-                OptionalLong limit = requests ? d.params().rpm() : d.params().tpm();
-                if (limit.isEmpty()) {
-                  continue;
+                long[] said = heard.get(d.id());
+                long value;
+                if (said != null && said[requests ? 0 : 1] >= 0) {
+                  value = said[requests ? 0 : 1];
+                } else {
+                  OptionalLong limit = requests ? d.params().rpm() : d.params().tpm();
+                  if (limit.isEmpty()) {
+                    continue;
+                  }
+                  Minute m = used.get(d.id());
+                  long count = m == null ? 0 : m.count(minute, requests);
+                  value = Math.max(0, limit.getAsLong() - count);
                 }
-                Minute m = used.get(d.id());
-                long count = m == null ? 0 : m.count(minute, requests);
                 cb.call(
-                    (double) Math.max(0, limit.getAsLong() - count),
+                    (double) value,
                     s.pick(
                         d.modelName(),
                         provider(d),
@@ -303,6 +321,21 @@ public final class RequestMetrics implements SpendSink {
               }
             })
         .register(s.registry(prometheus));
+  }
+
+  /**
+   * Keeps what an upstream said remains; a count it did not send keeps the one it sent before. Runs
+   * on an event loop, once per upstream answer that carries the headers.
+   */
+  @Override
+  public void remaining(String deploymentId, OptionalLong requests, OptionalLong tokens) {
+    heard.compute(
+        deploymentId,
+        (id, old) ->
+            new long[] {
+              requests.isPresent() ? requests.getAsLong() : old == null ? -1 : old[0],
+              tokens.isPresent() ? tokens.getAsLong() : old == null ? -1 : old[1]
+            });
   }
 
   /** Runs on the request's thread: a queue offer, never blocking. */
@@ -326,20 +359,28 @@ public final class RequestMetrics implements SpendSink {
       } catch (InterruptedException e) {
         return;
       }
-      while (queue.drainTo(batch, 1024) > 0) {
-        // A scrape holds the registry too (PrometheusMetrics.scrape): it sees each record's
-        // series all counted or none, never a record half-way.
-        synchronized (prometheus) {
-          for (SpendRecord r : batch) {
-            try {
-              count(r);
-            } catch (RuntimeException e) {
-              LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
-            }
+      drain(batch);
+    }
+  }
+
+  /**
+   * Counts every record queued, in batches; the metrics thread only (package-private for the JMH
+   * benchmark, which stands in for that thread).
+   */
+  void drain(List<SpendRecord> batch) {
+    while (queue.drainTo(batch, 1024) > 0) {
+      // A scrape holds the registry too (PrometheusMetrics.scrape): it sees each record's
+      // series all counted or none, never a record half-way.
+      synchronized (prometheus) {
+        for (SpendRecord r : batch) {
+          try {
+            count(r);
+          } catch (RuntimeException e) {
+            LOG.warn("request {} left out of the metrics: {}", r.requestId(), e.toString());
           }
         }
-        batch.clear();
       }
+      batch.clear();
     }
   }
 
@@ -401,6 +442,7 @@ public final class RequestMetrics implements SpendSink {
         registry.current().deployments().forEach(d -> ids.add(d.id()));
         lastFailed.keySet().retainAll(ids);
         used.keySet().retainAll(ids);
+        heard.keySet().retainAll(ids);
       }
       seriesGovernance = s;
       seriesRegistry = reg;

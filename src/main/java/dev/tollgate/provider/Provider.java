@@ -60,4 +60,12 @@ public interface Provider {
       ParsedRequest chat, LitellmParams params, OptionalLong largest) {
     return impliedMaxTokens(chat, largest);
   }
+
+  /**
+   * This provider, telling {@code limits} what each upstream answer says of the upstream's rate
+   * limits; a provider that reads no such headers returns itself.
+   */
+  default Provider hearing(UpstreamLimits limits) {
+    return this;
+  }
 }

@@ -41,9 +41,16 @@ public final class Providers {
 
   /** Creates each factory's provider for the event loop of {@code vertx}'s current context. */
   public Providers(Vertx vertx, HttpClient client) {
+    this(vertx, client, UpstreamLimits.NONE);
+  }
+
+  /**
+   * As {@link #Providers(Vertx, HttpClient)}, each provider telling {@code limits} what it hears.
+   */
+  public Providers(Vertx vertx, HttpClient client, UpstreamLimits limits) {
     Map<String, Provider> byName = new HashMap<>();
     for (ProviderFactory f : FACTORIES) {
-      Provider p = f.create(vertx, client);
+      Provider p = f.create(vertx, client).hearing(limits);
       for (String name : f.names()) {
         byName.put(name, p);
       }

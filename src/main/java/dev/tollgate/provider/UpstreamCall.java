@@ -50,11 +50,22 @@ public final class UpstreamCall implements Provider {
   private final Vertx vertx;
   private final HttpClient client;
   private final WireFormat format;
+  private final UpstreamLimits limits;
 
   public UpstreamCall(Vertx vertx, HttpClient client, WireFormat format) {
+    this(vertx, client, format, UpstreamLimits.NONE);
+  }
+
+  private UpstreamCall(Vertx vertx, HttpClient client, WireFormat format, UpstreamLimits limits) {
     this.vertx = requireNonNull(vertx, "vertx");
     this.client = requireNonNull(client, "client");
     this.format = requireNonNull(format, "format");
+    this.limits = requireNonNull(limits, "limits");
+  }
+
+  @Override
+  public Provider hearing(UpstreamLimits limits) {
+    return new UpstreamCall(vertx, client, format, limits);
   }
 
   @Override
@@ -164,6 +175,7 @@ public final class UpstreamCall implements Provider {
   }
 
   private UpstreamResponse answer(UpstreamRequest up, HttpClientResponse resp, Buffer b) {
+    heard(up, resp);
     byte[] bytes = b.getBytes();
     if (resp.statusCode() >= 400) {
       throw withRetryAfter(
@@ -171,6 +183,13 @@ public final class UpstreamCall implements Provider {
           resp.headers());
     }
     return format.answer(up, resp.statusCode(), resp.headers(), bytes);
+  }
+
+  /** Passes what the answer's head says of the upstream's rate limits to {@link #limits}. */
+  private void heard(UpstreamRequest up, HttpClientResponse resp) {
+    if (limits != UpstreamLimits.NONE) {
+      limits.heard(up.deploymentId(), resp.headers());
+    }
   }
 
   @Override
@@ -225,6 +244,7 @@ public final class UpstreamCall implements Provider {
                 return;
               }
               HttpClientResponse resp = ar.result();
+              heard(up, resp);
               if (resp.statusCode() >= 400) {
                 resp.body()
                     .onComplete(

@@ -334,8 +334,17 @@ class MetricsIT {
                 clock)) {
       String key = ok(gw.post("/key/generate", "{\"key_alias\": \"ci-key\"}")).path("key").asText();
       String hash = KeySecrets.hash(key);
-      // a answers 429: retried on b, which serves; the 429 cools a down.
-      upstream.enqueue(upstreamError(429));
+      // a answers 429, saying (as OpenAI does) what remains of its rate limits: retried on b,
+      // which serves and says nothing of its limits; the 429 cools a down.
+      upstream.enqueue(
+          new FakeOpenAi.Error(
+              429,
+              "application/json",
+              "{\"error\":{\"message\":\"status 429\",\"type\":\"x\",\"code\":null}}",
+              Map.of(
+                  "retry-after-ms", "1",
+                  "x-ratelimit-remaining-requests", "0",
+                  "x-ratelimit-remaining-tokens", "37")));
       HttpResponse<String> retried = chat(gw, key, "g", false);
       assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
       assertThat(retried.headers().firstValue("x-litellm-model-id")).contains("b");
@@ -432,11 +441,12 @@ class MetricsIT {
       assertThat(m.stream().filter(x -> x.name().equals("litellm_deployment_state")).count())
           .isEqualTo(4);
 
-      // This minute: a took one call, b two; only a has a tpm, and its call used no tokens.
+      // a's upstream said what remains: that, not a's own count (rpm 10 less 1, tpm 1000). b's
+      // said nothing: its rpm less the two calls counted here this minute; it has no tpm.
       assertThat(sum(m, "litellm_remaining_requests", Map.of("model_id", "a", "model_group", "g")))
-          .isEqualTo(9.0);
+          .isEqualTo(0.0);
       assertThat(sum(m, "litellm_remaining_requests", b)).isEqualTo(8.0);
-      assertThat(sum(m, "litellm_remaining_tokens", a)).isEqualTo(1000.0);
+      assertThat(sum(m, "litellm_remaining_tokens", a)).isEqualTo(37.0);
       assertThat(m.stream().filter(x -> x.name().equals("litellm_remaining_tokens")).count())
           .isEqualTo(1);
       assertThat(m.stream().filter(x -> x.name().equals("litellm_remaining_requests")).count())
