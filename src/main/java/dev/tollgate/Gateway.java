@@ -407,7 +407,8 @@ public final class Gateway implements AutoCloseable {
                 db.spendQueries(),
                 env,
                 clock),
-            dev.tollgate.tracing.Tracing.of(config.litellm().otel(), env),
+            dev.tollgate.tracing.Tracing.of(
+                config.litellm().otel(), config.litellm().messagesRecorded(), env),
             requestMetrics
                 .<dev.tollgate.provider.UpstreamLimits>map(m -> m)
                 .orElse(dev.tollgate.provider.UpstreamLimits.NONE));

@@ -695,6 +695,7 @@ public final class ConfigLoader {
     }
     s.nonNegativeLong("reservation_output_tokens");
     boolean storeAuditLogs = s.bool("store_audit_logs").orElse(false);
+    s.bool("turn_off_message_logging"); // read from the raw map: LitellmSettings.messagesRecorded
     List<String> callbacks = new ArrayList<>();
     for (String key : new String[] {"callbacks", "success_callback", "failure_callback"}) {
       for (String c : s.names(key)) {

@@ -46,6 +46,14 @@ public record LitellmSettings(
     return callbacks.contains("otel");
   }
 
+  /**
+   * Whether traces may carry prompts and answers: only when {@code turn_off_message_logging} is set
+   * to {@code false} explicitly. Unset, it is on, unlike LiteLLM, whose default records them.
+   */
+  public boolean messagesRecorded() {
+    return Boolean.FALSE.equals(raw.get("turn_off_message_logging"));
+  }
+
   /** Whether {@code callbacks} turns on the Prometheus {@code /metrics} endpoint. */
   public boolean prometheus() {
     return callbacks.contains("prometheus");

@@ -42,7 +42,6 @@ import org.jspecify.annotations.Nullable;
  * lock. Nothing here blocks.
  */
 public final class UpstreamCall implements Provider {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCall.class);
 
   /** The longest wait for a connection, however long the call may take. */
   private static final long MAX_CONNECT_MILLIS = 10_000;
@@ -170,6 +169,10 @@ public final class UpstreamCall implements Provider {
     String traceparent = up.traceparent();
     if (traceparent != null) {
       o.putHeader("traceparent", traceparent);
+      String tracestate = up.tracestate();
+      if (tracestate != null) {
+        o.putHeader("tracestate", tracestate);
+      }
     }
     return o;
   }
@@ -352,14 +355,14 @@ public final class UpstreamCall implements Provider {
 
   /**
    * What went wrong, for the client: the exception's message without the deployment's host, port or
-   * secrets (the log has the whole of it).
+   * secrets. The exception is the answer's cause: the request's log line has the whole of it
+   * ({@code ProxyHandler.attemptEnded}).
    */
   private static String describe(Throwable e, UpstreamRequest up) {
     String m = e.getMessage();
     if (m == null) {
       return e.getClass().getSimpleName();
     }
-    LOG.warn("upstream of deployment {} failed: {}", up.deploymentId(), m);
     String r = Redaction.relayed(m, up.params());
     // An address the URL did not spell the same way (a resolved name, an IP for a host name).
     return r.replaceAll("[\\w.-]*/?\\d{1,3}(\\.\\d{1,3}){3}(:\\d+)?", Redaction.REDACTED)

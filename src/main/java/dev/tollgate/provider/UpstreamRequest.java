@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  *     set none; admission reserves with the same figure
  * @param traceparent the W3C {@code traceparent} naming this attempt's span, sent upstream; null
  *     when tracing is off
+ * @param tracestate the W3C {@code tracestate} the client sent, passed on with {@code traceparent}
+ *     as the Trace Context specification asks; null when there is none or tracing is off
  */
 public record UpstreamRequest(
     ParsedRequest request,
@@ -23,7 +25,8 @@ public record UpstreamRequest(
     long timeoutMillis,
     Cancellation cancellation,
     OptionalLong maxOutputTokens,
-    @Nullable String traceparent) {
+    @Nullable String traceparent,
+    @Nullable String tracestate) {
 
   /** A call outside any trace. */
   public UpstreamRequest(
@@ -33,6 +36,6 @@ public record UpstreamRequest(
       long timeoutMillis,
       Cancellation cancellation,
       OptionalLong maxOutputTokens) {
-    this(request, deploymentId, params, timeoutMillis, cancellation, maxOutputTokens, null);
+    this(request, deploymentId, params, timeoutMillis, cancellation, maxOutputTokens, null, null);
   }
 }

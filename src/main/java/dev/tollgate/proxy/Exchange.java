@@ -302,10 +302,17 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
     sink.record(r);
     RequestTrace trace = this.trace;
     if (trace != null) {
-      trace.end(r, error == null && !stream ? answer : null);
+      ParsedRequest req = parsed;
+      ClientSseSink s = streamSink;
+      trace.end(
+          r,
+          req == null ? null : req.body(),
+          error == null && !stream ? answer : null,
+          s == null ? List.of() : s.relayed().kept());
     }
     if (RequestSummary.enabled()) {
-      RequestSummary.log(r, p == null ? Optional.empty() : p.keyAlias());
+      RequestSummary.log(
+          r, p == null ? Optional.empty() : p.keyAlias(), trace == null ? null : trace.traceId());
     }
   }
 }

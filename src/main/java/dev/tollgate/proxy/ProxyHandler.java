@@ -507,6 +507,14 @@ public final class ProxyHandler {
     if (trace != null && error != null) {
       trace.attemptFailed(error);
     }
+    Throwable cause = error == null ? null : error.getCause();
+    if (cause != null) {
+      // A transport failure (connect, reset, TLS): the client's message names no host; the log
+      // keeps the exception whole, under the request's id.
+      LOG.atWarn()
+          .addKeyValue("request_id", x.requestId)
+          .log("upstream of deployment {} failed: {}", d.id(), cause.toString());
+    }
     long now = System.nanoTime();
     long tokens = 0;
     if (usage.isPresent()) {
@@ -596,7 +604,8 @@ public final class ProxyHandler {
                     deployment.id(),
                     x.modelGroup,
                     req.maxTokens(),
-                    deployment.price().state()));
+                    deployment.price().state()),
+            trace == null ? null : trace.tracestate());
     if (req.stream()) {
       ClientSseSink sink =
           new ClientSseSink(

@@ -4,8 +4,10 @@ import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.logging.JsonLogs;
 import dev.tollgate.pricing.CostCalculator;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The one log line per finished request, on logger {@code dev.tollgate.request} at INFO: always
@@ -23,11 +25,16 @@ final class RequestSummary {
     return JsonLogs.enabled() ? LOG.isInfoEnabled() : LOG.isDebugEnabled();
   }
 
-  /** Writes the summary of {@code r}, whose key is called {@code keyAlias}. */
-  static void log(SpendRecord r, Optional<String> keyAlias) {
-    LOG.atInfo()
-        .addKeyValue("request_id", r.requestId())
-        .addKeyValue("key_alias", keyAlias.orElse(null))
+  /**
+   * Writes the summary of {@code r}, whose key is called {@code keyAlias}, with the id of its trace
+   * when tracing is on (null when off), so that the line and the spans can be joined.
+   */
+  static void log(SpendRecord r, Optional<String> keyAlias, @Nullable String traceId) {
+    LoggingEventBuilder line = LOG.atInfo().addKeyValue("request_id", r.requestId());
+    if (traceId != null) {
+      line = line.addKeyValue("trace_id", traceId);
+    }
+    line.addKeyValue("key_alias", keyAlias.orElse(null))
         .addKeyValue("model_group", r.modelGroup())
         .addKeyValue("deployment_id", r.deploymentId().orElse(null))
         .addKeyValue("status", r.status())

@@ -29,6 +29,16 @@ final class Keys {
   static final AttributeKey<Long> CACHE_CREATION_TOKENS =
       AttributeKey.longKey("gen_ai.usage.cache_creation_input_tokens");
 
+  /**
+   * Opt-in only ({@code turn_off_message_logging: false}): the prompt, as the conventions' JSON.
+   */
+  static final AttributeKey<String> INPUT_MESSAGES =
+      AttributeKey.stringKey("gen_ai.input.messages");
+
+  /** Opt-in only: the answer's text and tool calls, as the conventions' JSON. */
+  static final AttributeKey<String> OUTPUT_MESSAGES =
+      AttributeKey.stringKey("gen_ai.output.messages");
+
   static final AttributeKey<Long> ERROR_STATUS = AttributeKey.longKey("tollgate.error_status");
   static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("tollgate.request_id");
   static final AttributeKey<String> COST = AttributeKey.stringKey("tollgate.cost_usd");

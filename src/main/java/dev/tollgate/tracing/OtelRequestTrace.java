@@ -9,8 +9,11 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -26,9 +29,13 @@ final class OtelRequestTrace implements RequestTrace {
 
   private @Nullable Span client;
 
-  OtelRequestTrace(Tracer tracer, Span server) {
+  /** Whether prompts and answers are recorded (the operator's explicit opt-in). */
+  private final boolean messages;
+
+  OtelRequestTrace(Tracer tracer, Span server, boolean messages) {
     this.tracer = tracer;
     this.server = server;
+    this.messages = messages;
     this.parent = Context.root().with(server);
   }
 
@@ -133,6 +140,28 @@ final class OtelRequestTrace implements RequestTrace {
   }
 
   @Override
+  public String traceId() {
+    return server.getSpanContext().getTraceId();
+  }
+
+  @Override
+  public @Nullable String tracestate() {
+    TraceState state = server.getSpanContext().getTraceState();
+    if (state.isEmpty()) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    state.forEach(
+        (key, value) -> {
+          if (!b.isEmpty()) {
+            b.append(',');
+          }
+          b.append(key).append('=').append(value);
+        });
+    return b.toString();
+  }
+
+  @Override
   public void attemptFailed(GatewayException error) {
     Span span = client;
     if (span == null) {
@@ -155,14 +184,20 @@ final class OtelRequestTrace implements RequestTrace {
   }
 
   @Override
-  public void end(SpendRecord r, byte @Nullable [] answer) {
+  public void end(
+      SpendRecord r, byte @Nullable [] request, byte @Nullable [] answer, List<Buffer> streamed) {
     Span span = client;
     if (span != null) {
       client = null;
       if (r.status() >= 400) {
         failed(span, r.status(), r.errorType().orElse("error"));
       } else if (answer != null) {
-        AnswerFields.read(answer, span);
+        AnswerFields.read(answer, span, messages);
+      } else if (!streamed.isEmpty()) {
+        AnswerFields.readStream(streamed, span, messages);
+      }
+      if (messages && request != null) {
+        AnswerFields.input(request, span);
       }
       // The conventions count cached input in the input tokens; the spend record keeps it apart.
       span.setAttribute(

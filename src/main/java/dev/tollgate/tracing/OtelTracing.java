@@ -49,12 +49,15 @@ final class OtelTracing implements Tracing {
   private final SdkTracerProvider provider;
   private final Tracer tracer;
 
-  private OtelTracing(SdkTracerProvider provider) {
+  private final boolean messages;
+
+  private OtelTracing(SdkTracerProvider provider, boolean messages) {
     this.provider = provider;
     this.tracer = provider.get("dev.tollgate");
+    this.messages = messages;
   }
 
-  static Tracing configured(boolean otelCallback, Environment env) {
+  static Tracing configured(boolean otelCallback, boolean messages, Environment env) {
     Optional<String> traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     Optional<String> base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT");
     if (env.get("OTEL_SDK_DISABLED").map(Boolean::parseBoolean).orElse(false)
@@ -81,8 +84,12 @@ final class OtelTracing implements Tracing {
                             Attributes.of(AttributeKey.stringKey("service.name"), service))))
             .addSpanProcessor(batch)
             .build();
-    LOG.info("traces on: OTLP/HTTP to {} as service '{}'", endpoint, service);
-    return new OtelTracing(provider);
+    LOG.info(
+        "traces on: OTLP/HTTP to {} as service '{}'{}",
+        endpoint,
+        service,
+        messages ? "; prompts and answers are recorded (turn_off_message_logging: false)" : "");
+    return new OtelTracing(provider, messages);
   }
 
   private static String withoutSlash(String url) {
@@ -129,7 +136,7 @@ final class OtelTracing implements Tracing {
             .setAttribute(Keys.HTTP_METHOD, method)
             .setAttribute(Keys.URL_PATH, path)
             .startSpan();
-    return new OtelRequestTrace(tracer, server);
+    return new OtelRequestTrace(tracer, server, messages);
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.tollgate.tracing;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.provider.Endpoint;
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -39,13 +41,31 @@ public interface RequestTrace {
       OptionalLong maxTokens,
       String priceState);
 
+  /**
+   * The W3C {@code tracestate} to send upstream beside each attempt's {@code traceparent}: the
+   * client's, as it sent it; null when it sent none.
+   */
+  @Nullable String tracestate();
+
   /** The attempt in progress failed and another may follow: closes its client span. */
   void attemptFailed(GatewayException error);
 
   /**
    * The request ended with {@code record}: closes the last attempt's span with its usage and cost,
-   * then the server span. {@code answer} is the non-streamed answer in OpenAI's shape, read for its
-   * {@code id}, {@code model} and finish reasons only; null for a stream or no answer.
+   * then the server span. The answer is read for its {@code id}, {@code model} and finish reasons,
+   * and for its text only when messages are recorded ({@link Tracing#of}).
+   *
+   * @param request the request's body in OpenAI's shape, read only when messages are recorded
+   * @param answer the non-streamed answer in OpenAI's shape; null for a stream or no answer
+   * @param streamed the events relayed to a streaming client, as it received them; empty when not
+   *     streamed
    */
-  void end(SpendRecord record, byte @Nullable [] answer);
+  void end(
+      SpendRecord record,
+      byte @Nullable [] request,
+      byte @Nullable [] answer,
+      List<Buffer> streamed);
+
+  /** The trace's id (32 hex digits), for the request's log lines. */
+  String traceId();
 }

@@ -37,8 +37,12 @@ public interface Tracing extends AutoCloseable {
    * Tracing as configured: on when {@code otel} is among {@code litellm_settings.callbacks}, or
    * when {@code OTEL_EXPORTER_OTLP_ENDPOINT} or {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} is set;
    * off when neither, or when {@code OTEL_SDK_DISABLED=true}.
+   *
+   * @param messages whether spans carry the prompt and the answer ({@code gen_ai.input.messages},
+   *     {@code gen_ai.output.messages}): only when the operator set {@code
+   *     litellm_settings.turn_off_message_logging: false} explicitly
    */
-  static Tracing of(boolean otelCallback, Environment env) {
-    return OtelTracing.configured(otelCallback, env);
+  static Tracing of(boolean otelCallback, boolean messages, Environment env) {
+    return OtelTracing.configured(otelCallback, messages, env);
   }
 }

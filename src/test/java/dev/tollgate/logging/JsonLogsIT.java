@@ -117,6 +117,8 @@ class JsonLogsIT {
         assertThat(line.path("latency_ms").asLong()).isNotNegative();
         assertThat(java.time.Instant.parse(line.path("time").asText())).isNotNull();
         assertThat(line.path("thread").asText()).isNotEmpty();
+        // Tracing is off: no trace to name.
+        assertThat(line.has("trace_id")).isFalse();
       }
     }
 
@@ -163,6 +165,42 @@ class JsonLogsIT {
       assertThat(others).isNotEmpty();
       assertThat(others).allSatisfy(n -> assertThat(n.path("request_id").asText()).isEqualTo(id));
       assertThat(output()).doesNotContain(key).doesNotContain(KeySecrets.hash(key));
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void unreachableUpstream_transportFailureLineCarriesTheRequestId_andTheTraceId()
+      throws Exception {
+    String yaml =
+        MODELS.formatted("http://127.0.0.1:1/v1")
+            + "general_settings:\n  json_logs: true\nrouter_settings:\n  num_retries: 0\n"
+            + "litellm_settings:\n  callbacks: [\"otel\"]\n";
+    // Spans go to a port where nothing listens: the export fails quietly, the request does not.
+    Map<String, String> env =
+        Map.of(
+            "TOLLGATE_MASTER_KEY",
+            TestGateway.MASTER_KEY,
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://127.0.0.1:1");
+    try (TestGateway gw = TestGateway.start(yaml, env)) {
+      HttpResponse<String> r = chat(gw, TestGateway.MASTER_KEY, false);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+      String id = r.headers().firstValue("x-tollgate-request-id").orElseThrow();
+      JsonNode summary = awaitSummary(id);
+      assertThat(summary.path("trace_id").asText()).matches("[0-9a-f]{32}");
+      List<JsonNode> failures = new java.util.ArrayList<>();
+      for (String l : output().lines().toList()) {
+        JsonNode n = JSON.readTree(l);
+        if (n.path("message").asText().startsWith("upstream of deployment custom-1 failed")) {
+          failures.add(n);
+        }
+      }
+      // One line, under the request's id, with the exception whole (the client's answer names
+      // no host).
+      assertThat(failures).hasSize(1);
+      assertThat(failures.get(0).path("request_id").asText()).isEqualTo(id);
+      assertThat(failures.get(0).path("level").asText()).isEqualTo("WARN");
+      assertThat(failures.get(0).path("message").asText()).contains("Connect");
     }
   }
 

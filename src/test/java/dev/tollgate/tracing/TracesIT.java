@@ -51,6 +51,9 @@ class TracesIT {
 
   private static final String CLIENT_SPAN = "00f067aa0ba902b7";
 
+  /** The client's vendor entries, which the upstream must receive as they were sent. */
+  private static final String CLIENT_STATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+
   private FakeOpenAi upstream;
   private HttpServer receiver;
   private final List<ResourceSpans> exported = new CopyOnWriteArrayList<>();
@@ -108,6 +111,7 @@ class TracesIT {
                         + "\"}]}"));
     if (traceparent) {
       b.header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
+      b.header("tracestate", CLIENT_STATE);
     }
     return gw.send(b.build());
   }
@@ -171,7 +175,9 @@ class TracesIT {
       // The upstream was told which span called it.
       assertThat(upstream.lastReceived().headers())
           .containsEntry(
-              "traceparent", "00-" + CLIENT_TRACE + "-" + hex(client.getSpanId()) + "-01");
+              "traceparent", "00-" + CLIENT_TRACE + "-" + hex(client.getSpanId()) + "-01")
+          .containsEntry("tracestate", CLIENT_STATE);
+      assertThat(client.getTraceState()).isEqualTo(CLIENT_STATE);
       assertThat(resource(exported.get(0))).containsEntry("service.name", "tollgate-traces-it");
       // Never the prompt or the completion.
       for (Span s : spans) {
@@ -205,7 +211,14 @@ class TracesIT {
           .containsEntry("gen_ai.usage.output_tokens", 5L)
           .containsEntry("tollgate.cost_usd", "0.0000663")
           .doesNotContainKey("gen_ai.request.max_tokens")
-          .doesNotContainKey("gen_ai.response.id");
+          // Read from the relayed chunks: the first id and model, each finish reason.
+          .containsEntry("gen_ai.response.id", "chatcmpl-fake")
+          .containsEntry("gen_ai.response.model", "gpt-4o-mini")
+          .containsEntry("gen_ai.response.finish_reasons", List.of("stop"))
+          .doesNotContainKeys("gen_ai.input.messages", "gen_ai.output.messages");
+      assertThat(attributes(client).values().toString()).doesNotContain(PROMPT, "Hello");
+      // Sent no tracestate: none goes upstream.
+      assertThat(upstream.lastReceived().headers()).doesNotContainKey("tracestate");
       // A root trace: its flags are the SDK's (sampled, and random trace id).
       assertThat(upstream.lastReceived().headers().get("traceparent"))
           .startsWith("00-" + hex(client.getTraceId()) + "-" + hex(client.getSpanId()) + "-");
@@ -274,6 +287,67 @@ class TracesIT {
           .containsEntry("tollgate.admission.code", "key_budget_exceeded");
       assertThat(attributes(server)).containsEntry("http.response.status_code", 429L);
       assertThat(upstream.received()).isEmpty();
+    }
+  }
+
+  @Test
+  void messagesOptIn_recordsPromptAndAnswer_wholeAndStreamed() throws Exception {
+    String yaml =
+        MODELS.formatted(upstream.apiBase())
+            + """
+            litellm_settings:
+              callbacks: ["otel"]
+              turn_off_message_logging: false
+            """;
+    try (TestGateway gw = TestGateway.start(yaml, env(true))) {
+      assertThat(chat(gw, TestGateway.MASTER_KEY, false).statusCode()).isEqualTo(200);
+      Span whole = only(awaitSpans(3), Span.SpanKind.SPAN_KIND_CLIENT);
+      Map<String, Object> a = attributes(whole);
+      assertThat(dev.tollgate.common.Json.MAPPER.readTree((String) a.get("gen_ai.input.messages")))
+          .isEqualTo(
+              dev.tollgate.common.Json.MAPPER.readTree(
+                  "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\""
+                      + PROMPT
+                      + "\"}]}]"));
+      assertThat(dev.tollgate.common.Json.MAPPER.readTree((String) a.get("gen_ai.output.messages")))
+          .isEqualTo(
+              dev.tollgate.common.Json.MAPPER.readTree(
+                  "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":"
+                      + "\"Hello there\"}],\"finish_reason\":\"stop\"}]"));
+
+      exported.clear();
+      HttpResponse<String> r =
+          gw.send(
+              HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
+                  .header("Authorization", "Bearer " + TestGateway.MASTER_KEY)
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\": \"chat-model\", \"stream\": true, \"messages\":"
+                              + " [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+                              + " {\"role\": \"user\", \"content\": [{\"type\": \"text\","
+                              + " \"text\": \""
+                              + PROMPT
+                              + "\"}, {\"type\": \"image_url\", \"image_url\": {\"url\":"
+                              + " \"https://example.com/a.png\"}}]}]}"))
+                  .build());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      Span streamed = only(awaitSpans(3), Span.SpanKind.SPAN_KIND_CLIENT);
+      Map<String, Object> s = attributes(streamed);
+      assertThat(dev.tollgate.common.Json.MAPPER.readTree((String) s.get("gen_ai.input.messages")))
+          .isEqualTo(
+              dev.tollgate.common.Json.MAPPER.readTree(
+                  "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":"
+                      + "\"Be brief.\"}]},{\"role\":\"user\",\"parts\":[{\"type\":\"text\","
+                      + "\"content\":\""
+                      + PROMPT
+                      + "\"},{\"type\":\"image_url\"}]}]"));
+      // The deltas joined, as the client read them.
+      assertThat(dev.tollgate.common.Json.MAPPER.readTree((String) s.get("gen_ai.output.messages")))
+          .isEqualTo(
+              dev.tollgate.common.Json.MAPPER.readTree(
+                  "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":"
+                      + "\"Hello there\"}],\"finish_reason\":\"stop\"}]"));
     }
   }
 

@@ -12,7 +12,7 @@ class TracingTest {
 
   @Test
   void of_noCallbackNoEndpoint_isOff() {
-    assertThat(Tracing.of(false, Environment.of(Map.of()))).isSameAs(Tracing.OFF);
+    assertThat(Tracing.of(false, false, Environment.of(Map.of()))).isSameAs(Tracing.OFF);
   }
 
   @Test
@@ -20,16 +20,16 @@ class TracingTest {
     Environment env =
         Environment.of(
             Map.of("OTEL_SDK_DISABLED", "true", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:4318"));
-    assertThat(Tracing.of(true, env)).isSameAs(Tracing.OFF);
+    assertThat(Tracing.of(true, false, env)).isSameAs(Tracing.OFF);
   }
 
   @Test
   void of_callbackOrEndpoint_isOn() {
-    try (Tracing t = Tracing.of(true, Environment.of(Map.of()))) {
+    try (Tracing t = Tracing.of(true, false, Environment.of(Map.of()))) {
       assertThat(t).isNotSameAs(Tracing.OFF);
     }
     Environment env = Environment.of(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:4318/"));
-    try (Tracing t = Tracing.of(false, env)) {
+    try (Tracing t = Tracing.of(false, false, env)) {
       assertThat(t).isNotSameAs(Tracing.OFF);
     }
   }
