@@ -81,7 +81,8 @@ final class GatewayVerticle extends VerticleBase {
             services.clock(),
             services.proxyCounters(),
             services.routing(),
-            services.tracing());
+            services.tracing(),
+            config.general().allowMockTestingParams());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
