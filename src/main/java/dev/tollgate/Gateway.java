@@ -22,6 +22,7 @@ import dev.tollgate.governance.AuditLog;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceStore;
 import dev.tollgate.governance.KeyAuthenticator;
+import dev.tollgate.governance.KeySecrets;
 import dev.tollgate.logging.JsonLogs;
 import dev.tollgate.meter.LocalMeter;
 import dev.tollgate.meter.Meter;
@@ -193,6 +194,13 @@ public final class Gateway implements AutoCloseable {
       }
     }
     MasterKey key = masterKey(options, config);
+    if (KeySecrets.tooShort(key.value())) {
+      // Accepted, as LiteLLM's examples use sk-1234; an imported virtual key this short is refused.
+      LOG.warn(
+          "the master key has fewer than {} characters after 'sk-': it is easy to guess; use a"
+              + " long random key outside a test setup",
+          KeySecrets.MIN_SECRET_CHARS);
+    }
     Optional<String> databaseUrl =
         config.general().databaseUrl().or(() -> options.env().get("DATABASE_URL"));
     java.util.concurrent.CompletableFuture<Database> dbOpening =
@@ -286,8 +294,7 @@ public final class Gateway implements AutoCloseable {
                 : Optional.empty());
     KeyAuthenticator auth = new KeyAuthenticator(key.value(), governance, clock);
     AdminRoutes admin =
-        new AdminRoutes(
-            auth, governance::snapshot, models, registrar, () -> costMapLocation(config, env));
+        new AdminRoutes(auth, governance, models, registrar, () -> costMapLocation(config, env));
     SpendRoutes spendRoutes = new SpendRoutes(auth, governance::snapshot, db.spendQueries(), clock);
 
     Vertx vertx = vertxStarting.join();

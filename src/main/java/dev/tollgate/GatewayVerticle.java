@@ -1,5 +1,6 @@
 package dev.tollgate;
 
+import dev.tollgate.admin.InfoRoutes;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.GatewayConfig;
@@ -80,7 +81,8 @@ final class GatewayVerticle extends VerticleBase {
             services.clock(),
             services.proxyCounters(),
             services.routing(),
-            services.tracing());
+            services.tracing(),
+            config.general().allowMockTestingParams());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -106,6 +108,18 @@ final class GatewayVerticle extends VerticleBase {
     router.get("/health/liveness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));
     router.get("/health/readiness").handler(this::readiness);
     services.metrics().ifPresent(m -> router.get("/metrics").handler(ctx -> metrics(ctx, m)));
+    new InfoRoutes(
+            auth,
+            services.governance()::snapshot,
+            () -> {
+              java.util.Set<String> all = new java.util.TreeSet<>(services.mountedRoutes());
+              FastPath.paths().forEach(path -> all.add("POST " + path));
+              return all;
+            },
+            config.litellm(),
+            config.general().alerting(),
+            config.router().timeoutMillis().orElse(ProxyHandler.DEFAULT_TIMEOUT_MILLIS))
+        .mount(router);
     services.ui().mount(vertx, router);
     for (io.vertx.ext.web.Route r : router.getRoutes()) {
       if (r.getPath() != null) {
@@ -238,10 +252,13 @@ final class GatewayVerticle extends VerticleBase {
                               state.equals("UP") && services.models().unreadableModels().isEmpty()
                                   ? "healthy"
                                   : "degraded");
+                          // LiteLLM answers every caller with its version; ours is a fixed claim.
+                          g.writeStringField("litellm_version", Versions.LITELLM);
                           if (!details) {
                             g.writeEndObject();
                             return;
                           }
+                          g.writeStringField("tollgate_version", Versions.TOLLGATE);
                           g.writeStringField(
                               "db", state.equals("DOWN") ? "Not connected" : "connected");
                           g.writeStringField("store", db.description());

@@ -211,6 +211,7 @@ class BudgetShapesIT {
     admitted(chat(key, "custom", ""));
     JsonNode err = refused(chat(key, "custom", ""), "budget_exceeded", "key_model_budget_exceeded");
     assertThat(err.path("message").asText())
+        .startsWith("Budget has been exceeded! Current cost: 0.000148, Max budget: 0.0001. ")
         .contains("for model 'custom'")
         .contains("has spent 0.000148 USD")
         .contains("max_budget 0.0001 USD")

@@ -6,7 +6,9 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Actor;
 import dev.tollgate.governance.Authenticator;
+import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
+import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.Catalog;
 import dev.tollgate.pricing.CostMapSource;
 import dev.tollgate.pricing.PricingException;
@@ -21,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,16 +39,18 @@ public final class AdminRoutes {
   private final ModelAdmin models;
   private final ModelRegistrar registrar;
   private final Supplier<GovernanceSnapshot> governance;
+  private final Governance access;
   private final Supplier<Optional<String>> costMapLocation;
 
   public AdminRoutes(
       Authenticator auth,
-      Supplier<GovernanceSnapshot> governance,
+      Governance governance,
       ModelAdmin models,
       ModelRegistrar registrar,
       Supplier<Optional<String>> costMapLocation) {
     this.auth = auth;
-    this.governance = governance;
+    this.governance = governance::snapshot;
+    this.access = governance;
     this.models = models;
     this.registrar = registrar;
     this.costMapLocation = costMapLocation;
@@ -80,10 +85,22 @@ public final class AdminRoutes {
         ctx -> models.delete(actor(ctx, "POST /model/delete"), bytes(ctx)));
     for (String path : new String[] {"/model/info", "/v1/model/info"}) {
       route(router, HttpMethod.GET, path)
-          .handler(ctx -> json(ctx, () -> models.info(ctx.request().getParam("litellm_model_id"))));
+          .handler(
+              ctx ->
+                  json(
+                      ctx,
+                      () ->
+                          models.info(
+                              ctx.request().getParam("litellm_model_id"), visibleModels(ctx))));
     }
     route(router, HttpMethod.GET, "/model_group/info")
-        .handler(ctx -> json(ctx, () -> models.groupInfo(ctx.request().getParam("model_group"))));
+        .handler(
+            ctx ->
+                json(
+                    ctx,
+                    () ->
+                        models.groupInfo(
+                            ctx.request().getParam("model_group"), visibleModels(ctx))));
     route(router, HttpMethod.GET, "/pricing/unknown")
         .handler(ctx -> json(ctx, models::unknownPrices));
     route(router, HttpMethod.POST, "/reload/model_cost_map")
@@ -174,6 +191,25 @@ public final class AdminRoutes {
                       "cost_map_not_loaded",
                       "cost map not reloaded, the previous catalog stays in use: " + why));
             });
+  }
+
+  /**
+   * The model groups the caller may see: all for an admin or viewer, else those its requests may
+   * call (the key's, team's and organization's model lists), as {@code /v1/models} shows them.
+   */
+  private Predicate<String> visibleModels(RoutingContext ctx) {
+    Principal p = Permissions.principal(ctx);
+    if (Permissions.readsAll(p)) {
+      return group -> true;
+    }
+    return group -> {
+      try {
+        access.checkModelAccess(p, group, group);
+        return true;
+      } catch (GatewayException e) {
+        return false;
+      }
+    };
   }
 
   private static Actor actor(RoutingContext ctx, String route) {

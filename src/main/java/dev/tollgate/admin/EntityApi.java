@@ -505,7 +505,7 @@ final class EntityApi {
   // --- tags -------------------------------------------------------------------------------------
 
   JsonNode tagNew(Call c) {
-    Body b = Body.parse(c.body(), TAG_FIELDS);
+    Body b = Body.parse(c, Fields.of(TAG_FIELDS, Fields.LITELLM_TAG));
     Instant now = clock.instant();
     String name = b.requiredString("name");
     Tag blank = new Tag(name, Optional.empty(), List.of(), Limits.NONE, Optional.empty(), now, now);
@@ -515,7 +515,7 @@ final class EntityApi {
   }
 
   JsonNode tagUpdate(Call c) {
-    Body b = Body.parse(c.body(), KeyApi.plus(TAG_FIELDS, "spend"));
+    Body b = Body.parse(c, Fields.of(KeyApi.plus(TAG_FIELDS, "spend"), Fields.LITELLM_TAG));
     String name = b.requiredString("name");
     boolean reset = b.resetSpend();
     Instant now = clock.instant();
@@ -569,13 +569,17 @@ final class EntityApi {
 
   // --- shared budgets ---------------------------------------------------------------------------
 
+  private ObjectNode budgetView(SharedBudget b) {
+    return Views.budget(b, enforcer.windows(), clock.instant());
+  }
+
   JsonNode budgetNew(Call c) {
     Body b = Body.parse(c, Fields.of(BUDGET_FIELDS, Fields.LITELLM_BUDGET));
     Instant now = clock.instant();
     String id = b.string("budget_id").orElseGet(Mutations::newId);
     SharedBudget x = new SharedBudget(id, b.limits(Limits.NONE), now, now);
     create(c, EntityKind.BUDGET, "budget_id", x);
-    return Views.budget(x);
+    return budgetView(x);
   }
 
   JsonNode budgetUpdate(Call c) {
@@ -589,7 +593,7 @@ final class EntityApi {
               SharedBudget cur = get(s.budgets().get(id), "budget_id", id);
               return new SharedBudget(id, b.limits(cur.limits()), cur.createdAt(), now);
             });
-    return Views.budget(x);
+    return budgetView(x);
   }
 
   /** {@code POST /budget/info} with {@code budgets}: a list, one per id. */
@@ -598,14 +602,14 @@ final class EntityApi {
     List<String> ids = required(b, "budgets");
     GovernanceSnapshot s = governance.snapshot();
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    ids.forEach(id -> out.add(Views.budget(get(s.budgets().get(id), "budgets", id))));
+    ids.forEach(id -> out.add(budgetView(get(s.budgets().get(id), "budgets", id))));
     return out;
   }
 
   /** {@code GET /budget/info?budget_id=}. */
   JsonNode budgetInfoGet(Call c) {
     String id = c.requiredQuery("budget_id");
-    return Views.budget(get(governance.snapshot().budgets().get(id), "budget_id", id));
+    return budgetView(get(governance.snapshot().budgets().get(id), "budget_id", id));
   }
 
   /** {@code POST /budget/delete} with {@code id}; refused while anything references it. */
@@ -621,7 +625,7 @@ final class EntityApi {
 
   JsonNode budgetList(Call c) {
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    governance.snapshot().budgets().values().forEach(x -> out.add(Views.budget(x)));
+    governance.snapshot().budgets().values().forEach(x -> out.add(budgetView(x)));
     return out;
   }
 

@@ -13,7 +13,9 @@ import java.util.Set;
  * litellm/proxy/_types.py} ({@code GenerateKeyRequest}, {@code UpdateKeyRequest}, {@code
  * RegenerateKeyRequest}, {@code NewUserRequest}, {@code UpdateUserRequest}, {@code NewTeamRequest},
  * {@code UpdateTeamRequest}, {@code NewOrganizationRequest}, {@code NewCustomerRequest}, {@code
- * UpdateCustomerRequest}, {@code BudgetNewRequest}). Immutable.
+ * UpdateCustomerRequest}, {@code BudgetNewRequest}, {@code TagNewRequest}, {@code
+ * TeamMemberAddRequest}, {@code TeamMemberUpdateRequest}, {@code TeamMemberDeleteRequest}).
+ * Immutable.
  *
  * @param accepted the fields Tollgate acts on
  * @param ignored the LiteLLM fields accepted with a warning: LiteLLM's fields minus {@code
@@ -254,6 +256,40 @@ record Fields(Set<String> accepted, Set<String> ignored) {
           "allowed_model_region",
           "default_model",
           "object_permission");
+
+  /** {@code TagNewRequest} and {@code TagUpdateRequest}: a tag's budget table and its models. */
+  static final Set<String> LITELLM_TAG =
+      Set.of(
+          "name",
+          "description",
+          "models",
+          "model_info",
+          "budget_id",
+          "max_budget",
+          "soft_budget",
+          "max_parallel_requests",
+          "tpm_limit",
+          "rpm_limit",
+          "model_max_budget",
+          "budget_duration");
+
+  /** {@code TeamMemberAddRequest}. */
+  static final Set<String> LITELLM_TEAM_MEMBER_ADD =
+      Set.of("team_id", "member", "max_budget_in_team");
+
+  /** {@code TeamMemberDeleteRequest}. */
+  static final Set<String> LITELLM_TEAM_MEMBER_DELETE = Set.of("team_id", "user_id", "user_email");
+
+  /** {@code TeamMemberUpdateRequest}. */
+  static final Set<String> LITELLM_TEAM_MEMBER_UPDATE =
+      Set.of(
+          "team_id",
+          "user_id",
+          "user_email",
+          "role",
+          "max_budget_in_team",
+          "tpm_limit",
+          "rpm_limit");
 
   private static List<String> concat(List<String> base, String... more) {
     List<String> out = new java.util.ArrayList<>(base);

@@ -61,9 +61,6 @@ final class KeyApi {
   private static final java.util.regex.Pattern SECRET_CHARS =
       java.util.regex.Pattern.compile("[A-Za-z0-9_.-]+");
 
-  /** The shortest imported key, after {@code sk-}: shorter is too easy to guess. */
-  static final int MIN_SECRET_CHARS = 8;
-
   /** The longest imported key, after {@code sk-}. */
   static final int MAX_SECRET_CHARS = 256;
 
@@ -415,12 +412,12 @@ final class KeyApi {
           field, field + " must start with 'sk-', as LiteLLM's keys do");
     }
     String rest = secret.substring(3);
-    if (rest.length() < MIN_SECRET_CHARS || rest.length() > MAX_SECRET_CHARS) {
+    if (rest.length() < KeySecrets.MIN_SECRET_CHARS || rest.length() > MAX_SECRET_CHARS) {
       throw GatewayException.badRequest(
           field,
           field
               + " must have "
-              + MIN_SECRET_CHARS
+              + KeySecrets.MIN_SECRET_CHARS
               + " to "
               + MAX_SECRET_CHARS
               + " characters after 'sk-', got "
@@ -511,6 +508,8 @@ final class KeyApi {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("key", secret);
     out.setAll(Views.key(k, enforcer));
+    // LiteLLM's GenerateKeyResponse names the hash token_id too; its clients read either.
+    out.put("token_id", k.tokenHash());
     return out;
   }
 

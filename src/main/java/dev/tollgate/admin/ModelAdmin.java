@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -450,12 +451,15 @@ public final class ModelAdmin {
 
   // --- reads ------------------------------------------------------------------------------------
 
-  /** {@code GET /model/info}: every deployment, or one with {@code litellm_model_id}. */
-  public ObjectNode info(@Nullable String id) {
+  /**
+   * {@code GET /model/info}: every deployment, or one with {@code litellm_model_id}, of the model
+   * groups {@code visible} admits; another group's deployment is answered as if it did not exist.
+   */
+  ObjectNode info(@Nullable String id, Predicate<String> visible) {
     ModelRegistry r = registrar.registry();
     ArrayNode data = JsonNodeFactory.instance.arrayNode();
     for (Deployment d : r.deployments()) {
-      if (id == null || d.id().equals(id)) {
+      if ((id == null || d.id().equals(id)) && visible.test(d.modelName())) {
         data.add(render(d));
       }
     }
@@ -467,13 +471,16 @@ public final class ModelAdmin {
     return out;
   }
 
-  /** {@code GET /model_group/info}: one entry per group, with its deployments' prices. */
-  public ObjectNode groupInfo(@Nullable String group) {
+  /**
+   * {@code GET /model_group/info}: one entry per group that {@code visible} admits, with its
+   * deployments' prices.
+   */
+  ObjectNode groupInfo(@Nullable String group, Predicate<String> visible) {
     ModelRegistry r = registrar.registry();
     Catalog catalog = registrar.catalog();
     ArrayNode data = JsonNodeFactory.instance.arrayNode();
     for (ModelGroup g : r.groups()) {
-      if (group != null && !g.name().equals(group)) {
+      if ((group != null && !g.name().equals(group)) || !visible.test(g.name())) {
         continue;
       }
       ObjectNode o = data.addObject();

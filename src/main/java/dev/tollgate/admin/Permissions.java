@@ -52,10 +52,20 @@ public final class Permissions {
     OWN_KEY_WRITE("the master key, or an internal_user's or a team admin's key for their own keys"),
     /** Also {@code internal_user} and {@code internal_user_viewer}, for themselves. */
     SELF_READ("the master key or a key whose user has a user_role"),
+    /** Also any key that belongs to a user, for that user, as LiteLLM lets it. */
+    OWN_USER_READ(
+        "the master key, a proxy_admin or proxy_admin_viewer user's key, or a user's key"),
+    /** Any valid key; other than admins and viewers see only the models they may call. */
+    MODEL_READ("a valid key"),
     /** Also the admins of the team the request names. */
     TEAM_ADMIN("the master key or a team admin's key"),
-    /** Also {@code proxy_admin_viewer}, and the members of the team the request names. */
-    TEAM_READ("the master key, a proxy_admin or proxy_admin_viewer user's key, or a team member's");
+    /**
+     * Also {@code proxy_admin_viewer}, the members of the team the request names, and the team's
+     * own keys.
+     */
+    TEAM_READ(
+        "the master key, a proxy_admin or proxy_admin_viewer user's key, a team member's or a team"
+            + " key");
 
     private final String who;
 
@@ -79,7 +89,7 @@ public final class Permissions {
           entry("POST /v2/key/info", Rule.OWN_KEY_READ),
           entry("POST /user/new", Rule.ADMIN),
           entry("POST /user/update", Rule.ADMIN),
-          entry("GET /user/info", Rule.SELF_READ),
+          entry("GET /user/info", Rule.OWN_USER_READ),
           entry("POST /user/delete", Rule.ADMIN),
           entry("GET /user/list", Rule.READ),
           entry("POST /team/new", Rule.ADMIN),
@@ -137,9 +147,9 @@ public final class Permissions {
           entry("POST /model/update", Rule.ADMIN),
           entry("PATCH /model/:id/update", Rule.ADMIN),
           entry("POST /model/delete", Rule.ADMIN),
-          entry("GET /model/info", Rule.READ),
-          entry("GET /v1/model/info", Rule.READ),
-          entry("GET /model_group/info", Rule.READ),
+          entry("GET /model/info", Rule.MODEL_READ),
+          entry("GET /v1/model/info", Rule.MODEL_READ),
+          entry("GET /model_group/info", Rule.MODEL_READ),
           entry("GET /pricing/unknown", Rule.READ),
           entry("POST /reload/model_cost_map", Rule.ADMIN),
           entry("GET /spend/logs", Rule.SELF_READ),
@@ -152,6 +162,8 @@ public final class Permissions {
           entry("GET /global/spend/models", Rule.SELF_READ),
           entry("GET /global/spend/tags", Rule.READ),
           entry("GET /global/spend/report", Rule.READ),
+          entry("GET /routes", Rule.READ),
+          entry("GET /active/callbacks", Rule.READ),
           entry("GET /audit", Rule.READ),
           entry("GET /audit/:id", Rule.READ));
 
@@ -303,9 +315,11 @@ public final class Permissions {
       case READ -> viewer;
       case OWN_KEY_READ -> true;
       case SELF_READ -> viewer || internal || internalViewer || anyTeamGrants(p, s, route);
+      case OWN_USER_READ -> viewer || p.userId().isPresent();
+      case MODEL_READ -> true;
       case OWN_KEY_WRITE -> internal || administersAnyTeam(p, s) || anyTeamGrants(p, s, route);
       case TEAM_ADMIN -> administersAnyTeam(p, s);
-      case TEAM_READ -> viewer || memberOfAnyTeam(p, s);
+      case TEAM_READ -> viewer || p.teamId().isPresent() || memberOfAnyTeam(p, s);
     };
   }
 

@@ -262,7 +262,7 @@ final class TeamApi {
     ArrayNode keys = out.putArray("keys");
     s.keys().values().stream()
         .filter(k -> k.teamId().equals(Optional.of(id)))
-        .filter(k -> allKeys || k.userId().equals(p.userId()))
+        .filter(k -> allKeys || ownKey(p, k))
         .forEach(k -> keys.add(Views.key(k, enforcer)));
     ArrayNode ms = out.putArray("team_memberships");
     t.members().forEach(m -> ms.add(Views.membership(t, m, enforcer)));
@@ -325,7 +325,11 @@ final class TeamApi {
    * {role, user_id, user_email}}) and an optional {@code max_budget_in_team} for all of them.
    */
   JsonNode memberAdd(Call c) {
-    Body b = Body.parse(c.body(), Set.of("team_id", "member", "max_budget_in_team"));
+    Body b =
+        Body.parse(
+            c,
+            Fields.of(
+                Set.of("team_id", "member", "max_budget_in_team"), Fields.LITELLM_TEAM_MEMBER_ADD));
     String id = b.requiredString("team_id");
     JsonNode raw =
         b.raw("member")
@@ -370,14 +374,16 @@ final class TeamApi {
   JsonNode memberUpdate(Call c) {
     Body b =
         Body.parse(
-            c.body(),
-            Set.of(
-                "team_id",
-                "user_id",
-                "role",
-                "max_budget_in_team",
-                "budget_duration",
-                "budget_id"));
+            c,
+            Fields.of(
+                Set.of(
+                    "team_id",
+                    "user_id",
+                    "role",
+                    "max_budget_in_team",
+                    "budget_duration",
+                    "budget_id"),
+                Fields.LITELLM_TEAM_MEMBER_UPDATE));
     String id = b.requiredString("team_id");
     String user = b.requiredString("user_id");
     Optional<TeamMember.Role> role = b.string("role").map(TeamApi::role);
@@ -430,7 +436,8 @@ final class TeamApi {
 
   /** {@code POST /team/member_delete} with {@code team_id} and {@code user_id}. */
   JsonNode memberDelete(Call c) {
-    Body b = Body.parse(c.body(), Set.of("team_id", "user_id"));
+    Body b =
+        Body.parse(c, Fields.of(Set.of("team_id", "user_id"), Fields.LITELLM_TEAM_MEMBER_DELETE));
     String id = b.requiredString("team_id");
     String user = b.requiredString("user_id");
     Instant now = clock.instant();
@@ -539,9 +546,18 @@ final class TeamApi {
    * The team, if {@code c}'s caller may read it: proxy admins and viewers, and its members. The
    * same refusal whether the team exists or not.
    */
+  /** Whether {@code k} is the caller's: its user's key, or (for a key without a user) itself. */
+  private static boolean ownKey(Principal p, VirtualKey k) {
+    return p.userId().isPresent()
+        ? k.userId().equals(p.userId())
+        : p.keyId().equals(Optional.of(k.id()));
+  }
+
   private static Team readable(Call c, GovernanceSnapshot s, String id) {
     Principal p = c.principal();
-    if (!Permissions.readsAll(p) && !Permissions.isMember(p, s, id)) {
+    if (!Permissions.readsAll(p)
+        && !Permissions.isMember(p, s, id)
+        && !p.teamId().equals(Optional.of(id))) {
       throw Permissions.forbidden("only the members of team '" + id + "' and admins may read it");
     }
     return find(s, id);
@@ -576,8 +592,9 @@ final class TeamApi {
     return t;
   }
 
+  /** A 400, as LiteLLM answers a change to a member the team does not have. */
   private static GatewayException notMember(String user, String team) {
-    return GatewayException.notFound(
+    return GatewayException.badRequest(
         "user_id", "user_id '" + user + "' is not a member of team '" + team + "'");
   }
 

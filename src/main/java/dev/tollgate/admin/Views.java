@@ -8,6 +8,7 @@ import dev.tollgate.budget.BudgetLine;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Level;
 import dev.tollgate.budget.Usd;
+import dev.tollgate.budget.Windows;
 import dev.tollgate.common.Json;
 import dev.tollgate.governance.Customer;
 import dev.tollgate.governance.Limits;
@@ -82,9 +83,11 @@ final class Views {
     o.put("team_id", t.id());
     o.put("team_alias", t.alias().orElse(null));
     o.put("organization_id", t.organizationId().orElse(null));
-    spend(o, e.entityBudgets(Level.TEAM, t.id()));
+    List<BudgetLine> lines = e.entityBudgets(Level.TEAM, t.id());
+    spend(o, lines);
     limits(o, t.limits());
     o.remove("model_max_budget");
+    o.set("litellm_budget_table", budgetTable(lines.get(0), t.limits()));
     money(o, "team_member_budget", t.teamMemberBudgetNanos());
     o.put(
         "team_member_budget_duration",
@@ -127,10 +130,12 @@ final class Views {
     ObjectNode o = F.objectNode();
     o.put("organization_id", org.id());
     o.put("organization_alias", org.alias().orElse(null));
-    spend(o, e.entityBudgets(Level.ORGANIZATION, org.id()));
+    List<BudgetLine> lines = e.entityBudgets(Level.ORGANIZATION, org.id());
+    spend(o, lines);
     limits(o, org.limits());
     o.remove("model_max_budget");
     o.put("budget_id", org.budgetId().orElse(null));
+    o.set("litellm_budget_table", budgetTable(lines.get(0), org.limits()));
     strings(o, "models", org.models());
     o.set("metadata", json(org.metadata()));
     time(o, "created_at", Optional.of(org.createdAt()));
@@ -203,12 +208,40 @@ final class Views {
     return o;
   }
 
-  static ObjectNode budget(SharedBudget b) {
+  /**
+   * A shared budget as LiteLLM's budget table row; {@code budget_reset_at} is the end of the window
+   * current at {@code now} (windows are aligned to the calendar, the same for every entity that
+   * references the budget), null for a lifetime budget.
+   */
+  static ObjectNode budget(SharedBudget b, Windows windows, Instant now) {
     ObjectNode o = F.objectNode();
     o.put("budget_id", b.id());
     limits(o, b.limits());
+    time(o, "budget_reset_at", b.limits().duration().map(d -> windows.at(d, now).end()));
     time(o, "created_at", Optional.of(b.createdAt()));
     time(o, "updated_at", Optional.of(b.updatedAt()));
+    return o;
+  }
+
+  /**
+   * LiteLLM's {@code litellm_budget_table} of a team or organization: the budget row that holds its
+   * limits ({@code main}, its own budget line, says the effective ones and the next reset), or null
+   * when it has no budget and no rate limit.
+   */
+  private static JsonNode budgetTable(BudgetLine main, Limits own) {
+    if (own.isUnset()
+        && main.budgetId().isEmpty()
+        && main.maxBudgetNanos().isEmpty()
+        && main.softBudgetNanos().isEmpty()) {
+      return F.nullNode();
+    }
+    ObjectNode o = F.objectNode();
+    o.put("budget_id", main.budgetId().orElse(null));
+    limits(o, own);
+    money(o, "max_budget", main.maxBudgetNanos());
+    money(o, "soft_budget", main.softBudgetNanos());
+    o.put("budget_duration", main.duration().map(d -> d.text()).orElse(null));
+    time(o, "budget_reset_at", main.resetAt());
     return o;
   }
 

@@ -572,7 +572,12 @@ public final class Enforcer {
         "budget_exceeded",
         null,
         t.key().level().wire() + "_budget_exceeded",
-        "Budget exceeded ("
+        // LiteLLM's sentence first, which clients and scripts match on; then which budget.
+        "Budget has been exceeded! Current cost: "
+            + Usd.of(st.used()).toPlainString()
+            + ", Max budget: "
+            + Usd.of(max).toPlainString()
+            + ". ("
             + t.key().level().label()
             + " level): "
             + t.label()

@@ -389,6 +389,8 @@ public final class ConfigLoader {
       }
     }
     boolean jsonLogs = s.bool("json_logs").orElse(false);
+    boolean allowMockTesting =
+        s.bool("dangerously_allow_mock_testing_request_params").orElse(false);
     s.warnUnknown();
     return new GeneralSettings(
         masterKey,
@@ -404,7 +406,8 @@ public final class ConfigLoader {
         healthInterval,
         connections,
         denylist,
-        jsonLogs);
+        jsonLogs,
+        allowMockTesting);
   }
 
   /** A duration in seconds that must be more than zero, in milliseconds. */

@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param apiBaseDenylist {@code api_base_denylist}: where API-created models may not point; {@link
  *     ApiBaseDenylist#DEFAULT} when absent
  * @param jsonLogs {@code json_logs}: log one JSON object per line, as LiteLLM's {@code JSON_LOGS}
+ * @param allowMockTestingParams {@code dangerously_allow_mock_testing_request_params}: whether
+ *     requests may carry LiteLLM's {@code mock_testing_*} and {@code mock_timeout} fields, which
+ *     fabricate upstream failures (and so cooldowns); refused with a 400 otherwise, as in LiteLLM
  */
 public record GeneralSettings(
     Optional<String> masterKey,
@@ -34,7 +37,8 @@ public record GeneralSettings(
     long healthCheckIntervalMillis,
     Connections connections,
     ApiBaseDenylist apiBaseDenylist,
-    boolean jsonLogs) {
+    boolean jsonLogs,
+    boolean allowMockTestingParams) {
 
   /**
    * {@code max_connections} (0: from the process's file-descriptor limit), {@code
@@ -100,6 +104,7 @@ public record GeneralSettings(
         healthCheckIntervalMillis,
         connections,
         apiBaseDenylist,
+        false,
         false);
   }
 

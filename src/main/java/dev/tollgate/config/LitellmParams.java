@@ -40,4 +40,30 @@ public record LitellmParams(
     customRates = Map.copyOf(customRates);
     extra = Map.copyOf(extra);
   }
+
+  /** These params for another model: {@code model} as written, its provider and provider model. */
+  public LitellmParams withModel(String model, String provider, String providerModel) {
+    return with(model, provider, providerModel, extra);
+  }
+
+  /** As {@link #withModel}, with {@code extra} as the other recognised keys. */
+  public LitellmParams with(
+      String model, String provider, String providerModel, Map<String, Object> extra) {
+    return new LitellmParams(
+        model,
+        provider,
+        providerModel,
+        apiBase,
+        apiKey,
+        apiVersion,
+        timeoutMillis,
+        streamTimeoutMillis,
+        maxRetries,
+        rpm,
+        tpm,
+        budget,
+        weight,
+        customRates,
+        extra);
+  }
 }

@@ -9,6 +9,12 @@ public final class KeySecrets {
   /** 192 bits of randomness: more than the 128 the design asks for. */
   static final int RANDOM_BYTES = 24;
 
+  /**
+   * The fewest characters after {@code sk-} an imported key may have: shorter is too easy to guess.
+   * The master key may be shorter (LiteLLM's documentation uses {@code sk-1234}), with a warning.
+   */
+  public static final int MIN_SECRET_CHARS = 8;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private KeySecrets() {}
@@ -18,6 +24,12 @@ public final class KeySecrets {
     byte[] b = new byte[RANDOM_BYTES];
     RANDOM.nextBytes(b);
     return "sk-" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** Whether {@code key} is shorter than an imported key may be ({@link #MIN_SECRET_CHARS}). */
+  public static boolean tooShort(String key) {
+    String rest = key.startsWith("sk-") ? key.substring(3) : key;
+    return rest.length() < MIN_SECRET_CHARS;
   }
 
   /** SHA-256 of {@code key} as lower-case hex: what is stored and looked up instead of the key. */

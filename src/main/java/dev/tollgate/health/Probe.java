@@ -108,21 +108,6 @@ record Probe(
     int slash = model.indexOf('/');
     String provider = slash > 0 ? model.substring(0, slash) : p.provider();
     String name = slash > 0 ? model.substring(slash + 1) : model;
-    return new LitellmParams(
-        slash > 0 ? model : provider + "/" + model,
-        provider,
-        name,
-        p.apiBase(),
-        p.apiKey(),
-        p.apiVersion(),
-        p.timeoutMillis(),
-        p.streamTimeoutMillis(),
-        p.maxRetries(),
-        p.rpm(),
-        p.tpm(),
-        p.budget(),
-        p.weight(),
-        p.customRates(),
-        p.extra());
+    return p.withModel(slash > 0 ? model : provider + "/" + model, provider, name);
   }
 }

@@ -34,6 +34,10 @@ import org.jspecify.annotations.Nullable;
  *     removed from {@code body}, as providers refuse it
  * @param fallbacks LiteLLM's {@code fallbacks} in the body: model groups to try, in order, once the
  *     requested one failed; removed from {@code body} likewise
+ * @param mocks LiteLLM's testing fields ({@code mock_response}, {@code mock_testing_*}, {@code
+ *     mock_timeout}), removed from {@code body} likewise
+ * @param testingFields the names of the {@code mock_*} fields that fabricate a failure, as sent,
+ *     whatever their value: refused unless the operator allows them
  */
 public record ParsedRequest(
     Endpoint endpoint,
@@ -55,11 +59,14 @@ public record ParsedRequest(
     int imageParts,
     int[] inlineRanges,
     OptionalInt numRetries,
-    List<String> fallbacks) {
+    List<String> fallbacks,
+    RequestMocks mocks,
+    List<String> testingFields) {
 
   public ParsedRequest {
     tags = List.copyOf(tags);
     fallbacks = List.copyOf(fallbacks);
+    testingFields = List.copyOf(testingFields);
     if (choices < 1) {
       throw new IllegalArgumentException("choices must be at least 1");
     }
@@ -117,6 +124,8 @@ public record ParsedRequest(
         imageParts,
         inlineRanges,
         OptionalInt.empty(),
+        List.of(),
+        RequestMocks.NONE,
         List.of());
   }
 
@@ -147,18 +156,17 @@ public record ParsedRequest(
         new int[0]);
   }
 
-  /** This request, with {@code num_retries} as the client set it. */
-  public ParsedRequest withNumRetries(int n) {
-    return withRouterFields(OptionalInt.of(n), fallbacks);
-  }
-
-  /** This request, with {@code fallbacks} (model group names) as the client set them. */
-  public ParsedRequest withFallbacks(List<String> groups) {
-    return withRouterFields(numRetries, groups);
-  }
-
-  /** This request with LiteLLM's router fields, which the body no longer carries, set. */
-  private ParsedRequest withRouterFields(OptionalInt retries, List<String> groups) {
+  /**
+   * This request with LiteLLM's fields, which the body no longer carries, as the client set them:
+   * {@code metadata.tags}, {@code num_retries}, {@code fallbacks} (model group names) and the
+   * testing fields.
+   */
+  public ParsedRequest withLiteLlmFields(
+      List<String> metadataTags,
+      OptionalInt retries,
+      List<String> groups,
+      RequestMocks m,
+      List<String> testing) {
     return new ParsedRequest(
         endpoint,
         body,
@@ -175,11 +183,13 @@ public record ParsedRequest(
         user,
         maxTokens,
         choices,
-        tags,
+        metadataTags,
         imageParts,
         inlineRanges,
         retries,
-        groups);
+        groups,
+        m,
+        testing);
   }
 
   /** How many image parts carry the image inline, as a {@code data:image/...} URL. */

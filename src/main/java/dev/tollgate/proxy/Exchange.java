@@ -87,6 +87,9 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   /** Whether the router was told the attempt in progress ended. */
   boolean attemptEnded;
 
+  /** Whether the attempt's answer is {@code mock_response}, made by the gateway: billed as free. */
+  boolean mocked;
+
   /** The stream's sink, which knows what was relayed. */
   @Nullable ClientSseSink streamSink;
 
@@ -140,6 +143,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   /** Starts an attempt on {@code d}, forgetting what the previous one held. */
   void beginAttempt(Deployment d) {
     deployment = d;
+    mocked = false;
     provider = null;
     admitted = null;
     forwarded = false;
@@ -204,7 +208,7 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
       estimateThenRecord(d, req, error);
       return OptionalLong.empty();
     }
-    Price price = d == null ? Price.UNKNOWN : d.price();
+    Price price = price(d);
     OptionalLong cost = outcome.cost(price);
     record(outcome, cost, error);
     return cost;
@@ -248,13 +252,21 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
 
   private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
     Outcome estimated = new Outcome.Estimated(u);
-    record(estimated, estimated.cost(d.price()), error);
+    record(estimated, estimated.cost(price(d)), error);
+  }
+
+  /**
+   * What the attempt on {@code d} costs: free when the gateway made the answer ({@code
+   * mock_response}), since no provider was paid for it.
+   */
+  private Price price(@Nullable Deployment d) {
+    return d == null ? Price.UNKNOWN : mocked ? Price.FREE : d.price();
   }
 
   private void record(Outcome outcome, OptionalLong cost, @Nullable GatewayException error) {
     Usage u = outcome.usage();
     Deployment d = deployment;
-    Price price = d == null ? Price.UNKNOWN : d.price();
+    Price price = price(d);
     int status = error != null ? error.status() : 200;
     long end = System.nanoTime();
     Principal p = principal;

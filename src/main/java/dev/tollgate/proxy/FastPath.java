@@ -56,6 +56,14 @@ public final class FastPath implements Handler<HttpServerRequest> {
         Map.entry("/openai/v1/responses", new Inbound(responses, null)));
   }
 
+  /** The paths served here ahead of the router, each for POST, for {@code GET /routes}. */
+  public static java.util.Set<String> paths() {
+    // The keys do not depend on the Responses dialect, which is per gateway.
+    java.util.Set<String> out = new java.util.TreeSet<>(routes(CHAT).keySet());
+    AZURE_OPERATIONS.keySet().forEach(op -> out.add(AZURE_PREFIX + ":deployment/" + op));
+    return out;
+  }
+
   /** The operations under Azure's {@code /openai/deployments/{deployment}/}. */
   private static final Map<String, Dialect> AZURE_OPERATIONS =
       Map.of("chat/completions", CHAT, "completions", COMPLETIONS, "embeddings", EMBEDDINGS);

@@ -20,6 +20,7 @@ import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.Provider;
 import dev.tollgate.provider.Providers;
+import dev.tollgate.provider.RequestMocks;
 import dev.tollgate.provider.UpstreamRequest;
 import dev.tollgate.routing.Attempts;
 import dev.tollgate.routing.Deployment;
@@ -68,6 +69,7 @@ public final class ProxyHandler {
   private final RetryRule retryRule;
   private final Routing routing;
   private final Tracing tracing;
+  private final boolean allowMockTesting;
 
   public ProxyHandler(
       RegistryHolder registry,
@@ -80,7 +82,8 @@ public final class ProxyHandler {
       Clock clock,
       ProxyCounters counters,
       Routing routing,
-      Tracing tracing) {
+      Tracing tracing,
+      boolean allowMockTesting) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -93,6 +96,7 @@ public final class ProxyHandler {
     this.retryRule = RetryRule.from(routerSettings);
     this.routing = routing;
     this.tracing = tracing;
+    this.allowMockTesting = allowMockTesting;
   }
 
   /**
@@ -207,6 +211,9 @@ public final class ProxyHandler {
         req = RequestParser.parse(endpoint, bytes);
       }
       x.parsed = req;
+      if (!req.testingFields().isEmpty() && !allowMockTesting) {
+        throw mockTestingRefused(req.testingFields().get(0));
+      }
       x.modelGroup = req.model();
       x.stream = req.stream();
       x.customer = req.user().orElse(endUserHeader(request));
@@ -606,6 +613,20 @@ public final class ProxyHandler {
                     req.maxTokens(),
                     deployment.price().state()),
             trace == null ? null : trace.tracestate());
+    // LiteLLM's testing fields stand in for the provider here, so the real retries run.
+    Provider target =
+        req.mocks() == RequestMocks.NONE
+            ? provider
+            : MockAttempt.of(
+                provider,
+                providers.forName("mock").orElse(null),
+                req.mocks(),
+                x.modelGroup,
+                x.modelGroup.equals(x.requestedGroup),
+                x.attempts().started() == 1,
+                req.fallbacks(),
+                Objects.requireNonNull(Vertx.currentContext(), "on an event loop").owner());
+    x.mocked = target instanceof MockAttempt m && m.answers();
     if (req.stream()) {
       ClientSseSink sink =
           new ClientSseSink(
@@ -615,9 +636,9 @@ public final class ProxyHandler {
               response,
               x);
       x.streamSink = sink;
-      provider.stream(up, sink);
+      target.stream(up, sink);
     } else {
-      provider
+      target
           .call(up)
           .onSuccess(
               r -> {
@@ -642,6 +663,19 @@ public final class ProxyHandler {
                 failed(x, new Failure.Failed(error, error.upstreamRetryAfterMillis()));
               });
     }
+  }
+
+  /**
+   * The 400 for a {@code mock_*} field that fabricates a failure, when the operator has not allowed
+   * them: any client could otherwise put every deployment into cooldown, as in LiteLLM, which
+   * refuses them the same way.
+   */
+  private static GatewayException mockTestingRefused(String field) {
+    return GatewayException.badRequest(
+        field,
+        field
+            + " fabricates an upstream failure for testing; it is refused unless"
+            + " general_settings.dangerously_allow_mock_testing_request_params is true");
   }
 
   /** Tollgate's response headers; cost headers only when the cost is known. */

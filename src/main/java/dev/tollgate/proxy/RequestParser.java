@@ -8,12 +8,14 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
+import dev.tollgate.provider.RequestMocks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -139,11 +141,15 @@ public final class RequestParser {
     Images images = new Images();
     String required = endpoint.requiredField();
     int numRetries = -1;
-    int numRetriesStart = -1;
-    int numRetriesEnd = -1;
     List<String> fallbacks = null;
-    int fallbacksStart = -1;
-    int fallbacksEnd = -1;
+    // LiteLLM's own fields, never sent upstream: null until the body has one, so a plain request
+    // allocates nothing for them.
+    Cuts cuts = null;
+    String mockResponse = null;
+    boolean mockFallbacks = false;
+    boolean mockRateLimit = false;
+    boolean mockTimeout = false;
+    List<String> testing = null;
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -263,10 +269,13 @@ public final class RequestParser {
         case "metadata" -> {
           if (t == JsonToken.START_OBJECT) {
             int from = offset(p);
-            readTags(p, tags);
+            boolean consumed = readTags(p, tags);
             if (offset(p) + 1 - from > MAX_METADATA_BYTES) {
               throw GatewayException.badRequest(
                   "metadata", "metadata must be at most " + MAX_METADATA_BYTES + " bytes of JSON");
+            }
+            if (consumed) {
+              cuts = Cuts.add(cuts, "metadata", from, offset(p) + 1);
             }
           } else if (t != JsonToken.VALUE_NULL) {
             throw wrongType("metadata", "an object", t);
@@ -285,25 +294,64 @@ public final class RequestParser {
             throw wrongType("num_retries", "an integer from 0 to 100", t);
           }
           numRetries = p.getIntValue();
-          numRetriesStart = offset(p);
-          numRetriesEnd = numRetriesStart + p.getText().length();
+          int at = offset(p);
+          cuts = Cuts.add(cuts, field, at, at + p.getText().length());
         }
         case "fallbacks" -> {
           // LiteLLM's too: model group names (or {"model": NAME}), cut out of the body below.
-          fallbacksStart = offset(p);
+          int at = offset(p);
           fallbacks = readFallbacks(p, t);
-          fallbacksEnd = offset(p) + 1;
+          cuts = Cuts.add(cuts, field, at, offset(p) + 1);
+        }
+        case "mock_response" -> {
+          if (t != JsonToken.VALUE_STRING) {
+            throw wrongType(field, "a string", t);
+          }
+          mockResponse = p.getText();
+          int at = offset(p);
+          cuts = Cuts.add(cuts, field, at, endOfString(body, at));
+        }
+        case "mock_testing_fallbacks", "mock_testing_rate_limit_error", "mock_timeout" -> {
+          if (t != JsonToken.VALUE_TRUE
+              && t != JsonToken.VALUE_FALSE
+              && t != JsonToken.VALUE_NULL) {
+            throw wrongType(field, "a boolean", t);
+          }
+          boolean on = t == JsonToken.VALUE_TRUE;
+          switch (field) {
+            case "mock_testing_fallbacks" -> mockFallbacks = on;
+            case "mock_testing_rate_limit_error" -> mockRateLimit = on;
+            default -> mockTimeout = on;
+          }
+          testing = testing == null ? new ArrayList<>() : testing;
+          testing.add(field);
+          int at = offset(p);
+          cuts = Cuts.add(cuts, field, at, at + p.getText().length());
+        }
+        case "mock_delay",
+            "mock_testing_context_fallbacks",
+            "mock_testing_content_policy_fallbacks",
+            "caching",
+            "guardrails",
+            "context_window_fallback_dict" -> {
+          // LiteLLM's, and not acted on here; a provider would refuse them, so they are cut out.
+          int at = offset(p);
+          cuts = Cuts.add(cuts, field, at, valueEnd(p, t, body, at));
         }
         default -> p.skipChildren();
       }
     }
-    if (fallbacks != null) {
-      byte[] stripped = withoutMember(body, "fallbacks", fallbacksStart, fallbacksEnd);
-      return parse(endpoint, stripped).withFallbacks(fallbacks);
-    }
-    if (numRetries >= 0) {
-      byte[] stripped = withoutMember(body, "num_retries", numRetriesStart, numRetriesEnd);
-      return parse(endpoint, stripped).withNumRetries(numRetries);
+    if (cuts != null) {
+      ParsedRequest stripped = parse(endpoint, cuts.applyTo(body));
+      return stripped.withLiteLlmFields(
+          tags,
+          numRetries >= 0 ? OptionalInt.of(numRetries) : OptionalInt.empty(),
+          fallbacks == null ? List.of() : fallbacks,
+          mockResponse == null && !mockFallbacks && !mockRateLimit && !mockTimeout
+              ? RequestMocks.NONE
+              : new RequestMocks(
+                  Optional.ofNullable(mockResponse), mockFallbacks, mockRateLimit, mockTimeout),
+          testing == null ? List.of() : testing);
     }
     if (p.nextToken() != null) {
       throw GatewayException.badRequest(null, "request body has data after the JSON object");
@@ -636,15 +684,21 @@ public final class RequestParser {
         && Arrays.equals(body, at, at + prefix.length, prefix, 0, prefix.length);
   }
 
-  /** Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. */
-  private static void readTags(JsonParser p, List<String> tags) throws IOException {
+  /**
+   * Reads {@code metadata.tags}; the parser is on the metadata object's START_OBJECT. Whether the
+   * object holds a key that LiteLLM reads for itself ({@link #isLiteLlmMetadata}).
+   */
+  private static boolean readTags(JsonParser p, List<String> tags) throws IOException {
+    boolean consumed = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
       if (!name.equals("tags")) {
+        consumed |= isLiteLlmMetadata(name);
         p.skipChildren();
         continue;
       }
+      consumed = true;
       if (t == JsonToken.VALUE_NULL) {
         continue;
       }
@@ -656,6 +710,92 @@ public final class RequestParser {
           throw wrongType("metadata.tags", "an array of strings", e);
         }
         addTag(tags, p.getText(), "metadata.tags");
+      }
+    }
+    return consumed;
+  }
+
+  /**
+   * The {@code metadata} keys that LiteLLM reads or fills for itself (tags, spend-log metadata, the
+   * key's details, fallback switches) and never sends to a provider; OpenAI refuses most of them,
+   * since its metadata values must be strings.
+   */
+  static boolean isLiteLlmMetadata(String key) {
+    return switch (key) {
+      case "tags",
+          "spend_logs_metadata",
+          "requester_metadata",
+          "disable_fallbacks",
+          "headers",
+          "endpoint",
+          "model_group",
+          "deployment",
+          "model_info",
+          "caching_groups",
+          "previous_models" ->
+          true;
+      default -> key.startsWith("user_api_key") || key.startsWith("litellm_");
+    };
+  }
+
+  /** Offset just past the value that starts at {@code start}; the parser is on its first token. */
+  private static int valueEnd(JsonParser p, JsonToken t, byte[] body, int start)
+      throws IOException {
+    return switch (t) {
+      case START_OBJECT, START_ARRAY -> {
+        p.skipChildren();
+        yield offset(p) + 1;
+      }
+      case VALUE_STRING -> endOfString(body, start);
+      default -> start + p.getText().length();
+    };
+  }
+
+  /**
+   * The top-level members to take out of a body (LiteLLM's own fields), in body order; {@code
+   * metadata} is rewritten without LiteLLM's keys instead, and taken out when nothing is left.
+   */
+  private static final class Cuts {
+    private final List<String> names = new ArrayList<>(2);
+    private final List<int[]> ranges = new ArrayList<>(2);
+
+    static Cuts add(@Nullable Cuts cuts, String name, int valueStart, int valueEnd) {
+      Cuts c = cuts == null ? new Cuts() : cuts;
+      c.names.add(name);
+      c.ranges.add(new int[] {valueStart, valueEnd});
+      return c;
+    }
+
+    /** {@code body} with every cut made, from the last so that earlier offsets stay valid. */
+    byte[] applyTo(byte[] body) {
+      byte[] out = body;
+      for (int i = names.size() - 1; i >= 0; i--) {
+        String name = names.get(i);
+        int[] r = ranges.get(i);
+        byte[] kept = name.equals("metadata") ? keptMetadata(out, r[0], r[1]) : null;
+        if (kept == null) {
+          out = withoutMember(out, name, r[0], r[1]);
+        } else {
+          byte[] next = new byte[out.length - (r[1] - r[0]) + kept.length];
+          System.arraycopy(out, 0, next, 0, r[0]);
+          System.arraycopy(kept, 0, next, r[0], kept.length);
+          System.arraycopy(out, r[1], next, r[0] + kept.length, out.length - r[1]);
+          out = next;
+        }
+      }
+      return out;
+    }
+
+    /** The metadata object without LiteLLM's keys, or null when none is left. */
+    private static byte @Nullable [] keptMetadata(byte[] body, int from, int to) {
+      try {
+        com.fasterxml.jackson.databind.node.ObjectNode m =
+            (com.fasterxml.jackson.databind.node.ObjectNode)
+                Json.MAPPER.readTree(body, from, to - from);
+        m.properties().removeIf(e -> isLiteLlmMetadata(e.getKey()));
+        return m.isEmpty() ? null : Json.MAPPER.writeValueAsBytes(m);
+      } catch (IOException e) {
+        throw new IllegalStateException("metadata was parsed once already", e);
       }
     }
   }

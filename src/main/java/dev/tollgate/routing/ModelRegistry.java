@@ -132,22 +132,7 @@ public final class ModelRegistry {
       }
       String model = p.model().replace("*", rest);
       LitellmParams concrete =
-          new LitellmParams(
-              model,
-              p.provider(),
-              p.providerModel().replace("*", rest),
-              p.apiBase(),
-              p.apiKey(),
-              p.apiVersion(),
-              p.timeoutMillis(),
-              p.streamTimeoutMillis(),
-              p.maxRetries(),
-              p.rpm(),
-              p.tpm(),
-              p.budget(),
-              p.weight(),
-              p.customRates(),
-              p.extra());
+          p.withModel(model, p.provider(), p.providerModel().replace("*", rest));
       Price price;
       try {
         price =

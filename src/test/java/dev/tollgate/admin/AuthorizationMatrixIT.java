@@ -422,9 +422,9 @@ class AuthorizationMatrixIT {
                 return post("/model/delete", "{\"id\": \"" + m + "\"}");
               },
               ADMINS),
-          row("GET /model/info", () -> get("/model/info"), READERS),
-          row("GET /v1/model/info", () -> get("/v1/model/info"), READERS),
-          row("GET /model_group/info", () -> get("/model_group/info"), READERS),
+          row("GET /model/info", () -> get("/model/info"), ANY_USER),
+          row("GET /v1/model/info", () -> get("/v1/model/info"), ANY_USER),
+          row("GET /model_group/info", () -> get("/model_group/info"), ANY_USER),
           row("GET /pricing/unknown", () -> get("/pricing/unknown"), READERS),
           // No cost map is configured, so the allowed answer is a 400 that says so.
           row("POST /reload/model_cost_map", () -> post("/reload/model_cost_map", "{}"), ADMINS),
@@ -442,6 +442,8 @@ class AuthorizationMatrixIT {
               "GET /global/spend/report",
               () -> get("/global/spend/report?start_date=2026-01-01&end_date=2026-12-31"),
               READERS),
+          row("GET /routes", () -> get("/routes"), READERS),
+          row("GET /active/callbacks", () -> get("/active/callbacks"), READERS),
           row("GET /audit", () -> get("/audit"), READERS),
           // No record has this id, so the allowed answer is a 404.
           row("GET /audit/:id", () -> get("/audit/no-such-record"), READERS));

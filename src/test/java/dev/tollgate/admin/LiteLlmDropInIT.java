@@ -245,6 +245,105 @@ class LiteLlmDropInIT {
     assertError(teamTypo, 400, "guardrail");
   }
 
+  @Test
+  void tagAndTeamMemberRoutes_acceptLiteLlmFieldsWithWarnings() throws Exception {
+    String n = Integer.toString(SEQ.incrementAndGet());
+    JsonNode tag =
+        ok(
+            gw.post(
+                "/tag/new", "{\"name\": \"w-" + n + "\", \"max_budget\": 3, \"tpm_limit\": 10}"));
+    assertThat(strings(tag.path("warnings"))).containsExactly("tpm_limit");
+    JsonNode tagUpdate =
+        ok(gw.post("/tag/update", "{\"name\": \"w-" + n + "\", \"model_info\": {}}"));
+    assertThat(strings(tagUpdate.path("warnings"))).containsExactly("model_info");
+
+    String team =
+        ok(gw.post("/team/new", "{\"team_alias\": \"m-" + n + "\"}")).path("team_id").asText();
+    ok(
+        gw.post(
+            "/team/member_add",
+            "{\"team_id\": \""
+                + team
+                + "\", \"member\": {\"role\": \"user\", \"user_id\": \"m-"
+                + n
+                + "\"}}"));
+    JsonNode updated =
+        ok(
+            gw.post(
+                "/team/member_update",
+                "{\"team_id\": \"" + team + "\", \"user_id\": \"m-" + n + "\", \"rpm_limit\": 5}"));
+    assertThat(strings(updated.path("warnings"))).containsExactly("rpm_limit");
+    JsonNode deleted =
+        ok(
+            gw.post(
+                "/team/member_delete",
+                "{\"team_id\": \""
+                    + team
+                    + "\", \"user_id\": \"m-"
+                    + n
+                    + "\", \"user_email\": \"m@example.com\"}"));
+    assertThat(strings(deleted.path("warnings"))).containsExactly("user_email");
+    // A user who is not a member: a 400, as LiteLLM answers, which scripts check for.
+    assertError(
+        gw.post(
+            "/team/member_delete", "{\"team_id\": \"" + team + "\", \"user_id\": \"m-" + n + "\"}"),
+        400,
+        "user_id");
+    assertError(
+        gw.post("/tag/new", "{\"name\": \"t-" + n + "\", \"max_budgte\": 1}"), 400, "max_budgte");
+  }
+
+  // --- LiteLLM's request fields ------------------------------------------------------------------
+
+  @Test
+  void litellmRequestFields_neverReachTheProvider_andMetadataKeepsOnlyTheClientsKeys()
+      throws Exception {
+    String key = ok(gw.post("/key/generate", "{}")).path("key").asText();
+    HttpResponse<String> r =
+        as(
+            key,
+            "POST",
+            "/v1/chat/completions",
+            """
+            {"model": "priced", "messages": [{"role": "user", "content": "hi"}],
+             "caching": true, "guardrails": ["pii"], "num_retries": 0, "fallbacks": [],
+             "context_window_fallback_dict": {"priced": "priced"}, "mock_delay": 1,
+             "metadata": {"tags": ["stripped"], "user_api_key_alias": "a",
+                          "requester_metadata": {"a": 1}, "trace": "kept"},
+             "temperature": 0.5}
+            """);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode sent = Json.MAPPER.readTree(upstream.lastReceived().body());
+    List<String> fields = new ArrayList<>();
+    sent.fieldNames().forEachRemaining(fields::add);
+    assertThat(fields).containsExactly("model", "messages", "metadata", "temperature");
+    assertThat(sent.path("metadata").toString()).isEqualTo("{\"trace\":\"kept\"}");
+
+    // Metadata holding only LiteLLM's keys is not sent at all.
+    assertThat(chat(key, "[\"only-tags\"]").statusCode()).isEqualTo(200);
+    assertThat(upstream.lastReceived().body())
+        .doesNotContain("metadata")
+        .doesNotContain("only-tags");
+  }
+
+  @Test
+  void mockTestingFields_refusedUnlessTheOperatorAllowsThem() throws Exception {
+    String key = ok(gw.post("/key/generate", "{}")).path("key").asText();
+    for (String field :
+        new String[] {"mock_testing_fallbacks", "mock_testing_rate_limit_error", "mock_timeout"}) {
+      HttpResponse<String> r =
+          as(
+              key,
+              "POST",
+              "/v1/chat/completions",
+              "{\"model\": \"priced\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \""
+                  + field
+                  + "\": false}");
+      assertError(r, 400, field);
+      assertThat(r.body()).contains("dangerously_allow_mock_testing_request_params");
+    }
+  }
+
   // --- the small routes ------------------------------------------------------------------------
 
   @Test

@@ -132,6 +132,10 @@ class DialectParityIT {
           assertThat(api.errorType(body))
               .isEqualTo(api == Api.MESSAGES ? "rate_limit_error" : "budget_exceeded");
           assertThat(r.body()).contains("max_budget").contains("0.0002");
+          // LiteLLM's sentence, which clients match on, in every dialect's error shape.
+          assertThat(body.path("error").path("message").asText())
+              .as(api.name())
+              .startsWith("Budget has been exceeded! Current cost: ");
           assertThat(r.headers().firstValue("x-should-retry")).contains("false");
         }
       }

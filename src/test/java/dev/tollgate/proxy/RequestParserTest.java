@@ -8,6 +8,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.provider.Endpoint;
 import dev.tollgate.provider.ParsedRequest;
+import dev.tollgate.provider.RequestMocks;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,6 +48,56 @@ class RequestParserTest {
     ParsedRequest r = parse(body);
     assertThat(r.numRetries()).isEmpty();
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(body);
+  }
+
+  @Test
+  void parse_withoutLiteLlmFields_keepsTheVeryBytesReceived() {
+    byte[] body =
+        ("{\"model\":\"g\",\"metadata\":{\"trace\":\"t\"},\"messages\":" + MESSAGES + "}")
+            .getBytes(StandardCharsets.UTF_8);
+    ParsedRequest r = RequestParser.parse(Endpoint.CHAT, body);
+    // The plain path copies nothing: the same array goes on.
+    assertThat(r.body()).isSameAs(body);
+    assertThat(r.mocks()).isSameAs(RequestMocks.NONE);
+  }
+
+  @Test
+  void parse_liteLlmFields_cutFromTheBody_metadataKeepsTheClientsKeys() throws Exception {
+    String body =
+        "{\"model\":\"g\", \"caching\": {\"ttl\": 5}, \"messages\":"
+            + MESSAGES
+            + ", \"metadata\": {\"tags\": [\"a\", \"b\"], \"user_api_key_alias\": \"k\","
+            + " \"trace\": \"t\"}, \"mock_response\": \"hi \\\"there\\\"\","
+            + " \"mock_testing_fallbacks\": true, \"guardrails\": [\"g\"], \"temperature\": 1}";
+    ParsedRequest r = parse(body);
+    assertThat(Json.MAPPER.readTree(r.body()))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"model\":\"g\", \"messages\":"
+                    + MESSAGES
+                    + ", \"metadata\":{\"trace\":\"t\"}, \"temperature\": 1}"));
+    assertThat(r.tags()).containsExactly("a", "b");
+    assertThat(r.mocks().response()).hasValue("hi \"there\"");
+    assertThat(r.mocks().fallbacks()).isTrue();
+    assertThat(r.mocks().timeout()).isFalse();
+    assertThat(r.testingFields()).containsExactly("mock_testing_fallbacks");
+  }
+
+  @Test
+  void parse_metadataOfLiteLlmKeysOnly_isCutWhole() {
+    ParsedRequest r =
+        parse("{\"metadata\":{\"tags\":[\"x\"]},\"model\":\"g\",\"messages\":" + MESSAGES + "}");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"model\":\"g\",\"messages\":" + MESSAGES + "}");
+    assertThat(r.tags()).containsExactly("x");
+  }
+
+  @Test
+  void parse_mockFlagNotABoolean_400NamingIt() {
+    assertThatThrownBy(
+            () -> parse("{\"model\":\"g\",\"mock_timeout\":\"yes\",\"messages\":" + MESSAGES + "}"))
+        .isInstanceOf(GatewayException.class)
+        .hasMessageContaining("mock_timeout");
   }
 
   @Test
