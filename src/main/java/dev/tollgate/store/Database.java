@@ -124,6 +124,35 @@ public final class Database implements AutoCloseable {
         : openSqlite(dataDir, spendOptions);
   }
 
+  /**
+   * One plain connection to the PostgreSQL database at {@code url} (any form {@link #open} takes),
+   * without migrating it: for reading another product's tables ({@code tollgate import-litellm}).
+   * Throws {@link StoreException} naming the problem, never with the password.
+   */
+  public static Connection connectPostgres(String url) {
+    DatabaseUrl u = DatabaseUrl.parse(url);
+    PGSimpleDataSource direct = new PGSimpleDataSource();
+    direct.setURL(u.jdbcUrl());
+    u.user().ifPresent(direct::setUser);
+    u.password().ifPresent(direct::setPassword);
+    u.schema().ifPresent(direct::setCurrentSchema);
+    direct.setApplicationName("tollgate");
+    direct.setConnectTimeout(10);
+    try {
+      for (Map.Entry<String, String> p : u.properties().entrySet()) {
+        direct.setProperty(p.getKey(), p.getValue());
+      }
+      return direct.getConnection();
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot connect to PostgreSQL at "
+              + u.display()
+              + ": "
+              + u.redact(String.valueOf(e.getMessage())),
+          e);
+    }
+  }
+
   private static Database openSqlite(Path dataDir, SpendLog.Options spendOptions) {
     Path file = dataDir.resolve(SQLITE_FILE).toAbsolutePath();
     try {
