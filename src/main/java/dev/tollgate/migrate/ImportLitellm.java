@@ -1,7 +1,9 @@
 package dev.tollgate.migrate;
 
+import dev.tollgate.GatewayOptions;
 import dev.tollgate.budget.BudgetSettings;
 import dev.tollgate.budget.Windows;
+import dev.tollgate.common.CommandOptions;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.Environment;
@@ -15,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code tollgate import-litellm}: reads a LiteLLM PostgreSQL database and writes its keys, users,
@@ -45,39 +48,21 @@ public final class ImportLitellm {
 
   /** Runs the subcommand on {@code args} (after the subcommand's name); returns the exit code. */
   public static int run(String[] args, Environment env, PrintStream out, PrintStream err) {
-    Optional<String> source = Optional.empty();
-    Optional<String> saltKey = Optional.empty();
-    Optional<Path> config = Optional.empty();
-    Path dataDir = Path.of("tollgate-data");
-    for (int i = 0; i < args.length; i++) {
-      String name = args[i];
-      if (name.equals("--help") || name.equals("-h")) {
-        out.print(USAGE);
-        return 0;
-      }
-      String value;
-      int eq = name.indexOf('=');
-      if (name.startsWith("--") && eq > 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-        value = args[++i];
-      } else {
-        err.println("tollgate import-litellm: " + name + " needs a value");
-        return 2;
-      }
-      switch (name) {
-        case "--database-url" -> source = Optional.of(value);
-        case "--salt-key" -> saltKey = Optional.of(value);
-        case "--config" -> config = Optional.of(Path.of(value));
-        case "--data-dir" -> dataDir = Path.of(value);
-        default -> {
-          err.println("tollgate import-litellm: unknown argument '" + name + "'");
-          err.print(USAGE);
-          return 2;
-        }
-      }
+    CommandOptions.Parsed parsed =
+        CommandOptions.parse(
+            "import-litellm",
+            args,
+            Set.of("--database-url", "--salt-key", "--config", "--data-dir"),
+            USAGE,
+            out,
+            err);
+    if (!(parsed instanceof CommandOptions.Values(CommandOptions o))) {
+      return ((CommandOptions.Exit) parsed).code();
     }
+    Optional<String> source = o.get("--database-url");
+    Optional<String> saltKey = o.get("--salt-key");
+    Optional<Path> config = o.get("--config").map(Path::of);
+    Path dataDir = o.get("--data-dir").map(Path::of).orElse(GatewayOptions.DEFAULT_DATA_DIR);
     if (source.isEmpty()) {
       err.println("tollgate import-litellm: --database-url is required (LiteLLM's DATABASE_URL)");
       return 2;

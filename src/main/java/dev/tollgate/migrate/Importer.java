@@ -350,17 +350,7 @@ final class Importer {
     if (snapshot().users().containsKey(userId)) {
       return;
     }
-    User u =
-        new User(
-            userId,
-            Optional.empty(),
-            Optional.empty(),
-            UserRole.INTERNAL_USER,
-            List.of(),
-            Limits.NONE,
-            "{}",
-            now,
-            now);
+    User u = User.plain(userId, Optional.empty(), now);
     governance.mutate(s -> new Governance.Mutation<>(List.of(new EntityChange.Upsert(u)), u));
     report.imported(EntityKind.USER.label());
   }
