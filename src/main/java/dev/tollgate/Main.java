@@ -22,6 +22,8 @@ public final class Main {
       else one generated on first start and kept in the data dir.
       Secrets of models created through the API are encrypted with TOLLGATE_SALT_KEY
       (else LITELLM_SALT_KEY); `java -jar tollgate.jar rotate-salt-key --help` re-encrypts them.
+      `java -jar tollgate.jar import-litellm --help` brings a LiteLLM database's keys, users,
+      teams and spend over.
       """;
 
   private Main() {}
@@ -79,6 +81,13 @@ public final class Main {
   static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length > 0 && args[0].equals("rotate-salt-key")) {
       return RotateSaltKey.run(
+          java.util.Arrays.copyOfRange(args, 1, args.length),
+          dev.tollgate.config.Environment.system(),
+          out,
+          err);
+    }
+    if (args.length > 0 && args[0].equals("import-litellm")) {
+      return dev.tollgate.migrate.ImportLitellm.run(
           java.util.Arrays.copyOfRange(args, 1, args.length),
           dev.tollgate.config.Environment.system(),
           out,

@@ -1,5 +1,6 @@
 package dev.tollgate;
 
+import dev.tollgate.common.CommandOptions;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.Environment;
@@ -9,6 +10,7 @@ import dev.tollgate.store.Database;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code tollgate rotate-salt-key}: re-encrypts every secret of the stored models under the current
@@ -35,37 +37,20 @@ final class RotateSaltKey {
 
   /** Runs the subcommand on {@code args} (after the subcommand's name); returns the exit code. */
   static int run(String[] args, Environment env, PrintStream out, PrintStream err) {
-    Optional<String> oldEnv = Optional.empty();
-    Optional<Path> config = Optional.empty();
-    Path dataDir = GatewayOptions.DEFAULT_DATA_DIR;
-    for (int i = 0; i < args.length; i++) {
-      String name = args[i];
-      if (name.equals("--help") || name.equals("-h")) {
-        out.print(USAGE);
-        return 0;
-      }
-      String value;
-      int eq = name.indexOf('=');
-      if (name.startsWith("--") && eq > 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-        value = args[++i];
-      } else {
-        err.println("tollgate rotate-salt-key: " + name + " needs a value");
-        return 2;
-      }
-      switch (name) {
-        case "--old-key-env" -> oldEnv = Optional.of(value);
-        case "--config" -> config = Optional.of(Path.of(value));
-        case "--data-dir" -> dataDir = Path.of(value);
-        default -> {
-          err.println("tollgate rotate-salt-key: unknown argument '" + name + "'");
-          err.print(USAGE);
-          return 2;
-        }
-      }
+    CommandOptions.Parsed parsed =
+        CommandOptions.parse(
+            "rotate-salt-key",
+            args,
+            Set.of("--old-key-env", "--config", "--data-dir"),
+            USAGE,
+            out,
+            err);
+    if (!(parsed instanceof CommandOptions.Values(CommandOptions o))) {
+      return ((CommandOptions.Exit) parsed).code();
     }
+    Optional<String> oldEnv = o.get("--old-key-env");
+    Optional<Path> config = o.get("--config").map(Path::of);
+    Path dataDir = o.get("--data-dir").map(Path::of).orElse(GatewayOptions.DEFAULT_DATA_DIR);
     Optional<SecretCipher> current = SecretCipher.fromEnvironment(env);
     if (current.isEmpty()) {
       err.println(

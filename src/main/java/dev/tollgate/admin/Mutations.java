@@ -4,9 +4,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.governance.EntityChange;
 import dev.tollgate.governance.GovernanceSnapshot;
-import dev.tollgate.governance.Limits;
 import dev.tollgate.governance.User;
-import dev.tollgate.governance.UserRole;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -41,18 +39,7 @@ final class Mutations {
         return;
       }
     }
-    changes.add(
-        new EntityChange.Upsert(
-            new User(
-                userId.get(),
-                email,
-                Optional.empty(),
-                UserRole.INTERNAL_USER,
-                List.of(),
-                Limits.NONE,
-                "{}",
-                now,
-                now)));
+    changes.add(new EntityChange.Upsert(User.plain(userId.get(), email, now)));
   }
 
   /** When a key created or updated at {@code now} with {@code duration} expires. */

@@ -30,6 +30,23 @@ public record User(
     models = List.copyOf(models);
   }
 
+  /**
+   * A plain internal user without limits, as LiteLLM adds one when a key or membership names a user
+   * it does not have.
+   */
+  public static User plain(String id, Optional<String> email, Instant now) {
+    return new User(
+        id,
+        email,
+        Optional.empty(),
+        UserRole.INTERNAL_USER,
+        List.of(),
+        Limits.NONE,
+        "{}",
+        now,
+        now);
+  }
+
   @Override
   public EntityKind kind() {
     return EntityKind.USER;

@@ -124,6 +124,25 @@ public final class Database implements AutoCloseable {
         : openSqlite(dataDir, spendOptions);
   }
 
+  /**
+   * One plain connection to the PostgreSQL database at {@code url} (any form {@link #open} takes),
+   * without migrating it: for reading another product's tables ({@code tollgate import-litellm}).
+   * Throws {@link StoreException} naming the problem, never with the password.
+   */
+  public static Connection connectPostgres(String url) {
+    DatabaseUrl u = DatabaseUrl.parse(url);
+    try {
+      return pgDataSource(u).getConnection();
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot connect to PostgreSQL at "
+              + u.display()
+              + ": "
+              + u.redact(String.valueOf(e.getMessage())),
+          e);
+    }
+  }
+
   private static Database openSqlite(Path dataDir, SpendLog.Options spendOptions) {
     Path file = dataDir.resolve(SQLITE_FILE).toAbsolutePath();
     try {
@@ -155,26 +174,11 @@ public final class Database implements AutoCloseable {
 
   private static Database openPostgres(
       DatabaseUrl url, Path dataDir, SpendLog.Options spendOptions) {
-    PGSimpleDataSource direct = new PGSimpleDataSource();
-    direct.setURL(url.jdbcUrl());
-    url.user().ifPresent(direct::setUser);
-    url.password().ifPresent(direct::setPassword);
-    url.schema().ifPresent(direct::setCurrentSchema);
-    direct.setApplicationName("tollgate");
+    PGSimpleDataSource direct = pgDataSource(url);
     direct.setReWriteBatchedInserts(true);
     direct.setTcpKeepAlive(true);
-    direct.setConnectTimeout(10);
     // a dead peer must not hold the spend writer forever; reports finish well within this
     direct.setSocketTimeout(120);
-    for (Map.Entry<String, String> p : url.properties().entrySet()) {
-      try {
-        direct.setProperty(p.getKey(), p.getValue());
-      } catch (SQLException e) {
-        LOG.warn(
-            "database URL: ignoring query parameter '{}', which the PostgreSQL driver does not know",
-            p.getKey());
-      }
-    }
     String description = "PostgreSQL at " + url.display();
     migrate(direct, url.schema(), description, url::redact);
 
@@ -185,6 +189,27 @@ public final class Database implements AutoCloseable {
     // short, so that an away database is noticed quickly (the spend log then journals)
     hc.setConnectionTimeout(url.poolTimeoutMillis().orElse(2_000));
     return finish(Kind.POSTGRESQL, description, hc, direct, dataDir, spendOptions, url::redact);
+  }
+
+  /** A driver data source for {@code url}: address, credentials, schema and its parameters. */
+  private static PGSimpleDataSource pgDataSource(DatabaseUrl url) {
+    PGSimpleDataSource direct = new PGSimpleDataSource();
+    direct.setURL(url.jdbcUrl());
+    url.user().ifPresent(direct::setUser);
+    url.password().ifPresent(direct::setPassword);
+    url.schema().ifPresent(direct::setCurrentSchema);
+    direct.setApplicationName("tollgate");
+    direct.setConnectTimeout(10);
+    for (Map.Entry<String, String> p : url.properties().entrySet()) {
+      try {
+        direct.setProperty(p.getKey(), p.getValue());
+      } catch (SQLException e) {
+        LOG.warn(
+            "database URL: ignoring query parameter '{}', which the PostgreSQL driver does not know",
+            p.getKey());
+      }
+    }
+    return direct;
   }
 
   private static void migrate(
