@@ -144,6 +144,8 @@ public final class RequestParser {
     List<String> fallbacks = null;
     int fallbacksStart = -1;
     int fallbacksEnd = -1;
+    int cacheStart = -1;
+    int cacheEnd = -1;
 
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
@@ -294,8 +296,21 @@ public final class RequestParser {
           fallbacks = readFallbacks(p, t);
           fallbacksEnd = offset(p) + 1;
         }
+        case "cache" -> {
+          // LiteLLM's per-request cache controls: read by the response cache from the body as
+          // received (dev.tollgate.cache.CacheControl), never forwarded; cut out below.
+          if (t != JsonToken.START_OBJECT && t != JsonToken.VALUE_NULL) {
+            throw wrongType("cache", "an object", t);
+          }
+          cacheStart = offset(p);
+          p.skipChildren();
+          cacheEnd = t == JsonToken.VALUE_NULL ? cacheStart + 4 : offset(p) + 1;
+        }
         default -> p.skipChildren();
       }
+    }
+    if (cacheStart >= 0) {
+      return parse(endpoint, withoutMember(body, "cache", cacheStart, cacheEnd));
     }
     if (fallbacks != null) {
       byte[] stripped = withoutMember(body, "fallbacks", fallbacksStart, fallbacksEnd);
