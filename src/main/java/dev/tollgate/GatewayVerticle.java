@@ -80,7 +80,8 @@ final class GatewayVerticle extends VerticleBase {
             services.clock(),
             services.proxyCounters(),
             services.routing(),
-            services.tracing());
+            services.tracing(),
+            services.cache().orElse(null));
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -100,6 +101,8 @@ final class GatewayVerticle extends VerticleBase {
         .mount(router, body);
     services.spendRoutes().mount(router);
     services.auditRoutes().mount(router);
+    new dev.tollgate.admin.CacheRoutes(auth, services.governance()::snapshot, services.cache())
+        .mount(router, body);
     services.governanceRoutes().mount(router, body);
     services.health().mount(router, vertx, providers);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));

@@ -38,4 +38,5 @@ record Services(
     java.util.Set<String> mountedRoutes,
     java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics,
     dev.tollgate.ui.AdminUi ui,
-    dev.tollgate.tracing.Tracing tracing) {}
+    dev.tollgate.tracing.Tracing tracing,
+    java.util.Optional<dev.tollgate.cache.ResponseCache> cache) {}
