@@ -415,6 +415,21 @@ class ResponseCacheIT {
   }
 
   @Test
+  void hits_countAgainstTheKeysRpmLimit() throws Exception {
+    start(Store.LOCAL, "");
+    String key = newKey("{\"rpm_limit\": 2}");
+
+    HttpResponse<String> miss = chat(key, "");
+    HttpResponse<String> hit = chat(key, "");
+    HttpResponse<String> third = chat(key, "");
+
+    assertThat(cacheHeader(miss)).isEqualTo("miss");
+    assertThat(cacheHeader(hit)).isEqualTo("hit");
+    assertThat(third.statusCode()).as(third.body()).isEqualTo(429);
+    assertThat(upstream.received()).hasSize(1);
+  }
+
+  @Test
   void badCacheField_400NamingIt() throws Exception {
     start(Store.LOCAL, "");
     HttpResponse<String> r = chat(newKey("{}"), ",\"cache\":{\"ttl\":\"soon\"}");
