@@ -11,7 +11,9 @@ import dev.tollgate.budget.CounterStore;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.SpendSink;
 import dev.tollgate.budget.WebhookAlertSink;
+import dev.tollgate.cache.ResponseCache;
 import dev.tollgate.common.PrivateFiles;
+import dev.tollgate.config.CacheParams;
 import dev.tollgate.config.ConfigException;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.DeploymentConfig;
@@ -304,6 +306,7 @@ public final class Gateway implements AutoCloseable {
             .orElse(AlertSink.NONE);
     Optional<RedisSettings> redis = RedisSettings.from(config, env);
     Meter meter = meter(config, redis, vertx);
+    Optional<ResponseCache> cache = responseCache(config, redis, vertx, clock);
     Enforcer enforcer =
         new Enforcer(
             governance,
@@ -418,7 +421,8 @@ public final class Gateway implements AutoCloseable {
                 config.litellm().otel(), config.litellm().messagesRecorded(), env),
             requestMetrics
                 .<dev.tollgate.provider.UpstreamLimits>map(m -> m)
-                .orElse(dev.tollgate.provider.UpstreamLimits.NONE));
+                .orElse(dev.tollgate.provider.UpstreamLimits.NONE),
+            cache);
 
     ConfigSync sync = new ConfigSync(vertx, models, config.general().configSyncMillis());
     // Keys, budgets and the rest change on other instances too: re-read them at the same interval,
@@ -503,6 +507,31 @@ public final class Gateway implements AutoCloseable {
     } catch (PricingException e) {
       LOG.warn("cost map not loaded, using the bundled catalog: {}", e.getMessage());
       return bundled;
+    }
+  }
+
+  /** The response cache of {@code litellm_settings.cache}, if it is on; logged at start. */
+  private static Optional<ResponseCache> responseCache(
+      GatewayConfig config, Optional<RedisSettings> redis, Vertx vertx, Clock clock) {
+    Optional<CacheParams> params = config.litellm().cache();
+    if (params.isEmpty()) {
+      return Optional.empty();
+    }
+    CacheParams p = params.get();
+    try {
+      ResponseCache cache = ResponseCache.create(p, redis, vertx, clock);
+      LOG.info(
+          "response cache on: {}, ttl {} ms{}{}",
+          p.type() == CacheParams.Type.LOCAL
+              ? "local (at most " + p.maxEntries() + " answers, " + p.maxBytes() + " bytes)"
+              : "redis at " + redis.map(RedisSettings::toString).orElse("?"),
+          p.ttlMillis(),
+          p.defaultOff() ? ", only for requests that ask (mode: default_off)" : "",
+          p.perKey() ? ", per key" : "");
+      return Optional.of(cache);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          config.source(), "litellm_settings.cache_params.type", String.valueOf(e.getMessage()));
     }
   }
 

@@ -82,7 +82,8 @@ final class GatewayVerticle extends VerticleBase {
             services.proxyCounters(),
             services.routing(),
             services.tracing(),
-            config.general().allowMockTestingParams());
+            config.general().allowMockTestingParams(),
+            services.cache().orElse(null));
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);
@@ -102,6 +103,8 @@ final class GatewayVerticle extends VerticleBase {
         .mount(router, body);
     services.spendRoutes().mount(router);
     services.auditRoutes().mount(router);
+    new dev.tollgate.admin.CacheRoutes(auth, services.governance()::snapshot, services.cache())
+        .mount(router, body);
     services.governanceRoutes().mount(router, body);
     services.health().mount(router, vertx, providers);
     router.get("/health/liveliness").handler(ctx -> json(ctx, 200, "\"I'm alive!\""));

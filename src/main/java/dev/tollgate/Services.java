@@ -39,4 +39,5 @@ record Services(
     java.util.Optional<dev.tollgate.metrics.PrometheusMetrics> metrics,
     dev.tollgate.ui.AdminUi ui,
     dev.tollgate.tracing.Tracing tracing,
-    dev.tollgate.provider.UpstreamLimits upstreamLimits) {}
+    dev.tollgate.provider.UpstreamLimits upstreamLimits,
+    java.util.Optional<dev.tollgate.cache.ResponseCache> cache) {}

@@ -165,7 +165,9 @@ public final class Permissions {
           entry("GET /routes", Rule.READ),
           entry("GET /active/callbacks", Rule.READ),
           entry("GET /audit", Rule.READ),
-          entry("GET /audit/:id", Rule.READ));
+          entry("GET /audit/:id", Rule.READ),
+          entry("GET /cache/ping", Rule.ADMIN),
+          entry("POST /cache/delete", Rule.ADMIN));
 
   /**
    * The key routes a team may grant its ordinary members with {@code team_member_permissions}, as

@@ -450,7 +450,9 @@ public final class SpendRoutes {
                 g.unknownCostRequests(),
                 g.unknownCostTokens(),
                 g.estimatedRequests(),
-                g.estimatedSpendNanos()));
+                g.estimatedSpendNanos(),
+                g.cacheHits(),
+                g.cacheSavedNanos()));
       }
     }
     return out;
@@ -516,6 +518,9 @@ public final class SpendRoutes {
       o.put(
           "provider_reported_spend",
           CostCalculator.nanosToUsd(grp.spendNanos() - grp.estimatedSpendNanos()));
+      // Answered by the response cache at no cost: what those calls would have cost.
+      o.put("cache_hits", grp.cacheHits());
+      o.put("saved_usd", CostCalculator.nanosToUsd(grp.cacheSavedNanos()));
     }
     return out;
   }
@@ -558,6 +563,13 @@ public final class SpendRoutes {
     o.put("error_type", r.errorType().orElse(null));
     o.put("latency_ms", r.latencyMillis());
     o.put("stream", r.stream());
+    // LiteLLM's cache_hit; saved_usd is what the call would have cost (null: price unknown).
+    o.put("cache_hit", r.cacheHit().isPresent());
+    if (r.cacheHit().isPresent() && r.cacheHit().get().savedNanos().isPresent()) {
+      o.put("saved_usd", CostCalculator.nanosToUsd(r.cacheHit().get().savedNanos().getAsLong()));
+    } else {
+      o.putNull("saved_usd");
+    }
     // What failed before what served: every attempt, in order, when there were several; empty when
     // the row's own model_id and http_status tell the one attempt.
     ArrayNode attempts = o.putArray("attempts");

@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  * @param upstreamNanos from that forwarding to the end of the request; -1 when not forwarded
  * @param firstTokenNanos from that forwarding to the stream's first byte to the client; -1 when the
  *     request did not stream or no byte went out
+ * @param cacheHit present when the response cache answered the request: it cost nothing, and says
+ *     what it would have cost
  */
 public record SpendRecord(
     String requestId,
@@ -77,7 +79,82 @@ public record SpendRecord(
     String requestedModel,
     long forwardedAfterNanos,
     long upstreamNanos,
-    long firstTokenNanos) {
+    long firstTokenNanos,
+    Optional<CacheHit> cacheHit) {
+
+  /**
+   * A request the response cache answered.
+   *
+   * @param savedNanos what the cached answer's usage costs at the price of the deployment the
+   *     request was admitted on, priced as any answer is; empty when that price is unknown
+   */
+  public record CacheHit(OptionalLong savedNanos) {}
+
+  /** A record of a request the response cache did not answer. */
+  public SpendRecord(
+      String requestId,
+      long startedAtMillis,
+      String keyHash,
+      Optional<String> userId,
+      Optional<String> teamId,
+      Optional<String> organizationId,
+      Optional<String> customerId,
+      List<String> tags,
+      String modelGroup,
+      Optional<String> deploymentId,
+      Optional<String> providerModel,
+      String priceState,
+      String priceSource,
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      OptionalLong costNanos,
+      UsageSource usageSource,
+      int status,
+      Optional<String> errorType,
+      long latencyMillis,
+      boolean stream,
+      List<Attempt> attempts,
+      Optional<String> errorCode,
+      String requestedModel,
+      long forwardedAfterNanos,
+      long upstreamNanos,
+      long firstTokenNanos) {
+    this(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        attempts,
+        errorCode,
+        requestedModel,
+        forwardedAfterNanos,
+        upstreamNanos,
+        firstTokenNanos,
+        Optional.empty());
+  }
 
   /**
    * A record without timings: read back from the store, which does not keep them, or made by code
@@ -300,7 +377,44 @@ public record SpendRecord(
         requestedModel,
         forwardedAfterNanos,
         upstreamNanos,
-        firstTokenNanos);
+        firstTokenNanos,
+        cacheHit);
+  }
+
+  /** This record, answered by the response cache as {@code hit} says (empty: not by it). */
+  public SpendRecord withCacheHit(Optional<CacheHit> hit) {
+    return new SpendRecord(
+        requestId,
+        startedAtMillis,
+        keyHash,
+        userId,
+        teamId,
+        organizationId,
+        customerId,
+        tags,
+        modelGroup,
+        deploymentId,
+        providerModel,
+        priceState,
+        priceSource,
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        reasoningTokens,
+        costNanos,
+        usageSource,
+        status,
+        errorType,
+        latencyMillis,
+        stream,
+        attempts,
+        errorCode,
+        requestedModel,
+        forwardedAfterNanos,
+        upstreamNanos,
+        firstTokenNanos,
+        hit);
   }
 
   /** Whether the gateway made this request itself (a health check) rather than a caller. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tollgate.governance.BudgetDuration;
 import dev.tollgate.pricing.RateKey;
+import dev.tollgate.provider.Endpoint;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -720,6 +721,7 @@ public final class ConfigLoader {
     boolean requireAuthForMetrics = s.bool("require_auth_for_metrics_endpoint").orElse(true);
     PrometheusMetricsConfig metricsConfig =
         prometheusMetricsConfig(s.take("prometheus_metrics_config"));
+    Optional<CacheParams> cache = cache(s.bool("cache").orElse(false), s.take("cache_params"));
     Optional<String> timezone = s.string("timezone");
     if (timezone.isPresent()) {
       try {
@@ -745,7 +747,126 @@ public final class ConfigLoader {
         callbacks,
         requireAuthForMetrics,
         metricsConfig,
-        plainMap(obj));
+        plainMap(obj),
+        cache);
+  }
+
+  /** LiteLLM's names of the call types Tollgate caches, and the API each one is. */
+  private static final Map<String, Endpoint> CACHED_CALL_TYPES =
+      Map.of(
+          "completion", Endpoint.CHAT,
+          "acompletion", Endpoint.CHAT,
+          "text_completion", Endpoint.COMPLETIONS,
+          "atext_completion", Endpoint.COMPLETIONS,
+          "embedding", Endpoint.EMBEDDINGS,
+          "aembedding", Endpoint.EMBEDDINGS);
+
+  /** LiteLLM's other call types: accepted, and never cached here. */
+  private static final Set<String> UNCACHED_CALL_TYPES =
+      Set.of(
+          "transcription",
+          "atranscription",
+          "rerank",
+          "arerank",
+          "responses",
+          "aresponses",
+          "image_generation",
+          "aimage_generation",
+          "speech",
+          "aspeech",
+          "anthropic_messages",
+          "amoderation",
+          "moderation");
+
+  /**
+   * {@code cache} and {@code cache_params}: LiteLLM's {@code type} ({@code local} or {@code redis};
+   * its other backends fail), {@code ttl} (seconds), {@code namespace}, {@code mode} ({@code
+   * default_on} or {@code default_off}), {@code supported_call_types}, and Tollgate's {@code
+   * per_key}, {@code max_size_in_memory} (answers) and {@code max_bytes_in_memory}. Redis
+   * connection keys are warned about: the cache uses the gateway's Redis.
+   */
+  private Optional<CacheParams> cache(boolean on, @Nullable JsonNode node) {
+    String path = "litellm_settings.cache_params";
+    if (!on) {
+      if (node != null) {
+        warn(path, "has no effect without litellm_settings.cache: true");
+      }
+      return Optional.empty();
+    }
+    CacheParams d = CacheParams.defaults();
+    if (node == null) {
+      return Optional.of(d);
+    }
+    Section c = new Section(object(node, path), path);
+    String type = c.string("type").orElse("local");
+    CacheParams.Type t =
+        switch (type) {
+          case "local" -> CacheParams.Type.LOCAL;
+          case "redis" -> CacheParams.Type.REDIS;
+          default ->
+              throw fail(
+                  c.at("type"),
+                  "'" + type + "' is not a cache type Tollgate implements; use local or redis");
+        };
+    long ttl = c.seconds("ttl").orElse(d.ttlMillis());
+    Optional<String> namespace = c.string("namespace");
+    String mode = c.string("mode").orElse("default_on");
+    if (!mode.equals("default_on") && !mode.equals("default_off")) {
+      throw fail(c.at("mode"), "must be default_on or default_off, got '" + mode + "'");
+    }
+    Set<Endpoint> endpoints = d.endpoints();
+    if (c.has("supported_call_types")) {
+      List<String> types = c.names("supported_call_types");
+      endpoints = new java.util.HashSet<>();
+      for (int i = 0; i < types.size(); i++) {
+        String name = types.get(i);
+        Endpoint e = CACHED_CALL_TYPES.get(name);
+        if (e != null) {
+          endpoints.add(e);
+        } else if (UNCACHED_CALL_TYPES.contains(name)) {
+          warn(
+              c.at("supported_call_types") + "[" + i + "]",
+              "'" + name + "' is not cached by Tollgate");
+        } else {
+          throw fail(
+              c.at("supported_call_types") + "[" + i + "]",
+              "'"
+                  + name
+                  + "' is not a LiteLLM call type; Tollgate caches "
+                  + CACHED_CALL_TYPES.keySet());
+        }
+      }
+    }
+    boolean perKey = c.bool("per_key").orElse(false);
+    long maxEntries = positive(c, "max_size_in_memory", d.maxEntries());
+    long maxBytes = positive(c, "max_bytes_in_memory", d.maxBytes());
+    for (String key : List.of("host", "port", "password", "url", "redis_url")) {
+      if (c.take(key) != null) {
+        warn(
+            c.at(key),
+            "not used: the cache uses the gateway's Redis (router_settings.redis_host, or"
+                + " general_settings.redis_url; see docs/redis.md)");
+      }
+    }
+    c.warnUnknown();
+    return Optional.of(
+        new CacheParams(
+            t,
+            ttl,
+            namespace,
+            mode.equals("default_off"),
+            endpoints,
+            perKey,
+            maxEntries,
+            maxBytes));
+  }
+
+  private long positive(Section c, String key, long fallback) {
+    OptionalLong v = c.nonNegativeLong(key);
+    if (v.isPresent() && v.getAsLong() == 0) {
+      throw fail(c.at(key), "must be greater than 0");
+    }
+    return v.orElse(fallback);
   }
 
   /**

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param prometheusMetrics {@code prometheus_metrics_config}: which metrics and labels {@code
  *     /metrics} keeps
  * @param raw every key of the section, resolved, for later features and for diagnostics
+ * @param cache {@code cache: true} with its {@code cache_params}; empty when responses are not
+ *     cached
  */
 public record LitellmSettings(
     Optional<BigDecimal> maxBudget,
@@ -29,11 +31,40 @@ public record LitellmSettings(
     java.util.List<String> callbacks,
     boolean requireAuthForMetrics,
     PrometheusMetricsConfig prometheusMetrics,
-    Map<String, Object> raw) {
+    Map<String, Object> raw,
+    Optional<CacheParams> cache) {
 
   public LitellmSettings {
     callbacks = java.util.List.copyOf(callbacks);
     raw = Map.copyOf(raw);
+  }
+
+  /** Settings without a response cache. */
+  public LitellmSettings(
+      Optional<BigDecimal> maxBudget,
+      Optional<String> budgetDuration,
+      Optional<BigDecimal> maxEndUserBudget,
+      Optional<String> maxEndUserBudgetId,
+      Optional<String> modelCostMapUrl,
+      Optional<String> timezone,
+      boolean storeAuditLogs,
+      java.util.List<String> callbacks,
+      boolean requireAuthForMetrics,
+      PrometheusMetricsConfig prometheusMetrics,
+      Map<String, Object> raw) {
+    this(
+        maxBudget,
+        budgetDuration,
+        maxEndUserBudget,
+        maxEndUserBudgetId,
+        modelCostMapUrl,
+        timezone,
+        storeAuditLogs,
+        callbacks,
+        requireAuthForMetrics,
+        prometheusMetrics,
+        raw,
+        Optional.empty());
   }
 
   /** Whether {@code callbacks} turns on LiteLLM's {@code generic_api} spend export. */
@@ -71,6 +102,7 @@ public record LitellmSettings(
         java.util.List.of(),
         true,
         PrometheusMetricsConfig.ALL,
-        Map.of());
+        Map.of(),
+        Optional.empty());
   }
 }

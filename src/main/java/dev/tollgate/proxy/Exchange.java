@@ -104,6 +104,12 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   /** The attempts that failed before the one in progress, once there was one; else null. */
   @Nullable List<SpendRecord.Attempt> tried;
 
+  /** The request's part in the response cache; null when it takes none. */
+  Caching.@Nullable Lookup cache;
+
+  /** Present once the response cache answered the request. */
+  private Optional<SpendRecord.CacheHit> cacheHit = Optional.empty();
+
   Exchange(
       ProxyHandler handler,
       HttpServerRequest request,
@@ -185,6 +191,31 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   @Override
   public void done(Optional<Usage> usage, @Nullable GatewayException error) {
     finish(usage, error);
+    Caching.Lookup l = cache;
+    if (l != null && error == null) {
+      l.keepStream(this, usage);
+    }
+  }
+
+  /**
+   * Records a request the response cache answered, once, as one that used nothing (0, or unknown at
+   * an unknown price) and saved {@code saved}; the admission it holds (which reserved nothing) is
+   * settled with it. Returns the cost recorded.
+   */
+  OptionalLong finishHit(OptionalLong saved) {
+    if (done) {
+      return OptionalLong.empty();
+    }
+    done = true;
+    if (admitted != null) {
+      enforcer.adopt(admissionId, requestId);
+    }
+    cacheHit = Optional.of(new SpendRecord.CacheHit(saved));
+    Outcome nothingUsed = new Outcome.NotForwarded();
+    Deployment d = deployment;
+    OptionalLong cost = nothingUsed.cost(d == null ? Price.UNKNOWN : d.price());
+    record(nothingUsed, cost, null);
+    return cost;
   }
 
   /**
@@ -310,7 +341,8 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             requestedGroup.isEmpty() ? modelGroup : requestedGroup,
             forwarded ? forwardedNanos - startedNanos : -1,
             forwarded ? end - forwardedNanos : -1,
-            forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1);
+            forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1,
+            cacheHit);
     sink.record(r);
     RequestTrace trace = this.trace;
     if (trace != null) {

@@ -5,6 +5,7 @@ import dev.tollgate.budget.Decision;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.budget.Estimate;
 import dev.tollgate.budget.SpendSink;
+import dev.tollgate.cache.ResponseCache;
 import dev.tollgate.common.Errors;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.LitellmParams;
@@ -71,6 +72,9 @@ public final class ProxyHandler {
   private final Tracing tracing;
   private final boolean allowMockTesting;
 
+  /** The response cache; null when {@code litellm_settings.cache} is off. */
+  private final @Nullable Caching caching;
+
   public ProxyHandler(
       RegistryHolder registry,
       Authenticator auth,
@@ -83,7 +87,8 @@ public final class ProxyHandler {
       ProxyCounters counters,
       Routing routing,
       Tracing tracing,
-      boolean allowMockTesting) {
+      boolean allowMockTesting,
+      @Nullable ResponseCache cache) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -97,6 +102,7 @@ public final class ProxyHandler {
     this.routing = routing;
     this.tracing = tracing;
     this.allowMockTesting = allowMockTesting;
+    this.caching = cache == null ? null : new Caching(cache, clock);
   }
 
   /**
@@ -242,7 +248,12 @@ public final class ProxyHandler {
       if (first == null) {
         throw attempts.unavailable(group);
       }
-      attempt(x, first);
+      Caching c = caching;
+      if (c == null) {
+        attempt(x, first);
+      } else {
+        c.lookup(x, bytes, () -> attempt(x, first));
+      }
     } catch (RuntimeException e) {
       if (x.principal == null) {
         // Not a request of any caller: counted, never a spend record.
@@ -402,6 +413,11 @@ public final class ProxyHandler {
                       deployment.maxOutputTokens(),
                       enforcer.settings().reservationOutputTokens(),
                       req.endpoint() != Endpoint.EMBEDDINGS));
+      Caching.Lookup cached = x.cache;
+      if (cached != null && cached.hit != null) {
+        // Admitted as any request (key, budgets, rate limits), a hit reserves nothing.
+        estimate = Caching.NO_ESTIMATE;
+      }
       int n = x.attempts().started() - 1;
       x.admissionId = n == 0 ? x.requestId : x.requestId + "/" + n;
       RequestTrace trace = x.trace;
@@ -456,6 +472,11 @@ public final class ProxyHandler {
       if (x.request.response().closed()) {
         // Admitted, but the client is gone: settling releases the reservation.
         throw GatewayException.clientClosed();
+      }
+      Caching.Lookup cached = x.cache;
+      if (cached != null && cached.hit != null) {
+        Caching.serve(x, cached.hit, this);
+        return;
       }
       forward(x, admitted);
     } catch (RuntimeException e) {
@@ -650,6 +671,10 @@ public final class ProxyHandler {
                 }
                 headers(response, x, cost);
                 byte[] answer = bridge ? dialect.fromChat(r.body(), req.model()) : r.body();
+                Caching.Lookup cached = x.cache;
+                if (cached != null) {
+                  cached.keep(r.status(), r.contentType(), answer, r.usage());
+                }
                 response
                     .setStatusCode(r.status())
                     .putHeader(
@@ -688,6 +713,10 @@ public final class ProxyHandler {
     r.putHeader("x-litellm-model-id", d.id());
     r.putHeader("x-tollgate-request-id", x.requestId);
     r.putHeader("x-tollgate-price-state", d.price().state());
+    Caching.Lookup cached = x.cache;
+    if (cached != null) {
+      cached.headers(r);
+    }
     Attempts attempts = x.attempts();
     if (attempts.retries() > 0) {
       r.putHeader("x-litellm-attempted-retries", Integer.toString(attempts.retries()));

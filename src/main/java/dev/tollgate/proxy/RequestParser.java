@@ -338,6 +338,15 @@ public final class RequestParser {
           int at = offset(p);
           cuts = Cuts.add(cuts, field, at, valueEnd(p, t, body, at));
         }
+        case "cache" -> {
+          // LiteLLM's per-request cache controls: read by the response cache from the body as
+          // received (dev.tollgate.cache.CacheControl), never forwarded; cut out below.
+          if (t != JsonToken.START_OBJECT && t != JsonToken.VALUE_NULL) {
+            throw wrongType("cache", "an object", t);
+          }
+          int at = offset(p);
+          cuts = Cuts.add(cuts, field, at, valueEnd(p, t, body, at));
+        }
         default -> p.skipChildren();
       }
     }

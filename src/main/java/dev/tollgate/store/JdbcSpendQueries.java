@@ -118,6 +118,8 @@ final class JdbcSpendQueries implements SpendQueries {
             + sums(true)
             + ", SUM(CASE WHEN s.usage_source = 'estimated' THEN 1 ELSE 0 END)"
             + ", COALESCE(SUM(CASE WHEN s.usage_source = 'estimated' THEN s.cost_nanos END), 0)"
+            + ", SUM(CASE WHEN s.cache_hit THEN 1 ELSE 0 END)"
+            + ", COALESCE(SUM(s.cache_saved_nanos), 0)"
             + " FROM spend_logs s"
             + (groupBy.contains(GroupBy.TAG)
                 ? " LEFT JOIN spend_log_tags t ON t.request_id = s.request_id"
@@ -148,7 +150,9 @@ final class JdbcSpendQueries implements SpendQueries {
           Tokens unknownTokens = tokens(rs, col);
           col += 5;
           long estimated = rs.getLong(col++);
-          long estimatedSpend = rs.getLong(col);
+          long estimatedSpend = rs.getLong(col++);
+          long cacheHits = rs.getLong(col++);
+          long savedNanos = rs.getLong(col);
           groups.add(
               new Group(
                   values,
@@ -158,7 +162,9 @@ final class JdbcSpendQueries implements SpendQueries {
                   unknown,
                   unknownTokens,
                   estimated,
-                  estimatedSpend));
+                  estimatedSpend,
+                  cacheHits,
+                  savedNanos));
         }
       }
       groups.sort(BY_KEYS);

@@ -155,6 +155,8 @@ public interface SpendQueries {
    * @param unknownCostTokens the tokens of those requests
    * @param estimatedRequests requests whose usage the provider did not report, so was estimated
    * @param estimatedSpendNanos the part of {@code spendNanos} that those requests cost
+   * @param cacheHits requests the response cache answered, at no cost
+   * @param cacheSavedNanos what those requests would have cost, where their price was known
    */
   record Group(
       List<Optional<String>> keys,
@@ -164,7 +166,9 @@ public interface SpendQueries {
       long unknownCostRequests,
       Tokens unknownCostTokens,
       long estimatedRequests,
-      long estimatedSpendNanos) {
+      long estimatedSpendNanos,
+      long cacheHits,
+      long cacheSavedNanos) {
     /** A group with no estimated usage. */
     public Group(
         List<Optional<String>> keys,
@@ -173,7 +177,7 @@ public interface SpendQueries {
         Tokens tokens,
         long unknownCostRequests,
         Tokens unknownCostTokens) {
-      this(keys, requests, spendNanos, tokens, unknownCostRequests, unknownCostTokens, 0, 0);
+      this(keys, requests, spendNanos, tokens, unknownCostRequests, unknownCostTokens, 0, 0, 0, 0);
     }
 
     public Group {

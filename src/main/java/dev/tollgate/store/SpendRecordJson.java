@@ -64,6 +64,13 @@ final class SpendRecordJson {
       g.writeFieldName("attempts");
       writeAttempts(g, r.attempts());
     }
+    if (r.cacheHit().isPresent()) {
+      OptionalLong saved = r.cacheHit().get().savedNanos();
+      g.writeBooleanField("cache_hit", true);
+      if (saved.isPresent()) {
+        g.writeNumberField("cache_saved_nanos", saved.getAsLong());
+      }
+    }
     g.writeEndObject();
   }
 
@@ -122,31 +129,46 @@ final class SpendRecordJson {
             ? OptionalLong.empty()
             : OptionalLong.of(number(n, "cost_nanos"));
     return new SpendRecord(
-        text(n, "request_id"),
-        number(n, "started_at"),
-        text(n, "key_hash"),
-        optionalText(n, "user_id"),
-        optionalText(n, "team_id"),
-        optionalText(n, "organization_id"),
-        optionalText(n, "customer_id"),
-        tags,
-        text(n, "model_group"),
-        optionalText(n, "deployment_id"),
-        optionalText(n, "provider_model"),
-        text(n, "price_state"),
-        text(n, "price_source"),
-        number(n, "input_tokens"),
-        number(n, "output_tokens"),
-        number(n, "cache_read_tokens"),
-        number(n, "cache_creation_tokens"),
-        number(n, "reasoning_tokens"),
-        costNanos,
-        usageSource(n),
-        Math.toIntExact(number(n, "status")),
-        optionalText(n, "error_type"),
-        number(n, "latency_ms"),
-        bool(n, "stream"),
-        attempts(n.get("attempts")));
+            text(n, "request_id"),
+            number(n, "started_at"),
+            text(n, "key_hash"),
+            optionalText(n, "user_id"),
+            optionalText(n, "team_id"),
+            optionalText(n, "organization_id"),
+            optionalText(n, "customer_id"),
+            tags,
+            text(n, "model_group"),
+            optionalText(n, "deployment_id"),
+            optionalText(n, "provider_model"),
+            text(n, "price_state"),
+            text(n, "price_source"),
+            number(n, "input_tokens"),
+            number(n, "output_tokens"),
+            number(n, "cache_read_tokens"),
+            number(n, "cache_creation_tokens"),
+            number(n, "reasoning_tokens"),
+            costNanos,
+            usageSource(n),
+            Math.toIntExact(number(n, "status")),
+            optionalText(n, "error_type"),
+            number(n, "latency_ms"),
+            bool(n, "stream"),
+            attempts(n.get("attempts")))
+        .withCacheHit(cacheHit(n));
+  }
+
+  /** A record's cache hit: present when {@code cache_hit} is true. */
+  private static Optional<SpendRecord.CacheHit> cacheHit(JsonNode n) {
+    JsonNode hit = n.get("cache_hit");
+    if (hit == null || !hit.asBoolean(false)) {
+      return Optional.empty();
+    }
+    JsonNode saved = n.get("cache_saved_nanos");
+    return Optional.of(
+        new SpendRecord.CacheHit(
+            saved == null || saved.isNull()
+                ? OptionalLong.empty()
+                : OptionalLong.of(number(n, "cache_saved_nanos"))));
   }
 
   /** The attempts of a record's {@code attempts} field: none when it is absent or null. */

@@ -26,12 +26,12 @@ final class SpendSql {
           + " model_group, deployment_id, provider_model, price_state, price_source, input_tokens,"
           + " output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens,"
           + " cost_nanos, usage_reported, status, error_type, latency_ms, stream, usage_source,"
-          + " attempts";
+          + " attempts, cache_hit, cache_saved_nanos";
 
   private static final String INSERT_LOG =
       "INSERT INTO spend_logs ("
           + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (request_id) DO NOTHING";
 
   private static final String INSERT_TAG =
@@ -125,9 +125,17 @@ final class SpendSql {
     ps.setBoolean(i++, r.stream());
     ps.setString(i++, r.usageSource().wire());
     if (r.attempts().isEmpty()) {
-      ps.setNull(i, Types.VARCHAR);
+      ps.setNull(i++, Types.VARCHAR);
     } else {
-      ps.setString(i, SpendRecordJson.attempts(r.attempts()));
+      ps.setString(i++, SpendRecordJson.attempts(r.attempts()));
+    }
+    ps.setBoolean(i++, r.cacheHit().isPresent());
+    OptionalLong saved =
+        r.cacheHit().isPresent() ? r.cacheHit().get().savedNanos() : OptionalLong.empty();
+    if (saved.isPresent()) {
+      ps.setLong(i, saved.getAsLong());
+    } else {
+      ps.setNull(i, Types.BIGINT);
     }
   }
 
@@ -145,31 +153,42 @@ final class SpendSql {
     long cost = rs.getLong("cost_nanos");
     OptionalLong costNanos = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(cost);
     return new SpendRecord(
-        rs.getString("request_id"),
-        rs.getLong("started_at"),
-        rs.getString("key_hash"),
-        optional(rs, "user_id"),
-        optional(rs, "team_id"),
-        optional(rs, "organization_id"),
-        optional(rs, "customer_id"),
-        SpendRecordJson.parseTags(rs.getString("tags")),
-        rs.getString("model_group"),
-        optional(rs, "deployment_id"),
-        optional(rs, "provider_model"),
-        rs.getString("price_state"),
-        rs.getString("price_source"),
-        rs.getLong("input_tokens"),
-        rs.getLong("output_tokens"),
-        rs.getLong("cache_read_tokens"),
-        rs.getLong("cache_creation_tokens"),
-        rs.getLong("reasoning_tokens"),
-        costNanos,
-        UsageSource.fromWire(rs.getString("usage_source")),
-        rs.getInt("status"),
-        optional(rs, "error_type"),
-        rs.getLong("latency_ms"),
-        rs.getBoolean("stream"),
-        SpendRecordJson.parseAttempts(rs.getString("attempts")));
+            rs.getString("request_id"),
+            rs.getLong("started_at"),
+            rs.getString("key_hash"),
+            optional(rs, "user_id"),
+            optional(rs, "team_id"),
+            optional(rs, "organization_id"),
+            optional(rs, "customer_id"),
+            SpendRecordJson.parseTags(rs.getString("tags")),
+            rs.getString("model_group"),
+            optional(rs, "deployment_id"),
+            optional(rs, "provider_model"),
+            rs.getString("price_state"),
+            rs.getString("price_source"),
+            rs.getLong("input_tokens"),
+            rs.getLong("output_tokens"),
+            rs.getLong("cache_read_tokens"),
+            rs.getLong("cache_creation_tokens"),
+            rs.getLong("reasoning_tokens"),
+            costNanos,
+            UsageSource.fromWire(rs.getString("usage_source")),
+            rs.getInt("status"),
+            optional(rs, "error_type"),
+            rs.getLong("latency_ms"),
+            rs.getBoolean("stream"),
+            SpendRecordJson.parseAttempts(rs.getString("attempts")))
+        .withCacheHit(cacheHit(rs));
+  }
+
+  /** The row's cache hit, if the response cache answered it. */
+  private static Optional<SpendRecord.CacheHit> cacheHit(ResultSet rs) throws SQLException {
+    if (!rs.getBoolean("cache_hit")) {
+      return Optional.empty();
+    }
+    long saved = rs.getLong("cache_saved_nanos");
+    return Optional.of(
+        new SpendRecord.CacheHit(rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(saved)));
   }
 
   private static Optional<String> optional(ResultSet rs, String column) throws SQLException {

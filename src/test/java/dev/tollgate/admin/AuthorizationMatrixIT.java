@@ -446,7 +446,10 @@ class AuthorizationMatrixIT {
           row("GET /active/callbacks", () -> get("/active/callbacks"), READERS),
           row("GET /audit", () -> get("/audit"), READERS),
           // No record has this id, so the allowed answer is a 404.
-          row("GET /audit/:id", () -> get("/audit/no-such-record"), READERS));
+          row("GET /audit/:id", () -> get("/audit/no-such-record"), READERS),
+          // This gateway has no response cache, so the allowed answer is a 503.
+          row("GET /cache/ping", () -> get("/cache/ping"), ADMINS),
+          row("POST /cache/delete", () -> post("/cache/delete", "{\"keys\": []}"), ADMINS));
 
   @BeforeAll
   static void start() throws Exception {
@@ -551,6 +554,7 @@ class AuthorizationMatrixIT {
               switch (row.route()) {
                 case "POST /reload/model_cost_map" -> 400;
                 case "GET /audit/:id" -> 404;
+                case "GET /cache/ping", "POST /cache/delete" -> 503;
                 default -> 200;
               };
           soft.assertThat(r.statusCode()).as(cell).isEqualTo(expected);

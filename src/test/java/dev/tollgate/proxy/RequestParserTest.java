@@ -110,6 +110,27 @@ class RequestParserTest {
         .hasMessageContaining("num_retries");
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"model\":\"g\",\"cache\":{\"no-cache\":true,\"ttl\":5},\"messages\":[]}|{\"model\":\"g\",\"messages\":[]}",
+        "{\"model\":\"g\",\"messages\":[], \"cache\" : null }|{\"model\":\"g\",\"messages\":[] }"
+      })
+  void parse_cache_cutFromTheBody_neverForwarded(String template, String sentTemplate) {
+    String body = template.replace("[]", MESSAGES);
+    String sent = sentTemplate.replace("[]", MESSAGES);
+    assertThat(new String(parse(body).body(), StandardCharsets.UTF_8)).isEqualTo(sent);
+    assertThat(upstream(body, "gpt-x", false)).isEqualTo(sent.replace("\"g\"", "\"gpt-x\""));
+  }
+
+  @Test
+  void parse_cacheNotAnObject_400() {
+    assertThatThrownBy(() -> parse("{\"model\":\"g\",\"cache\":true,\"messages\":[]}"))
+        .isInstanceOf(GatewayException.class)
+        .hasMessageContaining("cache");
+  }
+
   @Test
   void forUpstream_rewritesOnlyTheModelValue() {
     String body =
