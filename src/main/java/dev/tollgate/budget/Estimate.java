@@ -32,8 +32,10 @@ import org.jspecify.annotations.Nullable;
  * @param outputTokens the output bound
  * @param bounded whether {@code outputTokens} came from the request's own {@code max_tokens}, so
  *     the estimate is an upper bound when the input estimate is
+ * @param measured the bounds of the units other than tokens that the deployment's price counts
+ *     (time, characters, queries, images; docs/pricing.md), {@link Usage#NONE} for the rest
  */
-public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
+public record Estimate(long inputTokens, long outputTokens, boolean bounded, Usage measured) {
   /**
    * Input tokens reserved per image: at least what any provider bills for one image. The most is
    * gpt-4o-mini's, which bills a high-detail image at 2,833 tokens plus 5,667 per 512-pixel tile,
@@ -52,6 +54,16 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
     if (inputTokens < 0 || outputTokens < 0) {
       throw new IllegalArgumentException("token estimates must not be negative");
     }
+  }
+
+  /** An estimate in tokens only. */
+  public Estimate(long inputTokens, long outputTokens, boolean bounded) {
+    this(inputTokens, outputTokens, bounded, Usage.NONE);
+  }
+
+  /** This estimate with the bounds of the units other than tokens that its price counts. */
+  public Estimate withMeasured(Usage units) {
+    return new Estimate(inputTokens, outputTokens, bounded, units);
   }
 
   /**
@@ -133,6 +145,14 @@ public record Estimate(long inputTokens, long outputTokens, boolean bounded) {
     if (!(price instanceof Price.Priced)) {
       return 0;
     }
-    return CostCalculator.costNanos(price, Usage.tokens(inputTokens, outputTokens)).orElse(0);
+    Usage u =
+        Usage.tokens(inputTokens, outputTokens)
+            .withMeasured(
+                measured.images(),
+                measured.millis(),
+                measured.inputCharacters(),
+                measured.outputCharacters(),
+                measured.queries());
+    return CostCalculator.costNanos(price, u).orElse(0);
   }
 }

@@ -111,6 +111,17 @@ public final class ConfigLoader {
           "max_tokens",
           "stream");
 
+  /**
+   * litellm_params keys LiteLLM configs carry that Tollgate accepts but does not act on: each is
+   * warned about, naming it, and listed in the README's "Accepted without effect".
+   */
+  static final Map<String, String> NO_EFFECT_PARAMS =
+      Map.of(
+          "drop_params",
+          "is not supported: OpenAI parameters reach the provider as the client sent them",
+          "use_in_pass_through",
+          "is not supported: Tollgate's pass-through routes do not pick config deployments");
+
   private static final Set<String> MODEL_INFO_KEYS =
       Set.of(
           "id",
@@ -1121,6 +1132,10 @@ public final class ConfigLoader {
         }
       } else if (PROVIDER_KEYS.contains(key)) {
         s.take(key);
+        String noEffect = NO_EFFECT_PARAMS.get(key);
+        if (noEffect != null) {
+          warn(join(path, key), noEffect);
+        }
         if (v != null && !v.isNull()) {
           extra.put(key, plain(v));
         }

@@ -71,6 +71,9 @@ public final class CostCalculator {
 
   /** The exact cost in USD, or empty when a consumed unit has no rate. */
   static Optional<BigDecimal> costUsd(Rates rates, Usage usage) {
+    if (Units.byUnit(rates)) {
+      return byUnitUsd(rates, usage);
+    }
     Tier tier = Tier.of(rates, usage.totalInputTokens());
     Optional<BigDecimal> input = tier.rate(rates, RateKey.INPUT);
     Optional<BigDecimal> output = tier.rate(rates, RateKey.OUTPUT);
@@ -105,6 +108,34 @@ public final class CostCalculator {
     sum.add(
         usage.images(), rates.get(RateKey.OUTPUT_IMAGE).or(() -> rates.get(RateKey.INPUT_IMAGE)));
     sum.addSeconds(usage.millis(), perSecond(rates));
+    rates.get(RateKey.PER_REQUEST).ifPresent(sum::addFee);
+    return sum.total();
+  }
+
+  /**
+   * The cost at a price that bills another unit than tokens: the request's time, characters,
+   * queries and images at their rates, and the per-request fee; tokens are not billed, as LiteLLM
+   * bills such a model. Empty when the usage consumed tokens but none of the units the price counts
+   * was measured, so that nothing is billed at zero by mistake.
+   */
+  private static Optional<BigDecimal> byUnitUsd(Rates rates, Usage usage) {
+    Sum sum = new Sum();
+    sum.add(
+        usage.images(), rates.get(RateKey.OUTPUT_IMAGE).or(() -> rates.get(RateKey.INPUT_IMAGE)));
+    sum.addSeconds(usage.millis(), perSecond(rates));
+    sum.add(usage.inputCharacters(), rates.get(RateKey.INPUT_CHARACTER));
+    sum.add(usage.outputCharacters(), rates.get(RateKey.OUTPUT_CHARACTER));
+    sum.add(usage.queries(), rates.get(RateKey.PER_QUERY));
+    boolean measured =
+        usage.images()
+                + usage.millis()
+                + usage.inputCharacters()
+                + usage.outputCharacters()
+                + usage.queries()
+            > 0;
+    if (!measured && usage.totalInputTokens() + usage.outputTokens() > 0) {
+      return Optional.empty();
+    }
     rates.get(RateKey.PER_REQUEST).ifPresent(sum::addFee);
     return sum.total();
   }

@@ -41,7 +41,8 @@ public final class PriceResolver {
    *     zero; otherwise {@link Price.Priced} from custom rates (completed from the catalog) or from
    *     the catalog; otherwise {@link Price#UNKNOWN}
    * @throws PricingException if a custom rate is negative, or custom rates lack an input or output
-   *     token rate and the catalog has no price to complete them
+   *     token rate and the catalog has no price to complete them, unless they price another unit
+   *     (seconds, characters, queries or images) and no token
    */
   public Price resolve(
       String providerModel, @Nullable String baseModel, Map<RateKey, BigDecimal> customRates) {
@@ -61,6 +62,10 @@ public final class PriceResolver {
     }
     if (catalogRates.isPresent()) {
       return new Price.Priced(catalogRates.get().overriddenBy(custom), PriceSource.CUSTOM);
+    }
+    if (Units.byUnit(custom)) {
+      // Priced per second, character, query or image: no token is billed, none is missing.
+      return new Price.Priced(custom, PriceSource.CUSTOM);
     }
     List<String> missing = new ArrayList<>(2);
     for (RateKey required : new RateKey[] {RateKey.INPUT, RateKey.OUTPUT}) {

@@ -19,6 +19,9 @@ package dev.tollgate.pricing;
  * @param audioOutputTokens the part of {@code outputTokens} that was audio
  * @param images images produced (or consumed, for per-image input pricing)
  * @param millis billed duration in milliseconds, for per-second pricing
+ * @param inputCharacters characters of prompt text, for per-character pricing
+ * @param outputCharacters characters of completion text, for per-character pricing
+ * @param queries queries (searches, reranks: one a request), for per-query pricing
  */
 public record Usage(
     long inputTokens,
@@ -30,10 +33,41 @@ public record Usage(
     long audioInputTokens,
     long audioOutputTokens,
     long images,
-    long millis) {
+    long millis,
+    long inputCharacters,
+    long outputCharacters,
+    long queries) {
 
   /** No usage at all. */
   public static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  /** Usage in tokens, images and time, with no characters or queries counted. */
+  public Usage(
+      long inputTokens,
+      long outputTokens,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long cacheCreation1hTokens,
+      long reasoningTokens,
+      long audioInputTokens,
+      long audioOutputTokens,
+      long images,
+      long millis) {
+    this(
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        cacheCreation1hTokens,
+        reasoningTokens,
+        audioInputTokens,
+        audioOutputTokens,
+        images,
+        millis,
+        0,
+        0,
+        0);
+  }
 
   public Usage {
     if (inputTokens < 0
@@ -45,7 +79,10 @@ public record Usage(
         || audioInputTokens < 0
         || audioOutputTokens < 0
         || images < 0
-        || millis < 0) {
+        || millis < 0
+        || inputCharacters < 0
+        || outputCharacters < 0
+        || queries < 0) {
       throw new IllegalArgumentException("usage counts must not be negative");
     }
   }
@@ -53,6 +90,25 @@ public record Usage(
   /** Plain text usage: input and output tokens only. */
   public static Usage tokens(long inputTokens, long outputTokens) {
     return new Usage(inputTokens, outputTokens, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** This usage with the units a gateway measures itself, for prices that count them. */
+  public Usage withMeasured(
+      long images, long millis, long inputCharacters, long outputCharacters, long queries) {
+    return new Usage(
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheCreationTokens,
+        cacheCreation1hTokens,
+        reasoningTokens,
+        audioInputTokens,
+        audioOutputTokens,
+        images,
+        millis,
+        inputCharacters,
+        outputCharacters,
+        queries);
   }
 
   /** Every input token the provider processed, cached or not; long-context tiers key on this. */

@@ -9,6 +9,7 @@ import dev.tollgate.common.GatewayException;
 import dev.tollgate.dialect.Dialect;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.Price;
+import dev.tollgate.pricing.Units;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.Provider;
@@ -240,9 +241,27 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
       return OptionalLong.empty();
     }
     Price price = price(d);
+    if (outcome instanceof Outcome.Reported r && d != null && req != null) {
+      outcome = new Outcome.Reported(measured(d, req, r.usage()));
+    }
     OptionalLong cost = outcome.cost(price);
     record(outcome, cost, error);
     return cost;
+  }
+
+  /**
+   * {@code usage} with the units measured that {@code d}'s price counts besides tokens (time,
+   * characters, queries, images); {@code usage} itself for the rest, after one check.
+   */
+  private Usage measured(Deployment d, ParsedRequest req, Usage usage) {
+    if (!Units.measured(d.price())) {
+      return usage;
+    }
+    // Whole milliseconds, rounded up: a call shorter than one is still billed.
+    long millis =
+        forwarded ? Math.max(1, Math.ceilDiv(System.nanoTime() - forwardedNanos, 1_000_000)) : 0;
+    return MeasuredUnits.measure(
+        d.price(), usage, req, millis, streamSink == null ? null : streamSink.relayed(), answer);
   }
 
   private void estimateThenRecord(
@@ -282,7 +301,8 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
   }
 
   private void recordEstimate(Deployment d, Usage u, @Nullable GatewayException error) {
-    Outcome estimated = new Outcome.Estimated(u);
+    ParsedRequest req = parsed;
+    Outcome estimated = new Outcome.Estimated(req == null ? u : measured(d, req, u));
     record(estimated, estimated.cost(price(d)), error);
   }
 

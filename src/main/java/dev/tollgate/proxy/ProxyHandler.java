@@ -15,6 +15,7 @@ import dev.tollgate.governance.Authenticator;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.pricing.CostCalculator;
+import dev.tollgate.pricing.Units;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.provider.Cancellation;
 import dev.tollgate.provider.Endpoint;
@@ -397,22 +398,35 @@ public final class ProxyHandler {
         return;
       }
       x.provider = provider;
+      boolean measured = Units.measured(deployment.price());
+      if (measured) {
+        GatewayException unbillable = MeasuredUnits.refusal(deployment, req, x.modelGroup);
+        if (unbillable != null) {
+          // Another deployment of the group may be priced so that it can bill this request.
+          failed(x, new Failure.PassedOver(unbillable));
+          return;
+        }
+      }
       Supplier<Estimate> estimate =
           Estimate.deferred(
               () ->
-                  Estimate.of(
-                      RequestParser.textTokenBound(req),
-                      req.imageParts(),
-                      req.inlineImages(),
-                      req.inlineImageBytes(),
-                      req.maxTokens().isPresent()
-                          ? req.maxTokens()
-                          : provider.impliedMaxTokens(
-                              req, deployment.params(), deployment.maxOutputTokens()),
-                      req.choices(),
-                      deployment.maxOutputTokens(),
-                      enforcer.settings().reservationOutputTokens(),
-                      req.endpoint() != Endpoint.EMBEDDINGS));
+                  withMeasured(
+                      measured,
+                      deployment,
+                      req,
+                      Estimate.of(
+                          RequestParser.textTokenBound(req),
+                          req.imageParts(),
+                          req.inlineImages(),
+                          req.inlineImageBytes(),
+                          req.maxTokens().isPresent()
+                              ? req.maxTokens()
+                              : provider.impliedMaxTokens(
+                                  req, deployment.params(), deployment.maxOutputTokens()),
+                          req.choices(),
+                          deployment.maxOutputTokens(),
+                          enforcer.settings().reservationOutputTokens(),
+                          req.endpoint() != Endpoint.EMBEDDINGS)));
       Caching.Lookup cached = x.cache;
       if (cached != null && cached.hit != null) {
         // Admitted as any request (key, budgets, rate limits), a hit reserves nothing.
@@ -445,6 +459,17 @@ public final class ProxyHandler {
     } catch (RuntimeException e) {
       end(x, Errors.from(e));
     }
+  }
+
+  /** {@code e} with the bounds of the units a deployment priced by another unit counts. */
+  private Estimate withMeasured(
+      boolean measured, Deployment deployment, ParsedRequest req, Estimate e) {
+    if (!measured) {
+      return e;
+    }
+    return e.withMeasured(
+        MeasuredUnits.bound(
+            deployment.price(), req, timeout(deployment.params(), req.stream()), e.outputTokens()));
   }
 
   private static Decision denied(Throwable cause) {

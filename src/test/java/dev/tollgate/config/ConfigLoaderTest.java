@@ -243,7 +243,7 @@ class ConfigLoaderTest {
                 litellm_params:
                   model: openai/gpt-4o
                   api_kee: typo
-                  input_cost_per_character: 0.1
+                  input_cost_per_pixel: 0.1
                 surprise: 1
                 model_info:
                   colour: blue
@@ -262,7 +262,7 @@ class ConfigLoaderTest {
         .anySatisfy(
             w ->
                 assertThat(w)
-                    .contains("model_list[0].litellm_params.input_cost_per_character")
+                    .contains("model_list[0].litellm_params.input_cost_per_pixel")
                     .contains("not used for billing"))
         .anySatisfy(w -> assertThat(w).contains("model_list[0].surprise"))
         .anySatisfy(w -> assertThat(w).contains("model_list[0].model_info.colour"))

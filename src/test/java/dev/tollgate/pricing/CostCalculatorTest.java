@@ -12,14 +12,17 @@ import static dev.tollgate.pricing.RateKey.INPUT;
 import static dev.tollgate.pricing.RateKey.INPUT_ABOVE_128K;
 import static dev.tollgate.pricing.RateKey.INPUT_ABOVE_200K;
 import static dev.tollgate.pricing.RateKey.INPUT_AUDIO;
+import static dev.tollgate.pricing.RateKey.INPUT_CHARACTER;
 import static dev.tollgate.pricing.RateKey.INPUT_IMAGE;
 import static dev.tollgate.pricing.RateKey.INPUT_SECOND;
 import static dev.tollgate.pricing.RateKey.OUTPUT;
 import static dev.tollgate.pricing.RateKey.OUTPUT_ABOVE_128K;
 import static dev.tollgate.pricing.RateKey.OUTPUT_ABOVE_200K;
 import static dev.tollgate.pricing.RateKey.OUTPUT_AUDIO;
+import static dev.tollgate.pricing.RateKey.OUTPUT_CHARACTER;
 import static dev.tollgate.pricing.RateKey.OUTPUT_IMAGE;
 import static dev.tollgate.pricing.RateKey.OUTPUT_SECOND;
+import static dev.tollgate.pricing.RateKey.PER_QUERY;
 import static dev.tollgate.pricing.RateKey.PER_REQUEST;
 import static dev.tollgate.pricing.RateKey.REASONING;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -316,10 +319,44 @@ class CostCalculatorTest {
   }
 
   @Test
-  void costNanos_inputTokensWithoutInputRate_isEmpty() {
+  void costNanos_pricedOnlyPerImage_billsImagesNotTokens() {
     Price imageOnly = priced(OUTPUT_IMAGE, "0.04");
 
-    assertThat(costNanos(imageOnly, usage().input(10).images(1).build())).isEmpty();
+    assertThat(costNanos(imageOnly, usage().input(10).images(1).build())).hasValue(40_000_000L);
+  }
+
+  @Test
+  void costNanos_pricedByAnotherUnitAndNoneMeasured_isEmpty() {
+    // Tokens were used, but nothing the price counts was measured: never billed as 0.
+    Price imageOnly = priced(OUTPUT_IMAGE, "0.04");
+
+    assertThat(costNanos(imageOnly, usage().input(10).build())).isEmpty();
+    assertThat(costNanos(priced(INPUT_SECOND, "0.01"), Usage.tokens(5, 5))).isEmpty();
+  }
+
+  @Test
+  void costNanos_perCharacter_billsPromptAndCompletionCharacters() {
+    // 1,000 x 0.0000003125 + 250 x 0.000000375 = 0.0003125 + 0.00009375 = 0.00040625
+    Price price = priced(INPUT_CHARACTER, "0.0000003125", OUTPUT_CHARACTER, "0.000000375");
+
+    assertThat(costNanos(price, usage().input(300).output(70).characters(1_000, 250).build()))
+        .hasValue(406_250L);
+  }
+
+  @Test
+  void costNanos_perQuery_billsQueriesAndNoTokens() {
+    // cohere rerank style: 1 x 0.002 (the token rates of 0 do not make it token-priced)
+    Price price = priced(INPUT, "0", OUTPUT, "0", PER_QUERY, "0.002");
+
+    assertThat(costNanos(price, usage().input(5_000).queries(1).build())).hasValue(2_000_000L);
+  }
+
+  @Test
+  void costNanos_tokenRateAboveZero_billsTokensNotSeconds() {
+    // As LiteLLM: a positive token rate wins; the duration is not billed on top.
+    Price price = priced(INPUT, "1e-6", OUTPUT, "2e-6", INPUT_SECOND, "0.01");
+
+    assertThat(costNanos(price, Usage.tokens(100, 10))).hasValue(120_000L);
   }
 
   @Test

@@ -40,6 +40,9 @@ final class Fixtures {
     private long audioOutput;
     private long images;
     private long millis;
+    private long inputCharacters;
+    private long outputCharacters;
+    private long queries;
 
     UsageBuilder input(long n) {
       input = n;
@@ -91,6 +94,17 @@ final class Fixtures {
       return this;
     }
 
+    UsageBuilder characters(long in, long out) {
+      inputCharacters = in;
+      outputCharacters = out;
+      return this;
+    }
+
+    UsageBuilder queries(long n) {
+      queries = n;
+      return this;
+    }
+
     Usage build() {
       return new Usage(
           input,
@@ -102,7 +116,10 @@ final class Fixtures {
           audioInput,
           audioOutput,
           images,
-          millis);
+          millis,
+          inputCharacters,
+          outputCharacters,
+          queries);
     }
   }
 }

@@ -94,13 +94,29 @@ class LiteLlmCostMapTest {
         Catalog.fromLiteLlmCostMap(
             """
             {"m": {"litellm_provider": "vertex_ai-language-models",
-                   "input_cost_per_character": 1.25e-07,
+                   "input_cost_per_pixel": 1.25e-07,
                    "output_cost_per_token_batches": 1e-06,
                    "search_context_cost_per_query": {"search_context_size_low": 0.01},
                    "supports_vision": true}}
             """);
 
     assertThat(only(catalog, "vertex_ai/m").rates().isEmpty()).isTrue();
+  }
+
+  @Test
+  void fromLiteLlmCostMap_perCharacterAndPerQuery_kept() {
+    Catalog catalog =
+        Catalog.fromLiteLlmCostMap(
+            """
+            {"m": {"litellm_provider": "vertex_ai-language-models",
+                   "input_cost_per_character": 1.25e-07, "output_cost_per_character": 3.75e-07},
+             "cohere/rerank-x": {"litellm_provider": "cohere", "input_cost_per_query": 0.002}}
+            """);
+
+    assertThat(only(catalog, "vertex_ai/m").rates().get(RateKey.INPUT_CHARACTER))
+        .hasValue(new BigDecimal("0.000000125"));
+    assertThat(only(catalog, "cohere/rerank-x").rates().get(RateKey.PER_QUERY))
+        .hasValue(new BigDecimal("0.002"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tollgate.pricing;
 import static dev.tollgate.pricing.Fixtures.rates;
 import static dev.tollgate.pricing.RateKey.CACHE_READ;
 import static dev.tollgate.pricing.RateKey.INPUT;
+import static dev.tollgate.pricing.RateKey.INPUT_SECOND;
 import static dev.tollgate.pricing.RateKey.OUTPUT;
 import static dev.tollgate.pricing.RateKey.PER_REQUEST;
 import static java.util.Objects.requireNonNull;
@@ -13,6 +14,8 @@ import java.math.BigDecimal;
 import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class PriceResolverTest {
 
@@ -153,6 +156,44 @@ class PriceResolverTest {
   @Test
   void resolve_zeroInputOnlyNoCatalog_throwsNotFree() {
     assertThatThrownBy(() -> resolver.resolve("openai/unheard-of", null, rates(INPUT, "0")))
+        .isInstanceOf(PricingException.class)
+        .hasMessageContaining("output_cost_per_token");
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = RateKey.class,
+      names = {
+        "INPUT_SECOND",
+        "OUTPUT_SECOND",
+        "INPUT_IMAGE",
+        "OUTPUT_IMAGE",
+        "INPUT_CHARACTER",
+        "OUTPUT_CHARACTER",
+        "PER_QUERY"
+      })
+  void resolve_customPricedOnlyByAnotherUnitNoCatalog_isPricedNotRefused(RateKey unit) {
+    Price price = resolver.resolve("sagemaker/my-endpoint", null, rates(unit, "0.0002"));
+
+    assertThat(price).isEqualTo(priced(PriceSource.CUSTOM, unit, "0.0002"));
+  }
+
+  @Test
+  void resolve_zeroTokenRatesAndAPerSecondRate_isPricedNotFree() {
+    Price price =
+        resolver.resolve(
+            "sagemaker/my-endpoint", null, rates(INPUT, "0", OUTPUT, "0", INPUT_SECOND, "0.0002"));
+
+    assertThat(price.state()).isEqualTo("priced");
+  }
+
+  @Test
+  void resolve_positiveTokenRateWithPerSecondButNoOutputRate_stillThrows() {
+    // Billed by tokens (a token rate above 0), so the missing output rate would bill nothing.
+    assertThatThrownBy(
+            () ->
+                resolver.resolve(
+                    "openai/unheard-of", null, rates(INPUT, "1e-6", INPUT_SECOND, "0.01")))
         .isInstanceOf(PricingException.class)
         .hasMessageContaining("output_cost_per_token");
   }
