@@ -145,6 +145,22 @@ public final class AdminUi {
     ui.post("/keys/:token/block").handler(ctx -> keyAction(ctx, "block"));
     ui.post("/keys/:token/unblock").handler(ctx -> keyAction(ctx, "unblock"));
     ui.post("/keys/:token/delete").handler(ctx -> keyAction(ctx, "delete"));
+    ui.post("/keys/:token/update").handler(ctx -> keyAction(ctx, "update"));
+    ui.post("/keys/:token/regenerate")
+        .handler(
+            ctx -> {
+              String token = pathParam(ctx, "token");
+              action(
+                  ctx,
+                  (v, form) ->
+                      showKey(
+                          v,
+                          "Regenerated key",
+                          data.regenerate(v.principal(), v.changedBy(), token)));
+            });
+    for (Entity kind : Entity.values()) {
+      mountEntity(ui, kind);
+    }
     ui.get("/models")
         .handler(
             ctx ->
@@ -431,15 +447,109 @@ public final class AdminUi {
 
   /** A new key: its page, with the secret shown this once (never redirected to, never cached). */
   private String createKey(Viewer v, Map<String, String> form) {
-    JsonNode created = data.createKey(v.principal(), v.changedBy(), form);
+    return showKey(v, "New key", data.createKey(v.principal(), v.changedBy(), form));
+  }
+
+  /** The page of a key just created or regenerated, with its secret shown this once. */
+  private String showKey(Viewer v, String title, JsonNode created) {
     return render(
         "key.jte",
         data.key(
-            chrome(v, "New key", "keys"),
+            chrome(v, title, "keys"),
             v.principal(),
             v.changedBy(),
             created.path("token").asText(),
             Optional.of(created.path("key").asText())));
+  }
+
+  /** The list, page, create, edit and delete of one kind of entity, under /ui/{slug}. */
+  private void mountEntity(Router ui, Entity kind) {
+    String base = "/" + kind.slug;
+    ui.get(base)
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "entities",
+                    v ->
+                        data.entities(
+                            chrome(v, kind.title, kind.slug),
+                            v.principal(),
+                            kind,
+                            param(ctx, "q"))));
+    ui.post(base)
+        .handler(
+            ctx ->
+                action(
+                    ctx,
+                    (v, form) ->
+                        "/ui"
+                            + base
+                            + "/"
+                            + enc(data.createEntity(v.principal(), v.changedBy(), kind, form))));
+    ui.get(base + "/:id")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "entity",
+                    v ->
+                        data.entity(
+                            chrome(v, kind.title, kind.slug),
+                            v.principal(),
+                            kind,
+                            pathParam(ctx, "id"))));
+    ui.post(base + "/:id/update")
+        .handler(
+            ctx -> {
+              String id = pathParam(ctx, "id");
+              action(
+                  ctx,
+                  (v, form) -> {
+                    data.updateEntity(v.principal(), v.changedBy(), kind, id, form);
+                    return "/ui" + base + "/" + enc(id);
+                  });
+            });
+    ui.post(base + "/:id/delete")
+        .handler(
+            ctx -> {
+              String id = pathParam(ctx, "id");
+              action(
+                  ctx,
+                  (v, form) -> {
+                    data.deleteEntity(v.principal(), v.changedBy(), kind, id);
+                    return "/ui" + base;
+                  });
+            });
+    if (kind == Entity.TEAMS) {
+      ui.post(base + "/:id/members")
+          .handler(
+              ctx -> {
+                String id = pathParam(ctx, "id");
+                action(
+                    ctx,
+                    (v, form) -> {
+                      data.addMember(v.principal(), v.changedBy(), id, form);
+                      return "/ui" + base + "/" + enc(id);
+                    });
+              });
+      ui.post(base + "/:id/members/:user/delete")
+          .handler(
+              ctx -> {
+                String id = pathParam(ctx, "id");
+                String user = pathParam(ctx, "user");
+                action(
+                    ctx,
+                    (v, form) -> {
+                      data.removeMember(v.principal(), v.changedBy(), id, user);
+                      return "/ui" + base + "/" + enc(id);
+                    });
+              });
+    }
+  }
+
+  private static String enc(String segment) {
+    return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private void keyAction(RoutingContext ctx, String what) {
@@ -454,6 +564,7 @@ public final class AdminUi {
               data.delete(v.principal(), v.changedBy(), token);
               return "/ui/keys";
             }
+            case "update" -> data.updateKey(v.principal(), v.changedBy(), token, form);
             default -> throw new IllegalStateException(what);
           }
           return "/ui/keys/" + token;

@@ -105,7 +105,10 @@ final class Pages {
       Optional<String> blocking,
       Optional<String> secret,
       boolean canBlock,
-      boolean canDelete) {}
+      boolean canDelete,
+      List<FieldValue> edit,
+      boolean canEdit,
+      boolean canRegenerate) {}
 
   /**
    * One deployment and its price.
@@ -163,4 +166,41 @@ final class Pages {
       long total,
       String prev,
       String next) {}
+
+  /** One entity of a list page; money already formatted, empty where the kind has none. */
+  record EntityRow(
+      String id,
+      String name,
+      String spend,
+      String maxBudget,
+      String window,
+      String resetAt,
+      String models,
+      boolean blocked) {}
+
+  record Entities(
+      Chrome chrome,
+      Entity kind,
+      String q,
+      List<EntityRow> rows,
+      boolean canCreate,
+      boolean canDelete) {}
+
+  /** A team member with its budget in the team. */
+  record Member(
+      String user, String role, String spend, String maxBudget, String window, boolean exhausted) {}
+
+  /** An edit form's field with the entity's current value. */
+  record FieldValue(Entity.Field field, String value) {}
+
+  record EntityPage(
+      Chrome chrome,
+      Entity kind,
+      EntityRow row,
+      List<FieldValue> values,
+      List<ChainLine> budgets,
+      List<Member> members,
+      boolean canEdit,
+      boolean canDelete,
+      boolean canManageMembers) {}
 }
