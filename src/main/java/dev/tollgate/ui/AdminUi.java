@@ -192,6 +192,15 @@ public final class AdminUi {
                                 param(ctx, "start"),
                                 param(ctx, "end")),
                             intParam(ctx, "page"))));
+    ui.get("/spend/:id")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "request",
+                    v ->
+                        data.request(
+                            chrome(v, "Request", "spend"), v.principal(), pathParam(ctx, "id"))));
     ui.route()
         .last()
         .handler(

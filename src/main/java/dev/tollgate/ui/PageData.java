@@ -53,6 +53,7 @@ import org.jspecify.annotations.Nullable;
 final class PageData {
   static final int KEYS_PER_PAGE = 25;
   static final int SPEND_PER_PAGE = 50;
+  static final int CHART_DAYS = 14;
 
   private final Governance governance;
   private final GovernanceRoutes api;
@@ -94,7 +95,26 @@ final class PageData {
     if (g.maxBudgetNanos().isPresent()) {
       global.add(line(g));
     }
-    return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global);
+    LocalDate today = now.toLocalDate();
+    long since =
+        today.minusDays(CHART_DAYS - 1L).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Pages.Chart> charts =
+        List.of(
+            Charts.spendPerDay(
+                "chart-model",
+                "Spend per day by model group",
+                spend.globalSpendReport(
+                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.MODEL)),
+                today,
+                CHART_DAYS),
+            Charts.spendPerDay(
+                "chart-team",
+                "Spend per day by team",
+                spend.globalSpendReport(
+                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.TEAM)),
+                today,
+                CHART_DAYS));
+    return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global, charts);
   }
 
   private Pages.Period period(String label, long start, long end) {
@@ -533,22 +553,7 @@ final class PageData {
     SpendQueries.Page result = spend.spendLogs(filter, Math.max(1, page), SPEND_PER_PAGE);
     List<Pages.SpendRow> rows = new ArrayList<>();
     for (SpendRecord r : result.rows()) {
-      String key =
-          s.keyByHash(r.keyHash()).map(VirtualKey::displayName).orElse(shortHash(r.keyHash()));
-      rows.add(
-          new Pages.SpendRow(
-              r.requestId(),
-              Instant.ofEpochMilli(r.startedAtMillis()).toString(),
-              key,
-              r.userId().orElse(""),
-              r.teamId().orElse(""),
-              r.modelGroup(),
-              Integer.toString(r.status()),
-              r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens(),
-              r.outputTokens(),
-              r.costNanos().isPresent() ? usd(r.costNanos().getAsLong()) : "unknown",
-              r.priceState() + "/" + r.priceSource(),
-              r.usageSource().wire()));
+      rows.add(spendRow(s, r));
     }
     int current = result.page();
     return new Pages.Spend(
@@ -560,6 +565,60 @@ final class PageData {
         result.total(),
         current > 1 ? query(f, current - 1) : "",
         current < result.totalPages() ? query(f, current + 1) : "");
+  }
+
+  private static Pages.SpendRow spendRow(GovernanceSnapshot s, SpendRecord r) {
+    String key =
+        s.keyByHash(r.keyHash()).map(VirtualKey::displayName).orElse(shortHash(r.keyHash()));
+    return new Pages.SpendRow(
+        r.requestId(),
+        Instant.ofEpochMilli(r.startedAtMillis()).toString(),
+        key,
+        r.userId().orElse(""),
+        r.teamId().orElse(""),
+        r.modelGroup(),
+        Integer.toString(r.status()),
+        r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens(),
+        r.outputTokens(),
+        r.costNanos().isPresent() ? usd(r.costNanos().getAsLong()) : "unknown",
+        r.priceState() + "/" + r.priceSource(),
+        r.usageSource().wire());
+  }
+
+  /** One request of the spend log: its tokens, usage source, price, cost, status and attempts. */
+  Pages.Request request(Pages.Chrome chrome, Principal p, String requestId) {
+    require(p, "GET /spend/logs");
+    SpendQueries.Page found =
+        spend.spendLogs(SpendQueries.Filter.all().withRequestId(requestId), 1, 1);
+    if (found.rows().isEmpty()) {
+      throw GatewayException.notFound(
+          "request_id", "no request '" + requestId + "' in the spend log");
+    }
+    SpendRecord r = found.rows().get(0);
+    List<String> attempts = new ArrayList<>();
+    for (SpendRecord.Attempt a : r.attempts()) {
+      attempts.add(
+          a.modelGroup()
+              + " / "
+              + a.deploymentId()
+              + ": "
+              + a.status()
+              + a.errorClass().map(e -> " (" + e + ")").orElse(""));
+    }
+    return new Pages.Request(
+        chrome,
+        spendRow(governance.snapshot(), r),
+        r.deploymentId().orElse(""),
+        r.providerModel().orElse(""),
+        r.requestedModel(),
+        r.cacheReadTokens(),
+        r.cacheCreationTokens(),
+        r.reasoningTokens(),
+        String.join(", ", r.tags()),
+        r.errorType().map(t -> t + r.errorCode().map(c -> " / " + c).orElse("")).orElse(""),
+        r.latencyMillis(),
+        r.stream(),
+        attempts);
   }
 
   /** A key filter as an alias, a key, or a token. */

@@ -35,7 +35,11 @@ final class Pages {
   record Period(String label, String spend, long requests, long unpriced, long estimated) {}
 
   record Overview(
-      Chrome chrome, List<Period> periods, long unknownDeployments, List<ChainLine> global) {}
+      Chrome chrome,
+      List<Period> periods,
+      long unknownDeployments,
+      List<ChainLine> global,
+      List<Chart> charts) {}
 
   record KeyRow(
       String token,
@@ -203,4 +207,43 @@ final class Pages {
       boolean canEdit,
       boolean canDelete,
       boolean canManageMembers) {}
+
+  /** One rectangle of a chart, with its tooltip. */
+  record Bar(int x, int y, int width, int height, String fill, String title) {}
+
+  /** A day's label under the bars. */
+  record Tick(int x, String label) {}
+
+  record Legend(String fill, String label, String total) {}
+
+  /** A server-drawn SVG bar chart; {@code max} is the tallest bar's amount. */
+  record Chart(
+      String id,
+      String title,
+      int width,
+      int height,
+      List<Bar> bars,
+      List<Tick> ticks,
+      List<Legend> legend,
+      String max) {}
+
+  /**
+   * One request of the spend log in full.
+   *
+   * @param attempts each try, as "model group / deployment: status (error)"
+   */
+  record Request(
+      Chrome chrome,
+      SpendRow row,
+      String deployment,
+      String providerModel,
+      String requestedModel,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      String tags,
+      String error,
+      long latencyMillis,
+      boolean stream,
+      List<String> attempts) {}
 }

@@ -161,8 +161,26 @@ class AdminUiBrowserIT {
         .containsExactlyInAnyOrder("200", "200", "429", "200");
     shot("spend");
 
+    // One request's detail: its price, usage source, cost and status.
+    browser.findElement(By.xpath("//table[@id='spend']//tr[td[@class='status']='429']//a")).click();
+    waitForText(By.id("request-status"), "429");
+    assertThat(browser.findElement(By.id("request-cost")).getText()).isEqualTo("$0");
+    open("/ui/spend?key=ui-key");
+    browser.findElement(By.xpath("//table[@id='spend']//tr[td[@class='status']='200']//a")).click();
+    waitForText(By.id("request-status"), "200");
+    assertThat(browser.findElement(By.id("request-cost")).getText()).isEqualTo("$0.000074");
+    assertThat(browser.findElement(By.id("request-price")).getText()).isEqualTo("priced/custom");
+    assertThat(browser.findElement(By.id("request-usage")).getText()).isEqualTo("provider");
+    shot("request");
+
     // The unknown-priced model is flagged on the overview, the models page and the gaps.
     open("/ui/");
+    // The charts: today's bar is the three served requests, of model "custom" and team ui-team.
+    assertThat(attributes("#chart-model rect title"))
+        .anySatisfy(t -> assertThat(t).endsWith("custom: $0.000222"));
+    assertThat(attributes("#chart-team rect title"))
+        .anySatisfy(t -> assertThat(t).endsWith("ui-team: $0.000222"));
+    shot("overview");
     browser.findElement(By.cssSelector("#unknown-price-banner a")).click();
     waitFor(By.id("gaps"));
     assertThat(browser.findElement(By.cssSelector("#gaps tbody tr")).getDomAttribute("data-id"))
@@ -296,6 +314,13 @@ class AdminUiBrowserIT {
 
   private static List<String> cells(String css) {
     return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+  }
+
+  /** The text content of each element, visible or not (an SVG title is never shown). */
+  private static List<String> attributes(String css) {
+    return browser.findElements(By.cssSelector(css)).stream()
+        .map(e -> String.valueOf(e.getDomProperty("textContent")))
+        .toList();
   }
 
   private static void shot(String name) {
