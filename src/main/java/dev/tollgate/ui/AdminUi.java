@@ -67,6 +67,7 @@ public final class AdminUi {
   private final Governance governance;
   private final PageData data;
   private final Sessions sessions;
+  private final LoginLimiter limiter;
   private final StaticAssets assets;
   private final Optional<String> uiUser;
   private final Optional<String> uiPassword;
@@ -90,6 +91,7 @@ public final class AdminUi {
     this.governance = requireNonNull(governance, "governance");
     this.clock = requireNonNull(clock, "clock");
     this.sessions = new Sessions(requireNonNull(masterKey, "masterKey"));
+    this.limiter = new LoginLimiter(clock);
     this.data = new PageData(governance, api, enforcer, registrar, models, spend, clock);
     this.assets = StaticAssets.load();
     Optional<String> user = env.get("UI_USERNAME").filter(v -> !v.isBlank());
@@ -331,6 +333,16 @@ public final class AdminUi {
           "the login form expired or did not come from this gateway; reload it and try again");
       return;
     }
+    String address = String.valueOf(ctx.request().remoteAddress().hostAddress());
+    long wait = limiter.retryAfterSeconds(address);
+    if (wait > 0) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+      showLogin(
+          ctx,
+          429,
+          Optional.of("too many failed logins from this address; try again in " + wait + " s"));
+      return;
+    }
     String key = form(ctx, "key");
     String user = form(ctx, "username");
     String password = form(ctx, "password");
@@ -341,10 +353,12 @@ public final class AdminUi {
       try {
         p = auth.authenticate(key);
       } catch (GatewayException e) {
+        limiter.failed(address);
         showLogin(ctx, 401, Optional.of(String.valueOf(e.getMessage())));
         return;
       }
       if (p.isEmpty()) {
+        limiter.failed(address);
         showLogin(ctx, 401, Optional.of("that key is not valid here"));
         return;
       }
@@ -366,12 +380,14 @@ public final class AdminUi {
         && Sessions.same(uiPassword.orElseThrow(), password)) {
       session = sessions.issue(Sessions.Kind.USER, uiUser.get(), expires);
     } else {
+      limiter.failed(address);
       showLogin(
           ctx,
           401,
           Optional.of(uiUser.isPresent() ? "wrong key, user name or password" : "enter a key"));
       return;
     }
+    limiter.succeeded(address);
     LOG.info("ui login from {}", ctx.request().remoteAddress());
     ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, session, SESSION_SECONDS));
     ctx.response().addCookie(cookie(ctx, LOGIN_COOKIE, "", 0));

@@ -126,6 +126,23 @@ class AdminUiIT {
   }
 
   @Test
+  void login_afterTooManyFailures_isRefusedEvenWithTheRightKey() {
+    UiSession ui = new UiSession(gw);
+    for (int i = 0; i < LoginLimiter.MAX_FAILURES; i++) {
+      assertThat(ui.login(Map.of("key", "sk-wrong-" + i)).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> refused = ui.login(Map.of("key", TestGateway.MASTER_KEY));
+
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("retry-after"))
+        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+    assertThat(org.jsoup.Jsoup.parse(refused.body()).expectFirst("#login-error").text())
+        .contains("too many failed logins");
+    assertThat(ui.cookies).doesNotContainKey(AdminUi.SESSION_COOKIE);
+  }
+
+  @Test
   void login_withoutTheFormToken_isRefused() {
     UiSession ui = new UiSession(gw);
     ui.get("/ui/login");
