@@ -151,9 +151,14 @@ final class PageData {
     int pages = Math.max(1, (all.size() + KEYS_PER_PAGE - 1) / KEYS_PER_PAGE);
     int current = Math.min(Math.max(1, page), pages);
     List<Pages.KeyRow> rows = new ArrayList<>();
-    for (VirtualKey k :
-        all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE))) {
-      BudgetLine own = enforcer.entityBudgets(Level.KEY, k.id()).get(0);
+    List<VirtualKey> shown =
+        all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE));
+    // One read of the counters for the whole page.
+    List<List<BudgetLine>> budgets =
+        enforcer.entityBudgets(Level.KEY, shown.stream().map(VirtualKey::id).toList());
+    for (int i = 0; i < shown.size(); i++) {
+      VirtualKey k = shown.get(i);
+      BudgetLine own = budgets.get(i).get(0);
       rows.add(
           new Pages.KeyRow(
               k.tokenHash(),
