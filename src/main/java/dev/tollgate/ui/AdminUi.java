@@ -526,15 +526,12 @@ public final class AdminUi {
                             pathParam(ctx, "id"))));
     ui.post(base + "/:id/update")
         .handler(
-            ctx -> {
-              String id = pathParam(ctx, "id");
-              action(
-                  ctx,
-                  (v, form) -> {
-                    data.updateEntity(v.principal(), v.changedBy(), kind, id, form);
-                    return "/ui" + base + "/" + enc(id);
-                  });
-            });
+            ctx ->
+                onEntity(
+                    ctx,
+                    kind,
+                    (v, id, form) ->
+                        data.updateEntity(v.principal(), v.changedBy(), kind, id, form)));
     ui.post(base + "/:id/delete")
         .handler(
             ctx -> {
@@ -549,28 +546,36 @@ public final class AdminUi {
     if (kind == Entity.TEAMS) {
       ui.post(base + "/:id/members")
           .handler(
-              ctx -> {
-                String id = pathParam(ctx, "id");
-                action(
-                    ctx,
-                    (v, form) -> {
-                      data.addMember(v.principal(), v.changedBy(), id, form);
-                      return "/ui" + base + "/" + enc(id);
-                    });
-              });
+              ctx ->
+                  onEntity(
+                      ctx,
+                      kind,
+                      (v, id, form) -> data.addMember(v.principal(), v.changedBy(), id, form)));
       ui.post(base + "/:id/members/:user/delete")
           .handler(
               ctx -> {
-                String id = pathParam(ctx, "id");
                 String user = pathParam(ctx, "user");
-                action(
+                onEntity(
                     ctx,
-                    (v, form) -> {
-                      data.removeMember(v.principal(), v.changedBy(), id, user);
-                      return "/ui" + base + "/" + enc(id);
-                    });
+                    kind,
+                    (v, id, form) -> data.removeMember(v.principal(), v.changedBy(), id, user));
               });
     }
+  }
+
+  /** A change to the entity at {@code :id}, which then shows its page. */
+  private interface EntityChange {
+    void run(Viewer v, String id, Map<String, String> form);
+  }
+
+  private void onEntity(RoutingContext ctx, Entity kind, EntityChange change) {
+    String id = pathParam(ctx, "id");
+    action(
+        ctx,
+        (v, form) -> {
+          change.run(v, id, form);
+          return "/ui/" + kind.slug + "/" + enc(id);
+        });
   }
 
   private static String enc(String segment) {

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated;
 import static org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.Json;
 import dev.tollgate.testing.FakeOpenAi;
 import dev.tollgate.testing.TestGateway;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -49,22 +46,8 @@ class AdminUiBrowserIT {
 
   @BeforeEach
   void start() {
-    upstream = new FakeOpenAi();
-    // 8 uncached input, 4 cached, 5 output tokens: 0.000074 USD a request on "custom".
-    upstream.fallback(new FakeOpenAi.Normal(12, 5, 4));
-    gw =
-        TestGateway.start(
-            """
-            model_list:
-              - model_name: custom
-                litellm_params: {model: openai/acme-internal, api_base: %1$s,
-                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
-                model_info: {id: custom-1}
-              - model_name: unknown
-                litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
-                model_info: {id: unknown-1}
-            """
-                .formatted(upstream.apiBase()));
+    upstream = UiGateway.upstream();
+    gw = UiGateway.start(upstream, Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY));
   }
 
   @AfterEach
@@ -106,11 +89,14 @@ class AdminUiBrowserIT {
 
     // 0.000074 a request: the second takes spend past 0.0001, and the next is refused.
     int served = 0;
-    HttpResponse<String> last = chat(secret);
+    HttpResponse<String> last = UiGateway.chat(gw, secret);
     while (last.statusCode() == 200 && served < 10) {
       served++;
-      awaitKeySpend(secret, new java.math.BigDecimal("0.000074").multiply(bd(served)));
-      last = chat(secret);
+      UiGateway.awaitSpend(
+          gw,
+          dev.tollgate.governance.KeySecrets.hash(secret),
+          new java.math.BigDecimal("0.000074").multiply(bd(served)));
+      last = UiGateway.chat(gw, secret);
     }
     assertThat(last.statusCode()).as(last.body()).isEqualTo(429);
     assertThat(served).isEqualTo(2);
@@ -140,7 +126,7 @@ class AdminUiBrowserIT {
                 .findElement(By.cssSelector("#edit-key input[name=max_budget]"))
                 .getDomProperty("value"))
         .isEqualTo("1");
-    HttpResponse<String> again = chat(secret);
+    HttpResponse<String> again = UiGateway.chat(gw, secret);
     assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
     String requestId = Json.MAPPER.readTree(again.body()).path("id").asText();
     assertThat(requestId).isNotEmpty();
@@ -211,7 +197,7 @@ class AdminUiBrowserIT {
     assertThat(user.statusCode()).as(user.body()).isEqualTo(200);
     gw.post("/key/generate", "{\"key_alias\":\"target\"}");
     gw.post("/team/new", "{\"team_id\":\"t1\"}");
-    logIn(json(user.body()).path("key").asText());
+    logIn(UiGateway.json(user.body()).path("key").asText());
 
     assertThat(browser.findElement(By.id("read-only")).getText()).isEqualTo("read-only");
     open("/ui/keys");
@@ -230,13 +216,13 @@ class AdminUiBrowserIT {
     open("/ui/keys");
     String csrf =
         browser.findElement(By.cssSelector("header input[name=_csrf]")).getDomProperty("value");
-    int before = keyCount();
+    int before = UiGateway.keyCount(gw);
     HttpResponse<String> forged =
         postWithBrowserSession("/ui/keys", "key_alias=forged&_csrf=" + csrf);
     assertThat(forged.statusCode()).as(forged.body()).isEqualTo(403);
     HttpResponse<String> team = postWithBrowserSession("/ui/teams", "team_id=forged&_csrf=" + csrf);
     assertThat(team.statusCode()).as(team.body()).isEqualTo(403);
-    assertThat(keyCount()).isEqualTo(before);
+    assertThat(UiGateway.keyCount(gw)).isEqualTo(before);
     assertThat(gw.get("/team/info?team_id=forged").statusCode()).isEqualTo(404);
   }
 
@@ -262,14 +248,14 @@ class AdminUiBrowserIT {
   void post_withoutTheCsrfField_showsTheRefusal_andCreatesNothing() throws Exception {
     logIn(TestGateway.MASTER_KEY);
     open("/ui/keys");
-    int before = keyCount();
+    int before = UiGateway.keyCount(gw);
     browser.executeScript("document.querySelector('#create-key input[name=_csrf]').remove()");
     fill("#create-key", Map.of("key_alias", "no-csrf"));
     submit("#create-key");
 
     waitForText(By.id("error"), "CSRF");
     shot("csrf-refused");
-    assertThat(keyCount()).isEqualTo(before);
+    assertThat(UiGateway.keyCount(gw)).isEqualTo(before);
   }
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -327,16 +313,6 @@ class AdminUiBrowserIT {
     Browser.screenshot(browser, name);
   }
 
-  private HttpResponse<String> chat(String key) {
-    return gw.send(
-        HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-            .header("Authorization", "Bearer " + key)
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\"custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-            .build());
-  }
-
   private HttpResponse<String> postWithBrowserSession(String path, String form) {
     Cookie session =
         java.util.Objects.requireNonNull(browser.manage().getCookieNamed(AdminUi.SESSION_COOKIE));
@@ -348,31 +324,7 @@ class AdminUiBrowserIT {
             .build());
   }
 
-  private void awaitKeySpend(String secret, java.math.BigDecimal usd) throws Exception {
-    String token = dev.tollgate.governance.KeySecrets.hash(secret);
-    for (int i = 0; i < 500; i++) {
-      JsonNode info = json(gw.get("/key/info?key=" + token).body()).path("info");
-      if (info.path("spend").decimalValue().compareTo(usd) == 0) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the key's spend never reached " + usd);
-  }
-
   private static java.math.BigDecimal bd(int n) {
     return java.math.BigDecimal.valueOf(n);
-  }
-
-  private int keyCount() {
-    return json(gw.get("/key/list").body()).path("total_count").asInt();
-  }
-
-  private static JsonNode json(String s) {
-    try {
-      return Json.MAPPER.readTree(s);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
