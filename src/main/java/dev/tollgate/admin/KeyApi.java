@@ -281,10 +281,12 @@ final class KeyApi {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode keys = out.putArray("keys");
     long from = (long) (page - 1) * size;
-    all.stream()
-        .skip(from)
-        .limit(size)
-        .forEach(k -> keys.add(full ? Views.key(k, enforcer) : keys.textNode(k.tokenHash())));
+    List<VirtualKey> shown = all.stream().skip(from).limit(size).toList();
+    if (full) {
+      Views.keys(shown, enforcer).forEach(keys::add);
+    } else {
+      shown.forEach(k -> keys.add(k.tokenHash()));
+    }
     out.put("total_count", all.size());
     out.put("current_page", page);
     out.put("total_pages", (all.size() + size - 1) / size);
@@ -299,10 +301,11 @@ final class KeyApi {
     GovernanceSnapshot s = governance.snapshot();
     Principal p = c.principal();
     return Views.bySpend(
-        s.keys().values().stream()
-            .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
-            .map(k -> Views.key(k, enforcer))
-            .toList());
+        Views.keys(
+            s.keys().values().stream()
+                .filter(k -> Permissions.mayReadKey(p, s, k, c.actor().route()))
+                .toList(),
+            enforcer));
   }
 
   /** {@code POST /key/block} and {@code /key/unblock}. */

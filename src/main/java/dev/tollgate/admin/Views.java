@@ -40,12 +40,28 @@ final class Views {
   private Views() {}
 
   static ObjectNode key(VirtualKey k, Enforcer e) {
+    return key(k, e.entityBudgets(Level.KEY, k.id()));
+  }
+
+  /** Each key with its own budget lines, all read from the counters at once. */
+  static List<ObjectNode> keys(List<VirtualKey> keys, Enforcer e) {
+    List<List<BudgetLine>> lines =
+        e.entityBudgets(Level.KEY, keys.stream().map(VirtualKey::id).toList());
+    List<ObjectNode> out = new java.util.ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      out.add(key(keys.get(i), lines.get(i)));
+    }
+    return out;
+  }
+
+  /** A key with {@code lines}, its budgets as {@link Enforcer#entityBudgets} returns them. */
+  static ObjectNode key(VirtualKey k, List<BudgetLine> lines) {
     ObjectNode o = F.objectNode();
     o.put("token", k.tokenHash());
     o.put("key_id", k.id());
     o.put("key_name", k.keyName());
     o.put("key_alias", k.keyAlias().orElse(null));
-    spend(o, e.entityBudgets(Level.KEY, k.id()));
+    spend(o, lines);
     limits(o, k.limits());
     counts(o, "model_rpm_limit", k.limits().rate().modelRpmLimit());
     counts(o, "model_tpm_limit", k.limits().rate().modelTpmLimit());

@@ -857,6 +857,22 @@ public final class Enforcer {
         .toList();
   }
 
+  /**
+   * {@link #entityBudgets(Level, String)} of each of {@code ids}, in order, from one read of the
+   * counters for them all (one Redis round trip when they are shared), for list pages. Blocks on
+   * the meter.
+   */
+  public List<List<BudgetLine>> entityBudgets(Level level, List<String> ids) {
+    List<Subject> subs = new ArrayList<>(ids.size());
+    ids.forEach(id -> subs.add(only(level, id)));
+    List<List<BudgetLine>> out = new ArrayList<>(ids.size());
+    for (List<BudgetLine> lines : lines(governance.snapshot(), subs)) {
+      out.add(
+          lines.stream().filter(l -> l.level() == level || l.level() == level.perModel()).toList());
+    }
+    return out;
+  }
+
   private static Subject only(Level level, String id) {
     Optional<String> some = Optional.of(id);
     Optional<String> none = Optional.empty();
@@ -908,39 +924,52 @@ public final class Enforcer {
   }
 
   private List<BudgetLine> lines(GovernanceSnapshot s, Subject sub) {
+    return lines(s, List.of(sub)).get(0);
+  }
+
+  /** The lines of each subject, in order, from one read of the meter for them all. */
+  private List<List<BudgetLine>> lines(GovernanceSnapshot s, List<Subject> subs) {
     if (meter.needsFloors()) {
       // what operators read is what admission would see: from the store's counters, once reloaded
       await(reloadFloors());
     }
     long now = clock.millis();
-    List<Target> ts = targets.resolve(s, settings, sub);
-    List<Check> checks = new ArrayList<>(ts.size());
-    for (Target t : ts) {
-      checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
+    List<List<Target>> perSubject = new ArrayList<>(subs.size());
+    List<Check> checks = new ArrayList<>();
+    for (Subject sub : subs) {
+      List<Target> ts = targets.resolve(s, settings, sub);
+      perSubject.add(ts);
+      for (Target t : ts) {
+        checks.add(spendCheck(t, now, Long.MAX_VALUE, 0));
+      }
     }
-    List<Meter.Reading> readings = await(meter.read(checks, now));
-    List<BudgetLine> out = new ArrayList<>();
-    for (int i = 0; i < ts.size(); i++) {
-      Target t = ts.get(i);
-      Meter.Reading st = readings.get(i);
-      out.add(
-          new BudgetLine(
-              t.key().level(),
-              t.key().id(),
-              t.key().sub(),
-              t.label(),
-              st.used(),
-              t.max(),
-              t.soft(),
-              t.duration(),
-              Instant.ofEpochMilli(st.since()),
-              st.windowEnd() == Long.MAX_VALUE
-                  ? Optional.empty()
-                  : Optional.of(Instant.ofEpochMilli(st.windowEnd())),
-              st.unpricedRequests(),
-              st.unpricedTokens(),
-              t.budgetId(),
-              st.reserved()));
+    List<Meter.Reading> readings = checks.isEmpty() ? List.of() : await(meter.read(checks, now));
+    List<List<BudgetLine>> out = new ArrayList<>(subs.size());
+    int i = 0;
+    for (List<Target> ts : perSubject) {
+      List<BudgetLine> lines = new ArrayList<>(ts.size());
+      for (Target t : ts) {
+        Meter.Reading st = readings.get(i++);
+        lines.add(
+            new BudgetLine(
+                t.key().level(),
+                t.key().id(),
+                t.key().sub(),
+                t.label(),
+                st.used(),
+                t.max(),
+                t.soft(),
+                t.duration(),
+                Instant.ofEpochMilli(st.since()),
+                st.windowEnd() == Long.MAX_VALUE
+                    ? Optional.empty()
+                    : Optional.of(Instant.ofEpochMilli(st.windowEnd())),
+                st.unpricedRequests(),
+                st.unpricedTokens(),
+                t.budgetId(),
+                st.reserved()));
+      }
+      out.add(lines);
     }
     return out;
   }

@@ -67,6 +67,7 @@ public final class AdminUi {
   private final Governance governance;
   private final PageData data;
   private final Sessions sessions;
+  private final LoginLimiter limiter;
   private final StaticAssets assets;
   private final Optional<String> uiUser;
   private final Optional<String> uiPassword;
@@ -90,6 +91,7 @@ public final class AdminUi {
     this.governance = requireNonNull(governance, "governance");
     this.clock = requireNonNull(clock, "clock");
     this.sessions = new Sessions(requireNonNull(masterKey, "masterKey"));
+    this.limiter = new LoginLimiter(clock);
     this.data = new PageData(governance, api, enforcer, registrar, models, spend, clock);
     this.assets = StaticAssets.load();
     Optional<String> user = env.get("UI_USERNAME").filter(v -> !v.isBlank());
@@ -145,6 +147,22 @@ public final class AdminUi {
     ui.post("/keys/:token/block").handler(ctx -> keyAction(ctx, "block"));
     ui.post("/keys/:token/unblock").handler(ctx -> keyAction(ctx, "unblock"));
     ui.post("/keys/:token/delete").handler(ctx -> keyAction(ctx, "delete"));
+    ui.post("/keys/:token/update").handler(ctx -> keyAction(ctx, "update"));
+    ui.post("/keys/:token/regenerate")
+        .handler(
+            ctx -> {
+              String token = pathParam(ctx, "token");
+              action(
+                  ctx,
+                  (v, form) ->
+                      showKey(
+                          v,
+                          "Regenerated key",
+                          data.regenerate(v.principal(), v.changedBy(), token)));
+            });
+    for (Entity kind : Entity.values()) {
+      mountEntity(ui, kind);
+    }
     ui.get("/models")
         .handler(
             ctx ->
@@ -176,6 +194,15 @@ public final class AdminUi {
                                 param(ctx, "start"),
                                 param(ctx, "end")),
                             intParam(ctx, "page"))));
+    ui.get("/spend/:id")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "request",
+                    v ->
+                        data.request(
+                            chrome(v, "Request", "spend"), v.principal(), pathParam(ctx, "id"))));
     ui.route()
         .last()
         .handler(
@@ -306,6 +333,16 @@ public final class AdminUi {
           "the login form expired or did not come from this gateway; reload it and try again");
       return;
     }
+    String address = String.valueOf(ctx.request().remoteAddress().hostAddress());
+    long wait = limiter.retryAfterSeconds(address);
+    if (wait > 0) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+      showLogin(
+          ctx,
+          429,
+          Optional.of("too many failed logins from this address; try again in " + wait + " s"));
+      return;
+    }
     String key = form(ctx, "key");
     String user = form(ctx, "username");
     String password = form(ctx, "password");
@@ -316,10 +353,12 @@ public final class AdminUi {
       try {
         p = auth.authenticate(key);
       } catch (GatewayException e) {
+        limiter.failed(address);
         showLogin(ctx, 401, Optional.of(String.valueOf(e.getMessage())));
         return;
       }
       if (p.isEmpty()) {
+        limiter.failed(address);
         showLogin(ctx, 401, Optional.of("that key is not valid here"));
         return;
       }
@@ -341,12 +380,14 @@ public final class AdminUi {
         && Sessions.same(uiPassword.orElseThrow(), password)) {
       session = sessions.issue(Sessions.Kind.USER, uiUser.get(), expires);
     } else {
+      limiter.failed(address);
       showLogin(
           ctx,
           401,
           Optional.of(uiUser.isPresent() ? "wrong key, user name or password" : "enter a key"));
       return;
     }
+    limiter.succeeded(address);
     LOG.info("ui login from {}", ctx.request().remoteAddress());
     ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, session, SESSION_SECONDS));
     ctx.response().addCookie(cookie(ctx, LOGIN_COOKIE, "", 0));
@@ -431,15 +472,114 @@ public final class AdminUi {
 
   /** A new key: its page, with the secret shown this once (never redirected to, never cached). */
   private String createKey(Viewer v, Map<String, String> form) {
-    JsonNode created = data.createKey(v.principal(), v.changedBy(), form);
+    return showKey(v, "New key", data.createKey(v.principal(), v.changedBy(), form));
+  }
+
+  /** The page of a key just created or regenerated, with its secret shown this once. */
+  private String showKey(Viewer v, String title, JsonNode created) {
     return render(
         "key.jte",
         data.key(
-            chrome(v, "New key", "keys"),
+            chrome(v, title, "keys"),
             v.principal(),
             v.changedBy(),
             created.path("token").asText(),
             Optional.of(created.path("key").asText())));
+  }
+
+  /** The list, page, create, edit and delete of one kind of entity, under /ui/{slug}. */
+  private void mountEntity(Router ui, Entity kind) {
+    String base = "/" + kind.slug;
+    ui.get(base)
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "entities",
+                    v ->
+                        data.entities(
+                            chrome(v, kind.title, kind.slug),
+                            v.principal(),
+                            kind,
+                            param(ctx, "q"))));
+    ui.post(base)
+        .handler(
+            ctx ->
+                action(
+                    ctx,
+                    (v, form) ->
+                        "/ui"
+                            + base
+                            + "/"
+                            + enc(data.createEntity(v.principal(), v.changedBy(), kind, form))));
+    ui.get(base + "/:id")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "entity",
+                    v ->
+                        data.entity(
+                            chrome(v, kind.title, kind.slug),
+                            v.principal(),
+                            kind,
+                            pathParam(ctx, "id"))));
+    ui.post(base + "/:id/update")
+        .handler(
+            ctx ->
+                onEntity(
+                    ctx,
+                    kind,
+                    (v, id, form) ->
+                        data.updateEntity(v.principal(), v.changedBy(), kind, id, form)));
+    ui.post(base + "/:id/delete")
+        .handler(
+            ctx -> {
+              String id = pathParam(ctx, "id");
+              action(
+                  ctx,
+                  (v, form) -> {
+                    data.deleteEntity(v.principal(), v.changedBy(), kind, id);
+                    return "/ui" + base;
+                  });
+            });
+    if (kind == Entity.TEAMS) {
+      ui.post(base + "/:id/members")
+          .handler(
+              ctx ->
+                  onEntity(
+                      ctx,
+                      kind,
+                      (v, id, form) -> data.addMember(v.principal(), v.changedBy(), id, form)));
+      ui.post(base + "/:id/members/:user/delete")
+          .handler(
+              ctx -> {
+                String user = pathParam(ctx, "user");
+                onEntity(
+                    ctx,
+                    kind,
+                    (v, id, form) -> data.removeMember(v.principal(), v.changedBy(), id, user));
+              });
+    }
+  }
+
+  /** A change to the entity at {@code :id}, which then shows its page. */
+  private interface EntityChange {
+    void run(Viewer v, String id, Map<String, String> form);
+  }
+
+  private void onEntity(RoutingContext ctx, Entity kind, EntityChange change) {
+    String id = pathParam(ctx, "id");
+    action(
+        ctx,
+        (v, form) -> {
+          change.run(v, id, form);
+          return "/ui/" + kind.slug + "/" + enc(id);
+        });
+  }
+
+  private static String enc(String segment) {
+    return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private void keyAction(RoutingContext ctx, String what) {
@@ -454,6 +594,7 @@ public final class AdminUi {
               data.delete(v.principal(), v.changedBy(), token);
               return "/ui/keys";
             }
+            case "update" -> data.updateKey(v.principal(), v.changedBy(), token, form);
             default -> throw new IllegalStateException(what);
           }
           return "/ui/keys/" + token;

@@ -53,6 +53,7 @@ import org.jspecify.annotations.Nullable;
 final class PageData {
   static final int KEYS_PER_PAGE = 25;
   static final int SPEND_PER_PAGE = 50;
+  static final int CHART_DAYS = 14;
 
   private final Governance governance;
   private final GovernanceRoutes api;
@@ -94,7 +95,26 @@ final class PageData {
     if (g.maxBudgetNanos().isPresent()) {
       global.add(line(g));
     }
-    return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global);
+    LocalDate today = now.toLocalDate();
+    long since =
+        today.minusDays(CHART_DAYS - 1L).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Pages.Chart> charts =
+        List.of(
+            Charts.spendPerDay(
+                "chart-model",
+                "Spend per day by model group",
+                spend.globalSpendReport(
+                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.MODEL)),
+                today,
+                CHART_DAYS),
+            Charts.spendPerDay(
+                "chart-team",
+                "Spend per day by team",
+                spend.globalSpendReport(
+                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.TEAM)),
+                today,
+                CHART_DAYS));
+    return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global, charts);
   }
 
   private Pages.Period period(String label, long start, long end) {
@@ -131,9 +151,14 @@ final class PageData {
     int pages = Math.max(1, (all.size() + KEYS_PER_PAGE - 1) / KEYS_PER_PAGE);
     int current = Math.min(Math.max(1, page), pages);
     List<Pages.KeyRow> rows = new ArrayList<>();
-    for (VirtualKey k :
-        all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE))) {
-      BudgetLine own = enforcer.entityBudgets(Level.KEY, k.id()).get(0);
+    List<VirtualKey> shown =
+        all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE));
+    // One read of the counters for the whole page.
+    List<List<BudgetLine>> budgets =
+        enforcer.entityBudgets(Level.KEY, shown.stream().map(VirtualKey::id).toList());
+    for (int i = 0; i < shown.size(); i++) {
+      VirtualKey k = shown.get(i);
+      BudgetLine own = budgets.get(i).get(0);
       rows.add(
           new Pages.KeyRow(
               k.tokenHash(),
@@ -180,17 +205,7 @@ final class PageData {
     List<Pages.ChainLine> chain = new ArrayList<>();
     Optional<String> blocking = Optional.empty();
     for (JsonNode l : info.path("budget_chain")) {
-      Pages.ChainLine line =
-          new Pages.ChainLine(
-              l.path("level").asText(),
-              l.path("entity").asText(),
-              money(l.path("spend")),
-              money(l.path("reserved")),
-              money(l.path("max_budget")),
-              text(l.path("budget_duration"), "lifetime"),
-              text(l.path("budget_reset_at"), "never"),
-              l.path("exhausted").asBoolean(),
-              l.has("figures_hidden"));
+      Pages.ChainLine line = chainLine(l);
       chain.add(line);
       if (line.exhausted() && blocking.isEmpty()) {
         blocking =
@@ -228,40 +243,83 @@ final class PageData {
         blocking,
         secret,
         Permissions.allows(p, s, "POST /key/block"),
-        Permissions.allows(p, s, "POST /key/delete"));
+        Permissions.allows(p, s, "POST /key/delete"),
+        KEY_FIELDS.stream()
+            .map(f -> new Pages.FieldValue(f, formValue(f, info.path(f.name()))))
+            .toList(),
+        Permissions.allows(p, s, "POST /key/update"),
+        Permissions.allows(p, s, "POST /key/regenerate"));
   }
+
+  /** What a key's edit form takes; creating one also takes its owner. */
+  static final List<Entity.Field> KEY_FIELDS =
+      List.of(
+          Entity.Field.text("key_alias", "Alias"),
+          Entity.Field.money("max_budget", "Max budget (USD)"),
+          Entity.Field.text("budget_duration", "Budget window (30d, 1h, 1mo)"),
+          Entity.Field.list("models", "Models (comma-separated)"));
+
+  private static final List<Entity.Field> NEW_KEY_FIELDS =
+      List.of(
+          KEY_FIELDS.get(0),
+          KEY_FIELDS.get(1),
+          KEY_FIELDS.get(2),
+          KEY_FIELDS.get(3),
+          Entity.Field.text("user_id", "User id"),
+          Entity.Field.text("team_id", "Team id"));
 
   /**
    * {@code POST /key/generate} with the form's fields; the new key's token and secret. Field values
    * are passed as the API takes them, so its validation messages apply unchanged.
    */
   JsonNode createKey(Principal p, @Nullable String changedBy, Map<String, String> form) {
+    return api.invoke(
+        p, "POST /key/generate", Map.of(), bytes(body(form, NEW_KEY_FIELDS)), changedBy);
+  }
+
+  /** {@code POST /key/update} with the edit form's non-blank fields. */
+  void updateKey(Principal p, @Nullable String changedBy, String token, Map<String, String> form) {
+    ObjectNode body = body(form, KEY_FIELDS).put("key", token);
+    api.invoke(p, "POST /key/update", Map.of(), bytes(body), changedBy);
+  }
+
+  /** {@code POST /key/regenerate}: the key's new token and secret. */
+  JsonNode regenerate(Principal p, @Nullable String changedBy, String token) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode().put("key", token);
+    return api.invoke(p, "POST /key/regenerate", Map.of(), bytes(body), changedBy);
+  }
+
+  /**
+   * The API body of a form: each non-blank field of {@code fields}, money as a decimal (or as the
+   * text typed, so that the API's message names the field), lists split at commas.
+   */
+  static ObjectNode body(Map<String, String> form, List<Entity.Field> fields) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    for (String f : List.of("key_alias", "user_id", "team_id", "budget_duration")) {
-      String v = form.getOrDefault(f, "").strip();
-      if (!v.isEmpty()) {
-        body.put(f, v);
+    for (Entity.Field f : fields) {
+      String v = form.getOrDefault(f.name(), "").strip();
+      if (v.isEmpty()) {
+        continue;
       }
-    }
-    String max = form.getOrDefault("max_budget", "").strip();
-    if (!max.isEmpty()) {
-      try {
-        body.put("max_budget", new BigDecimal(max));
-      } catch (NumberFormatException e) {
-        // The API names the field and what it expects.
-        body.put("max_budget", max);
-      }
-    }
-    String list = form.getOrDefault("models", "").strip();
-    if (!list.isEmpty()) {
-      var a = body.putArray("models");
-      for (String m : list.split(",", -1)) {
-        if (!m.isBlank()) {
-          a.add(m.strip());
+      switch (f.type()) {
+        case TEXT -> body.put(f.name(), v);
+        case MONEY -> {
+          try {
+            body.put(f.name(), new BigDecimal(v));
+          } catch (NumberFormatException e) {
+            body.put(f.name(), v);
+          }
+        }
+        case LIST -> {
+          var a = body.putArray(f.name());
+          for (String m : v.split(",", -1)) {
+            if (!m.isBlank()) {
+              a.add(m.strip());
+            }
+          }
         }
       }
     }
-    return api.invoke(p, "POST /key/generate", Map.of(), bytes(body), changedBy);
+    return body;
   }
 
   /** {@code POST /key/block} or {@code /key/unblock}. */
@@ -276,6 +334,137 @@ final class PageData {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putArray("keys").add(token);
     api.invoke(p, "POST /key/delete", Map.of(), bytes(body), changedBy);
+  }
+
+  // --- teams, users, organizations, customers, tags, shared budgets ---------------------------
+
+  /** Every entity of {@code kind} whose id or name contains {@code q}, by id. */
+  Pages.Entities entities(Pages.Chrome chrome, Principal p, Entity kind, String q) {
+    JsonNode list = api.invoke(p, kind.listRoute(), kind.listQuery(), new byte[0], null);
+    String needle = q.strip().toLowerCase(Locale.ROOT);
+    List<Pages.EntityRow> rows = new ArrayList<>();
+    for (JsonNode e : Entity.rows(list)) {
+      Pages.EntityRow row = row(kind, e);
+      if (needle.isEmpty()
+          || row.id().toLowerCase(Locale.ROOT).contains(needle)
+          || row.name().toLowerCase(Locale.ROOT).contains(needle)) {
+        rows.add(row);
+      }
+    }
+    rows.sort(Comparator.comparing(Pages.EntityRow::id));
+    GovernanceSnapshot s = governance.snapshot();
+    return new Pages.Entities(
+        chrome,
+        kind,
+        q,
+        rows,
+        Permissions.allows(p, s, kind.newRoute()),
+        Permissions.allows(p, s, kind.deleteRoute()));
+  }
+
+  /** One entity as its info route returns it, with its budgets and, for a team, its members. */
+  Pages.EntityPage entity(Pages.Chrome chrome, Principal p, Entity kind, String id) {
+    Entity.Read read = kind.read(id);
+    JsonNode info = api.invoke(p, read.route(), read.query(), read.body(), null);
+    JsonNode e = kind.entity(info, id);
+    List<Pages.ChainLine> budgets = new ArrayList<>();
+    for (JsonNode l : e.path("budgets")) {
+      budgets.add(chainLine(l));
+    }
+    List<Pages.Member> members = new ArrayList<>();
+    for (JsonNode m : info.path("team_memberships")) {
+      members.add(
+          new Pages.Member(
+              m.path("user_id").asText(),
+              m.path("role").asText(),
+              money(m.path("spend")),
+              money(m.path("max_budget_in_team")),
+              text(m.path("budget_duration"), "lifetime"),
+              m.path("budget").path("exhausted").asBoolean()));
+    }
+    List<Pages.FieldValue> values = new ArrayList<>();
+    for (Entity.Field f : kind.fields) {
+      values.add(new Pages.FieldValue(f, formValue(f, e.path(f.name()))));
+    }
+    GovernanceSnapshot s = governance.snapshot();
+    return new Pages.EntityPage(
+        chrome,
+        kind,
+        row(kind, e),
+        values,
+        budgets,
+        members,
+        Permissions.allows(p, s, kind.updateRoute()),
+        Permissions.allows(p, s, kind.deleteRoute()),
+        kind == Entity.TEAMS && Permissions.allows(p, s, "POST /team/member_add"));
+  }
+
+  private static Pages.EntityRow row(Entity kind, JsonNode e) {
+    List<String> models = new ArrayList<>();
+    e.path("models").forEach(m -> models.add(m.asText()));
+    return new Pages.EntityRow(
+        e.path(kind.idField).asText(),
+        kind.nameField.isEmpty() ? "" : text(e.path(kind.nameField), ""),
+        e.has("spend") ? money(e.path("spend")) : "",
+        money(e.path("max_budget")),
+        text(e.path("budget_duration"), "lifetime"),
+        text(e.path("budget_reset_at"), "never"),
+        String.join(", ", models),
+        e.path("blocked").asBoolean());
+  }
+
+  /** A value as its edit field shows it: dollars as plain decimals, lists joined by commas. */
+  private static String formValue(Entity.Field f, JsonNode v) {
+    if (v.isMissingNode() || v.isNull()) {
+      return "";
+    }
+    return switch (f.type()) {
+      case MONEY -> v.decimalValue().stripTrailingZeros().toPlainString();
+      case LIST -> {
+        List<String> items = new ArrayList<>();
+        v.forEach(x -> items.add(x.asText()));
+        yield String.join(", ", items);
+      }
+      case TEXT -> v.asText();
+    };
+  }
+
+  /** The create route with the form's id and fields; the new entity's id. */
+  String createEntity(Principal p, @Nullable String changedBy, Entity kind, Map<String, String> f) {
+    ObjectNode body = body(f, kind.fields);
+    String id = f.getOrDefault(kind.idField, "").strip();
+    if (!id.isEmpty()) {
+      body.put(kind.idField, id);
+    }
+    JsonNode out = api.invoke(p, kind.newRoute(), Map.of(), bytes(body), changedBy);
+    return out.path(kind.idField).asText(id);
+  }
+
+  /** The update route with the form's non-blank fields. */
+  void updateEntity(
+      Principal p, @Nullable String changedBy, Entity kind, String id, Map<String, String> f) {
+    ObjectNode body = body(f, kind.fields).put(kind.idField, id);
+    api.invoke(p, kind.updateRoute(), Map.of(), bytes(body), changedBy);
+  }
+
+  void deleteEntity(Principal p, @Nullable String changedBy, Entity kind, String id) {
+    api.invoke(p, kind.deleteRoute(), Map.of(), bytes(kind.deleteBody(id)), changedBy);
+  }
+
+  /** {@code POST /team/member_add} of one user, with a budget in the team when one is given. */
+  void addMember(Principal p, @Nullable String changedBy, String team, Map<String, String> f) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode().put("team_id", team);
+    ObjectNode member = body.putObject("member");
+    member.put("user_id", f.getOrDefault("user_id", "").strip());
+    member.put("role", f.getOrDefault("role", "user").strip());
+    body.setAll(body(f, List.of(Entity.Field.money("max_budget_in_team", ""))));
+    api.invoke(p, "POST /team/member_add", Map.of(), bytes(body), changedBy);
+  }
+
+  void removeMember(Principal p, @Nullable String changedBy, String team, String user) {
+    ObjectNode body =
+        JsonNodeFactory.instance.objectNode().put("team_id", team).put("user_id", user);
+    api.invoke(p, "POST /team/member_delete", Map.of(), bytes(body), changedBy);
   }
 
   /** Every deployment with its price state, source and rates per million tokens. */
@@ -369,22 +558,7 @@ final class PageData {
     SpendQueries.Page result = spend.spendLogs(filter, Math.max(1, page), SPEND_PER_PAGE);
     List<Pages.SpendRow> rows = new ArrayList<>();
     for (SpendRecord r : result.rows()) {
-      String key =
-          s.keyByHash(r.keyHash()).map(VirtualKey::displayName).orElse(shortHash(r.keyHash()));
-      rows.add(
-          new Pages.SpendRow(
-              r.requestId(),
-              Instant.ofEpochMilli(r.startedAtMillis()).toString(),
-              key,
-              r.userId().orElse(""),
-              r.teamId().orElse(""),
-              r.modelGroup(),
-              Integer.toString(r.status()),
-              r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens(),
-              r.outputTokens(),
-              r.costNanos().isPresent() ? usd(r.costNanos().getAsLong()) : "unknown",
-              r.priceState() + "/" + r.priceSource(),
-              r.usageSource().wire()));
+      rows.add(spendRow(s, r));
     }
     int current = result.page();
     return new Pages.Spend(
@@ -396,6 +570,60 @@ final class PageData {
         result.total(),
         current > 1 ? query(f, current - 1) : "",
         current < result.totalPages() ? query(f, current + 1) : "");
+  }
+
+  private static Pages.SpendRow spendRow(GovernanceSnapshot s, SpendRecord r) {
+    String key =
+        s.keyByHash(r.keyHash()).map(VirtualKey::displayName).orElse(shortHash(r.keyHash()));
+    return new Pages.SpendRow(
+        r.requestId(),
+        Instant.ofEpochMilli(r.startedAtMillis()).toString(),
+        key,
+        r.userId().orElse(""),
+        r.teamId().orElse(""),
+        r.modelGroup(),
+        Integer.toString(r.status()),
+        r.inputTokens() + r.cacheReadTokens() + r.cacheCreationTokens(),
+        r.outputTokens(),
+        r.costNanos().isPresent() ? usd(r.costNanos().getAsLong()) : "unknown",
+        r.priceState() + "/" + r.priceSource(),
+        r.usageSource().wire());
+  }
+
+  /** One request of the spend log: its tokens, usage source, price, cost, status and attempts. */
+  Pages.Request request(Pages.Chrome chrome, Principal p, String requestId) {
+    require(p, "GET /spend/logs");
+    SpendQueries.Page found =
+        spend.spendLogs(SpendQueries.Filter.all().withRequestId(requestId), 1, 1);
+    if (found.rows().isEmpty()) {
+      throw GatewayException.notFound(
+          "request_id", "no request '" + requestId + "' in the spend log");
+    }
+    SpendRecord r = found.rows().get(0);
+    List<String> attempts = new ArrayList<>();
+    for (SpendRecord.Attempt a : r.attempts()) {
+      attempts.add(
+          a.modelGroup()
+              + " / "
+              + a.deploymentId()
+              + ": "
+              + a.status()
+              + a.errorClass().map(e -> " (" + e + ")").orElse(""));
+    }
+    return new Pages.Request(
+        chrome,
+        spendRow(governance.snapshot(), r),
+        r.deploymentId().orElse(""),
+        r.providerModel().orElse(""),
+        r.requestedModel(),
+        r.cacheReadTokens(),
+        r.cacheCreationTokens(),
+        r.reasoningTokens(),
+        String.join(", ", r.tags()),
+        r.errorType().map(t -> t + r.errorCode().map(c -> " / " + c).orElse("")).orElse(""),
+        r.latencyMillis(),
+        r.stream(),
+        attempts);
   }
 
   /** A key filter as an alias, a key, or a token. */
@@ -452,6 +680,20 @@ final class PageData {
     }
   }
 
+  /** One budget line of the API's JSON. */
+  private static Pages.ChainLine chainLine(JsonNode l) {
+    return new Pages.ChainLine(
+        l.path("level").asText(),
+        l.path("entity").asText(),
+        money(l.path("spend")),
+        money(l.path("reserved")),
+        money(l.path("max_budget")),
+        text(l.path("budget_duration"), "lifetime"),
+        text(l.path("budget_reset_at"), "never"),
+        l.path("exhausted").asBoolean(),
+        l.has("figures_hidden"));
+  }
+
   static Pages.ChainLine line(BudgetLine l) {
     return new Pages.ChainLine(
         l.level().wire(),
@@ -481,7 +723,7 @@ final class PageData {
     return n.isMissingNode() || n.isNull() || n.asText().isEmpty() ? fallback : n.asText();
   }
 
-  private static byte[] bytes(JsonNode n) {
+  static byte[] bytes(JsonNode n) {
     try {
       return Json.MAPPER.writeValueAsBytes(n);
     } catch (IOException e) {

@@ -35,7 +35,11 @@ final class Pages {
   record Period(String label, String spend, long requests, long unpriced, long estimated) {}
 
   record Overview(
-      Chrome chrome, List<Period> periods, long unknownDeployments, List<ChainLine> global) {}
+      Chrome chrome,
+      List<Period> periods,
+      long unknownDeployments,
+      List<ChainLine> global,
+      List<Chart> charts) {}
 
   record KeyRow(
       String token,
@@ -105,7 +109,10 @@ final class Pages {
       Optional<String> blocking,
       Optional<String> secret,
       boolean canBlock,
-      boolean canDelete) {}
+      boolean canDelete,
+      List<FieldValue> edit,
+      boolean canEdit,
+      boolean canRegenerate) {}
 
   /**
    * One deployment and its price.
@@ -163,4 +170,80 @@ final class Pages {
       long total,
       String prev,
       String next) {}
+
+  /** One entity of a list page; money already formatted, empty where the kind has none. */
+  record EntityRow(
+      String id,
+      String name,
+      String spend,
+      String maxBudget,
+      String window,
+      String resetAt,
+      String models,
+      boolean blocked) {}
+
+  record Entities(
+      Chrome chrome,
+      Entity kind,
+      String q,
+      List<EntityRow> rows,
+      boolean canCreate,
+      boolean canDelete) {}
+
+  /** A team member with its budget in the team. */
+  record Member(
+      String user, String role, String spend, String maxBudget, String window, boolean exhausted) {}
+
+  /** An edit form's field with the entity's current value. */
+  record FieldValue(Entity.Field field, String value) {}
+
+  record EntityPage(
+      Chrome chrome,
+      Entity kind,
+      EntityRow row,
+      List<FieldValue> values,
+      List<ChainLine> budgets,
+      List<Member> members,
+      boolean canEdit,
+      boolean canDelete,
+      boolean canManageMembers) {}
+
+  /** One rectangle of a chart, with its tooltip. */
+  record Bar(int x, int y, int width, int height, String fill, String title) {}
+
+  /** A day's label under the bars. */
+  record Tick(int x, String label) {}
+
+  record Legend(String fill, String label, String total) {}
+
+  /** A server-drawn SVG bar chart; {@code max} is the tallest bar's amount. */
+  record Chart(
+      String id,
+      String title,
+      int width,
+      int height,
+      List<Bar> bars,
+      List<Tick> ticks,
+      List<Legend> legend,
+      String max) {}
+
+  /**
+   * One request of the spend log in full.
+   *
+   * @param attempts each try, as "model group / deployment: status (error)"
+   */
+  record Request(
+      Chrome chrome,
+      SpendRow row,
+      String deployment,
+      String providerModel,
+      String requestedModel,
+      long cacheReadTokens,
+      long cacheCreationTokens,
+      long reasoningTokens,
+      String tags,
+      String error,
+      long latencyMillis,
+      boolean stream,
+      List<String> attempts) {}
 }

@@ -511,6 +511,26 @@ class EnforcerTest {
   }
 
   @Test
+  void entityBudgets_manyKeys_sameLinesAsOneByOne_inTheGivenOrder() {
+    VirtualKey a = f.key("k1", max("1"));
+    VirtualKey b = f.key("k2", max("2", "1d"));
+    f.put(a);
+    f.put(b);
+    f.settle(f.principal(a), "0.25");
+    f.settle(f.principal(b), "0.5");
+
+    List<List<BudgetLine>> both = f.enforcer.entityBudgets(Level.KEY, List.of("k2", "k1", "none"));
+
+    assertThat(both).hasSize(3);
+    assertThat(both.get(0)).isEqualTo(f.enforcer.entityBudgets(Level.KEY, "k2"));
+    assertThat(both.get(1)).isEqualTo(f.enforcer.entityBudgets(Level.KEY, "k1"));
+    assertThat(both.get(0).get(0).spendNanos()).isEqualTo(Fixture.usd("0.5"));
+    assertThat(both.get(1).get(0).spendNanos()).isEqualTo(Fixture.usd("0.25"));
+    assertThat(both.get(2).get(0).spendNanos()).isZero();
+    assertThat(f.enforcer.entityBudgets(Level.KEY, List.of())).isEmpty();
+  }
+
+  @Test
   void settle_freeRecord_chargesNothing() {
     VirtualKey k = f.key("k1", max("1"));
     f.put(k);

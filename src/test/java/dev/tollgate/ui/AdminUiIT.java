@@ -3,10 +3,8 @@ package dev.tollgate.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.common.Json;
 import dev.tollgate.testing.FakeOpenAi;
 import dev.tollgate.testing.TestGateway;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.jsoup.nodes.Document;
@@ -26,22 +24,10 @@ class AdminUiIT {
 
   @BeforeEach
   void start() {
-    upstream = new FakeOpenAi();
-    // 8 uncached input, 4 cached, 5 output tokens: 0.000074 USD a request on "custom".
-    upstream.fallback(new FakeOpenAi.Normal(12, 5, 4));
+    upstream = UiGateway.upstream();
     gw =
-        TestGateway.start(
-            """
-            model_list:
-              - model_name: custom
-                litellm_params: {model: openai/acme-internal, api_base: %1$s,
-                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
-                model_info: {id: custom-1}
-              - model_name: unknown
-                litellm_params: {model: openai/acme-unpriced, api_base: %1$s}
-                model_info: {id: unknown-1}
-            """
-                .formatted(upstream.apiBase()),
+        UiGateway.start(
+            upstream,
             Map.of(
                 "TOLLGATE_MASTER_KEY",
                 TestGateway.MASTER_KEY,
@@ -95,7 +81,7 @@ class AdminUiIT {
               assertThat(s.data()).isBlank();
             });
     assertThat(page.select("[style]")).isEmpty();
-    JsonNode htmx = json(page.expectFirst("meta[name=htmx-config]").attr("content"));
+    JsonNode htmx = UiGateway.json(page.expectFirst("meta[name=htmx-config]").attr("content"));
     assertThat(htmx.path("allowEval").asBoolean(true)).isFalse();
     HttpResponse<String> script = ui.get(page.expectFirst("script").attr("src"));
     assertThat(script.statusCode()).isEqualTo(200);
@@ -123,6 +109,23 @@ class AdminUiIT {
     assertThat(ok.login(Map.of("username", "ops", "password", "correct horse")).statusCode())
         .isEqualTo(303);
     assertThat(ok.page("/ui/").expectFirst("#who").text()).isEqualTo("ops");
+  }
+
+  @Test
+  void login_afterTooManyFailures_isRefusedEvenWithTheRightKey() {
+    UiSession ui = new UiSession(gw);
+    for (int i = 0; i < LoginLimiter.MAX_FAILURES; i++) {
+      assertThat(ui.login(Map.of("key", "sk-wrong-" + i)).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> refused = ui.login(Map.of("key", TestGateway.MASTER_KEY));
+
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("retry-after"))
+        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+    assertThat(org.jsoup.Jsoup.parse(refused.body()).expectFirst("#login-error").text())
+        .contains("too many failed logins");
+    assertThat(ui.cookies).doesNotContainKey(AdminUi.SESSION_COOKIE);
   }
 
   @Test
@@ -167,7 +170,7 @@ class AdminUiIT {
   void post_withoutOrWithAnotherSessionsCsrfToken_isRefusedAndChangesNothing() throws Exception {
     UiSession ui = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
     UiSession other = UiSession.loggedIn(gw, TestGateway.MASTER_KEY);
-    int before = keyCount();
+    int before = UiGateway.keyCount(gw);
 
     HttpResponse<String> none = ui.post("/ui/keys", Map.of("key_alias", "no-token"));
     HttpResponse<String> foreign =
@@ -175,12 +178,12 @@ class AdminUiIT {
 
     assertThat(none.statusCode()).isEqualTo(403);
     assertThat(foreign.statusCode()).isEqualTo(403);
-    assertThat(keyCount()).isEqualTo(before);
+    assertThat(UiGateway.keyCount(gw)).isEqualTo(before);
     // With its own token the same form works.
     HttpResponse<String> ok =
         ui.post("/ui/keys", Map.of("key_alias", "with-token", "_csrf", ui.csrf("/ui/keys")));
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-    assertThat(keyCount()).isEqualTo(before + 1);
+    assertThat(UiGateway.keyCount(gw)).isEqualTo(before + 1);
   }
 
   @Test
@@ -188,7 +191,7 @@ class AdminUiIT {
     String viewerKey = userKey("viewer-1", "proxy_admin_viewer");
     String internalKey = userKey("internal-1", "internal_user");
     HttpResponse<String> target = gw.post("/key/generate", "{\"key_alias\":\"target\"}");
-    String token = json(target.body()).path("token").asText();
+    String token = UiGateway.json(target.body()).path("token").asText();
 
     // An internal user may not log in at all.
     HttpResponse<String> internal = new UiSession(gw).login(Map.of("key", internalKey));
@@ -208,7 +211,7 @@ class AdminUiIT {
         .extracting(e -> e.attr("action"))
         .containsExactly("/ui/logout");
 
-    int before = keyCount();
+    int before = UiGateway.keyCount(gw);
     String csrf = csrf(keys);
     HttpResponse<String> create =
         viewer.post("/ui/keys", Map.of("key_alias", "forged", "_csrf", csrf));
@@ -219,9 +222,12 @@ class AdminUiIT {
     assertThat(create.statusCode()).as(create.body()).isEqualTo(403);
     assertThat(block.statusCode()).as(block.body()).isEqualTo(403);
     assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
-    assertThat(keyCount()).isEqualTo(before);
+    assertThat(UiGateway.keyCount(gw)).isEqualTo(before);
     assertThat(
-            json(gw.get("/key/info?key=" + token).body()).path("info").path("blocked").asBoolean())
+            UiGateway.json(gw.get("/key/info?key=" + token).body())
+                .path("info")
+                .path("blocked")
+                .asBoolean())
         .isFalse();
   }
 
@@ -246,10 +252,10 @@ class AdminUiIT {
     assertThat(again.selectFirst("#blocking-none")).isNotNull();
 
     // 0.000074 each: the second takes spend to 0.000148, past 0.0001, and the third is refused.
-    assertThat(chat(secret).statusCode()).isEqualTo(200);
-    assertThat(chat(secret).statusCode()).isEqualTo(200);
-    awaitSpend(token, "0.000148");
-    HttpResponse<String> refused = chat(secret);
+    assertThat(UiGateway.chat(gw, secret).statusCode()).isEqualTo(200);
+    assertThat(UiGateway.chat(gw, secret).statusCode()).isEqualTo(200);
+    UiGateway.awaitSpend(gw, token, new java.math.BigDecimal("0.000148"));
+    HttpResponse<String> refused = UiGateway.chat(gw, secret);
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
 
     Document key = ui.page("/ui/keys/" + token);
@@ -290,48 +296,14 @@ class AdminUiIT {
     assertThat(models.expectFirst("tr[data-id=unknown-1] .price").text()).isEqualTo("unknown");
   }
 
-  private HttpResponse<String> chat(String key) {
-    return gw.send(
-        HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-            .header("Authorization", "Bearer " + key)
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\"custom\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-            .build());
-  }
-
-  private void awaitSpend(String token, String usd) throws Exception {
-    java.math.BigDecimal expected = new java.math.BigDecimal(usd);
-    for (int i = 0; i < 500; i++) {
-      JsonNode info = json(gw.get("/key/info?key=" + token).body()).path("info");
-      if (info.path("spend").decimalValue().compareTo(expected) == 0) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("spend never reached " + usd);
-  }
-
   private String userKey(String user, String role) throws Exception {
     HttpResponse<String> r =
         gw.post("/user/new", "{\"user_id\":\"" + user + "\",\"user_role\":\"" + role + "\"}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return json(r.body()).path("key").asText();
-  }
-
-  private int keyCount() throws Exception {
-    return json(gw.get("/key/list").body()).path("total_count").asInt();
+    return UiGateway.json(r.body()).path("key").asText();
   }
 
   private static String csrf(Document page) {
     return page.expectFirst("input[name=_csrf]").val();
-  }
-
-  private static JsonNode json(String s) {
-    try {
-      return Json.MAPPER.readTree(s);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 }
