@@ -83,7 +83,8 @@ final class GatewayVerticle extends VerticleBase {
             services.routing(),
             services.tracing(),
             config.general().allowMockTestingParams(),
-            services.cache().orElse(null));
+            services.cache().orElse(null),
+            services.metrics().isPresent());
     long bodyLimit = config.general().maxRequestBytes();
 
     Router router = Router.router(vertx);

@@ -80,7 +80,8 @@ public record SpendRecord(
     long forwardedAfterNanos,
     long upstreamNanos,
     long firstTokenNanos,
-    Optional<CacheHit> cacheHit) {
+    Optional<CacheHit> cacheHit,
+    Optional<Caller> caller) {
 
   /**
    * A request the response cache answered.
@@ -89,6 +90,16 @@ public record SpendRecord(
    *     request was admitted on, priced as any answer is; empty when that price is unknown
    */
   public record CacheHit(OptionalLong savedNanos) {}
+
+  /**
+   * Who sent the request, for the metrics' {@code route}, {@code client_ip} and {@code user_agent}
+   * labels; not stored.
+   *
+   * @param route the path the client called, such as {@code /v1/chat/completions}
+   * @param clientIp the address of the connection's peer
+   * @param userAgent the {@code User-Agent} header, or empty when none was sent
+   */
+  public record Caller(String route, String clientIp, String userAgent) {}
 
   /** A record of a request the response cache did not answer. */
   public SpendRecord(
@@ -153,6 +164,7 @@ public record SpendRecord(
         forwardedAfterNanos,
         upstreamNanos,
         firstTokenNanos,
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -378,7 +390,8 @@ public record SpendRecord(
         forwardedAfterNanos,
         upstreamNanos,
         firstTokenNanos,
-        cacheHit);
+        cacheHit,
+        caller);
   }
 
   /** This record, answered by the response cache as {@code hit} says (empty: not by it). */
@@ -414,7 +427,8 @@ public record SpendRecord(
         forwardedAfterNanos,
         upstreamNanos,
         firstTokenNanos,
-        hit);
+        hit,
+        caller);
   }
 
   /** Whether the gateway made this request itself (a health check) rather than a caller. */

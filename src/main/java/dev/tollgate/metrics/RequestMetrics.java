@@ -401,7 +401,8 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
       int status,
       String errorClass,
       boolean stream,
-      boolean retried) {}
+      boolean retried,
+      Optional<SpendRecord.Caller> caller) {}
 
   /**
    * The data points of one label set; null where the label set has none: the deployment ones when
@@ -463,7 +464,8 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
             r.status(),
             errorClass,
             r.stream(),
-            !r.attempts().isEmpty());
+            !r.attempts().isEmpty(),
+            r.caller());
     Series x = series.get(k);
     if (x == null) {
       x = series(k, s);
@@ -631,6 +633,10 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
    * Whether a failure is the deployment's: not the gateway's own refusal on a budget or rate limit,
    * and not a client that went away.
    */
+  private static String orNone(String value) {
+    return value.isEmpty() ? NONE : value;
+  }
+
   private static boolean blamed(int status, String errorClass) {
     return status >= 400 && status != 499 && !errorClass.equals(REFUSED);
   }
@@ -660,11 +666,14 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
     String status = Integer.toString(k.status());
     boolean failed = k.status() >= 400;
     String errorClass = k.errorClass();
+    String route = k.caller().map(c -> orNone(c.route())).orElse(NONE);
+    String clientIp = k.caller().map(c -> orNone(c.clientIp())).orElse(NONE);
+    String userAgent = k.caller().map(c -> orNone(c.userAgent())).orElse(NONE);
 
     CounterDataPoint total =
         proxyTotal.at(
-            endUser, keyHash, keyAlias, requested, team, teamAlias, user, status, email, NONE, NONE,
-            NONE, modelId, org, orgAlias);
+            endUser, keyHash, keyAlias, requested, team, teamAlias, user, status, email, route,
+            clientIp, userAgent, modelId, org, orgAlias);
     CounterDataPoint failures =
         failed
             ? proxyFailed.at(
@@ -678,9 +687,9 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
                 email,
                 status,
                 errorClass,
-                NONE,
-                NONE,
-                NONE,
+                route,
+                clientIp,
+                userAgent,
                 modelId,
                 org,
                 orgAlias)
@@ -703,8 +712,8 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
         failures,
         latency,
         deploymentTotal.at(
-            group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
-            NONE),
+            group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, clientIp,
+            userAgent),
         failed
             ? deploymentFailure.at(
                 group,
@@ -718,19 +727,19 @@ public final class RequestMetrics implements SpendSink, UpstreamLimits {
                 keyAlias,
                 team,
                 teamAlias,
-                NONE,
-                NONE)
+                clientIp,
+                userAgent)
             : deploymentSuccess.at(
-                group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias, NONE,
-                NONE),
+                group, model, modelId, apiBase, provider, keyHash, keyAlias, team, teamAlias,
+                clientIp, userAgent),
         failed
             ? null
             : requests.at(
-                endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE,
-                modelId, provider, org, orgAlias),
+                endUser, keyHash, keyAlias, model, team, teamAlias, user, email, clientIp,
+                userAgent, modelId, provider, org, orgAlias),
         spend.at(
-            endUser, keyHash, keyAlias, model, team, teamAlias, user, email, NONE, NONE, modelId,
-            provider, org, orgAlias),
+            endUser, keyHash, keyAlias, model, team, teamAlias, user, email, clientIp, userAgent,
+            modelId, provider, org, orgAlias),
         totalTokens.at(tl),
         inputTokens.at(tl),
         outputTokens.at(tl),

@@ -281,6 +281,16 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             ar -> recordEstimate(d, ar.succeeded() ? ar.result() : bound(req, relayed), error));
   }
 
+  /** Who sent {@code request}: its path, its peer's address and its {@code User-Agent}. */
+  private static SpendRecord.Caller caller(HttpServerRequest request) {
+    io.vertx.core.net.SocketAddress peer = request.remoteAddress();
+    String ip = peer == null ? null : peer.hostAddress();
+    String agent = request.getHeader(io.vertx.core.http.HttpHeaders.USER_AGENT);
+    String path = request.path();
+    return new SpendRecord.Caller(
+        path == null ? "" : path, ip == null ? "" : ip, agent == null ? "" : agent);
+  }
+
   /** The estimate, or if counting failed, the reservation's bounds: never nothing. */
   private static Usage estimateOrBound(
       String requestId, Callable<Usage> job, ParsedRequest req, @Nullable Relayed relayed) {
@@ -362,7 +372,8 @@ final class Exchange implements ClientSseSink.Owner, Attempts.Targets {
             forwarded ? forwardedNanos - startedNanos : -1,
             forwarded ? end - forwardedNanos : -1,
             forwarded && firstByteNanos >= 0 ? firstByteNanos - forwardedNanos : -1,
-            cacheHit);
+            cacheHit,
+            handler.callerLabels ? Optional.of(caller(request)) : Optional.empty());
     sink.record(r);
     RequestTrace trace = this.trace;
     if (trace != null) {

@@ -71,6 +71,13 @@ public final class ProxyHandler {
   private final RetryRule retryRule;
   private final Routing routing;
   private final Tracing tracing;
+
+  /**
+   * Whether spend records name their caller ({@link dev.tollgate.budget.SpendRecord.Caller}): only
+   * the metrics read it, so a gateway without them reads no address or header for it.
+   */
+  final boolean callerLabels;
+
   private final boolean allowMockTesting;
 
   /** The response cache; null when {@code litellm_settings.cache} is off. */
@@ -89,7 +96,8 @@ public final class ProxyHandler {
       Routing routing,
       Tracing tracing,
       boolean allowMockTesting,
-      @Nullable ResponseCache cache) {
+      @Nullable ResponseCache cache,
+      boolean callerLabels) {
     this.registry = registry;
     this.auth = auth;
     this.providers = providers;
@@ -104,6 +112,7 @@ public final class ProxyHandler {
     this.tracing = tracing;
     this.allowMockTesting = allowMockTesting;
     this.caching = cache == null ? null : new Caching(cache, clock);
+    this.callerLabels = callerLabels;
   }
 
   /**

@@ -179,6 +179,21 @@ class MetricsIT {
                   "litellm_proxy_total_requests_metric_total",
                   Map.of("hashed_api_key", hash, "status_code", "200")))
           .isEqualTo(3.0);
+      // Who called: the path, the peer's address and the User-Agent, as LiteLLM labels them.
+      Map<String, String> caller =
+          Map.of(
+              "route", "/v1/chat/completions",
+              "client_ip", "127.0.0.1",
+              "user_agent", "metrics-it/1.0");
+      assertThat(sum(m, "litellm_proxy_total_requests_metric_total", caller)).isEqualTo(8.0);
+      assertThat(sum(m, "litellm_requests_metric_total", Map.of("client_ip", "127.0.0.1")))
+          .isEqualTo(sum(m, "litellm_requests_metric_total", Map.of()));
+      assertThat(
+              sum(
+                  m,
+                  "litellm_deployment_success_responses_total",
+                  Map.of("user_agent", "metrics-it/1.0")))
+          .isEqualTo(sum(m, "litellm_deployment_success_responses_total", Map.of()));
       assertThat(
               sum(
                   m,
@@ -680,6 +695,7 @@ class MetricsIT {
     return gw.send(
         HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
             .header("Authorization", "Bearer " + key)
+            .header("User-Agent", "metrics-it/1.0")
             .POST(
                 HttpRequest.BodyPublishers.ofString(
                     "{\"model\":\""
