@@ -26,6 +26,8 @@ public final class ChatParams {
    * The OpenAI chat parameters that are checked: a key outside this set (LiteLLM's own, or a
    * provider's, such as {@code thinking} or {@code top_k}) is left to the translation. {@code
    * model}, {@code messages}, {@code stream} and {@code stream_options} are served by every wire.
+   * {@code user} names the caller and asks nothing of the model, so a provider without it leaves it
+   * out rather than refuse the request (OpenAI SDK clients often set it).
    */
   static final Set<String> CHECKED =
       Set.of(
@@ -45,7 +47,6 @@ public final class ChatParams {
           "tools",
           "tool_choice",
           "parallel_tool_calls",
-          "user",
           "functions",
           "function_call",
           "reasoning_effort",

@@ -51,10 +51,10 @@ import org.jspecify.annotations.Nullable;
  *       content ({@link BedrockAnswer}, {@link BedrockStream}).
  * </ul>
  *
- * <p>An OpenAI parameter outside {@link #SUPPORTED} ({@code frequency_penalty}, {@code user},
+ * <p>An OpenAI parameter outside {@link #SUPPORTED} ({@code frequency_penalty}, {@code seed},
  * {@code parallel_tool_calls}, {@code n} above 1...) is a 400 naming it, or with {@code
- * drop_params} dropped ({@link ChatParams}). {@code stream_options} is not sent: a stream always
- * reports usage.
+ * drop_params} dropped ({@link ChatParams}). Not sent either: {@code user}, and {@code
+ * stream_options} (a stream always reports usage).
  */
 final class BedrockRequest {
   private BedrockRequest() {}

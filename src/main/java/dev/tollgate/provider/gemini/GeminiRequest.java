@@ -57,9 +57,9 @@ import org.jspecify.annotations.Nullable;
  * LiteLLM's Gemini parameters {@code safety_settings}, {@code cached_content} (a context cache,
  * whose tokens are billed at the cache rate) and {@code labels} are sent as {@code safetySettings},
  * {@code cachedContent} and {@code labels}. A history that ends with the assistant gets a blank
- * user turn, as LiteLLM sends it. An OpenAI parameter outside {@link #SUPPORTED} ({@code user},
- * {@code logit_bias}, {@code parallel_tool_calls}...) is a 400 naming it, or with {@code
- * drop_params} dropped ({@link ChatParams}). Not sent either: {@code metadata}, {@code
+ * user turn, as LiteLLM sends it. An OpenAI parameter outside {@link #SUPPORTED} ({@code
+ * logit_bias}, {@code parallel_tool_calls}...) is a 400 naming it, or with {@code drop_params}
+ * dropped ({@link ChatParams}). Not sent either: {@code user}, {@code metadata}, {@code
  * stream_options} (a Gemini stream always reports usage), a message's {@code name}.
  */
 final class GeminiRequest {
