@@ -117,8 +117,6 @@ public final class ConfigLoader {
    */
   static final Map<String, String> NO_EFFECT_PARAMS =
       Map.of(
-          "drop_params",
-          "is not supported: OpenAI parameters reach the provider as the client sent them",
           "use_in_pass_through",
           "is not supported: Tollgate's pass-through routes do not pick config deployments");
 
@@ -263,6 +261,11 @@ public final class ConfigLoader {
    * master key, or any other secret in the environment, to an {@code api_base} of their choosing.
    */
   private @Nullable Set<String> allowedEnv;
+
+  /**
+   * {@code litellm_settings.drop_params}: the default of every deployment's {@code drop_params}.
+   */
+  private boolean dropParams;
 
   private JsonNode resolveEnv(JsonNode node, String path) {
     if (node.isTextual() && node.asText().startsWith(ENV_PREFIX)) {
@@ -709,6 +712,7 @@ public final class ConfigLoader {
           "must be enforce or deny, got '" + policy.get() + "'");
     }
     s.nonNegativeLong("reservation_output_tokens");
+    dropParams = s.bool("drop_params").orElse(false);
     boolean storeAuditLogs = s.bool("store_audit_logs").orElse(false);
     s.bool("turn_off_message_logging"); // read from the raw map: LitellmSettings.messagesRecorded
     List<String> callbacks = new ArrayList<>();
@@ -1122,6 +1126,10 @@ public final class ConfigLoader {
     Optional<SpendCap> budget = cap(s, "max_budget", "budget_duration");
     Map<RateKey, BigDecimal> rates = new EnumMap<>(RateKey.class);
     Map<String, Object> extra = new LinkedHashMap<>();
+    // The deployment's own drop_params wins over litellm_settings'; ChatParams reads it.
+    if (s.bool("drop_params").orElse(dropParams)) {
+      extra.put("drop_params", true);
+    }
     for (String key : s.remaining()) {
       JsonNode v = obj.get(key);
       Optional<RateKey> rate = RateKey.fromLiteLlmName(key);

@@ -103,13 +103,44 @@ class ConfigLoaderTest {
     assertThat(c.litellm().maxEndUserBudget()).contains(new BigDecimal("0.05"));
     assertThat(c.litellm().timezone()).contains("Europe/Berlin");
     assertThat(c.litellm().raw()).containsEntry("drop_params", true);
+    // litellm_settings.drop_params is every deployment's default, so it is no longer a warning.
+    assertThat(openai.extra()).containsEntry("drop_params", true);
     assertThat(c.warnings())
         .anySatisfy(
             w ->
                 assertThat(w)
                     .contains("model_list[0].litellm_params.api_key")
                     .contains("AZURE_API_KEY"))
-        .anySatisfy(w -> assertThat(w).contains("litellm_settings.drop_params"));
+        .noneSatisfy(w -> assertThat(w).contains("drop_params"));
+  }
+
+  /** A deployment's own drop_params wins over litellm_settings'; it must be a boolean. */
+  @Test
+  void parse_deploymentDropParams_overridesGlobal() {
+    GatewayConfig c =
+        parse(
+            """
+            model_list:
+              - model_name: a
+                litellm_params: {model: anthropic/claude-x, drop_params: false}
+              - model_name: b
+                litellm_params: {model: anthropic/claude-x}
+              - model_name: c
+                litellm_params: {model: anthropic/claude-x, drop_params: true}
+            litellm_settings:
+              drop_params: true
+            """);
+    assertThat(c.modelList().get(0).params().extra()).doesNotContainKey("drop_params");
+    assertThat(c.modelList().get(1).params().extra()).containsEntry("drop_params", true);
+    assertThat(c.modelList().get(2).params().extra()).containsEntry("drop_params", true);
+    GatewayConfig none =
+        parse(
+            """
+            model_list:
+              - model_name: b
+                litellm_params: {model: anthropic/claude-x}
+            """);
+    assertThat(none.modelList().get(0).params().extra()).doesNotContainKey("drop_params");
   }
 
   /** Azure AD client credentials are provider keys, resolved from the environment like api_key. */

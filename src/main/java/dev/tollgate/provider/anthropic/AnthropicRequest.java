@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.provider.ChatParams;
 import dev.tollgate.provider.ParsedRequest;
 import dev.tollgate.provider.ToolCalls;
 import dev.tollgate.provider.UpstreamRequest;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -51,13 +53,11 @@ import org.jspecify.annotations.Nullable;
  *       thinking (which forbids forcing one). The answer's call of that tool is its content.
  * </ul>
  *
- * <p>Dropped, having no meaning for Anthropic: {@code frequency_penalty}, {@code presence_penalty},
- * {@code logit_bias}, {@code logprobs}, {@code top_logprobs}, {@code seed}, {@code stream_options}
- * (a stream always reports usage), {@code service_tier}, {@code store}, {@code modalities}, {@code
- * audio}, {@code prediction}, {@code web_search_options}, the legacy {@code functions} and {@code
- * function_call}, a tool's {@code strict}, a message's {@code name}, and the rest of {@code
- * metadata} (LiteLLM's own: tags and the like). {@code n} above 1 is a 400: Anthropic generates one
- * answer.
+ * <p>An OpenAI parameter outside {@link #SUPPORTED} ({@code frequency_penalty}, {@code logit_bias},
+ * {@code seed}, {@code n} above 1...) is a 400 naming it, or with {@code drop_params} dropped
+ * ({@link ChatParams}). Not sent either, having no meaning for Anthropic: {@code stream_options} (a
+ * stream always reports usage), a tool's {@code strict}, a message's {@code name}, and the rest of
+ * {@code metadata} (LiteLLM's own: tags and the like).
  */
 final class AnthropicRequest {
   private AnthropicRequest() {}
@@ -80,16 +80,31 @@ final class AnthropicRequest {
   private static final byte[] RESPONSE_FORMAT =
       "\"response_format\"".getBytes(StandardCharsets.US_ASCII);
 
+  /**
+   * The OpenAI chat parameters Anthropic serves, from LiteLLM's {@code
+   * AnthropicConfig.get_supported_openai_params} ({@code web_search_options} aside: not translated
+   * here). The others are a 400, or dropped with {@code drop_params} ({@link ChatParams}).
+   */
+  static final Set<String> SUPPORTED =
+      Set.of(
+          "stop",
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "max_completion_tokens",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "response_format",
+          "user",
+          "reasoning_effort");
+
   /** The Messages request body for an OpenAI chat request. */
   static byte[] fromChat(UpstreamRequest up) {
     JsonNode root = tree(up.request().body());
+    ChatParams.admit((ObjectNode) root, SUPPORTED, up.params());
     ObjectNode out = NODES.objectNode();
     out.put("model", up.params().providerModel());
-    JsonNode n = root.path("n");
-    if (n.canConvertToLong() && n.asLong() > 1) {
-      throw GatewayException.badRequest(
-          "n", "Anthropic generates one answer a request; n must be 1");
-    }
     ObjectNode thinking = thinking(root);
     out.put("max_tokens", maxTokens(up.request().maxTokens(), thinking, up.maxOutputTokens()));
     ArrayNode system = NODES.arrayNode();

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.provider.ChatParams;
 import dev.tollgate.provider.ToolCalls;
 import dev.tollgate.provider.UpstreamRequest;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,10 +51,10 @@ import org.jspecify.annotations.Nullable;
  *       content ({@link BedrockAnswer}, {@link BedrockStream}).
  * </ul>
  *
- * <p>Dropped, having no meaning for Converse: {@code frequency_penalty}, {@code presence_penalty},
- * {@code logit_bias}, {@code logprobs}, {@code seed}, {@code user}, {@code stream_options} (a
- * stream always reports usage), {@code parallel_tool_calls} and the rest. {@code n} above 1 is a
- * 400: Converse generates one answer.
+ * <p>An OpenAI parameter outside {@link #SUPPORTED} ({@code frequency_penalty}, {@code seed},
+ * {@code parallel_tool_calls}, {@code n} above 1...) is a 400 naming it, or with {@code
+ * drop_params} dropped ({@link ChatParams}). Not sent either: {@code user}, and {@code
+ * stream_options} (a stream always reports usage).
  */
 final class BedrockRequest {
   private BedrockRequest() {}
@@ -65,15 +67,29 @@ final class BedrockRequest {
   private static final byte[] RESPONSE_FORMAT =
       "\"response_format\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  /**
+   * The OpenAI chat parameters Converse serves, from the parameters LiteLLM's {@code
+   * AmazonConverseConfig.map_openai_params} maps. The others are a 400, or dropped with {@code
+   * drop_params} ({@link ChatParams}).
+   */
+  static final Set<String> SUPPORTED =
+      Set.of(
+          "stop",
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "max_completion_tokens",
+          "tools",
+          "tool_choice",
+          "response_format",
+          "reasoning_effort");
+
   /** The Converse request body for an OpenAI chat request. */
   static byte[] fromChat(UpstreamRequest up, String modelId) {
     JsonNode root = tree(up.request().body());
+    ChatParams.admit((ObjectNode) root, SUPPORTED, up.params());
     boolean anthropic = modelId.contains("anthropic.");
     ObjectNode out = NODES.objectNode();
-    JsonNode n = root.path("n");
-    if (n.canConvertToLong() && n.asLong() > 1) {
-      throw GatewayException.badRequest("n", "Bedrock generates one answer a request; n must be 1");
-    }
     ArrayNode system = NODES.arrayNode();
     out.set("messages", messages(root.path("messages"), system));
     if (!system.isEmpty()) {

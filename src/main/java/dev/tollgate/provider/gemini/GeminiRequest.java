@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.provider.ChatParams;
 import dev.tollgate.provider.ToolCalls;
+import dev.tollgate.provider.UpstreamRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,9 +57,10 @@ import org.jspecify.annotations.Nullable;
  * LiteLLM's Gemini parameters {@code safety_settings}, {@code cached_content} (a context cache,
  * whose tokens are billed at the cache rate) and {@code labels} are sent as {@code safetySettings},
  * {@code cachedContent} and {@code labels}. A history that ends with the assistant gets a blank
- * user turn, as LiteLLM sends it. Dropped, having no meaning for Gemini: {@code user}, {@code
- * metadata}, {@code stream_options} (a Gemini stream always reports usage), {@code logit_bias},
- * {@code parallel_tool_calls}, {@code service_tier}, {@code store}, a message's {@code name}.
+ * user turn, as LiteLLM sends it. An OpenAI parameter outside {@link #SUPPORTED} ({@code
+ * logit_bias}, {@code parallel_tool_calls}...) is a 400 naming it, or with {@code drop_params}
+ * dropped ({@link ChatParams}). Not sent either: {@code user}, {@code metadata}, {@code
+ * stream_options} (a Gemini stream always reports usage), a message's {@code name}.
  */
 final class GeminiRequest {
   private GeminiRequest() {}
@@ -89,9 +92,45 @@ final class GeminiRequest {
           Map.entry("mp4", "video/mp4"),
           Map.entry("txt", "text/plain"));
 
+  /**
+   * The OpenAI chat parameters Gemini serves, from LiteLLM's {@code
+   * VertexGeminiConfig.get_supported_openai_params}, less those not translated here ({@code
+   * logprobs}, {@code top_logprobs}, {@code modalities}, {@code audio}, {@code
+   * parallel_tool_calls}, {@code web_search_options}, the legacy {@code functions}). The others are
+   * a 400, or dropped with {@code drop_params} ({@link ChatParams}).
+   */
+  static final Set<String> SUPPORTED =
+      Set.of(
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "max_completion_tokens",
+          "tools",
+          "tool_choice",
+          "response_format",
+          "n",
+          "stop",
+          "frequency_penalty",
+          "presence_penalty",
+          "seed",
+          "reasoning_effort");
+
+  /**
+   * The {@code GenerateContentRequest} body for the chat request of {@code up}, to {@code model},
+   * its parameters admitted first.
+   */
+  static byte[] fromChat(UpstreamRequest up, String model) {
+    JsonNode root = tree(up.request().body());
+    ChatParams.admit((ObjectNode) root, SUPPORTED, up.params());
+    return fromChat(root, model);
+  }
+
   /** The {@code GenerateContentRequest} body for an OpenAI chat request to {@code model}. */
   static byte[] fromChat(byte[] body, String model) {
-    JsonNode root = tree(body);
+    return fromChat(tree(body), model);
+  }
+
+  private static byte[] fromChat(JsonNode root, String model) {
     ObjectNode out = NODES.objectNode();
     ArrayNode system = NODES.arrayNode();
     out.set("contents", contents(root.path("messages"), system));

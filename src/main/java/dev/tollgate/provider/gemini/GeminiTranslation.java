@@ -18,7 +18,7 @@ public final class GeminiTranslation {
 
   /** The {@code GenerateContentRequest} for a chat request to {@code model}. */
   public static Buffer chatBody(UpstreamRequest up, String model) {
-    return Buffer.buffer(GeminiRequest.fromChat(up.request().body(), model));
+    return Buffer.buffer(GeminiRequest.fromChat(up, model));
   }
 
   /** A {@code GenerateContentResponse} as a {@code chat.completion}. */

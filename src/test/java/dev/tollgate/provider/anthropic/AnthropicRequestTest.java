@@ -254,7 +254,6 @@ class AnthropicRequestTest {
             """
             {"model":"claude","messages":[{"role":"user","content":"x"}],
              "temperature":0.7,"top_p":0.9,"top_k":40,"stop":"END","user":"user-42",
-             "frequency_penalty":0.5,"presence_penalty":0.1,"seed":7,"logprobs":true,
              "stream_options":{"include_usage":true},"metadata":{"tags":["a"]}}
             """);
 

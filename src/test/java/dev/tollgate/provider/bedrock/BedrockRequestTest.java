@@ -61,15 +61,12 @@ class BedrockRequestTest {
         translate(
             """
             {"model":"m","messages":[{"role":"user","content":"Hi"}],
-             "max_completion_tokens":77,"temperature":0,"top_p":0.5,"stop":"STOP","top_k":40,
-             "frequency_penalty":1,"seed":3,"user":"u"}
+             "max_completion_tokens":77,"temperature":0,"top_p":0.5,"stop":"STOP","top_k":40}
             """);
     assertThat(out.path("inferenceConfig"))
         .isEqualTo(
             json("{\"maxTokens\":77,\"temperature\":0,\"topP\":0.5,\"stopSequences\":[\"STOP\"]}"));
     assertThat(out.path("additionalModelRequestFields")).isEqualTo(json("{\"top_k\":40}"));
-    assertThat(out.has("frequency_penalty")).isFalse();
-    assertThat(out.has("seed")).isFalse();
   }
 
   @Test
