@@ -416,7 +416,9 @@ public final class Gateway implements AutoCloseable {
                 models,
                 db.spendQueries(),
                 env,
-                clock),
+                clock,
+                config,
+                db),
             dev.tollgate.tracing.Tracing.of(
                 config.litellm().otel(), config.litellm().messagesRecorded(), env),
             requestMetrics

@@ -9,12 +9,14 @@ import dev.tollgate.admin.Permissions;
 import dev.tollgate.budget.Enforcer;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.config.Environment;
+import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.KeyAuthenticator;
 import dev.tollgate.governance.Principal;
 import dev.tollgate.governance.UserRole;
 import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.routing.ModelRegistrar;
+import dev.tollgate.store.Database;
 import dev.tollgate.store.SpendQueries;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
@@ -86,13 +88,16 @@ public final class AdminUi {
       ModelAdmin models,
       SpendQueries spend,
       Environment env,
-      Clock clock) {
+      Clock clock,
+      GatewayConfig config,
+      Database db) {
     this.auth = requireNonNull(auth, "auth");
     this.governance = requireNonNull(governance, "governance");
     this.clock = requireNonNull(clock, "clock");
     this.sessions = new Sessions(requireNonNull(masterKey, "masterKey"));
     this.limiter = new LoginLimiter(clock);
-    this.data = new PageData(governance, api, enforcer, registrar, models, spend, clock);
+    this.data =
+        new PageData(governance, api, enforcer, registrar, models, spend, clock, config, db);
     this.assets = StaticAssets.load();
     Optional<String> user = env.get("UI_USERNAME").filter(v -> !v.isBlank());
     Optional<String> password = env.get("UI_PASSWORD").filter(v -> !v.isBlank());
@@ -175,6 +180,13 @@ public final class AdminUi {
                     ctx,
                     "pricing",
                     v -> data.gaps(chrome(v, "Pricing gaps", "pricing"), v.principal())));
+    ui.get("/settings")
+        .handler(
+            ctx ->
+                page(
+                    ctx,
+                    "settings",
+                    v -> data.settings(chrome(v, "Settings", "settings"), v.principal())));
     ui.get("/spend")
         .handler(
             ctx ->

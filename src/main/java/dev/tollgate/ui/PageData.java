@@ -13,6 +13,9 @@ import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.Usd;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.GeneralSettings;
+import dev.tollgate.config.RouterSettings;
 import dev.tollgate.governance.Governance;
 import dev.tollgate.governance.GovernanceSnapshot;
 import dev.tollgate.governance.KeySecrets;
@@ -23,6 +26,9 @@ import dev.tollgate.pricing.Price;
 import dev.tollgate.pricing.RateKey;
 import dev.tollgate.routing.Deployment;
 import dev.tollgate.routing.ModelRegistrar;
+import dev.tollgate.store.Database;
+import dev.tollgate.store.Health;
+import dev.tollgate.store.SpendLog;
 import dev.tollgate.store.SpendQueries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +68,8 @@ final class PageData {
   private final ModelAdmin models;
   private final SpendQueries spend;
   private final Clock clock;
+  private final GatewayConfig config;
+  private final Database db;
 
   PageData(
       Governance governance,
@@ -70,7 +78,9 @@ final class PageData {
       ModelRegistrar registrar,
       ModelAdmin models,
       SpendQueries spend,
-      Clock clock) {
+      Clock clock,
+      GatewayConfig config,
+      Database db) {
     this.governance = governance;
     this.api = api;
     this.enforcer = enforcer;
@@ -78,6 +88,8 @@ final class PageData {
     this.models = models;
     this.spend = spend;
     this.clock = clock;
+    this.config = config;
+    this.db = db;
   }
 
   /** Spend today and this month (UTC), the proxy's own budget, and the unknown prices. */
@@ -504,6 +516,84 @@ final class PageData {
               d.origin().name().toLowerCase(Locale.ROOT)));
     }
     return new Pages.Models(chrome, rows, unknown);
+  }
+
+  /**
+   * The loaded config without its secrets (credentials and the master key, database and Redis URLs
+   * are only said to be set; deployments as {@code /model/info} renders them), and what readiness
+   * reports of the store, the counters and the spend log. Blocks up to about two seconds (the
+   * store's probe).
+   */
+  Pages.Settings settings(Pages.Chrome chrome, Principal p) {
+    require(p, "GET /model/info");
+    GeneralSettings g = config.general();
+    List<Pages.Setting> general =
+        List.of(
+            new Pages.Setting(
+                "master_key",
+                g.masterKey().isPresent()
+                    ? "set"
+                    : "not in the config (TOLLGATE_MASTER_KEY or the data directory)"),
+            new Pages.Setting("database_url", g.databaseUrl().isPresent() ? "set" : "not set"),
+            new Pages.Setting("redis_url", g.redisUrl().isPresent() ? "set" : "not set"),
+            new Pages.Setting("store_model_in_db", Boolean.toString(g.storeModelInDb())),
+            new Pages.Setting("max_request_size", g.maxRequestBytes() + " bytes"),
+            new Pages.Setting("config sync interval", g.configSyncMillis() + " ms"),
+            new Pages.Setting("alerting", String.join(", ", g.alerting())),
+            new Pages.Setting("redis_failure_mode", g.redisFailureMode().orElse("")),
+            new Pages.Setting(
+                "background_health_checks", Boolean.toString(g.backgroundHealthChecks())),
+            new Pages.Setting("health_check_interval", g.healthCheckIntervalMillis() + " ms"),
+            new Pages.Setting("json_logs", Boolean.toString(g.jsonLogs())));
+    RouterSettings r = config.router();
+    List<Pages.Setting> router =
+        List.of(
+            new Pages.Setting("routing_strategy", r.routingStrategy()),
+            new Pages.Setting("num_retries", Integer.toString(r.numRetries())),
+            new Pages.Setting(
+                "timeout",
+                r.timeoutMillis().isPresent() ? r.timeoutMillis().getAsLong() + " ms" : ""),
+            new Pages.Setting("redis_host", r.redisHost().orElse("")),
+            new Pages.Setting("redis_password", r.redisPassword().isPresent() ? "set" : "not set"),
+            new Pages.Setting("allowed_fails", Integer.toString(r.allowedFails())),
+            new Pages.Setting("cooldown_time", r.cooldownMillis() + " ms"),
+            new Pages.Setting("max_fallbacks", Integer.toString(r.maxFallbacks())));
+    List<String> deployments =
+        registrar.registry().deployments().stream()
+            .sorted(Comparator.comparing(Deployment::modelName).thenComparing(Deployment::id))
+            .map(d -> pretty(models.render(d)))
+            .toList();
+    Health health = db.health();
+    List<Pages.Setting> store = new ArrayList<>();
+    store.add(new Pages.Setting("store", db.description()));
+    store.add(new Pages.Setting("state", health.state().name().toLowerCase(Locale.ROOT)));
+    store.add(new Pages.Setting("message", health.message()));
+    store.add(new Pages.Setting("counters", enforcer.meterMode()));
+    enforcer.sharingWarning().ifPresent(w -> store.add(new Pages.Setting("counters warning", w)));
+    SpendLog.Stats s = db.spendLog().stats();
+    List<Pages.Setting> spendLog =
+        List.of(
+            new Pages.Setting("queued", Long.toString(s.queued())),
+            new Pages.Setting("journal pending", Long.toString(s.journalPending())),
+            new Pages.Setting("dead-lettered", Long.toString(s.deadLettered())),
+            new Pages.Setting("degraded", Boolean.toString(s.degraded())));
+    return new Pages.Settings(
+        chrome,
+        config.source(),
+        general,
+        router,
+        config.warnings(),
+        deployments,
+        List.copyOf(store),
+        spendLog);
+  }
+
+  private static String pretty(JsonNode node) {
+    try {
+      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static String perMillion(Optional<BigDecimal> rate) {

@@ -246,4 +246,23 @@ final class Pages {
       long latencyMillis,
       boolean stream,
       List<String> attempts) {}
+
+  /** One name and value of the settings page. */
+  record Setting(String name, String value) {}
+
+  /**
+   * The settings page: the loaded config without its secrets, and the store's, the counters' and
+   * the spend log's state as readiness reports them.
+   *
+   * @param models each deployment as {@code /model/info} shows it (no credentials), as JSON text
+   */
+  record Settings(
+      Chrome chrome,
+      String source,
+      List<Setting> general,
+      List<Setting> router,
+      List<String> warnings,
+      List<String> models,
+      List<Setting> store,
+      List<Setting> spendLog) {}
 }

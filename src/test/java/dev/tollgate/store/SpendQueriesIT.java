@@ -45,6 +45,8 @@ class SpendQueriesIT {
               Filter.all().withTeamId("team-0"), r -> r.teamId().equals(Optional.of("team-0")),
               Filter.all().withTag("batch"), r -> r.tags().contains("batch"),
               Filter.all().withModel("claude"), r -> r.modelGroup().equals("claude"),
+              Filter.all().withTeamId("team-0").withModel("claude"),
+                  r -> r.teamId().equals(Optional.of("team-0")) && r.modelGroup().equals("claude"),
               Filter.all().between(day2, day2 + DAY),
                   r -> r.startedAtMillis() >= day2 && r.startedAtMillis() < day2 + DAY,
               Filter.all().withTeamId("team-1").withTag("prod").between(SpendRecords.T0, day2),
@@ -165,6 +167,41 @@ class SpendQueriesIT {
           .extracting(Group::keys)
           .containsExactly(List.of(Optional.of("2025-03-01")));
     }
+  }
+
+  /** SQLite answers the UI's slow reads from the V10 indexes instead of scanning spend_logs. */
+  @Test
+  void sqlitePlans_teamModelFilterAndReportWindow_useTheirIndexes() throws Exception {
+    try (Database db = seeded(StoreKind.SQLITE);
+        Connection c = db.pool().getConnection()) {
+      assertThat(
+              plan(
+                  c,
+                  "SELECT COUNT(*) FROM spend_logs s WHERE s.team_id = 'team-0'"
+                      + " AND s.model_group = 'claude'"))
+          .contains("spend_logs_team_model_started_at");
+      assertThat(
+              plan(
+                  c,
+                  "SELECT s.started_at / 86400000, s.model_group, COUNT(*),"
+                      + " COALESCE(SUM(s.cost_nanos), 0), COALESCE(SUM(s.input_tokens), 0),"
+                      + " SUM(CASE WHEN s.usage_source = 'estimated' THEN 1 ELSE 0 END),"
+                      + " COALESCE(SUM(s.cache_saved_nanos), 0)"
+                      + " FROM spend_logs s WHERE s.started_at >= 0 AND s.started_at < 1"
+                      + " GROUP BY s.started_at / 86400000, s.model_group"))
+          .contains("COVERING INDEX spend_logs_report");
+    }
+  }
+
+  private static String plan(Connection c, String sql) throws Exception {
+    StringBuilder out = new StringBuilder();
+    try (java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN " + sql)) {
+      while (rs.next()) {
+        out.append(rs.getString("detail")).append('\n');
+      }
+    }
+    return out.toString();
   }
 
   private static Database seeded(StoreKind kind) throws Exception {

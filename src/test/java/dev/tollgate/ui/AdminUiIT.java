@@ -296,6 +296,47 @@ class AdminUiIT {
     assertThat(models.expectFirst("tr[data-id=unknown-1] .price").text()).isEqualTo("unknown");
   }
 
+  @Test
+  void settings_showsConfigStoreAndSpendLog_withoutAnySecret() {
+    String apiKey = "sk-upstream-secret-4f9a1c";
+    String header = "header-secret-7d2e5b";
+    try (TestGateway secrets =
+        TestGateway.start(
+            """
+            model_list:
+              - model_name: custom
+                litellm_params: {model: openai/acme-internal, api_base: %s, api_key: %s,
+                                 extra_headers: {X-Tenant-Token: %s},
+                                 input_cost_per_token: 0.000002, output_cost_per_token: 0.00001}
+                model_info: {id: custom-1}
+            router_settings: {routing_strategy: simple-shuffle, num_retries: 2}
+            general_settings: {master_key: %s}
+            """
+                .formatted(upstream.apiBase(), apiKey, header, TestGateway.MASTER_KEY),
+            Map.of())) {
+      UiSession ui = UiSession.loggedIn(secrets, TestGateway.MASTER_KEY);
+      Document page = ui.page("/ui/");
+      assertThat(page.expectFirst("nav a[href=/ui/settings]").text()).isEqualTo("Settings");
+
+      Document settings = ui.page("/ui/settings");
+      assertThat(settings.expectFirst("#general tr[data-name=master_key] td").text())
+          .isEqualTo("set");
+      assertThat(settings.expectFirst("#router tr[data-name=num_retries] td").text())
+          .isEqualTo("2");
+      String deployments = settings.expectFirst("#deployments").text();
+      assertThat(deployments).contains("openai/acme-internal").contains("custom-1");
+      assertThat(settings.expectFirst("#store tr[data-name=store] td").text()).startsWith("SQLite");
+      assertThat(settings.expectFirst("#store tr[data-name=state] td").text()).isEqualTo("up");
+      assertThat(settings.expectFirst("#spend-log tr[data-name=dead-lettered] td").text())
+          .isEqualTo("0");
+      String html = settings.outerHtml();
+      assertThat(html)
+          .doesNotContain(TestGateway.MASTER_KEY)
+          .doesNotContain(apiKey)
+          .doesNotContain(header);
+    }
+  }
+
   private String userKey(String user, String role) throws Exception {
     HttpResponse<String> r =
         gw.post("/user/new", "{\"user_id\":\"" + user + "\",\"user_role\":\"" + role + "\"}");
