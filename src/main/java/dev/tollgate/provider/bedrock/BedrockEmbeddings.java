@@ -1,6 +1,5 @@
 package dev.tollgate.provider.bedrock;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -8,14 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.pricing.Usage;
+import dev.tollgate.provider.EmbeddingList;
 import dev.tollgate.provider.UpstreamResponse;
 import io.vertx.core.MultiMap;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * OpenAI embeddings requests as Bedrock {@code InvokeModel} calls, for the two embedding families
@@ -131,38 +131,8 @@ final class BedrockEmbeddings {
     }
     Optional<Usage> usage =
         tokens < 0 ? Optional.empty() : Optional.of(Usage.tokens(Math.max(0, tokens), 0));
-    long t = Math.max(0, tokens);
-    byte[] out =
-        Json.write(
-            g -> {
-              try {
-                write(g, vectors, model, t);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+    // The answer shows a usage even when Bedrock counted none (0), as it always has.
+    byte[] out = EmbeddingList.write(vectors, model, OptionalLong.of(Math.max(0, tokens)));
     return new UpstreamResponse(status, "application/json", out, usage);
-  }
-
-  private static void write(JsonGenerator g, List<JsonNode> vectors, String model, long tokens)
-      throws IOException {
-    g.writeStartObject();
-    g.writeStringField("object", "list");
-    g.writeArrayFieldStart("data");
-    for (int i = 0; i < vectors.size(); i++) {
-      g.writeStartObject();
-      g.writeStringField("object", "embedding");
-      g.writeNumberField("index", i);
-      g.writeFieldName("embedding");
-      Json.tree(g, vectors.get(i));
-      g.writeEndObject();
-    }
-    g.writeEndArray();
-    g.writeStringField("model", model);
-    g.writeObjectFieldStart("usage");
-    g.writeNumberField("prompt_tokens", tokens);
-    g.writeNumberField("total_tokens", tokens);
-    g.writeEndObject();
-    g.writeEndObject();
   }
 }
