@@ -259,6 +259,7 @@ public final class Gateway implements AutoCloseable {
             env,
             config.general().allowedEnvReferences(),
             config.general().apiBaseDenylist(),
+            config.litellm().dropParams(),
             db.models(),
             () -> {
               ChangeNotifier n = notifier.get();

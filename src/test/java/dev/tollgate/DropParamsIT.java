@@ -130,4 +130,40 @@ class DropParamsIT {
         .isEqualTo("n");
     assertThat(upstream.received()).hasSize(1);
   }
+
+  @Test
+  void chat_globalDropParams_appliesToAModelCreatedThroughTheApi() throws Exception {
+    TestGateway gw = start("litellm_settings:\n  drop_params: true");
+    HttpResponse<String> created =
+        gw.post(
+            "/model/new",
+            """
+            {"model_name":"from-api","litellm_params":{"model":"anthropic/claude-haiku-4-5",
+             "api_base":"%s"}}"""
+                .formatted(upstream.apiBase()));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+
+    HttpResponse<String> r = chat(gw, "from-api", ",\"n\":3");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(upstream.lastReceived().json().has("n")).isFalse();
+  }
+
+  @Test
+  void chat_withoutGlobalDropParams_aModelCreatedThroughTheApiRefuses() throws Exception {
+    TestGateway gw = start("");
+    HttpResponse<String> created =
+        gw.post(
+            "/model/new",
+            """
+            {"model_name":"from-api","litellm_params":{"model":"anthropic/claude-haiku-4-5",
+             "api_base":"%s"}}"""
+                .formatted(upstream.apiBase()));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+
+    HttpResponse<String> r = chat(gw, "from-api", ",\"n\":3");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(upstream.received()).isEmpty();
+  }
 }

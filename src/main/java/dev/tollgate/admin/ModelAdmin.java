@@ -70,6 +70,9 @@ public final class ModelAdmin {
   /** Where {@code api_base} of an API-created model may not point. */
   private final ApiBaseDenylist denylist;
 
+  /** {@code litellm_settings.drop_params}: the default of a stored model's own. */
+  private final boolean dropParams;
+
   /**
    * @param audit where every change is recorded, when {@code store_audit_logs} is on
    */
@@ -78,12 +81,14 @@ public final class ModelAdmin {
       Environment env,
       java.util.Set<String> allowedEnv,
       ApiBaseDenylist denylist,
+      boolean dropParams,
       ModelStore store,
       Runnable changed,
       Optional<AuditLog> audit) {
     this.audit = audit;
     this.allowedEnv = java.util.Set.copyOf(allowedEnv);
     this.denylist = denylist;
+    this.dropParams = dropParams;
     this.registrar = registrar;
     this.env = env;
     this.store = store;
@@ -328,7 +333,7 @@ public final class ModelAdmin {
     List<String> warnings = new ArrayList<>();
     DeploymentConfig d;
     try {
-      d = ConfigLoader.parseDeployment("request body", node, env, allowedEnv, warnings);
+      d = ConfigLoader.parseDeployment("request body", node, env, allowedEnv, dropParams, warnings);
     } catch (ConfigException e) {
       throw GatewayException.badRequest(paramOf(e.path()), e.getMessage());
     }

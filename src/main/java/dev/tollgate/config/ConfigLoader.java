@@ -969,9 +969,11 @@ public final class ConfigLoader {
       JsonNode entry,
       Environment env,
       Set<String> allowedEnv,
+      boolean dropParams,
       List<String> warnings) {
     ConfigLoader loader = new ConfigLoader(source, env);
     loader.allowedEnv = allowedEnv;
+    loader.dropParams = dropParams;
     DeploymentConfig d = loader.deployment(loader.resolveEnv(entry, "body"), "body");
     warnings.addAll(loader.warnings);
     return d;

@@ -3,6 +3,7 @@ package dev.tollgate.config;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code litellm_settings}: the keys Tollgate gives meaning to, typed, plus every key as written.
@@ -67,6 +68,27 @@ public record LitellmSettings(
         Optional.empty());
   }
 
+  /**
+   * {@code drop_params}: whether a deployment that does not set its own drops the parameters its
+   * provider does not take instead of refusing them. The config file's deployments have it applied
+   * at load; those created through {@code /model/new} read it here.
+   */
+  public boolean dropParams() {
+    return Boolean.TRUE.equals(flag("drop_params"));
+  }
+
+  /** A flag of {@code raw} as the loader accepted it: a boolean, or "true"/"false" in any case. */
+  private @Nullable Boolean flag(String name) {
+    Object v = raw.get(name);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String t && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(t);
+    }
+    return null;
+  }
+
   /** Whether {@code callbacks} turns on LiteLLM's {@code generic_api} spend export. */
   public boolean genericApi() {
     return callbacks.contains("generic_api") || callbacks.contains("generic");
@@ -82,7 +104,7 @@ public record LitellmSettings(
    * to {@code false} explicitly. Unset, it is on, unlike LiteLLM, whose default records them.
    */
   public boolean messagesRecorded() {
-    return Boolean.FALSE.equals(raw.get("turn_off_message_logging"));
+    return Boolean.FALSE.equals(flag("turn_off_message_logging"));
   }
 
   /** Whether {@code callbacks} turns on the Prometheus {@code /metrics} endpoint. */

@@ -74,6 +74,7 @@ class GoogleEnvDefaultsTest {
                     "{\"model_name\":\"g\",\"litellm_params\":{\"model\":\"gemini/gemini-2.5-flash\"}}"),
                 ENV,
                 Set.of(),
+                false,
                 new ArrayList<>())
             .params();
     LitellmParams v =
@@ -83,6 +84,7 @@ class GoogleEnvDefaultsTest {
                     "{\"model_name\":\"v\",\"litellm_params\":{\"model\":\"vertex_ai/gemini-2.5-pro\"}}"),
                 ENV,
                 Set.of(),
+                false,
                 new ArrayList<>())
             .params();
 
