@@ -7,14 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.common.GatewayException;
 import dev.tollgate.common.Json;
 import dev.tollgate.config.LitellmParams;
+import dev.tollgate.provider.BearerTokens;
+import dev.tollgate.provider.BearerTokens.TokenRequest;
 import dev.tollgate.provider.UpstreamRequest;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -48,18 +47,10 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * Reading a key file and signing run on a worker thread ({@link Vertx#executeBlocking}); the token
- * request is the event loop's non-blocking client. A token is kept per credential and used until
- * shortly before it expires: from {@link #REFRESH_EARLY_MILLIS} before, a new one is fetched in the
- * background while calls go on with the old one; only once the old one is within {@link
- * #EXPIRY_SKEW_MILLIS} of expiring do calls wait for the new one. One fetch per credential is in
- * flight at a time, however many calls wait for it. A failed fetch fails the calls waiting for it
- * with an error naming the deployment (never a secret), and is not retried for {@link
- * #RETRY_AFTER_FAILURE_MILLIS}. The file is read again at each fetch, so a rotated key is picked up
- * within a token's lifetime.
+ * is asked for, cached and refreshed per credential by {@link BearerTokens}. The file is read again
+ * at each fetch, so a rotated key is picked up within a token's lifetime.
  *
- * <p>One instance per event loop, as {@code AzureAuth}: each event loop fetches a token once per
- * token lifetime (an hour). Runs on its event loop and never blocks; time comes from the injected
- * clock.
+ * <p>One instance per event loop; runs on it and never blocks.
  */
 final class VertexAuth {
   static final String CREDENTIALS = "vertex_credentials";
@@ -70,22 +61,22 @@ final class VertexAuth {
   /** The lifetime asked of a signed JWT; Google accepts at most an hour. */
   static final long JWT_LIFETIME_SECONDS = 3600;
 
-  static final long REFRESH_EARLY_MILLIS = 5 * 60_000;
-  static final long EXPIRY_SKEW_MILLIS = 60_000;
-  static final long RETRY_AFTER_FAILURE_MILLIS = 5_000;
-  static final long FETCH_TIMEOUT_MILLIS = 10_000;
-
-  private static final int MAX_DETAIL = 300;
-
   private final Vertx vertx;
-  private final HttpClient client;
   private final Clock clock;
-  private final Map<String, TokenSource> sources = new HashMap<>();
+  private final BearerTokens<String> tokens;
+
+  /** Each credential's {@code project_id}, once its token was asked for; on the event loop. */
+  private final Map<String, String> projects = new HashMap<>();
 
   VertexAuth(Vertx vertx, HttpClient client, Clock clock) {
     this.vertx = requireNonNull(vertx, "vertx");
-    this.client = requireNonNull(client, "client");
     this.clock = requireNonNull(clock, "clock");
+    this.tokens =
+        new BearerTokens<>(
+            client,
+            clock,
+            this::grant,
+            new BearerTokens.Wording("Vertex AI", "Google refused the vertex_credentials"));
   }
 
   /** The credential of {@code p} as text (JSON or a path); null when it has none. */
@@ -119,122 +110,43 @@ final class VertexAuth {
               "upstream_auth_failed",
               "deployment " + up.deploymentId() + " has no vertex_credentials"));
     }
-    return sources.computeIfAbsent(c, TokenSource::new).ready(up.deploymentId());
+    return tokens.ready(c, up.deploymentId());
   }
 
   /** Puts the call's bearer token on {@code o}; after {@link #ready} has completed. */
   void apply(UpstreamRequest up, RequestOptions o) {
     String c = credentialOf(up.params());
-    TokenSource s = c == null ? null : sources.get(c);
-    if (s != null && s.authorization != null) {
-      o.putHeader(HttpHeaders.AUTHORIZATION, s.authorization);
+    String authorization = c == null ? null : tokens.authorization(c);
+    if (authorization != null) {
+      o.putHeader(HttpHeaders.AUTHORIZATION, authorization);
     }
   }
 
   /** The {@code project_id} of the call's credential, once it has been read; null otherwise. */
   @Nullable String project(UpstreamRequest up) {
     String c = credentialOf(up.params());
-    TokenSource s = c == null ? null : sources.get(c);
-    return s == null ? null : s.project;
+    return c == null ? null : projects.get(c);
   }
 
-  /** One credential's token, its refresh times and its fetch; confined to the event loop. */
-  private final class TokenSource {
-    private final String credential;
-    @Nullable String authorization;
-    @Nullable String project;
-    long refreshAt;
-    long usableUntil;
-    @Nullable Future<Void> fetching;
-    @Nullable TokenFailure failure;
-    long failedAt;
-
-    TokenSource(String credential) {
-      this.credential = credential;
-    }
-
-    @Nullable Future<Void> ready(String deploymentId) {
-      long now = clock.millis();
-      if (authorization != null && now < usableUntil) {
-        if (now >= refreshAt && fetching == null && !recentlyFailed(now)) {
-          fetch();
-        }
-        return null;
-      }
-      TokenFailure f = failure;
-      if (fetching == null && f != null && recentlyFailed(now)) {
-        return Future.failedFuture(f.forDeployment(deploymentId));
-      }
-      Future<Void> pending = fetching != null ? fetching : fetch();
-      return pending.recover(
-          e ->
-              Future.failedFuture(
-                  e instanceof TokenFailure t
-                      ? t.forDeployment(deploymentId)
-                      : GatewayException.badGateway(
-                          "could not get a Vertex AI token for deployment " + deploymentId, e)));
-    }
-
-    private boolean recentlyFailed(long now) {
-      return failure != null && now - failedAt < RETRY_AFTER_FAILURE_MILLIS;
-    }
-
-    private Future<Void> fetch() {
-      Promise<Void> done = Promise.promise();
-      Future<Void> f = done.future();
-      fetching = f;
-      String c = credential;
-      long nowSeconds = clock.instant().getEpochSecond();
-      vertx
-          .executeBlocking(() -> Grant.of(c, nowSeconds))
-          .compose(
-              grant -> {
-                project = grant.project();
-                RequestOptions options;
-                try {
-                  options =
-                      new RequestOptions()
-                          .setMethod(HttpMethod.POST)
-                          .setAbsoluteURI(grant.tokenUri())
-                          .setConnectTimeout(FETCH_TIMEOUT_MILLIS)
-                          .setIdleTimeout(FETCH_TIMEOUT_MILLIS)
-                          .putHeader(HttpHeaders.CONTENT_TYPE, "application/x-www-form-urlencoded")
-                          .putHeader(HttpHeaders.ACCEPT, "application/json");
-                } catch (RuntimeException e) {
-                  return Future.failedFuture(
-                      TokenFailure.unavailable("the token_uri is not a valid URL"));
-                }
-                return client
-                    .request(options)
-                    .compose(req -> req.send(grant.form()))
-                    .compose(resp -> resp.body().map(b -> Token.read(resp.statusCode(), b)));
-              })
-          .onComplete(
-              ar ->
-                  finish(
-                      done,
-                      ar.succeeded() ? ar.result() : null,
-                      ar.succeeded() ? null : TokenFailure.from(ar.cause())));
-      return f;
-    }
-
-    private void finish(Promise<Void> done, @Nullable Token token, @Nullable TokenFailure error) {
-      long now = clock.millis();
-      fetching = null;
-      if (token != null) {
-        long lifetime = token.expiresInMillis();
-        authorization = "Bearer " + token.accessToken();
-        refreshAt = now + lifetime - Math.min(REFRESH_EARLY_MILLIS, lifetime / 2);
-        usableUntil = now + lifetime - Math.min(EXPIRY_SKEW_MILLIS, lifetime / 4);
-        failure = null;
-        done.complete();
-      } else {
-        TokenFailure e = requireNonNull(error, "error");
-        failure = e;
-        failedAt = now;
-        done.fail(e);
-      }
-    }
+  /**
+   * The token request of {@code credential}, made on a worker (it may read a file, and signs); its
+   * project is kept once the request is made, on the event loop.
+   */
+  private Future<TokenRequest> grant(String credential) {
+    long nowSeconds = clock.instant().getEpochSecond();
+    return vertx
+        .executeBlocking(() -> Grant.of(credential, nowSeconds))
+        .map(
+            made -> {
+              Grant g = requireNonNull(made, "grant");
+              String project = g.project();
+              if (project != null) {
+                projects.put(credential, project);
+              } else {
+                projects.remove(credential);
+              }
+              return new TokenRequest(g.tokenUri(), g.form());
+            });
   }
 
   /**
@@ -270,7 +182,7 @@ final class VertexAuth {
                     ? json.path("quota_project_id").asText()
                     : project);
         default ->
-            throw TokenFailure.unavailable(
+            throw BearerTokens.TokenFailure.unavailable(
                 "vertex_credentials of type '"
                     + type
                     + "' are not supported; give a service account key (type service_account)"
@@ -285,7 +197,7 @@ final class VertexAuth {
         try {
           text = Files.readString(Path.of(credential), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-          throw TokenFailure.unavailable(
+          throw BearerTokens.TokenFailure.unavailable(
               "vertex_credentials is neither a credential's JSON nor a readable file ("
                   + e.getClass().getSimpleName()
                   + ")");
@@ -299,13 +211,13 @@ final class VertexAuth {
       } catch (IOException e) {
         // reported below, without the text: it holds a private key
       }
-      throw TokenFailure.unavailable("vertex_credentials is not a JSON object");
+      throw BearerTokens.TokenFailure.unavailable("vertex_credentials is not a JSON object");
     }
 
     private static String field(JsonNode json, String name) {
       JsonNode v = json.path(name);
       if (!v.isTextual() || v.asText().isBlank()) {
-        throw TokenFailure.unavailable("vertex_credentials has no " + name);
+        throw BearerTokens.TokenFailure.unavailable("vertex_credentials has no " + name);
       }
       return v.asText();
     }
@@ -320,7 +232,7 @@ final class VertexAuth {
         byte[] der = Base64.getDecoder().decode(base64);
         return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
       } catch (GeneralSecurityException | IllegalArgumentException e) {
-        throw TokenFailure.unavailable(
+        throw BearerTokens.TokenFailure.unavailable(
             "the private_key of vertex_credentials is not a PKCS#8 RSA key in PEM");
       }
     }
@@ -355,7 +267,8 @@ final class VertexAuth {
         s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
         return signingInput + "." + b64.encodeToString(s.sign());
       } catch (GeneralSecurityException e) {
-        throw TokenFailure.unavailable("could not sign the JWT: " + e.getClass().getSimpleName());
+        throw BearerTokens.TokenFailure.unavailable(
+            "could not sign the JWT: " + e.getClass().getSimpleName());
       }
     }
 
@@ -367,107 +280,5 @@ final class VertexAuth {
 
   private static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  /** A token endpoint's answer. */
-  private record Token(String accessToken, long expiresInMillis) {
-    static Token read(int status, Buffer body) {
-      JsonNode node;
-      try {
-        node = Json.MAPPER.readTree(body.getBytes());
-      } catch (IOException e) {
-        node = null;
-      }
-      if (status >= 400) {
-        throw TokenFailure.rejected(status, node, body);
-      }
-      if (node == null || !node.path("access_token").isTextual()) {
-        throw TokenFailure.unavailable(
-            "the token endpoint answered HTTP " + status + " without an access_token");
-      }
-      JsonNode expires = node.path("expires_in");
-      long seconds;
-      try {
-        seconds = expires.isNumber() ? expires.asLong() : Long.parseLong(expires.asText());
-      } catch (NumberFormatException e) {
-        throw TokenFailure.unavailable("the token endpoint answered without a valid expires_in");
-      }
-      if (seconds <= 0) {
-        throw TokenFailure.unavailable("the token endpoint answered an expires_in of " + seconds);
-      }
-      return new Token(node.path("access_token").asText(), seconds * 1000);
-    }
-
-    @Override
-    public String toString() {
-      return "Token[expires_in=" + expiresInMillis / 1000 + "s]";
-    }
-  }
-
-  /**
-   * Why a token could not be had, without the deployment: one fetch serves every deployment that
-   * shares the credential. Never carries a key, a secret or a token.
-   */
-  static final class TokenFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    private final boolean rejected;
-
-    private TokenFailure(boolean rejected, String detail) {
-      super(detail, null, false, false);
-      this.rejected = rejected;
-    }
-
-    static TokenFailure unavailable(String detail) {
-      return new TokenFailure(false, detail);
-    }
-
-    /** An HTTP error from the token endpoint, with its OAuth error and description. */
-    static TokenFailure rejected(int status, @Nullable JsonNode node, Buffer body) {
-      String detail;
-      if (node != null && node.path("error").isTextual()) {
-        detail = node.path("error").asText();
-        String description = node.path("error_description").asText("");
-        if (!description.isEmpty()) {
-          detail += ": " + clip(description);
-        }
-      } else {
-        detail = clip(body.toString(StandardCharsets.UTF_8).strip());
-      }
-      return new TokenFailure(
-          status < 500 && status != 429,
-          "the token endpoint answered HTTP " + status + ": " + detail);
-    }
-
-    static TokenFailure from(Throwable e) {
-      if (e instanceof TokenFailure t) {
-        return t;
-      }
-      String m = e.getMessage();
-      return unavailable(
-          "the token endpoint could not be reached: "
-              + (m == null ? e.getClass().getSimpleName() : m));
-    }
-
-    GatewayException forDeployment(String deploymentId) {
-      if (rejected) {
-        return GatewayException.of(
-            401,
-            "authentication_error",
-            null,
-            "upstream_auth_failed",
-            "Google refused the vertex_credentials of deployment "
-                + deploymentId
-                + ": "
-                + getMessage());
-      }
-      return GatewayException.badGateway(
-          "could not get a Vertex AI token for deployment " + deploymentId + ": " + getMessage(),
-          null);
-    }
-
-    private static String clip(String s) {
-      return s.length() > MAX_DETAIL ? s.substring(0, MAX_DETAIL) + "..." : s;
-    }
   }
 }

@@ -110,7 +110,7 @@ class VertexAuthTest {
   @Test
   void grant_unusableCredentials_failWithoutEchoingThem() {
     assertThatThrownBy(() -> VertexAuth.Grant.of("/no/such/file.json", 0))
-        .isInstanceOf(VertexAuth.TokenFailure.class)
+        .isInstanceOf(dev.tollgate.provider.BearerTokens.TokenFailure.class)
         .hasMessageContaining("neither a credential's JSON nor a readable file");
     assertThatThrownBy(() -> VertexAuth.Grant.of("{\"type\":\"external_account\"}", 0))
         .hasMessageContaining("'external_account' are not supported");
