@@ -75,90 +75,6 @@ public record GeneralSettings(
     java.util.Objects.requireNonNull(apiBaseDenylist, "apiBaseDenylist");
   }
 
-  /** As the canonical constructor, with text logs. */
-  public GeneralSettings(
-      Optional<String> masterKey,
-      Optional<String> databaseUrl,
-      boolean storeModelInDb,
-      long maxRequestBytes,
-      Optional<String> redisUrl,
-      long configSyncMillis,
-      java.util.List<String> alerting,
-      Optional<String> redisFailureMode,
-      java.util.Set<String> allowedEnvReferences,
-      boolean backgroundHealthChecks,
-      long healthCheckIntervalMillis,
-      Connections connections,
-      ApiBaseDenylist apiBaseDenylist) {
-    this(
-        masterKey,
-        databaseUrl,
-        storeModelInDb,
-        maxRequestBytes,
-        redisUrl,
-        configSyncMillis,
-        alerting,
-        redisFailureMode,
-        allowedEnvReferences,
-        backgroundHealthChecks,
-        healthCheckIntervalMillis,
-        connections,
-        apiBaseDenylist,
-        false,
-        false);
-  }
-
-  /** As the canonical constructor, with the default {@code api_base_denylist}. */
-  public GeneralSettings(
-      Optional<String> masterKey,
-      Optional<String> databaseUrl,
-      boolean storeModelInDb,
-      long maxRequestBytes,
-      Optional<String> redisUrl,
-      long configSyncMillis,
-      java.util.List<String> alerting,
-      Optional<String> redisFailureMode,
-      java.util.Set<String> allowedEnvReferences,
-      boolean backgroundHealthChecks,
-      long healthCheckIntervalMillis) {
-    this(
-        masterKey,
-        databaseUrl,
-        storeModelInDb,
-        maxRequestBytes,
-        redisUrl,
-        configSyncMillis,
-        alerting,
-        redisFailureMode,
-        allowedEnvReferences,
-        backgroundHealthChecks,
-        healthCheckIntervalMillis,
-        Connections.defaults(),
-        ApiBaseDenylist.DEFAULT);
-  }
-
-  public GeneralSettings(
-      Optional<String> masterKey,
-      Optional<String> databaseUrl,
-      boolean storeModelInDb,
-      long maxRequestBytes,
-      Optional<String> redisUrl,
-      long configSyncMillis,
-      java.util.List<String> alerting) {
-    this(
-        masterKey,
-        databaseUrl,
-        storeModelInDb,
-        maxRequestBytes,
-        redisUrl,
-        configSyncMillis,
-        alerting,
-        Optional.empty(),
-        java.util.Set.of(),
-        false,
-        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS);
-  }
-
   /** 32 MiB: room for base64 images in chat requests. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
 
@@ -173,6 +89,14 @@ public record GeneralSettings(
         DEFAULT_MAX_REQUEST_BYTES,
         Optional.empty(),
         DEFAULT_CONFIG_SYNC_MILLIS,
-        java.util.List.of());
+        java.util.List.of(),
+        Optional.empty(),
+        java.util.Set.of(),
+        false,
+        DEFAULT_HEALTH_CHECK_INTERVAL_MILLIS,
+        Connections.defaults(),
+        ApiBaseDenylist.DEFAULT,
+        false,
+        false);
   }
 }
