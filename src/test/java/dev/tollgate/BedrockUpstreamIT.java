@@ -764,7 +764,8 @@ class BedrockUpstreamIT {
   }
 
   @Test
-  void nativeConverseStream_exceptionMidStream_endsWithAnExceptionFrame() throws Exception {
+  void nativeConverseStream_exceptionMidStream_endsWithAWSsOwnExceptionFrameOnly()
+      throws Exception {
     upstream.enqueue(
         new FakeBedrock.ExceptionMidStream(
             Reply.text("Hello there, how can I help?", CACHED),
@@ -790,6 +791,8 @@ class BedrockUpstreamIT {
     assertThat(types).first().isEqualTo("event:messageStart");
     assertThat(types).last().asString().startsWith("exception:");
     assertThat(types).last().asString().containsIgnoringCase("throttlingException");
+    // AWS's own frame, relayed; Tollgate adds none after it.
+    assertThat(types).filteredOn(t -> t.startsWith("exception:")).hasSize(1);
     assertThat(record(r).status()).isEqualTo(429);
   }
 

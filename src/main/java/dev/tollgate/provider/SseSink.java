@@ -35,4 +35,10 @@ public interface SseSink {
    * error event followed by the end of the stream.
    */
   void fail(GatewayException error);
+
+  /**
+   * Ends the stream with an error that the events written already told the client (the upstream's
+   * own error event, relayed): the request fails with {@code error}, and nothing more is written.
+   */
+  void failRelayed(GatewayException error);
 }

@@ -24,4 +24,14 @@ public interface StreamRelay {
    * the error it fails with, such as a stream that stopped before its terminal event.
    */
   Optional<GatewayException> end();
+
+  /**
+   * Whether the error {@link #end} reports already reached the client: the upstream's own error
+   * event, relayed as it came to a client that speaks the upstream's API. The stream then ends
+   * without a second error event. False for a relay that translates, which never relays the
+   * upstream's error as it came.
+   */
+  default boolean errorRelayed() {
+    return false;
+  }
 }

@@ -286,7 +286,8 @@ public final class UpstreamCall implements Provider {
                           relay
                               .end()
                               .map(e -> e.mapText(t -> Redaction.relayed(t, up.params())))
-                              .orElse(null)));
+                              .orElse(null),
+                          relay.errorRelayed()));
             });
   }
 
@@ -411,6 +412,14 @@ public final class UpstreamCall implements Provider {
 
     /** Ends the sink, normally when {@code error} is null; resets the upstream on an error. */
     void finish(@Nullable GatewayException error) {
+      finish(error, false);
+    }
+
+    /**
+     * As {@link #finish(GatewayException)}; {@code relayed} when the client already received the
+     * upstream's own event for {@code error}, so the sink writes no other.
+     */
+    void finish(@Nullable GatewayException error, boolean relayed) {
       if (finished) {
         return;
       }
@@ -424,7 +433,11 @@ public final class UpstreamCall implements Provider {
         if (r != null) {
           r.reset();
         }
-        sink.fail(error);
+        if (relayed) {
+          sink.failRelayed(error);
+        } else {
+          sink.fail(error);
+        }
       } else {
         sink.end();
       }

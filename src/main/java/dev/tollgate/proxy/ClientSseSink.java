@@ -156,6 +156,15 @@ final class ClientSseSink implements SseSink {
 
   @Override
   public void fail(GatewayException error) {
+    fail(error, false);
+  }
+
+  @Override
+  public void failRelayed(GatewayException error) {
+    fail(error, true);
+  }
+
+  private void fail(GatewayException error, boolean told) {
     if (finished) {
       return;
     }
@@ -166,7 +175,7 @@ final class ClientSseSink implements SseSink {
     if (!begun) {
       HttpErrors.send(response, error, dialect, owner.requestId());
     } else if (!response.closed() && !response.ended()) {
-      response.end(drain(encoder.error(error)));
+      response.end(drain(told ? Buffer.buffer(0) : encoder.error(error)));
     }
     owner.done(usage, error);
   }

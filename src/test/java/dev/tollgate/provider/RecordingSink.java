@@ -57,6 +57,12 @@ final class RecordingSink implements SseSink {
   }
 
   @Override
+  public void failRelayed(GatewayException error) {
+
+    fail(error);
+  }
+
+  @Override
   public void fail(GatewayException error) {
     finishes.incrementAndGet();
     done.complete(Optional.of(error));

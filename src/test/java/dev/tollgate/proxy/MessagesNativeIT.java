@@ -274,6 +274,30 @@ class MessagesNativeIT {
     assertThat(body.path("error").path("type").asText()).isEqualTo("overloaded_error");
   }
 
+  @Test
+  void anErrorEventMidStream_reachesTheClientOnce_asAnthropicSentIt() throws Exception {
+    String key = newKey("{}");
+    anthropic.enqueue(
+        new FakeAnthropic.ErrorMidStream(
+            FakeAnthropic.Reply.text("Hello there", USAGE), "overloaded_error", "Overloaded"));
+    HttpResponse<String> r =
+        post(
+            "/v1/messages",
+            key,
+            "{\"model\":\"claude\",\"max_tokens\":300,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<String> errors =
+        r.body().lines().filter(l -> l.startsWith("data:") && l.contains("\"error\"")).toList();
+    assertThat(errors).as(r.body()).hasSize(1);
+    JsonNode error = Json.MAPPER.readTree(errors.get(0).substring(5).strip());
+    assertThat(error.path("error").path("type").asText()).isEqualTo("overloaded_error");
+    assertThat(error.path("error").path("message").asText()).isEqualTo("Overloaded");
+    assertThat(r.body().lines().filter(l -> l.equals("event: error")).count()).isEqualTo(1);
+    assertThat(awaitLogs(key, 1).path("data").get(0).path("status").asText()).isEqualTo("failure");
+  }
+
   static JsonNode awaitLogs(String key, int count) throws Exception {
     for (int i = 0; ; i++) {
       JsonNode logs =

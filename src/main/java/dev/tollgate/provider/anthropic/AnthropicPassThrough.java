@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * byte, written whole. Only {@code message_start}, {@code message_delta}, {@code message_stop} and
  * {@code error} are read (by their {@code event:} line, so text deltas are never parsed): usage is
  * reported to the sink at each {@code message_delta}, as {@link AnthropicStream} reports it, an
- * {@code error} event fails the stream once it ends, and a stream without {@code message_stop}
- * fails with a 502. One per stream; confined to its event loop.
+ * {@code error} event fails the stream once it ends (relayed, it is the only error event the client
+ * gets), and a stream without {@code message_stop} fails with a 502. One per stream; confined to
+ * its event loop.
  */
 final class AnthropicPassThrough implements StreamRelay {
   private final SseSink sink;
@@ -28,6 +29,9 @@ final class AnthropicPassThrough implements StreamRelay {
   private boolean usageReported;
   private boolean done;
   private @Nullable GatewayException error;
+
+  /** Whether {@link #error} is the upstream's own error event, relayed to the client as it came. */
+  private boolean relayedError;
 
   AnthropicPassThrough(SseSink sink) {
     this.sink = sink;
@@ -41,6 +45,11 @@ final class AnthropicPassThrough implements StreamRelay {
     if (o.length() > 0) {
       sink.write(o);
     }
+  }
+
+  @Override
+  public boolean errorRelayed() {
+    return relayedError;
   }
 
   @Override
@@ -83,6 +92,7 @@ final class AnthropicPassThrough implements StreamRelay {
       case "error" -> {
         if (error == null) {
           error = AnthropicErrors.fromEvent(ev.errorType, ev.errorMessage);
+          relayedError = true;
         }
       }
       default -> {

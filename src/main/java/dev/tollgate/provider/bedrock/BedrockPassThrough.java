@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  * stream is decoded beside the relay, and only {@code messageStop} and {@code metadata} events are
  * parsed: the usage is reported to the sink at {@code metadata}, as {@link BedrockStream} reports
  * it, so the same stream costs the same whether the client speaks chat or Converse. An exception
- * message, or a corrupt frame, fails the stream once it ends; a stream that ends before {@code
- * messageStop} fails with a 502. One per stream; confined to its event loop.
+ * message fails the stream once it ends, without another: the client already has AWS's own frame. A
+ * corrupt frame fails it with a 502 frame of ours, and so does a stream that ends before {@code
+ * messageStop}. One per stream; confined to its event loop.
  */
 final class BedrockPassThrough implements StreamRelay {
   private final SseSink sink;
@@ -25,6 +26,9 @@ final class BedrockPassThrough implements StreamRelay {
   private final EventStreamDecoder.Handler onMessage = this::message;
   private boolean stopped;
   private @Nullable GatewayException error;
+
+  /** Whether {@link #error} is the upstream's own error event, relayed to the client as it came. */
+  private boolean relayedError;
 
   BedrockPassThrough(SseSink sink) {
     this.sink = sink;
@@ -47,6 +51,11 @@ final class BedrockPassThrough implements StreamRelay {
   }
 
   @Override
+  public boolean errorRelayed() {
+    return relayedError;
+  }
+
+  @Override
   public Optional<GatewayException> end() {
     if (error != null) {
       return Optional.of(error);
@@ -64,10 +73,12 @@ final class BedrockPassThrough implements StreamRelay {
     switch (m.messageType) {
       case "exception" -> {
         error = BedrockErrors.fromEvent(m.exceptionType, BedrockStream.text(m.payload, "message"));
+        relayedError = true;
         return;
       }
       case "error" -> {
         error = BedrockErrors.fromEvent(m.errorCode, m.errorMessage);
+        relayedError = true;
         return;
       }
       default -> {

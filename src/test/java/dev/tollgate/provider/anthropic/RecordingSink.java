@@ -53,6 +53,12 @@ final class RecordingSink implements SseSink {
   }
 
   @Override
+  public void failRelayed(GatewayException error) {
+
+    fail(error);
+  }
+
+  @Override
   public void fail(GatewayException error) {
     done.complete(Optional.of(error));
   }

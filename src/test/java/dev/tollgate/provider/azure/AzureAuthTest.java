@@ -262,6 +262,11 @@ class AzureAuthTest {
           public void fail(GatewayException error) {
             done.completeExceptionally(error);
           }
+
+          @Override
+          public void failRelayed(GatewayException error) {
+            done.completeExceptionally(error);
+          }
         };
     UpstreamRequest up =
         new UpstreamRequest(

@@ -49,6 +49,12 @@ class BedrockStreamTest {
     public void end() {}
 
     @Override
+    public void failRelayed(GatewayException error) {
+
+      fail(error);
+    }
+
+    @Override
     public void fail(GatewayException error) {}
   }
 
