@@ -269,16 +269,16 @@ final class PageData {
           Entity.Field.text("key_alias", "Alias"),
           Entity.Field.money("max_budget", "Max budget (USD)"),
           Entity.Field.text("budget_duration", "Budget window (30d, 1h, 1mo)"),
-          Entity.Field.list("models", "Models (comma-separated)"));
+          Entity.Field.list("models", "Models (comma-separated)"),
+          Entity.Field.count("rpm_limit", "Requests per minute"),
+          Entity.Field.count("tpm_limit", "Tokens per minute"));
 
   private static final List<Entity.Field> NEW_KEY_FIELDS =
-      List.of(
-          KEY_FIELDS.get(0),
-          KEY_FIELDS.get(1),
-          KEY_FIELDS.get(2),
-          KEY_FIELDS.get(3),
-          Entity.Field.text("user_id", "User id"),
-          Entity.Field.text("team_id", "Team id"));
+      java.util.stream.Stream.concat(
+              KEY_FIELDS.stream(),
+              java.util.stream.Stream.of(
+                  Entity.Field.text("user_id", "User id"), Entity.Field.text("team_id", "Team id")))
+          .toList();
 
   /**
    * {@code POST /key/generate} with the form's fields; the new key's token and secret. Field values
@@ -289,9 +289,9 @@ final class PageData {
         p, "POST /key/generate", Map.of(), bytes(body(form, NEW_KEY_FIELDS)), changedBy);
   }
 
-  /** {@code POST /key/update} with the edit form's non-blank fields. */
+  /** {@code POST /key/update} with the fields the edit form changed ({@link #changes}). */
   void updateKey(Principal p, @Nullable String changedBy, String token, Map<String, String> form) {
-    ObjectNode body = body(form, KEY_FIELDS).put("key", token);
+    ObjectNode body = changes(form, KEY_FIELDS).put("key", token);
     api.invoke(p, "POST /key/update", Map.of(), bytes(body), changedBy);
   }
 
@@ -301,37 +301,76 @@ final class PageData {
     return api.invoke(p, "POST /key/regenerate", Map.of(), bytes(body), changedBy);
   }
 
+  /** The hidden field of an edit form that holds what field {@code name} showed. */
+  static String shownField(String name) {
+    return "_shown_" + name;
+  }
+
   /**
-   * The API body of a form: each non-blank field of {@code fields}, money as a decimal (or as the
-   * text typed, so that the API's message names the field), lists split at commas.
+   * The API body of a create form: each non-blank field of {@code fields}, as {@link #put} writes
+   * it.
    */
   static ObjectNode body(Map<String, String> form, List<Entity.Field> fields) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     for (Entity.Field f : fields) {
       String v = form.getOrDefault(f.name(), "").strip();
-      if (v.isEmpty()) {
+      if (!v.isEmpty()) {
+        put(body, f, v);
+      }
+    }
+    return body;
+  }
+
+  /**
+   * The API body of an edit form: each field of {@code fields} that the form has and that differs
+   * from what the form showed ({@link #shownField}); an emptied field is null, which the API's
+   * updates take as "remove". A field the form lacks, or left as shown, is left out, so the API
+   * keeps its value (even when someone else changed it meanwhile).
+   */
+  static ObjectNode changes(Map<String, String> form, List<Entity.Field> fields) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    for (Entity.Field f : fields) {
+      String v = form.get(f.name());
+      if (v == null) {
         continue;
       }
-      switch (f.type()) {
-        case TEXT -> body.put(f.name(), v);
-        case MONEY -> {
-          try {
-            body.put(f.name(), new BigDecimal(v));
-          } catch (NumberFormatException e) {
-            body.put(f.name(), v);
-          }
+      v = v.strip();
+      String shown = form.get(shownField(f.name()));
+      if (shown != null && shown.strip().equals(v)) {
+        continue;
+      }
+      if (v.isEmpty()) {
+        body.putNull(f.name());
+      } else {
+        put(body, f, v);
+      }
+    }
+    return body;
+  }
+
+  /**
+   * Field {@code f} with the non-blank value {@code v}: numbers as decimals (or as the text typed,
+   * so that the API's message names the field), lists split at commas.
+   */
+  private static void put(ObjectNode body, Entity.Field f, String v) {
+    switch (f.type()) {
+      case TEXT -> body.put(f.name(), v);
+      case MONEY, COUNT -> {
+        try {
+          body.put(f.name(), new BigDecimal(v));
+        } catch (NumberFormatException e) {
+          body.put(f.name(), v);
         }
-        case LIST -> {
-          var a = body.putArray(f.name());
-          for (String m : v.split(",", -1)) {
-            if (!m.isBlank()) {
-              a.add(m.strip());
-            }
+      }
+      case LIST -> {
+        var a = body.putArray(f.name());
+        for (String m : v.split(",", -1)) {
+          if (!m.isBlank()) {
+            a.add(m.strip());
           }
         }
       }
     }
-    return body;
   }
 
   /** {@code POST /key/block} or {@code /key/unblock}. */
@@ -431,7 +470,7 @@ final class PageData {
       return "";
     }
     return switch (f.type()) {
-      case MONEY -> v.decimalValue().stripTrailingZeros().toPlainString();
+      case MONEY, COUNT -> v.decimalValue().stripTrailingZeros().toPlainString();
       case LIST -> {
         List<String> items = new ArrayList<>();
         v.forEach(x -> items.add(x.asText()));
@@ -452,10 +491,10 @@ final class PageData {
     return out.path(kind.idField).asText(id);
   }
 
-  /** The update route with the form's non-blank fields. */
+  /** The update route with the fields the edit form changed ({@link #changes}). */
   void updateEntity(
       Principal p, @Nullable String changedBy, Entity kind, String id, Map<String, String> f) {
-    ObjectNode body = body(f, kind.fields).put(kind.idField, id);
+    ObjectNode body = changes(f, kind.fields).put(kind.idField, id);
     api.invoke(p, kind.updateRoute(), Map.of(), bytes(body), changedBy);
   }
 
