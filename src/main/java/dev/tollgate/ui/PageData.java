@@ -145,8 +145,8 @@ final class PageData {
   }
 
   /**
-   * Keys whose alias, masked key, token, user or team contains {@code q}, newest first. The UI
-   * admits only callers who read every key ({@link Permissions#readsAll}).
+   * The keys {@code p} may read, as {@code GET /key/list} lists them for it, whose alias, masked
+   * key, token, user or team contains {@code q}, newest first.
    */
   Pages.Keys keys(Pages.Chrome chrome, Principal p, String q, int page, Optional<String> error) {
     require(p, "GET /key/list");
@@ -154,6 +154,7 @@ final class PageData {
     String needle = q.strip().toLowerCase(Locale.ROOT);
     List<VirtualKey> all =
         s.keys().values().stream()
+            .filter(k -> Permissions.mayReadKey(p, s, k, "GET /key/list"))
             .filter(k -> needle.isEmpty() || matches(k, needle))
             .sorted(
                 Comparator.comparing(VirtualKey::createdAt)
@@ -385,6 +386,73 @@ final class PageData {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putArray("keys").add(token);
     api.invoke(p, "POST /key/delete", Map.of(), bytes(body), changedBy);
+  }
+
+  // --- what a caller who reads only its own sees ------------------------------------------------
+
+  /**
+   * The overview of a caller who reads only its own spend ({@link Permissions#readsOwn}): its
+   * user's spend today and this month (UTC), as {@code /spend/logs} scopes it; nothing of others'.
+   */
+  Pages.Overview ownOverview(Pages.Chrome chrome, Principal p) {
+    Optional<String> me = Optional.of(Permissions.self(p, Optional.empty(), "spend"));
+    LocalDate today = clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
+    long end = clock.millis() + 1;
+    long day = today.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    long month = today.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Pages.Period> periods = new ArrayList<>();
+    for (Map.Entry<String, Long> from :
+        List.of(Map.entry("Today (UTC)", day), Map.entry("This month (UTC)", month))) {
+      long nanos = 0;
+      long requests = 0;
+      long unpriced = 0;
+      long estimated = 0;
+      for (SpendQueries.Group g :
+          spend.globalSpendReport(
+              from.getValue(), end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.USER))) {
+        if (g.keys().get(1).equals(me)) {
+          nanos += g.spendNanos();
+          requests += g.requests();
+          unpriced += g.unknownCostRequests();
+          estimated += g.estimatedRequests();
+        }
+      }
+      periods.add(new Pages.Period(from.getKey(), usd(nanos), requests, unpriced, estimated));
+    }
+    return new Pages.Overview(chrome, periods, 0, List.of(), List.of());
+  }
+
+  /**
+   * {@code f} as {@code p} may ask it: a caller who reads only its own spend is held to its user
+   * (403 when it names another), as {@code /spend/logs} holds it.
+   */
+  static Pages.SpendFilters scoped(Principal p, Pages.SpendFilters f) {
+    if (Permissions.readsAll(p)) {
+      return f;
+    }
+    Optional<String> asked = f.user().isBlank() ? Optional.empty() : Optional.of(f.user().strip());
+    return new Pages.SpendFilters(
+        f.key(),
+        Permissions.self(p, asked, "spend"),
+        f.team(),
+        f.tag(),
+        f.model(),
+        f.start(),
+        f.end());
+  }
+
+  /**
+   * One request of the spend log, for a caller who reads only its own spend only when it is its
+   * user's; another's answers as a missing one does.
+   */
+  Pages.Request ownRequest(Pages.Chrome chrome, Principal p, String requestId) {
+    Pages.Request r = request(chrome, p, requestId);
+    if (!Permissions.readsAll(p)
+        && !r.row().user().equals(Permissions.self(p, Optional.empty(), "spend"))) {
+      throw GatewayException.notFound(
+          "request_id", "no request '" + requestId + "' in the spend log");
+    }
+    return r;
   }
 
   // --- teams, users, organizations, customers, tags, shared budgets ---------------------------
