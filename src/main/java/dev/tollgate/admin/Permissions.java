@@ -355,7 +355,7 @@ public final class Permissions {
    * Whether {@code p} may change or delete key {@code k} through {@code route}: a team key as the
    * team's admin, or as a member the team allows {@code route} when the key is the member's own.
    */
-  static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
+  public static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
     if (p.admin()) {
       return true;
     }

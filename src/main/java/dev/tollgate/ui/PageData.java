@@ -237,6 +237,7 @@ final class PageData {
       }
     }
     GovernanceSnapshot s = governance.snapshot();
+    Optional<VirtualKey> k = s.keyByHash(info.path("token").asText());
     List<String> allowed = new ArrayList<>();
     info.path("models").forEach(m -> allowed.add(m.asText()));
     return new Pages.Key(
@@ -255,13 +256,23 @@ final class PageData {
         chain,
         blocking,
         secret,
-        Permissions.allows(p, s, "POST /key/block"),
-        Permissions.allows(p, s, "POST /key/delete"),
+        mayWrite(p, s, k, "POST /key/block"),
+        mayWrite(p, s, k, "POST /key/delete"),
         KEY_FIELDS.stream()
             .map(f -> new Pages.FieldValue(f, formValue(f, info.path(f.name()))))
             .toList(),
-        Permissions.allows(p, s, "POST /key/update"),
-        Permissions.allows(p, s, "POST /key/regenerate"));
+        mayWrite(p, s, k, "POST /key/update"),
+        mayWrite(p, s, k, "POST /key/regenerate"));
+  }
+
+  /**
+   * Whether the permission table lets {@code p} use {@code route} on key {@code k}: a key it may
+   * only read (another member's team key) shows no buttons.
+   */
+  private static boolean mayWrite(
+      Principal p, GovernanceSnapshot s, Optional<VirtualKey> k, String route) {
+    return Permissions.allows(p, s, route)
+        && k.map(x -> Permissions.mayWriteKey(p, s, x, route)).orElse(false);
   }
 
   /** What a key's edit form takes; creating one also takes its owner. */

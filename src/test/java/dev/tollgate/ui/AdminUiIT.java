@@ -412,6 +412,21 @@ class AdminUiIT {
     String otherRequest = ok(gw.get("/spend/logs?user_id=u2")).get(0).path("request_id").asText();
     assertThat(ui.get("/ui/spend/" + otherRequest).statusCode()).isEqualTo(404);
 
+    // A key of its team that it may read (LiteLLM's default member permissions) but not change.
+    ok(gw.post("/team/new", "{\"team_id\":\"t1\"}"));
+    ok(
+        gw.post(
+            "/team/member_add",
+            "{\"team_id\":\"t1\",\"member\":{\"user_id\":\"internal-1\",\"role\":\"user\"}}"));
+    String teamToken =
+        ok(gw.post("/key/generate", "{\"key_alias\":\"team-key\",\"team_id\":\"t1\"}"))
+            .path("token")
+            .asText();
+    Document teamKey = ui.page("/ui/keys/" + teamToken);
+    assertThat(teamKey.expectFirst("#key-name").text()).isEqualTo("team-key");
+    assertThat(teamKey.select("form[method=post]").eachAttr("action"))
+        .containsExactly("/ui/logout");
+
     for (String page :
         new String[] {
           "/ui/teams",
