@@ -331,10 +331,20 @@ public final class Permissions {
   }
 
   /**
+   * Whether {@code p} reads its own user's keys and spend (and nothing else that belongs to
+   * others): a key whose user is {@code internal_user} or {@code internal_user_viewer}.
+   */
+  public static boolean readsOwn(Principal p) {
+    return p.userId().isPresent()
+        && (p.role().equals(Optional.of(UserRole.INTERNAL_USER))
+            || p.role().equals(Optional.of(UserRole.INTERNAL_USER_VIEWER)));
+  }
+
+  /**
    * Whether {@code p} may read key {@code k} through {@code route}: its own key, its user's keys,
    * its teams' keys as their admin, or a team's keys as a member the team allows {@code route}.
    */
-  static boolean mayReadKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
+  public static boolean mayReadKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
     return readsAll(p)
         || p.keyId().equals(Optional.of(k.id()))
         || (p.userId().isPresent() && k.userId().equals(p.userId()) && p.role().isPresent())
@@ -345,7 +355,7 @@ public final class Permissions {
    * Whether {@code p} may change or delete key {@code k} through {@code route}: a team key as the
    * team's admin, or as a member the team allows {@code route} when the key is the member's own.
    */
-  static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
+  public static boolean mayWriteKey(Principal p, GovernanceSnapshot s, VirtualKey k, String route) {
     if (p.admin()) {
       return true;
     }
@@ -469,7 +479,7 @@ public final class Permissions {
   }
 
   /** The user whose own data a caller without full read access asks for; refuses anyone else. */
-  static String self(Principal p, Optional<String> asked, String field) {
+  public static String self(Principal p, Optional<String> asked, String field) {
     String me = p.userId().orElseThrow(() -> forbidden("this key has no user"));
     if (asked.isPresent() && !asked.get().equals(me)) {
       throw forbidden("this key may read only its own user's " + field);

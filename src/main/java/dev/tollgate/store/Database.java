@@ -75,6 +75,7 @@ public final class Database implements AutoCloseable {
   private final JdbcAuditLog audit;
   private final JdbcCounterStore counters;
   private final InstanceRegistry instances;
+  private final RevokedSessions revokedSessions;
   private final List<ChangeNotifier> notifiers = new CopyOnWriteArrayList<>();
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -96,6 +97,7 @@ public final class Database implements AutoCloseable {
     this.audit = new JdbcAuditLog(pool, Clock.systemUTC());
     this.counters = new JdbcCounterStore(pool, Clock.systemUTC());
     this.instances = new InstanceRegistry(pool);
+    this.revokedSessions = new RevokedSessions(pool);
     this.spendLog = new SpendLog(pool, () -> problem().isEmpty(), dataDir, spendOptions);
   }
 
@@ -340,6 +342,11 @@ public final class Database implements AutoCloseable {
   /** The gateway instances using this store. */
   public InstanceRegistry instances() {
     return instances;
+  }
+
+  /** The admin UI sessions logged out on any instance using this store. */
+  public RevokedSessions revokedSessions() {
+    return revokedSessions;
   }
 
   /**

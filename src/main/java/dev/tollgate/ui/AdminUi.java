@@ -17,6 +17,7 @@ import dev.tollgate.governance.UserRole;
 import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.routing.ModelRegistrar;
 import dev.tollgate.store.Database;
+import dev.tollgate.store.RevokedSessions;
 import dev.tollgate.store.SpendQueries;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
@@ -46,9 +47,14 @@ import org.slf4j.LoggerFactory;
  * every render, to a worker thread. Shared by every event loop; immutable.
  *
  * <p>Who may log in: the master key, a key whose user is {@code proxy_admin} or {@code
- * proxy_admin_viewer} (those the permission table lets read everything), or {@code
+ * proxy_admin_viewer} (those the permission table lets read everything), a key whose user is {@code
+ * internal_user} or {@code internal_user_viewer} (who see only their own keys and spend), or {@code
  * UI_USERNAME}/{@code UI_PASSWORD} when both are set, as an admin. What each of them may change is
  * decided by the management API's own handlers and table, which every action goes through.
+ *
+ * <p>Logging out records the session in the store ({@link RevokedSessions}), and every request
+ * looks its session up there on a worker, so a logged-out cookie is refused by every instance that
+ * shares the store.
  */
 public final class AdminUi {
   private static final Logger LOG = LoggerFactory.getLogger(AdminUi.class);
@@ -69,6 +75,7 @@ public final class AdminUi {
   private final Governance governance;
   private final PageData data;
   private final Sessions sessions;
+  private final RevokedSessions revoked;
   private final LoginLimiter limiter;
   private final StaticAssets assets;
   private final Optional<String> uiUser;
@@ -95,6 +102,7 @@ public final class AdminUi {
     this.governance = requireNonNull(governance, "governance");
     this.clock = requireNonNull(clock, "clock");
     this.sessions = new Sessions(requireNonNull(masterKey, "masterKey"));
+    this.revoked = db.revokedSessions();
     this.limiter = new LoginLimiter(clock);
     this.data =
         new PageData(governance, api, enforcer, registrar, models, spend, clock, config, db);
@@ -121,7 +129,10 @@ public final class AdminUi {
                 page(
                     ctx,
                     "overview",
-                    v -> data.overview(chrome(v, "Overview", "overview"), v.principal())));
+                    v ->
+                        Permissions.readsAll(v.principal())
+                            ? data.overview(chrome(v, "Overview", "overview"), v.principal())
+                            : data.ownOverview(chrome(v, "Overview", "overview"), v.principal())));
     ui.get("/keys")
         .handler(
             ctx ->
@@ -171,19 +182,19 @@ public final class AdminUi {
     ui.get("/models")
         .handler(
             ctx ->
-                page(
+                wholePage(
                     ctx, "models", v -> data.models(chrome(v, "Models", "models"), v.principal())));
     ui.get("/pricing")
         .handler(
             ctx ->
-                page(
+                wholePage(
                     ctx,
                     "pricing",
                     v -> data.gaps(chrome(v, "Pricing gaps", "pricing"), v.principal())));
     ui.get("/settings")
         .handler(
             ctx ->
-                page(
+                wholePage(
                     ctx,
                     "settings",
                     v -> data.settings(chrome(v, "Settings", "settings"), v.principal())));
@@ -197,14 +208,16 @@ public final class AdminUi {
                         data.spend(
                             chrome(v, "Spend logs", "spend"),
                             v.principal(),
-                            new Pages.SpendFilters(
-                                param(ctx, "key"),
-                                param(ctx, "user"),
-                                param(ctx, "team"),
-                                param(ctx, "tag"),
-                                param(ctx, "model"),
-                                param(ctx, "start"),
-                                param(ctx, "end")),
+                            PageData.scoped(
+                                v.principal(),
+                                new Pages.SpendFilters(
+                                    param(ctx, "key"),
+                                    param(ctx, "user"),
+                                    param(ctx, "team"),
+                                    param(ctx, "tag"),
+                                    param(ctx, "model"),
+                                    param(ctx, "start"),
+                                    param(ctx, "end"))),
                             intParam(ctx, "page"))));
     ui.get("/spend/:id")
         .handler(
@@ -213,7 +226,7 @@ public final class AdminUi {
                     ctx,
                     "request",
                     v ->
-                        data.request(
+                        data.ownRequest(
                             chrome(v, "Request", "spend"), v.principal(), pathParam(ctx, "id"))));
     ui.route()
         .last()
@@ -244,13 +257,21 @@ public final class AdminUi {
       @Nullable String changedBy,
       String csrf) {}
 
-  /** The caller whose valid session cookie this request carries, if it may still use the UI. */
-  private Optional<Viewer> viewer(RoutingContext ctx) {
+  /** The session cookie's value, or null; read on the event loop. */
+  private static @Nullable String sessionCookie(RoutingContext ctx) {
     Cookie c = ctx.request().getCookie(SESSION_COOKIE);
-    if (c == null) {
+    return c == null ? null : c.getValue();
+  }
+
+  /**
+   * The caller whose valid, not logged-out session {@code cookie} is, if it may still use the UI.
+   * Reads the store (one lookup by primary key): call on a worker.
+   */
+  private Optional<Viewer> viewer(@Nullable String cookie) {
+    if (cookie == null) {
       return Optional.empty();
     }
-    Optional<Sessions.Session> session = sessions.verify(c.getValue(), clock.millis() / 1000);
+    Optional<Sessions.Session> session = sessions.verify(cookie, clock.millis() / 1000);
     if (session.isEmpty()) {
       return Optional.empty();
     }
@@ -270,7 +291,7 @@ public final class AdminUi {
       // The key was blocked, expired or its team blocked since the login.
       return Optional.empty();
     }
-    if (found.isEmpty()) {
+    if (found.isEmpty() || !mayUse(found.get()) || revoked.isRevoked(s.nonce())) {
       return Optional.empty();
     }
     Principal p = found.get();
@@ -281,10 +302,15 @@ public final class AdminUi {
           case USER -> s.subject();
         };
     String changedBy = s.kind() == Sessions.Kind.USER ? s.subject() : null;
-    if (!Permissions.readsAll(p)) {
-      return Optional.empty();
-    }
     return Optional.of(new Viewer(p, s, who, changedBy, sessions.csrfToken(s)));
+  }
+
+  /**
+   * Whether {@code p} may use the UI: who reads everything, and internal users (and their viewers),
+   * who read their own keys and spend, as LiteLLM's UI lets them.
+   */
+  private static boolean mayUse(Principal p) {
+    return Permissions.readsAll(p) || Permissions.readsOwn(p);
   }
 
   private String describe(Principal p) {
@@ -301,18 +327,25 @@ public final class AdminUi {
         title,
         active,
         v.who(),
-        !v.principal().admin(),
+        !Permissions.allows(v.principal(), governance.snapshot(), "POST /key/generate"),
+        Permissions.readsAll(v.principal()),
         v.csrf(),
         assets.htmxPath(),
         assets.cssPath());
   }
 
   private void loginForm(RoutingContext ctx) {
-    if (viewer(ctx).isPresent()) {
-      redirect(ctx, "/ui/");
-      return;
-    }
-    showLogin(ctx, 200, Optional.empty());
+    String cookie = sessionCookie(ctx);
+    blocking(
+        ctx,
+        () -> viewer(cookie).isPresent(),
+        in -> {
+          if (in) {
+            redirect(ctx, "/ui/");
+          } else {
+            showLogin(ctx, 200, Optional.empty());
+          }
+        });
   }
 
   /** The login form, bound to a fresh login cookie unless the request has one. */
@@ -374,13 +407,13 @@ public final class AdminUi {
         showLogin(ctx, 401, Optional.of("that key is not valid here"));
         return;
       }
-      if (!Permissions.readsAll(p.get())) {
+      if (!mayUse(p.get())) {
         showLogin(
             ctx,
             403,
             Optional.of(
-                "the UI is for the master key and for keys whose user has the proxy_admin or"
-                    + " proxy_admin_viewer role"));
+                "the UI is for the master key and for keys whose user has the proxy_admin,"
+                    + " proxy_admin_viewer, internal_user or internal_user_viewer role"));
         return;
       }
       session =
@@ -406,15 +439,28 @@ public final class AdminUi {
     redirect(ctx, "/ui/");
   }
 
-  /** Removes the session cookie; a logged-in caller's post needs its CSRF token. */
+  /**
+   * Ends the session in the store, so that no instance accepts its cookie again, and removes the
+   * cookie; a logged-in caller's post needs its CSRF token.
+   */
   private void logout(RoutingContext ctx) {
-    Optional<Viewer> v = viewer(ctx);
-    if (v.isPresent() && !csrfMatches(ctx, v.get())) {
-      error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
-      return;
-    }
-    ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, "", 0));
-    redirect(ctx, "/ui/login");
+    String cookie = sessionCookie(ctx);
+    @Nullable String token = csrfToken(ctx);
+    blocking(
+        ctx,
+        () -> {
+          Optional<Viewer> v = viewer(cookie);
+          if (v.isPresent()) {
+            checkCsrf(token, v.get());
+            Sessions.Session s = v.get().session();
+            revoked.revoke(s.nonce(), s.expiresAtSeconds() * 1000, clock.millis());
+          }
+          return v.isPresent();
+        },
+        ended -> {
+          ctx.response().addCookie(cookie(ctx, SESSION_COOKIE, "", 0));
+          redirect(ctx, "/ui/login");
+        });
   }
 
   private static Cookie cookie(RoutingContext ctx, String name, String value, long maxAge) {
@@ -431,13 +477,47 @@ public final class AdminUi {
   /** Renders a page for a logged-in caller on a worker; anyone else is sent to the login. */
   private void page(
       RoutingContext ctx, String template, java.util.function.Function<Viewer, Object> model) {
-    Optional<Viewer> v = viewer(ctx);
-    if (v.isEmpty()) {
-      toLogin(ctx);
-      return;
-    }
+    page(ctx, template, false, model);
+  }
+
+  /**
+   * A page of what only callers who read everything see (every entity, the models, the settings):
+   * absent from the others' navigation, and 403 when they type it.
+   */
+  private void wholePage(
+      RoutingContext ctx, String template, java.util.function.Function<Viewer, Object> model) {
+    page(ctx, template, true, model);
+  }
+
+  private void page(
+      RoutingContext ctx,
+      String template,
+      boolean whole,
+      java.util.function.Function<Viewer, Object> model) {
+    String cookie = sessionCookie(ctx);
     blocking(
-        ctx, () -> render(template + ".jte", model.apply(v.get())), html -> send(ctx, 200, html));
+        ctx,
+        () ->
+            viewer(cookie)
+                .map(
+                    v -> {
+                      if (whole && !Permissions.readsAll(v.principal())) {
+                        throw GatewayException.of(
+                            403,
+                            "permission_error",
+                            null,
+                            "forbidden",
+                            "this page shows what only an admin or a proxy_admin_viewer may read");
+                      }
+                      return render(template + ".jte", model.apply(v));
+                    }),
+        html -> {
+          if (html.isPresent()) {
+            send(ctx, 200, html.get());
+          } else {
+            toLogin(ctx);
+          }
+        });
   }
 
   /** What a form POST does; answers with where to go next. */
@@ -450,20 +530,18 @@ public final class AdminUi {
    * API's refusals (403 from the permission table, 400 from validation) become error pages.
    */
   private void action(RoutingContext ctx, Action action) {
-    Optional<Viewer> v = viewer(ctx);
-    if (v.isEmpty()) {
-      error(ctx, 401, "log in first");
-      return;
-    }
-    if (!csrfMatches(ctx, v.get())) {
-      error(ctx, 403, "missing or wrong CSRF token; reload the page and try again");
-      return;
-    }
+    String cookie = sessionCookie(ctx);
+    @Nullable String token = csrfToken(ctx);
     Map<String, String> form = new HashMap<>();
     ctx.request().formAttributes().forEach(e -> form.putIfAbsent(e.getKey(), e.getValue()));
     blocking(
         ctx,
-        () -> action.run(v.get(), form),
+        () -> {
+          Viewer v =
+              viewer(cookie).orElseThrow(() -> GatewayException.unauthorized("log in first"));
+          checkCsrf(token, v);
+          return action.run(v, form);
+        },
         next -> {
           if (next.startsWith("/")) {
             redirect(ctx, next);
@@ -473,13 +551,22 @@ public final class AdminUi {
         });
   }
 
-  /** Whether the post carries {@code v}'s CSRF token, as a form field or a header. */
-  private static boolean csrfMatches(RoutingContext ctx, Viewer v) {
+  /** The CSRF token the post carries, as a form field or a header; read on the event loop. */
+  private static @Nullable String csrfToken(RoutingContext ctx) {
     String token = ctx.request().getFormAttribute(CSRF_FIELD);
-    if (token == null) {
-      token = ctx.request().getHeader(CSRF_HEADER);
+    return token != null ? token : ctx.request().getHeader(CSRF_HEADER);
+  }
+
+  /** Refuses (403) a post whose CSRF {@code token} is not {@code v}'s. */
+  private static void checkCsrf(@Nullable String token, Viewer v) {
+    if (token == null || !Sessions.same(v.csrf(), token)) {
+      throw GatewayException.of(
+          403,
+          "permission_error",
+          null,
+          "forbidden",
+          "missing or wrong CSRF token; reload the page and try again");
     }
-    return token != null && Sessions.same(v.csrf(), token);
   }
 
   /** A new key: its page, with the secret shown this once (never redirected to, never cached). */
@@ -505,7 +592,7 @@ public final class AdminUi {
     ui.get(base)
         .handler(
             ctx ->
-                page(
+                wholePage(
                     ctx,
                     "entities",
                     v ->
@@ -527,7 +614,7 @@ public final class AdminUi {
     ui.get(base + "/:id")
         .handler(
             ctx ->
-                page(
+                wholePage(
                     ctx,
                     "entity",
                     v ->

@@ -25,6 +25,8 @@ enum Entity {
           Field.money("max_budget", "Max budget (USD)"),
           Field.text("budget_duration", "Budget window"),
           Field.list("models", "Models (comma-separated)"),
+          Field.count("rpm_limit", "Requests per minute"),
+          Field.count("tpm_limit", "Tokens per minute"),
           Field.money("team_member_budget", "Budget of each member (USD)")),
       "team_ids"),
   USERS(
@@ -39,7 +41,9 @@ enum Entity {
           Field.text("user_role", "Role (proxy_admin, proxy_admin_viewer, internal_user...)"),
           Field.money("max_budget", "Max budget (USD)"),
           Field.text("budget_duration", "Budget window"),
-          Field.list("models", "Models (comma-separated)")),
+          Field.list("models", "Models (comma-separated)"),
+          Field.count("rpm_limit", "Requests per minute"),
+          Field.count("tpm_limit", "Tokens per minute")),
       "user_ids"),
   ORGANIZATIONS(
       "organizations",
@@ -88,10 +92,11 @@ enum Entity {
           Field.text("budget_duration", "Budget window")),
       "id");
 
-  /** How a form field becomes JSON: as text, as a decimal dollar amount, or as a list. */
+  /** How a form field becomes JSON: as text, a decimal dollar amount, a whole number, or a list. */
   enum Type {
     TEXT,
     MONEY,
+    COUNT,
     LIST
   }
 
@@ -103,6 +108,10 @@ enum Entity {
 
     static Field money(String name, String label) {
       return new Field(name, label, Type.MONEY);
+    }
+
+    static Field count(String name, String label) {
+      return new Field(name, label, Type.COUNT);
     }
 
     static Field list(String name, String label) {

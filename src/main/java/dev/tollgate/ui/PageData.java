@@ -145,8 +145,8 @@ final class PageData {
   }
 
   /**
-   * Keys whose alias, masked key, token, user or team contains {@code q}, newest first. The UI
-   * admits only callers who read every key ({@link Permissions#readsAll}).
+   * The keys {@code p} may read, as {@code GET /key/list} lists them for it, whose alias, masked
+   * key, token, user or team contains {@code q}, newest first.
    */
   Pages.Keys keys(Pages.Chrome chrome, Principal p, String q, int page, Optional<String> error) {
     require(p, "GET /key/list");
@@ -154,6 +154,7 @@ final class PageData {
     String needle = q.strip().toLowerCase(Locale.ROOT);
     List<VirtualKey> all =
         s.keys().values().stream()
+            .filter(k -> Permissions.mayReadKey(p, s, k, "GET /key/list"))
             .filter(k -> needle.isEmpty() || matches(k, needle))
             .sorted(
                 Comparator.comparing(VirtualKey::createdAt)
@@ -236,6 +237,7 @@ final class PageData {
       }
     }
     GovernanceSnapshot s = governance.snapshot();
+    Optional<VirtualKey> k = s.keyByHash(info.path("token").asText());
     List<String> allowed = new ArrayList<>();
     info.path("models").forEach(m -> allowed.add(m.asText()));
     return new Pages.Key(
@@ -254,13 +256,23 @@ final class PageData {
         chain,
         blocking,
         secret,
-        Permissions.allows(p, s, "POST /key/block"),
-        Permissions.allows(p, s, "POST /key/delete"),
+        mayWrite(p, s, k, "POST /key/block"),
+        mayWrite(p, s, k, "POST /key/delete"),
         KEY_FIELDS.stream()
             .map(f -> new Pages.FieldValue(f, formValue(f, info.path(f.name()))))
             .toList(),
-        Permissions.allows(p, s, "POST /key/update"),
-        Permissions.allows(p, s, "POST /key/regenerate"));
+        mayWrite(p, s, k, "POST /key/update"),
+        mayWrite(p, s, k, "POST /key/regenerate"));
+  }
+
+  /**
+   * Whether the permission table lets {@code p} use {@code route} on key {@code k}: a key it may
+   * only read (another member's team key) shows no buttons.
+   */
+  private static boolean mayWrite(
+      Principal p, GovernanceSnapshot s, Optional<VirtualKey> k, String route) {
+    return Permissions.allows(p, s, route)
+        && k.map(x -> Permissions.mayWriteKey(p, s, x, route)).orElse(false);
   }
 
   /** What a key's edit form takes; creating one also takes its owner. */
@@ -269,16 +281,16 @@ final class PageData {
           Entity.Field.text("key_alias", "Alias"),
           Entity.Field.money("max_budget", "Max budget (USD)"),
           Entity.Field.text("budget_duration", "Budget window (30d, 1h, 1mo)"),
-          Entity.Field.list("models", "Models (comma-separated)"));
+          Entity.Field.list("models", "Models (comma-separated)"),
+          Entity.Field.count("rpm_limit", "Requests per minute"),
+          Entity.Field.count("tpm_limit", "Tokens per minute"));
 
   private static final List<Entity.Field> NEW_KEY_FIELDS =
-      List.of(
-          KEY_FIELDS.get(0),
-          KEY_FIELDS.get(1),
-          KEY_FIELDS.get(2),
-          KEY_FIELDS.get(3),
-          Entity.Field.text("user_id", "User id"),
-          Entity.Field.text("team_id", "Team id"));
+      java.util.stream.Stream.concat(
+              KEY_FIELDS.stream(),
+              java.util.stream.Stream.of(
+                  Entity.Field.text("user_id", "User id"), Entity.Field.text("team_id", "Team id")))
+          .toList();
 
   /**
    * {@code POST /key/generate} with the form's fields; the new key's token and secret. Field values
@@ -289,9 +301,9 @@ final class PageData {
         p, "POST /key/generate", Map.of(), bytes(body(form, NEW_KEY_FIELDS)), changedBy);
   }
 
-  /** {@code POST /key/update} with the edit form's non-blank fields. */
+  /** {@code POST /key/update} with the fields the edit form changed ({@link #changes}). */
   void updateKey(Principal p, @Nullable String changedBy, String token, Map<String, String> form) {
-    ObjectNode body = body(form, KEY_FIELDS).put("key", token);
+    ObjectNode body = changes(form, KEY_FIELDS).put("key", token);
     api.invoke(p, "POST /key/update", Map.of(), bytes(body), changedBy);
   }
 
@@ -301,37 +313,76 @@ final class PageData {
     return api.invoke(p, "POST /key/regenerate", Map.of(), bytes(body), changedBy);
   }
 
+  /** The hidden field of an edit form that holds what field {@code name} showed. */
+  static String shownField(String name) {
+    return "_shown_" + name;
+  }
+
   /**
-   * The API body of a form: each non-blank field of {@code fields}, money as a decimal (or as the
-   * text typed, so that the API's message names the field), lists split at commas.
+   * The API body of a create form: each non-blank field of {@code fields}, as {@link #put} writes
+   * it.
    */
   static ObjectNode body(Map<String, String> form, List<Entity.Field> fields) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     for (Entity.Field f : fields) {
       String v = form.getOrDefault(f.name(), "").strip();
-      if (v.isEmpty()) {
+      if (!v.isEmpty()) {
+        put(body, f, v);
+      }
+    }
+    return body;
+  }
+
+  /**
+   * The API body of an edit form: each field of {@code fields} that the form has and that differs
+   * from what the form showed ({@link #shownField}); an emptied field is null, which the API's
+   * updates take as "remove". A field the form lacks, or left as shown, is left out, so the API
+   * keeps its value (even when someone else changed it meanwhile).
+   */
+  static ObjectNode changes(Map<String, String> form, List<Entity.Field> fields) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    for (Entity.Field f : fields) {
+      String v = form.get(f.name());
+      if (v == null) {
         continue;
       }
-      switch (f.type()) {
-        case TEXT -> body.put(f.name(), v);
-        case MONEY -> {
-          try {
-            body.put(f.name(), new BigDecimal(v));
-          } catch (NumberFormatException e) {
-            body.put(f.name(), v);
-          }
+      v = v.strip();
+      String shown = form.get(shownField(f.name()));
+      if (shown != null && shown.strip().equals(v)) {
+        continue;
+      }
+      if (v.isEmpty()) {
+        body.putNull(f.name());
+      } else {
+        put(body, f, v);
+      }
+    }
+    return body;
+  }
+
+  /**
+   * Field {@code f} with the non-blank value {@code v}: numbers as decimals (or as the text typed,
+   * so that the API's message names the field), lists split at commas.
+   */
+  private static void put(ObjectNode body, Entity.Field f, String v) {
+    switch (f.type()) {
+      case TEXT -> body.put(f.name(), v);
+      case MONEY, COUNT -> {
+        try {
+          body.put(f.name(), new BigDecimal(v));
+        } catch (NumberFormatException e) {
+          body.put(f.name(), v);
         }
-        case LIST -> {
-          var a = body.putArray(f.name());
-          for (String m : v.split(",", -1)) {
-            if (!m.isBlank()) {
-              a.add(m.strip());
-            }
+      }
+      case LIST -> {
+        var a = body.putArray(f.name());
+        for (String m : v.split(",", -1)) {
+          if (!m.isBlank()) {
+            a.add(m.strip());
           }
         }
       }
     }
-    return body;
   }
 
   /** {@code POST /key/block} or {@code /key/unblock}. */
@@ -346,6 +397,73 @@ final class PageData {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.putArray("keys").add(token);
     api.invoke(p, "POST /key/delete", Map.of(), bytes(body), changedBy);
+  }
+
+  // --- what a caller who reads only its own sees ------------------------------------------------
+
+  /**
+   * The overview of a caller who reads only its own spend ({@link Permissions#readsOwn}): its
+   * user's spend today and this month (UTC), as {@code /spend/logs} scopes it; nothing of others'.
+   */
+  Pages.Overview ownOverview(Pages.Chrome chrome, Principal p) {
+    Optional<String> me = Optional.of(Permissions.self(p, Optional.empty(), "spend"));
+    LocalDate today = clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
+    long end = clock.millis() + 1;
+    long day = today.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    long month = today.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Pages.Period> periods = new ArrayList<>();
+    for (Map.Entry<String, Long> from :
+        List.of(Map.entry("Today (UTC)", day), Map.entry("This month (UTC)", month))) {
+      long nanos = 0;
+      long requests = 0;
+      long unpriced = 0;
+      long estimated = 0;
+      for (SpendQueries.Group g :
+          spend.globalSpendReport(
+              from.getValue(), end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.USER))) {
+        if (g.keys().get(1).equals(me)) {
+          nanos += g.spendNanos();
+          requests += g.requests();
+          unpriced += g.unknownCostRequests();
+          estimated += g.estimatedRequests();
+        }
+      }
+      periods.add(new Pages.Period(from.getKey(), usd(nanos), requests, unpriced, estimated));
+    }
+    return new Pages.Overview(chrome, periods, 0, List.of(), List.of());
+  }
+
+  /**
+   * {@code f} as {@code p} may ask it: a caller who reads only its own spend is held to its user
+   * (403 when it names another), as {@code /spend/logs} holds it.
+   */
+  static Pages.SpendFilters scoped(Principal p, Pages.SpendFilters f) {
+    if (Permissions.readsAll(p)) {
+      return f;
+    }
+    Optional<String> asked = f.user().isBlank() ? Optional.empty() : Optional.of(f.user().strip());
+    return new Pages.SpendFilters(
+        f.key(),
+        Permissions.self(p, asked, "spend"),
+        f.team(),
+        f.tag(),
+        f.model(),
+        f.start(),
+        f.end());
+  }
+
+  /**
+   * One request of the spend log, for a caller who reads only its own spend only when it is its
+   * user's; another's answers as a missing one does.
+   */
+  Pages.Request ownRequest(Pages.Chrome chrome, Principal p, String requestId) {
+    Pages.Request r = request(chrome, p, requestId);
+    if (!Permissions.readsAll(p)
+        && !r.row().user().equals(Permissions.self(p, Optional.empty(), "spend"))) {
+      throw GatewayException.notFound(
+          "request_id", "no request '" + requestId + "' in the spend log");
+    }
+    return r;
   }
 
   // --- teams, users, organizations, customers, tags, shared budgets ---------------------------
@@ -431,7 +549,7 @@ final class PageData {
       return "";
     }
     return switch (f.type()) {
-      case MONEY -> v.decimalValue().stripTrailingZeros().toPlainString();
+      case MONEY, COUNT -> v.decimalValue().stripTrailingZeros().toPlainString();
       case LIST -> {
         List<String> items = new ArrayList<>();
         v.forEach(x -> items.add(x.asText()));
@@ -452,10 +570,10 @@ final class PageData {
     return out.path(kind.idField).asText(id);
   }
 
-  /** The update route with the form's non-blank fields. */
+  /** The update route with the fields the edit form changed ({@link #changes}). */
   void updateEntity(
       Principal p, @Nullable String changedBy, Entity kind, String id, Map<String, String> f) {
-    ObjectNode body = body(f, kind.fields).put(kind.idField, id);
+    ObjectNode body = changes(f, kind.fields).put(kind.idField, id);
     api.invoke(p, kind.updateRoute(), Map.of(), bytes(body), changedBy);
   }
 

@@ -15,6 +15,9 @@ final class Pages {
    *
    * @param active the navigation entry to mark
    * @param who how the logged-in caller is named
+   * @param viewer whether the caller may change nothing (not even its own keys)
+   * @param all whether the caller reads everything, so sees every page; else only its own keys and
+   *     spend
    * @param csrf the session's CSRF token, for every form
    * @param htmx the path of htmx under /ui/static
    */
@@ -23,6 +26,7 @@ final class Pages {
       String active,
       String who,
       boolean viewer,
+      boolean all,
       String csrf,
       String htmx,
       String css) {}

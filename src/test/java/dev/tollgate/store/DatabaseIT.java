@@ -33,7 +33,8 @@ class DatabaseIT {
       assertThat(db.kind().name()).isEqualTo(kind.name());
       assertThat(tables(db))
           .contains("models", "spend_logs", "spend_log_tags", "spend_charges", "audit_log");
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10");
+      assertThat(schemaVersions(db))
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
     }
   }
 
@@ -43,7 +44,8 @@ class DatabaseIT {
     StoreKind.Target t = kind.fresh();
     t.open().close();
     try (Database db = t.open()) {
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10");
+      assertThat(schemaVersions(db))
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
     }
   }
 
@@ -67,7 +69,8 @@ class DatabaseIT {
     }
 
     try (Database db = t.open()) {
-      assertThat(schemaVersions(db)).containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10");
+      assertThat(schemaVersions(db))
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
       assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
           .containsExactlyInAnyOrder(priced, unpriced);
       assertThat(

@@ -23,8 +23,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The admin UI in a real browser (headless Chromium): an operator's whole budget story from login
- * to the spend log, a viewer who can change nothing, and tampered sessions and posts. Each page it
- * passes is saved under {@code target/ui-screenshots/}.
+ * to the spend log, a viewer who can change nothing, an internal user who sees and manages only its
+ * own keys, and tampered sessions and posts. Each page it passes is saved under {@code
+ * target/ui-screenshots/}.
  */
 class AdminUiBrowserIT {
   static ChromeDriver browser;
@@ -224,6 +225,41 @@ class AdminUiBrowserIT {
     assertThat(team.statusCode()).as(team.body()).isEqualTo(403);
     assertThat(UiGateway.keyCount(gw)).isEqualTo(before);
     assertThat(gw.get("/team/info?team_id=forged").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void internalUser_createsItsOwnKey_andCannotSeeAnotherUsersKey() throws Exception {
+    HttpResponse<String> user =
+        gw.post("/user/new", "{\"user_id\":\"internal-1\",\"user_role\":\"internal_user\"}");
+    assertThat(user.statusCode()).as(user.body()).isEqualTo(200);
+    HttpResponse<String> other =
+        gw.post("/key/generate", "{\"key_alias\":\"someone-else\",\"user_id\":\"u2\"}");
+    assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+    String otherToken = UiGateway.json(other.body()).path("token").asText();
+    logIn(UiGateway.json(user.body()).path("key").asText());
+
+    assertThat(cells("nav a")).containsExactly("Overview", "Keys", "Spend logs");
+    assertThat(browser.findElements(By.id("read-only"))).isEmpty();
+    open("/ui/keys");
+    fill("#create-key", Map.of("key_alias", "my-key", "max_budget", "0.5"));
+    submit("#create-key");
+    String secret = waitFor(By.id("secret")).getText();
+    assertThat(secret).startsWith("sk-");
+    assertThat(browser.findElement(By.cssSelector("dl.facts")).getText()).contains("internal-1");
+    shot("internal-new-key");
+    assertThat(UiGateway.chat(gw, secret).statusCode()).isEqualTo(200);
+
+    open("/ui/keys");
+    waitFor(By.id("keys"));
+    assertThat(cells("#keys tr[data-token] td:first-child"))
+        .contains("my-key")
+        .doesNotContain("someone-else");
+    assertThat(rows("#keys tr[data-token='" + otherToken + "']")).isZero();
+    shot("internal-keys");
+    open("/ui/keys/" + otherToken);
+    waitForText(By.id("error"), "ask an admin for others");
+    assertThat(browser.findElements(By.id("key-name"))).isEmpty();
+    shot("internal-other-key");
   }
 
   @Test

@@ -64,6 +64,20 @@ final class UiGateway {
     throw new AssertionError("the key's spend never reached " + usd);
   }
 
+  /**
+   * Waits until the spend log holds {@code count} requests of user {@code userId}: records are
+   * written in batches after the answers.
+   */
+  static void awaitLogged(TestGateway gw, String userId, int count) throws InterruptedException {
+    for (int i = 0; i < 500; i++) {
+      if (json(gw.get("/spend/logs?user_id=" + userId).body()).size() >= count) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the spend log never held " + count + " requests of " + userId);
+  }
+
   static int keyCount(TestGateway gw) {
     return json(gw.get("/key/list").body()).path("total_count").asInt();
   }
