@@ -163,6 +163,8 @@ final class PageData {
             .toList();
     int pages = Math.max(1, (all.size() + KEYS_PER_PAGE - 1) / KEYS_PER_PAGE);
     int current = Math.min(Math.max(1, page), pages);
+    boolean canBlock = Permissions.allows(p, s, "POST /key/block");
+    boolean canDelete = Permissions.allows(p, s, "POST /key/delete");
     List<Pages.KeyRow> rows = new ArrayList<>();
     List<VirtualKey> shown =
         all.subList((current - 1) * KEYS_PER_PAGE, Math.min(all.size(), current * KEYS_PER_PAGE));
@@ -183,7 +185,9 @@ final class PageData {
                   ? usd(k.limits().maxBudgetNanos().getAsLong())
                   : "",
               k.blocked(),
-              k.createdAt().toString()));
+              k.createdAt().toString(),
+              canBlock && Permissions.mayWriteKey(p, s, k, "POST /key/block"),
+              canDelete && Permissions.mayWriteKey(p, s, k, "POST /key/delete")));
     }
     return new Pages.Keys(
         chrome,
@@ -193,8 +197,8 @@ final class PageData {
         pages,
         all.size(),
         Permissions.allows(p, s, "POST /key/generate"),
-        Permissions.allows(p, s, "POST /key/block"),
-        Permissions.allows(p, s, "POST /key/delete"),
+        canBlock,
+        canDelete,
         error);
   }
 

@@ -53,7 +53,9 @@ final class Pages {
       String spend,
       String maxBudget,
       boolean blocked,
-      String created) {}
+      String created,
+      boolean canBlock,
+      boolean canDelete) {}
 
   /**
    * One page of keys.

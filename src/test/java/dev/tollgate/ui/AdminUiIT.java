@@ -426,6 +426,25 @@ class AdminUiIT {
     assertThat(teamKey.expectFirst("#key-name").text()).isEqualTo("team-key");
     assertThat(teamKey.select("form[method=post]").eachAttr("action"))
         .containsExactly("/ui/logout");
+    // Its own key in that team is listed, but only the key it may change offers Delete: the
+    // team's default member permissions do not include /key/delete.
+    String ownTeamToken =
+        ok(gw.post(
+                "/key/generate",
+                "{\"key_alias\":\"own-team-key\",\"team_id\":\"t1\",\"user_id\":\"internal-1\"}"))
+            .path("token")
+            .asText();
+    Document listed = ui.page("/ui/keys");
+    assertThat(listed.select("#keys tr[data-token]").eachAttr("data-token"))
+        .containsExactlyInAnyOrder(ownToken, ownTeamToken);
+    assertThat(listed.select("#keys form[action$=/delete]").eachAttr("action"))
+        .containsExactly("/ui/keys/" + ownToken + "/delete");
+    HttpResponse<String> refused =
+        ui.post("/ui/keys/" + ownTeamToken + "/delete", Map.of("_csrf", ui.csrf("/ui/keys")));
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(errorText(refused)).doesNotContain("CSRF");
+    assertThat(ok(gw.get("/key/info?key=" + ownTeamToken)).path("info").path("key_alias").asText())
+        .isEqualTo("own-team-key");
 
     for (String page :
         new String[] {
