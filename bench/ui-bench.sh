@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times each admin UI page against 10,000 keys and 1,000,000 spend records in SQLite.
-# Usage: bench/ui-bench.sh [keys] [spend records] [repeats per page]
+# Usage: bench/ui-bench.sh [keys] [spend records] [repeats per page] [only these pages, comma-separated]
+# Defaults: 10000 keys, 1000000 spend records, 10 repeats, every page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]; then

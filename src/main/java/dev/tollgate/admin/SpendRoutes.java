@@ -441,18 +441,7 @@ public final class SpendRoutes {
     List<SpendQueries.Group> out = new ArrayList<>();
     for (SpendQueries.Group g : queries.globalSpendReport(start, end, List.of(dim, USER))) {
       if (g.keys().get(1).equals(self)) {
-        out.add(
-            new SpendQueries.Group(
-                List.of(g.keys().get(0)),
-                g.requests(),
-                g.spendNanos(),
-                g.tokens(),
-                g.unknownCostRequests(),
-                g.unknownCostTokens(),
-                g.estimatedRequests(),
-                g.estimatedSpendNanos(),
-                g.cacheHits(),
-                g.cacheSavedNanos()));
+        out.add(g.withKeys(List.of(g.keys().get(0))));
       }
     }
     return out;

@@ -12,12 +12,10 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The SQL that keeps {@code budget_counters} equal to the spend log: each batch of spend rows
@@ -160,30 +158,6 @@ final class CounterSql {
 
   /** One record to be written, with the counters its settlement charged. */
   record Charged(SpendRecord record, dev.tollgate.budget.Charges charges) {}
-
-  /** The request ids among {@code ids} that {@code spend_logs} already holds. */
-  static Set<String> alreadyStored(Connection c, List<String> ids) throws SQLException {
-    Set<String> out = new HashSet<>();
-    for (int from = 0; from < ids.size(); from += 500) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-      StringBuilder sql =
-          new StringBuilder("SELECT request_id FROM spend_logs WHERE request_id IN (");
-      for (int i = 0; i < chunk.size(); i++) {
-        sql.append(i == 0 ? "?" : ", ?");
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
-        for (int i = 0; i < chunk.size(); i++) {
-          ps.setString(i + 1, chunk.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-      }
-    }
-    return out;
-  }
 
   /** The charges of a batch against one counter in one window, added up. */
   private static final class Group {

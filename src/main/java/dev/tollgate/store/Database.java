@@ -92,7 +92,7 @@ public final class Database implements AutoCloseable {
     this.pool = pool;
     this.direct = direct;
     this.models = new JdbcModelStore(pool);
-    this.queries = new JdbcSpendQueries(pool);
+    this.queries = new JdbcSpendQueries(pool, kind);
     this.governance = new JdbcGovernanceStore(pool, Clock.systemUTC());
     this.audit = new JdbcAuditLog(pool, Clock.systemUTC());
     this.counters = new JdbcCounterStore(pool, Clock.systemUTC());

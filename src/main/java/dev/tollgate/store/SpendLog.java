@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -465,26 +464,24 @@ public final class SpendLog implements SpendSink, AutoCloseable {
    * moves them once.
    */
   private void insert(Connection c, List<Charged> batch) throws SQLException {
-    List<String> charged = new ArrayList<>();
     List<SpendRecord> records = new ArrayList<>(batch.size());
     for (Charged r : batch) {
       records.add(r.record());
-      if (!r.charges().isEmpty()) {
-        charged.add(r.record().requestId());
-      }
     }
-    if (charged.isEmpty()) {
-      SpendSql.insert(c, records);
-      return;
-    }
-    Set<String> stored = CounterSql.alreadyStored(c, charged);
-    List<Charged> fresh = new ArrayList<>(charged.size());
-    for (Charged r : batch) {
-      if (!r.charges().isEmpty() && !stored.contains(r.record().requestId())) {
-        fresh.add(r);
-      }
-    }
-    SpendSql.insert(c, records, tx -> CounterSql.charge(tx, fresh, System.currentTimeMillis()));
+    SpendSql.insert(
+        c,
+        records,
+        (tx, stored) -> {
+          List<Charged> fresh = new ArrayList<>(batch.size());
+          for (Charged r : batch) {
+            if (!r.charges().isEmpty() && !stored.contains(r.record().requestId())) {
+              fresh.add(r);
+            }
+          }
+          if (!fresh.isEmpty()) {
+            CounterSql.charge(tx, fresh, System.currentTimeMillis());
+          }
+        });
   }
 
   private void replayJournal() throws SQLException, IOException {

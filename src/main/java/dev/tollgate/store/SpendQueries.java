@@ -185,5 +185,20 @@ public interface SpendQueries {
       Objects.requireNonNull(tokens, "tokens");
       Objects.requireNonNull(unknownCostTokens, "unknownCostTokens");
     }
+
+    /** The same figures under other keys. */
+    public Group withKeys(List<Optional<String>> newKeys) {
+      return new Group(
+          newKeys,
+          requests,
+          spendNanos,
+          tokens,
+          unknownCostRequests,
+          unknownCostTokens,
+          estimatedRequests,
+          estimatedSpendNanos,
+          cacheHits,
+          cacheSavedNanos);
+    }
   }
 }

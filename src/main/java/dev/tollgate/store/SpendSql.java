@@ -7,8 +7,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -17,8 +21,9 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The SQL of {@code spend_logs}: idempotent batch inserts, row mapping, and telling a bad record
- * from a database that is away. Stateless; callers bring the connection.
+ * The SQL of {@code spend_logs}: idempotent batch inserts (with their tags and daily rollup), row
+ * mapping, and telling a bad record from a database that is away. Stateless; callers bring the
+ * connection.
  */
 final class SpendSql {
   static final String COLUMNS =
@@ -35,31 +40,49 @@ final class SpendSql {
           + " ON CONFLICT (request_id) DO NOTHING";
 
   private static final String INSERT_TAG =
-      "INSERT INTO spend_log_tags (request_id, tag) VALUES (?, ?)"
+      "INSERT INTO spend_log_tags (request_id, tag, started_at) VALUES (?, ?, ?)"
           + " ON CONFLICT (request_id, tag) DO NOTHING";
 
   private SpendSql() {}
 
+  /** Work run in the insert's transaction, after the rows. */
+  @FunctionalInterface
+  interface After {
+    /**
+     * @param storedBefore the request ids of the batch that were stored before it, whose rows the
+     *     insert skipped
+     */
+    void run(Connection c, Set<String> storedBefore) throws SQLException;
+  }
+
   /**
-   * Inserts the records in one transaction. A record whose request id is already stored is skipped,
-   * so writing a batch again never counts it twice.
+   * Inserts the records in one transaction, and adds the new ones to the daily rollup in it. A
+   * record whose request id is already stored is skipped, so writing a batch again never counts it
+   * twice.
    */
   static void insert(Connection c, List<SpendRecord> records) throws SQLException {
-    insert(c, records, tx -> {});
+    insert(c, records, (tx, stored) -> {});
   }
 
   /** {@link #insert}, with {@code more} run in the same transaction, after the rows. */
-  static void insert(Connection c, List<SpendRecord> records, Transactions.Work more)
-      throws SQLException {
+  static void insert(Connection c, List<SpendRecord> records, After more) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
+      List<String> ids = new ArrayList<>(records.size());
+      records.forEach(r -> ids.add(r.requestId()));
+      Set<String> stored = alreadyStored(c, ids);
+      // The rows this batch adds: the first of each request id not stored before.
+      Map<String, SpendRecord> fresh = new LinkedHashMap<>();
       boolean anyTags = false;
       try (PreparedStatement ps = c.prepareStatement(INSERT_LOG)) {
         for (SpendRecord r : records) {
           bind(ps, r);
           ps.addBatch();
           anyTags |= !r.tags().isEmpty();
+          if (!stored.contains(r.requestId())) {
+            fresh.putIfAbsent(r.requestId(), r);
+          }
         }
         ps.executeBatch();
       }
@@ -69,13 +92,15 @@ final class SpendSql {
             for (String tag : r.tags().size() < 2 ? r.tags() : new LinkedHashSet<>(r.tags())) {
               ps.setString(1, r.requestId());
               ps.setString(2, tag);
+              ps.setLong(3, r.startedAtMillis());
               ps.addBatch();
             }
           }
           ps.executeBatch();
         }
       }
-      more.run(c);
+      SpendRollup.add(c, fresh.values());
+      more.run(c, stored);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       try {
@@ -91,6 +116,30 @@ final class SpendSql {
         // the connection is broken; the pool will discard it
       }
     }
+  }
+
+  /** The request ids among {@code ids} that {@code spend_logs} already holds. */
+  static Set<String> alreadyStored(Connection c, List<String> ids) throws SQLException {
+    Set<String> out = new HashSet<>();
+    for (int from = 0; from < ids.size(); from += 500) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+      StringBuilder sql =
+          new StringBuilder("SELECT request_id FROM spend_logs WHERE request_id IN (");
+      for (int i = 0; i < chunk.size(); i++) {
+        sql.append(i == 0 ? "?" : ", ?");
+      }
+      try (PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 1, chunk.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private static void bind(PreparedStatement ps, SpendRecord r) throws SQLException {

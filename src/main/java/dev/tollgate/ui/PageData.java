@@ -97,45 +97,57 @@ final class PageData {
     require(p, "GET /global/spend/report");
     ZonedDateTime now = clock.instant().atZone(ZoneOffset.UTC);
     long end = clock.millis() + 1;
-    long day = now.toLocalDate().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-    long month =
-        now.toLocalDate().withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    LocalDate today = now.toLocalDate();
+    LocalDate month = today.withDayOfMonth(1);
+    LocalDate since = today.minusDays(CHART_DAYS - 1L);
+    // Two reports, each reading today's rows once: by model over the month and the chart's days
+    // (the periods sum it), and by team over the chart's days.
+    List<SpendQueries.Group> byModel =
+        spend.globalSpendReport(
+            startMillis(month.isBefore(since) ? month : since),
+            end,
+            List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.MODEL));
+    List<SpendQueries.Group> byTeam =
+        spend.globalSpendReport(
+            startMillis(since), end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.TEAM));
     List<Pages.Period> periods =
-        List.of(period("Today (UTC)", day, end), period("This month (UTC)", month, end));
+        List.of(
+            period("Today (UTC)", from(byModel, today)),
+            period("This month (UTC)", from(byModel, month)));
     List<Pages.ChainLine> global = new ArrayList<>();
     BudgetLine g = enforcer.globalBudget();
     if (g.maxBudgetNanos().isPresent()) {
       global.add(line(g));
     }
-    LocalDate today = now.toLocalDate();
-    long since =
-        today.minusDays(CHART_DAYS - 1L).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     List<Pages.Chart> charts =
         List.of(
             Charts.spendPerDay(
                 "chart-model",
                 "Spend per day by model group",
-                spend.globalSpendReport(
-                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.MODEL)),
+                from(byModel, since),
                 today,
                 CHART_DAYS),
-            Charts.spendPerDay(
-                "chart-team",
-                "Spend per day by team",
-                spend.globalSpendReport(
-                    since, end, List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.TEAM)),
-                today,
-                CHART_DAYS));
+            Charts.spendPerDay("chart-team", "Spend per day by team", byTeam, today, CHART_DAYS));
     return new Pages.Overview(chrome, periods, unknownPrices(p).size(), global, charts);
   }
 
-  private Pages.Period period(String label, long start, long end) {
+  private static long startMillis(LocalDate day) {
+    return day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+  }
+
+  /** The groups of a report grouped by day first, from {@code first} on. */
+  private static List<SpendQueries.Group> from(List<SpendQueries.Group> byDay, LocalDate first) {
+    return byDay.stream()
+        .filter(grp -> !LocalDate.parse(grp.keys().get(0).orElseThrow()).isBefore(first))
+        .toList();
+  }
+
+  private static Pages.Period period(String label, List<SpendQueries.Group> groups) {
     long nanos = 0;
     long requests = 0;
     long unpriced = 0;
     long estimated = 0;
-    for (SpendQueries.Group grp :
-        spend.globalSpendReport(start, end, List.of(SpendQueries.GroupBy.DAY))) {
+    for (SpendQueries.Group grp : groups) {
       nanos += grp.spendNanos();
       requests += grp.requests();
       unpriced += grp.unknownCostRequests();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class DatabaseIT {
       assertThat(tables(db))
           .contains("models", "spend_logs", "spend_log_tags", "spend_charges", "audit_log");
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
     }
   }
 
@@ -45,7 +46,7 @@ class DatabaseIT {
     t.open().close();
     try (Database db = t.open()) {
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
     }
   }
 
@@ -54,13 +55,7 @@ class DatabaseIT {
   void open_v6DatabaseWithSpendRows_migratesToV7KeepingThemWithoutAttempts(StoreKind kind)
       throws Exception {
     StoreKind.Target t = kind.fresh();
-    DataSource direct = direct(t);
-    Flyway.configure(DatabaseIT.class.getClassLoader())
-        .dataSource(direct)
-        .locations("classpath:db/migration")
-        .target("6")
-        .load()
-        .migrate();
+    DataSource direct = migratedTo(t, "6");
     SpendRecord priced = SpendRecords.priced("old-priced", 1_234);
     SpendRecord unpriced = SpendRecords.unpriced("old-unpriced", 5, 6);
     try (Connection c = direct.getConnection()) {
@@ -70,7 +65,7 @@ class DatabaseIT {
 
     try (Database db = t.open()) {
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
       assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
           .containsExactlyInAnyOrder(priced, unpriced);
       assertThat(
@@ -84,6 +79,73 @@ class DatabaseIT {
         assertThat(rs.getLong(1)).isEqualTo(2);
       }
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void open_v10DatabaseWithSpendRows_backfillsTheDailyRollupAndTagTimes(StoreKind kind)
+      throws Exception {
+    StoreKind.Target t = kind.fresh();
+    DataSource direct = migratedTo(t, "10");
+    List<SpendRecord> rows = SpendRollupIT.rows(40, 4);
+    try (Connection c = direct.getConnection()) {
+      for (SpendRecord r : rows) {
+        // estimated usage and cache hits have their own columns since V5 and V9
+        insertAsV6(c, r);
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE spend_logs SET cache_hit = ?, cache_saved_nanos = ? WHERE request_id = ?")) {
+          ps.setBoolean(1, r.cacheHit().isPresent());
+          OptionalLong saved =
+              r.cacheHit().map(SpendRecord.CacheHit::savedNanos).orElse(OptionalLong.empty());
+          if (saved.isPresent()) {
+            ps.setLong(2, saved.getAsLong());
+          } else {
+            ps.setNull(2, Types.BIGINT);
+          }
+          ps.setString(3, r.requestId());
+          ps.executeUpdate();
+        }
+      }
+    }
+
+    try (Database db = t.open()) {
+      long start = SpendRecords.T0;
+      long end = start + 5 * 86_400_000L;
+      List<SpendQueries.GroupBy> byDayAndTeam =
+          List.of(SpendQueries.GroupBy.DAY, SpendQueries.GroupBy.TEAM);
+      assertThat(db.spendQueries().globalSpendReport(start, end, byDayAndTeam))
+          .isEqualTo(SpendQueriesIT.oracle(rows, start, end, byDayAndTeam));
+      assertThat(SpendRollupIT.rollup(db)).isEqualTo(SpendRollupIT.sumsOverLog(db)).isNotEmpty();
+      assertThat(
+              db.spendQueries()
+                  .spendLogs(
+                      SpendQueries.Filter.all().withTag("prod").between(start + 86_400_000L, end),
+                      1,
+                      100)
+                  .rows())
+          .containsExactlyElementsOf(
+              rows.stream()
+                  .filter(r -> r.tags().contains("prod"))
+                  .filter(r -> r.startedAtMillis() >= start + 86_400_000L)
+                  .sorted(
+                      java.util.Comparator.comparingLong(SpendRecord::startedAtMillis)
+                          .thenComparing(SpendRecord::requestId)
+                          .reversed())
+                  .toList());
+    }
+  }
+
+  /** The target's database migrated up to {@code version}, with no later migration. */
+  private static DataSource migratedTo(StoreKind.Target t, String version) {
+    DataSource direct = direct(t);
+    Flyway.configure(DatabaseIT.class.getClassLoader())
+        .dataSource(direct)
+        .locations("classpath:db/migration")
+        .target(version)
+        .load()
+        .migrate();
+    return direct;
   }
 
   /** A connection to the target's database that runs no migrations. */

@@ -169,9 +169,14 @@ class SpendQueriesIT {
     }
   }
 
-  /** SQLite answers the UI's slow reads from the V10 indexes instead of scanning spend_logs. */
+  /**
+   * SQLite answers the UI's slow reads from the V10 and V11 indexes and the daily rollup instead of
+   * scanning spend_logs: the team and model filter, a report's partial days (the covering index),
+   * its whole days (the rollup's key), and the tag filter's count and newest-first page (the tag
+   * index alone, and no sort).
+   */
   @Test
-  void sqlitePlans_teamModelFilterAndReportWindow_useTheirIndexes() throws Exception {
+  void sqlitePlans_slowUiReads_useTheirIndexes() throws Exception {
     try (Database db = seeded(StoreKind.SQLITE);
         Connection c = db.pool().getConnection()) {
       assertThat(
@@ -190,6 +195,24 @@ class SpendQueriesIT {
                       + " FROM spend_logs s WHERE s.started_at >= 0 AND s.started_at < 1"
                       + " GROUP BY s.started_at / 86400000, s.model_group"))
           .contains("COVERING INDEX spend_logs_report");
+      assertThat(
+              plan(
+                  c,
+                  "SELECT d.day, d.model_group, SUM(d.requests), SUM(d.cost_nanos)"
+                      + " FROM spend_daily d WHERE d.day >= 0 AND d.day < 14"
+                      + " GROUP BY d.day, d.model_group"))
+          .contains("spend_daily")
+          .contains("(day>? AND day<?)");
+      assertThat(plan(c, "SELECT COUNT(*) FROM spend_log_tags t WHERE t.tag = 'prod'"))
+          .contains("COVERING INDEX spend_log_tags_tag_started_at (tag=?)");
+      String page =
+          plan(
+              c,
+              "SELECT s.request_id, s.cost_nanos FROM spend_log_tags t"
+                  + " JOIN spend_logs s ON s.request_id = t.request_id WHERE t.tag = 'prod'"
+                  + " ORDER BY t.started_at DESC, t.request_id DESC LIMIT 50 OFFSET 0");
+      assertThat(page).contains("COVERING INDEX spend_log_tags_tag_started_at (tag=?)");
+      assertThat(page).doesNotContain("TEMP B-TREE");
     }
   }
 
@@ -273,6 +296,11 @@ class SpendQueriesIT {
   }
 
   private static List<Group> oracle(long start, long end, List<GroupBy> groupBy) {
+    return oracle(ROWS, start, end, groupBy);
+  }
+
+  /** The report over {@code rows} in {@code [start, end)}, summed in plain Java. */
+  static List<Group> oracle(List<SpendRecord> rows, long start, long end, List<GroupBy> groupBy) {
     Map<List<Optional<String>>, long[]> sums =
         new TreeMap<>(
             (a, b) -> {
@@ -287,7 +315,7 @@ class SpendQueriesIT {
               }
               return 0;
             });
-    for (SpendRecord r : ROWS) {
+    for (SpendRecord r : rows) {
       if (r.startedAtMillis() < start || r.startedAtMillis() >= end) {
         continue;
       }
@@ -323,7 +351,7 @@ class SpendQueriesIT {
         keySets = next;
       }
       for (List<Optional<String>> k : keySets) {
-        long[] s = sums.computeIfAbsent(List.copyOf(k), x -> new long[13]);
+        long[] s = sums.computeIfAbsent(List.copyOf(k), x -> new long[17]);
         boolean unknown = r.costNanos().isEmpty();
         s[0]++;
         s[1] += r.costNanos().orElse(0);
@@ -343,6 +371,14 @@ class SpendQueriesIT {
         if (unknown) {
           s[7]++;
         }
+        if (r.usageSource() == dev.tollgate.budget.UsageSource.ESTIMATED) {
+          s[13]++;
+          s[14] += r.costNanos().orElse(0);
+        }
+        if (r.cacheHit().isPresent()) {
+          s[15]++;
+          s[16] += r.cacheHit().get().savedNanos().orElse(0);
+        }
       }
     }
     List<Group> groups = new ArrayList<>();
@@ -355,7 +391,11 @@ class SpendQueriesIT {
                     s[1],
                     new Tokens(s[2], s[3], s[4], s[5], s[6]),
                     s[7],
-                    new Tokens(s[8], s[9], s[10], s[11], s[12]))));
+                    new Tokens(s[8], s[9], s[10], s[11], s[12]),
+                    s[13],
+                    s[14],
+                    s[15],
+                    s[16])));
     return groups;
   }
 }

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.budget.SpendRecord;
 import dev.tollgate.budget.UsageSource;
 import dev.tollgate.common.Json;
+import dev.tollgate.governance.Entity;
+import dev.tollgate.governance.EntityChange;
+import dev.tollgate.governance.GovernanceStore;
+import dev.tollgate.governance.KeySecrets;
+import dev.tollgate.governance.VirtualKey;
 import dev.tollgate.testing.TestGateway;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -13,22 +18,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.UUID;
 
 /**
- * The admin UI's pages against a big SQLite store: generates {@code keys} keys (through the API) in
- * 10 teams and {@code rows} spend records over the last 60 days (straight into the store, as the
- * spend writer writes them), restarts the gateway on that data, then times each page over HTTP. Run
- * by {@code bench/ui-bench.sh}; not a test.
+ * The admin UI's pages against a big SQLite store: generates {@code keys} keys in 10 teams (one a
+ * team through the API, the rest copies of those through the governance store) and {@code rows}
+ * spend records over the last 60 days (straight into the store, as the spend writer writes them),
+ * restarts the gateway on that data, then times each page over HTTP. Run by {@code
+ * bench/ui-bench.sh}; not a test.
  */
 public final class UiBench {
   private static final String CONFIG =
@@ -47,7 +54,8 @@ public final class UiBench {
   public static void main(String[] args) throws Exception {
     int keys = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int rows = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-    int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    List<String> only = args.length > 3 ? List.of(args[3].split(",")) : List.of();
     Path dir = Files.createTempDirectory("tollgate-ui-bench");
     Map<String, String> env = Map.of("TOLLGATE_MASTER_KEY", TestGateway.MASTER_KEY);
 
@@ -57,26 +65,21 @@ public final class UiBench {
       for (int t = 0; t < 10; t++) {
         gw.post("/team/new", "{\"team_id\":\"team-" + t + "\",\"max_budget\":1000}");
       }
-      ExecutorService pool = Executors.newFixedThreadPool(4);
-      List<Future<String[]>> futures = new ArrayList<>();
-      for (int i = 0; i < keys; i++) {
-        int n = i;
-        futures.add(
-            pool.submit(
-                () -> {
-                  HttpResponse<String> r =
-                      gw.post(
-                          "/key/generate",
-                          "{\"key_alias\":\"key-%d\",\"team_id\":\"team-%d\",\"max_budget\":50}"
-                              .formatted(n, n % 10));
-                  JsonNode j = Json.MAPPER.readTree(r.body());
-                  return new String[] {j.path("token").asText(), "team-" + (n % 10)};
-                }));
+      // One key per team through the API; the rest are copies of these, below.
+      for (int n = 0; n < Math.min(keys, 10); n++) {
+        HttpResponse<String> r =
+            gw.post(
+                "/key/generate",
+                "{\"key_alias\":\"key-%d\",\"team_id\":\"team-%d\",\"max_budget\":50}"
+                    .formatted(n, n % 10));
+        JsonNode j = Json.MAPPER.readTree(r.body());
+        made.add(new String[] {j.path("token").asText(), "team-" + n});
       }
-      for (Future<String[]> f : futures) {
-        made.add(f.get());
+    }
+    if (keys > made.size()) {
+      try (Database db = Database.open(Optional.empty(), dir.resolve("data"))) {
+        made.addAll(copyKeys(db.governance(), made, keys));
       }
-      pool.shutdown();
     }
     System.out.printf("%d keys in %.1f s%n", keys, (System.nanoTime() - t0) / 1e9);
 
@@ -169,6 +172,9 @@ public final class UiBench {
       System.out.println("| page | median ms | p95 ms | max ms |");
       System.out.println("| --- | ---: | ---: | ---: |");
       for (String page : pages) {
+        if (!only.isEmpty() && !only.contains(page)) {
+          continue;
+        }
         ui.get(page); // warm-up
         long[] ms = new long[repeats];
         for (int i = 0; i < repeats; i++) {
@@ -188,6 +194,53 @@ public final class UiBench {
             ms[repeats - 1]);
       }
     }
+  }
+
+  /**
+   * Keys {@code key-10} up to {@code keys - 1}, each a copy of the API-made key of its team under a
+   * new id, secret and alias, written through the governance store as {@code /key/generate} writes
+   * them (the same codec, so the same JSON); a thousand to a transaction.
+   */
+  private static List<String[]> copyKeys(GovernanceStore store, List<String[]> made, int keys) {
+    Map<String, VirtualKey> templates = new HashMap<>();
+    for (Entity e : store.loadAll()) {
+      if (e instanceof VirtualKey k) {
+        templates.put(k.tokenHash(), k);
+      }
+    }
+    Instant now = Instant.now();
+    List<String[]> out = new ArrayList<>();
+    List<EntityChange> changes = new ArrayList<>();
+    for (int n = made.size(); n < keys; n++) {
+      VirtualKey t = Objects.requireNonNull(templates.get(made.get(n % 10)[0]), "template key");
+      String secret = KeySecrets.generate();
+      Instant created = now.plusMillis(n);
+      VirtualKey k =
+          new VirtualKey(
+              UUID.randomUUID().toString(),
+              KeySecrets.hash(secret),
+              KeySecrets.mask(secret),
+              Optional.of("key-" + n),
+              t.models(),
+              t.limits(),
+              t.budgetId(),
+              t.userId(),
+              t.teamId(),
+              t.organizationId(),
+              t.metadata(),
+              t.tags(),
+              t.expires(),
+              false,
+              created,
+              created);
+      changes.add(new EntityChange.Upsert(k));
+      out.add(new String[] {k.tokenHash(), k.teamId().orElseThrow()});
+      if (changes.size() == 1_000 || n == keys - 1) {
+        store.apply(List.copyOf(changes), List.of());
+        changes.clear();
+      }
+    }
+    return out;
   }
 
   /** A logged-in UI session: the login form's token, then the session cookie. */
