@@ -134,14 +134,7 @@ class DropParamsIT {
   @Test
   void chat_globalDropParams_appliesToAModelCreatedThroughTheApi() throws Exception {
     TestGateway gw = start("litellm_settings:\n  drop_params: true");
-    HttpResponse<String> created =
-        gw.post(
-            "/model/new",
-            """
-            {"model_name":"from-api","litellm_params":{"model":"anthropic/claude-haiku-4-5",
-             "api_base":"%s"}}"""
-                .formatted(upstream.apiBase()));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    addModelThroughTheApi(gw, "from-api");
 
     HttpResponse<String> r = chat(gw, "from-api", ",\"n\":3");
 
@@ -152,18 +145,23 @@ class DropParamsIT {
   @Test
   void chat_withoutGlobalDropParams_aModelCreatedThroughTheApiRefuses() throws Exception {
     TestGateway gw = start("");
-    HttpResponse<String> created =
-        gw.post(
-            "/model/new",
-            """
-            {"model_name":"from-api","litellm_params":{"model":"anthropic/claude-haiku-4-5",
-             "api_base":"%s"}}"""
-                .formatted(upstream.apiBase()));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    addModelThroughTheApi(gw, "from-api");
 
     HttpResponse<String> r = chat(gw, "from-api", ",\"n\":3");
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
     assertThat(upstream.received()).isEmpty();
+  }
+
+  /** Adds an Anthropic model named {@code name} through {@code /model/new}, without drop_params. */
+  void addModelThroughTheApi(TestGateway gw, String name) {
+    HttpResponse<String> created =
+        gw.post(
+            "/model/new",
+            """
+            {"model_name":"%s","litellm_params":{"model":"anthropic/claude-haiku-4-5",
+             "api_base":"%s"}}"""
+                .formatted(name, upstream.apiBase()));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
   }
 }

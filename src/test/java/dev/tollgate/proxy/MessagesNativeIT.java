@@ -228,12 +228,7 @@ class MessagesNativeIT {
         new FakeAnthropic.CutStream(
             FakeAnthropic.Reply.text(
                 "A long answer that was cut before Anthropic reported its usage", USAGE)));
-    HttpResponse<String> r =
-        post(
-            "/v1/messages",
-            key,
-            "{\"model\":\"claude\",\"max_tokens\":300,\"stream\":true,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    HttpResponse<String> r = streamHi(key);
     assertThat(r.body()).contains("text_delta");
     JsonNode row = awaitLogs(key, 1).path("data").get(0);
     assertThat(row.path("usage_source").asText()).isEqualTo("estimated");
@@ -280,12 +275,7 @@ class MessagesNativeIT {
     anthropic.enqueue(
         new FakeAnthropic.ErrorMidStream(
             FakeAnthropic.Reply.text("Hello there", USAGE), "overloaded_error", "Overloaded"));
-    HttpResponse<String> r =
-        post(
-            "/v1/messages",
-            key,
-            "{\"model\":\"claude\",\"max_tokens\":300,\"stream\":true,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    HttpResponse<String> r = streamHi(key);
 
     assertThat(r.statusCode()).isEqualTo(200);
     List<String> errors =
@@ -296,6 +286,15 @@ class MessagesNativeIT {
     assertThat(error.path("error").path("message").asText()).isEqualTo("Overloaded");
     assertThat(r.body().lines().filter(l -> l.equals("event: error")).count()).isEqualTo(1);
     assertThat(awaitLogs(key, 1).path("data").get(0).path("status").asText()).isEqualTo("failure");
+  }
+
+  /** A streamed Messages request saying "hi" with {@code key}. */
+  static HttpResponse<String> streamHi(String key) {
+    return post(
+        "/v1/messages",
+        key,
+        "{\"model\":\"claude\",\"max_tokens\":300,\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
   }
 
   static JsonNode awaitLogs(String key, int count) throws Exception {
