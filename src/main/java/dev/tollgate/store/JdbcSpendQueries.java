@@ -47,26 +47,23 @@ final class JdbcSpendQueries implements SpendQueries {
       throw new IllegalArgumentException(
           "page_size must be between 1 and " + MAX_PAGE_SIZE + ", got " + pageSize);
     }
-    // Filtered by tag, the rows come from the tag's index range, which also holds started_at: the
-    // count and the newest-first order need no other row, and only the page's rows are joined.
+    // Filtered by tag, the rows come from the tag's index range, which also holds started_at and
+    // the key, user, team and model of each row (V13): the count, the other filters and the
+    // newest-first order need no other row, and only the page's rows are joined.
     boolean byTag = filter.tag().isPresent();
     String time = byTag ? "t.started_at" : "s.started_at";
+    String of = byTag ? " AND t." : " AND s.";
     StringBuilder where = new StringBuilder(" WHERE 1 = 1");
     List<Object> args = new ArrayList<>();
     filter.tag().ifPresent(v -> condition(where, args, " AND t.tag = ?", v));
     filter.requestId().ifPresent(v -> condition(where, args, " AND s.request_id = ?", v));
-    filter.keyHash().ifPresent(v -> condition(where, args, " AND s.key_hash = ?", v));
-    filter.userId().ifPresent(v -> condition(where, args, " AND s.user_id = ?", v));
-    filter.teamId().ifPresent(v -> condition(where, args, " AND s.team_id = ?", v));
-    filter.model().ifPresent(v -> condition(where, args, " AND s.model_group = ?", v));
+    filter.keyHash().ifPresent(v -> condition(where, args, of + "key_hash = ?", v));
+    filter.userId().ifPresent(v -> condition(where, args, of + "user_id = ?", v));
+    filter.teamId().ifPresent(v -> condition(where, args, of + "team_id = ?", v));
+    filter.model().ifPresent(v -> condition(where, args, of + "model_group = ?", v));
     filter.startMillis().ifPresent(v -> condition(where, args, " AND " + time + " >= ?", v));
     filter.endMillis().ifPresent(v -> condition(where, args, " AND " + time + " < ?", v));
-    boolean rowFilters =
-        filter.requestId().isPresent()
-            || filter.keyHash().isPresent()
-            || filter.userId().isPresent()
-            || filter.teamId().isPresent()
-            || filter.model().isPresent();
+    boolean rowFilters = filter.requestId().isPresent();
     String from =
         byTag
             ? " FROM spend_log_tags t JOIN spend_logs s ON s.request_id = t.request_id"

@@ -40,7 +40,8 @@ final class SpendSql {
           + " ON CONFLICT (request_id) DO NOTHING";
 
   private static final String INSERT_TAG =
-      "INSERT INTO spend_log_tags (request_id, tag, started_at) VALUES (?, ?, ?)"
+      "INSERT INTO spend_log_tags (request_id, tag, started_at, key_hash, user_id, team_id,"
+          + " model_group) VALUES (?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (request_id, tag) DO NOTHING";
 
   private SpendSql() {}
@@ -93,6 +94,11 @@ final class SpendSql {
               ps.setString(1, r.requestId());
               ps.setString(2, tag);
               ps.setLong(3, r.startedAtMillis());
+              // What the other filters of a tagged search test (V13): see JdbcSpendQueries.
+              ps.setString(4, r.keyHash());
+              ps.setString(5, r.userId().orElse(null));
+              ps.setString(6, r.teamId().orElse(null));
+              ps.setString(7, r.modelGroup());
               ps.addBatch();
             }
           }

@@ -35,7 +35,7 @@ class DatabaseIT {
       assertThat(tables(db))
           .contains("models", "spend_logs", "spend_log_tags", "spend_charges", "audit_log");
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12", "13");
     }
   }
 
@@ -46,7 +46,7 @@ class DatabaseIT {
     t.open().close();
     try (Database db = t.open()) {
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12", "13");
     }
   }
 
@@ -65,11 +65,25 @@ class DatabaseIT {
 
     try (Database db = t.open()) {
       assertThat(schemaVersions(db))
-          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12");
+          .containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "12", "13");
       assertThat(db.spendQueries().spendLogs(SpendQueries.Filter.all(), 1, 10).rows())
           .containsExactlyInAnyOrder(priced, unpriced);
       assertThat(
               db.spendQueries().spendLogs(SpendQueries.Filter.all().withTag("prod"), 1, 10).rows())
+          .containsExactly(priced);
+      // V13 copied each tag row's key, user, team and model from its spend_logs row.
+      assertThat(
+              db.spendQueries()
+                  .spendLogs(
+                      SpendQueries.Filter.all()
+                          .withTag("prod")
+                          .withKeyHash("hash-a")
+                          .withUserId("user-1")
+                          .withTeamId("team-1")
+                          .withModel("gpt-4o-mini"),
+                      1,
+                      10)
+                  .rows())
           .containsExactly(priced);
       try (Connection c = db.pool().getConnection();
           Statement st = c.createStatement();

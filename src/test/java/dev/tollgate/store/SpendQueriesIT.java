@@ -53,7 +53,17 @@ class SpendQueriesIT {
                   r ->
                       r.teamId().equals(Optional.of("team-1"))
                           && r.tags().contains("prod")
-                          && r.startedAtMillis() < day2);
+                          && r.startedAtMillis() < day2,
+              Filter.all()
+                      .withTag("prod")
+                      .withUserId("user-2")
+                      .withKeyHash("key-1")
+                      .withModel("mystery-model"),
+                  r ->
+                      r.tags().contains("prod")
+                          && r.userId().equals(Optional.of("user-2"))
+                          && r.keyHash().equals("key-1")
+                          && r.modelGroup().equals("mystery-model"));
       for (Map.Entry<Filter, Predicate<SpendRecord>> c : cases.entrySet()) {
         List<SpendRecord> expected = ROWS.stream().filter(c.getValue()).sorted(NEWEST).toList();
 
@@ -205,6 +215,14 @@ class SpendQueriesIT {
           .contains("(day>? AND day<?)");
       assertThat(plan(c, "SELECT COUNT(*) FROM spend_log_tags t WHERE t.tag = 'prod'"))
           .contains("COVERING INDEX spend_log_tags_tag_started_at (tag=?)");
+      // A tag with another filter: the tag rows carry what it tests, so no spend_logs row is read.
+      assertThat(
+              plan(
+                  c,
+                  "SELECT COUNT(*) FROM spend_log_tags t WHERE t.tag = 'prod'"
+                      + " AND t.team_id = 'team-1' AND t.model_group = 'claude'"))
+          .contains("COVERING INDEX spend_log_tags_tag_started_at (tag=?)")
+          .doesNotContain("spend_logs");
       String page =
           plan(
               c,

@@ -166,6 +166,7 @@ public final class UiBench {
               "/ui/spend?key=key-1",
               "/ui/spend?team=team-3&model=claude",
               "/ui/spend?tag=tag-2",
+              "/ui/spend?tag=tag-2&team=team-3",
               "/ui/spend?page=100",
               "/ui/spend/" + firstRequest);
       System.out.println();
