@@ -40,34 +40,6 @@ public record LitellmSettings(
     raw = Map.copyOf(raw);
   }
 
-  /** Settings without a response cache. */
-  public LitellmSettings(
-      Optional<BigDecimal> maxBudget,
-      Optional<String> budgetDuration,
-      Optional<BigDecimal> maxEndUserBudget,
-      Optional<String> maxEndUserBudgetId,
-      Optional<String> modelCostMapUrl,
-      Optional<String> timezone,
-      boolean storeAuditLogs,
-      java.util.List<String> callbacks,
-      boolean requireAuthForMetrics,
-      PrometheusMetricsConfig prometheusMetrics,
-      Map<String, Object> raw) {
-    this(
-        maxBudget,
-        budgetDuration,
-        maxEndUserBudget,
-        maxEndUserBudgetId,
-        modelCostMapUrl,
-        timezone,
-        storeAuditLogs,
-        callbacks,
-        requireAuthForMetrics,
-        prometheusMetrics,
-        raw,
-        Optional.empty());
-  }
-
   /**
    * {@code drop_params}: whether a deployment that does not set its own drops the parameters its
    * provider does not take instead of refusing them. The config file's deployments have it applied

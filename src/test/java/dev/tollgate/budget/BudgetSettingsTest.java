@@ -28,7 +28,8 @@ class BudgetSettingsTest {
             java.util.List.of(),
             true,
             dev.tollgate.config.PrometheusMetricsConfig.ALL,
-            Map.of("unknown_price_policy", "deny"));
+            Map.of("unknown_price_policy", "deny"),
+            Optional.empty());
     BudgetSettings b = BudgetSettings.from(s);
     assertThat(b.maxBudgetNanos()).hasValue(100_500_000_000L);
     assertThat(b.budgetDuration()).contains(BudgetDuration.parse("30d"));
@@ -60,7 +61,8 @@ class BudgetSettingsTest {
             java.util.List.of(),
             true,
             dev.tollgate.config.PrometheusMetricsConfig.ALL,
-            Map.of("unknown_price_policy", "maybe"));
+            Map.of("unknown_price_policy", "maybe"),
+            Optional.empty());
     assertThatThrownBy(() -> BudgetSettings.from(policy))
         .hasMessageContaining("unknown_price_policy");
     LitellmSettings precise =
@@ -75,7 +77,8 @@ class BudgetSettingsTest {
             java.util.List.of(),
             true,
             dev.tollgate.config.PrometheusMetricsConfig.ALL,
-            Map.of());
+            Map.of(),
+            Optional.empty());
     assertThatThrownBy(() -> BudgetSettings.from(precise))
         .hasMessageContaining("litellm_settings.max_budget");
   }
